@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+// Runs every package's compiled tape tests, one tape process per package (so a
+// crash or hang in one package cannot hide another's results), streams their
+// output, and ends with one line of totals: `N passed, N failed`.
+//
+//   node scripts/run-tests.mjs                 every package, in dependency order
+//   node scripts/run-tests.mjs packages/multifeed test   only these folders
+//
+// Run `tsc -b` first (npm test does it through `pretest`).
+import { spawn } from 'node:child_process'
+import { readdirSync, statSync, existsSync } from 'node:fs'
+import { join, relative, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const tapeBin = join(root, 'node_modules', 'tape', 'bin', 'tape')
+const PER_PACKAGE_TIMEOUT_MS = Number(process.env.KAPPA_TEST_TIMEOUT_MS || 8 * 60 * 1000)
+
+// Dependency order: foundations first, so the first failure is the root cause.
+const ORDER = [
+  'packages/multifeed',
+  'packages/unordered-materialized-kv',
+  'packages/multifeed-index',
+  'packages/kappa-core',
+  'views/kv',
+  'views/list',
+  'packages/record-db',
+  'schemas',
+  'workshop/chat',
+  'workshop',
+  'test',
+  'bench'
+]
+
+function testFiles (dir) {
+  const out = []
+  const walk = (d) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name)
+      if (statSync(p).isDirectory()) walk(p)
+      else if (name.endsWith('.test.js')) out.push(p)
+    }
+  }
+  if (existsSync(dir)) walk(dir)
+  return out.sort()
+}
+
+function compiledTestDir (pkg) {
+  const abs = join(root, pkg)
+  // packages compile test/ to dist/test; the root test/ folder compiles to test/dist
+  return existsSync(join(abs, 'dist', 'test')) ? join(abs, 'dist', 'test') : join(abs, 'dist')
+}
+
+function runTape (pkg, files) {
+  return new Promise((resolve) => {
+    let out = ''
+    const child = spawn(process.execPath, [tapeBin, ...files.map((f) => relative(root, f))], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FORCE_COLOR: '0' }
+    })
+    const timer = setTimeout(() => {
+      process.stdout.write(`\n# ${pkg}: timed out after ${PER_PACKAGE_TIMEOUT_MS} ms, killing\n`)
+      child.kill('SIGKILL')
+    }, PER_PACKAGE_TIMEOUT_MS)
+    child.stdout.on('data', (d) => { out += d; process.stdout.write(d) })
+    child.stderr.on('data', (d) => { process.stderr.write(d) })
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      const pass = lastCount(out, 'pass')
+      let fail = lastCount(out, 'fail')
+      // A run that died before tape's summary, or exited non-zero without
+      // reporting a failure, still counts as a failure.
+      if (pass === null && fail === null) fail = 1
+      else if (code !== 0 && !fail) fail = 1
+      resolve({ pkg, pass: pass ?? 0, fail: fail ?? 0, code, signal })
+    })
+  })
+}
+
+function lastCount (text, word) {
+  const re = new RegExp(`^# ${word}\\s+(\\d+)\\s*$`, 'gm')
+  let m
+  let last = null
+  while ((m = re.exec(text)) !== null) last = Number(m[1])
+  return last
+}
+
+const wanted = process.argv.slice(2).map((p) => p.replace(/\/$/, ''))
+const pkgs = wanted.length ? wanted : ORDER.filter((p) => existsSync(join(root, p)))
+
+const results = []
+for (const pkg of pkgs) {
+  const files = testFiles(compiledTestDir(pkg)).filter((f) => !f.includes(`${join('dist', 'src')}`))
+  if (files.length === 0) continue
+  process.stdout.write(`\n# ===== ${pkg} (${files.length} test files) =====\n`)
+  results.push(await runTape(pkg, files))
+}
+
+let passed = 0
+let failed = 0
+process.stdout.write('\n# ===== totals per package =====\n')
+for (const r of results) {
+  passed += r.pass
+  failed += r.fail
+  process.stdout.write(`# ${r.pkg}: ${r.pass} passed, ${r.fail} failed${r.code ? ` (exit ${r.code ?? r.signal})` : ''}\n`)
+}
+process.stdout.write(`${passed} passed, ${failed} failed\n`)
+process.exitCode = failed > 0 || results.length === 0 ? 1 : 0
