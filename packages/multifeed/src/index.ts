@@ -1,3 +1,5 @@
-import Corestore from 'corestore'
-import Hypercore from 'hypercore'
-export async function f (s: Corestore): Promise<Hypercore> { return s.get({ name: 'x' }) }
+export { Multifeed } from './multifeed.js'
+export type { Feed, FeedInfo, MultifeedOptions, MultifeedPeer, AcceptInfo, ValueEncoding } from './multifeed.js'
+export { MultifeedError } from './errors.js'
+export type { MultifeedErrorCode } from './errors.js'
+export { PROTOCOL, PROTOCOL_VERSION } from './wire.js'

@@ -1,0 +1,23 @@
+// Every failure the multifeed reports carries a stable string `code`, so callers
+// (and the 'peer-error' event) can branch on it without parsing messages.
+export type MultifeedErrorCode =
+  | 'ERR_BAD_KEY' // a key option or argument is not 32 bytes / 64 hex chars
+  | 'ERR_BAD_OPTION' // an option has the wrong type or range
+  | 'ERR_BAD_NAME' // writer name is not a non-empty string of at most 256 chars
+  | 'ERR_KEY_MISMATCH' // opened with a key different from the one stored on disk
+  | 'ERR_CORRUPT' // the persisted feed list is unreadable
+  | 'ERR_CLOSED' // the multifeed is closing or closed
+  | 'ERR_PROOF' // a peer failed to prove it knows the multifeed key
+  | 'ERR_PROTOCOL_VERSION' // a peer speaks an incompatible wire version
+  | 'ERR_BAD_MESSAGE' // a peer sent a malformed, oversized or out-of-order message
+  | 'ERR_TOO_MANY_FEEDS' // a peer exceeded maxFeedsPerMessage or pushed us past maxFeeds
+  | 'ERR_STORAGE' // a feed a peer announced could not be stored or opened here
+
+export class MultifeedError extends Error {
+  readonly code: MultifeedErrorCode
+  constructor (code: MultifeedErrorCode, message: string) {
+    super(`${code}: ${message}`)
+    this.name = 'MultifeedError'
+    this.code = code
+  }
+}

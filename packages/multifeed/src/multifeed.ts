@@ -1,0 +1,298 @@
+// A set of hypercores, one per author (plus any number of named local writers),
+// held in one Corestore, persisted, and replicated as a set.
+import { EventEmitter } from 'node:events'
+import { randomBytes } from 'node:crypto'
+import type { Duplex } from 'node:stream'
+import Corestore from 'corestore'
+import Hypercore from 'hypercore'
+import { MultifeedError } from './errors.js'
+import { FeedLog, type FeedRecord } from './feed-log.js'
+import { parseKey, requireKey, toHex } from './keys.js'
+import { PeerConnection, type PeerHost } from './peer.js'
+
+export type Feed = Hypercore<unknown>
+export interface FeedInfo { key: string /* hex */; local: boolean; name?: string }
+export type ValueEncoding = 'json' | 'binary' | 'utf-8'
+export interface AcceptInfo { remotePublicKey: string | null }
+
+export interface MultifeedOptions {
+  /** 32 bytes or 64 hex chars; random on first open if absent; persisted. */
+  key?: Uint8Array | string
+  /** Encoding of every feed's blocks. Default 'json'. */
+  valueEncoding?: ValueEncoding
+  /** Decides which feeds announced by peers to replicate. Default: all. */
+  accept?: (feedKey: string, info: AcceptInfo) => boolean | Promise<boolean>
+  /** Total feeds we will track; a peer pushing us past it is dropped. Default 10_000. */
+  maxFeeds?: number
+  /** Feed keys one message may carry (both directions). Default 1024. */
+  maxFeedsPerMessage?: number
+}
+
+export interface MultifeedPeer {
+  remotePublicKey: string | null
+  stream: Duplex
+}
+
+const NAMESPACE = '@kappa-ts/multifeed'
+const META_NAME = 'meta'
+const WRITER_PREFIX = 'writer/'
+const MAX_NAME_LENGTH = 256
+const ENCODINGS: readonly ValueEncoding[] = ['json', 'binary', 'utf-8']
+
+export class Multifeed extends EventEmitter {
+  readonly corestore: Corestore
+  readonly maxFeeds: number
+  readonly maxFeedsPerMessage: number
+  readonly valueEncoding: ValueEncoding
+
+  private readonly _ownsStore: boolean
+  private readonly _store: Corestore
+  private readonly _givenKey: Buffer | null
+  private readonly _accept: NonNullable<MultifeedOptions['accept']>
+  private _key: Buffer | null = null
+  private _discoveryKey: Buffer | null = null
+  private _log: FeedLog | null = null
+  private _opening: Promise<void> | null = null
+  private _closing: Promise<void> | null = null
+  private readonly _feeds = new Map<string, { feed: Feed; info: FeedInfo }>()
+  /** Feeds being added (persisted + opened) right now, so two peers can't add one twice. */
+  private readonly _adding = new Map<string, Promise<Feed | null>>()
+  private readonly _writers = new Map<string, Promise<Feed>>()
+  private readonly _peers = new Set<PeerConnection>()
+
+  constructor (storage: string | Corestore, opts: MultifeedOptions = {}) {
+    super()
+    this._givenKey = opts.key === undefined ? null : requireKey(opts.key, 'opts.key')
+    const enc = opts.valueEncoding ?? 'json'
+    if (!ENCODINGS.includes(enc)) {
+      throw new MultifeedError('ERR_BAD_OPTION', `valueEncoding must be one of ${ENCODINGS.join(', ')}`)
+    }
+    this.valueEncoding = enc
+    this.maxFeeds = positiveInt(opts.maxFeeds, 10_000, 'maxFeeds')
+    this.maxFeedsPerMessage = positiveInt(opts.maxFeedsPerMessage, 1024, 'maxFeedsPerMessage')
+    if (opts.accept !== undefined && typeof opts.accept !== 'function') {
+      throw new MultifeedError('ERR_BAD_OPTION', 'accept must be a function')
+    }
+    this._accept = opts.accept ?? (() => true)
+    if (typeof storage === 'string') {
+      this.corestore = new Corestore(storage)
+      this._ownsStore = true
+    } else if (storage !== null && typeof storage === 'object' && typeof storage.get === 'function') {
+      this.corestore = storage
+      this._ownsStore = false
+    } else {
+      throw new MultifeedError('ERR_BAD_OPTION', 'storage must be a directory path or a Corestore')
+    }
+    // Our own namespace keeps writer names and the feed log apart from other
+    // users of a shared Corestore. Use corestore.namespace(x) to hold several multifeeds.
+    this._store = this.corestore.namespace(NAMESPACE)
+  }
+
+  /** The multifeed key: the set's identity and the secret peers must prove they know. */
+  get key (): Buffer {
+    if (this._key === null) throw new MultifeedError('ERR_CLOSED', 'key is known only after ready()')
+    return this._key
+  }
+
+  get discoveryKey (): Buffer {
+    if (this._discoveryKey === null) throw new MultifeedError('ERR_CLOSED', 'discoveryKey is known only after ready()')
+    return this._discoveryKey
+  }
+
+  get opened (): boolean { return this._key !== null && this._closing === null }
+  get closed (): boolean { return this._closing !== null }
+
+  /** Peers whose proof verified and whose connection is still open. */
+  get peers (): MultifeedPeer[] {
+    return [...this._peers].filter((p) => p.verified).map((p) => p.publicInfo)
+  }
+
+  ready (): Promise<void> {
+    if (this._closing !== null) return Promise.reject(new MultifeedError('ERR_CLOSED', 'multifeed is closed'))
+    this._opening ??= this._open()
+    return this._opening
+  }
+
+  private async _open (): Promise<void> {
+    const log = new FeedLog(this._store.get({ name: META_NAME, valueEncoding: 'json', active: false }))
+    this._log = log
+    await log.ready()
+    const stored = await log.load()
+    let key: Buffer
+    if (stored.key !== null) {
+      key = requireKey(stored.key, 'stored key')
+      if (this._givenKey !== null && !this._givenKey.equals(key)) {
+        throw new MultifeedError('ERR_KEY_MISMATCH', `storage holds multifeed ${stored.key}, not ${toHex(this._givenKey)}`)
+      }
+    } else {
+      key = this._givenKey ?? randomBytes(32)
+      await log.append([{ type: 'multifeed', version: 1, key: toHex(key) }])
+    }
+    this._key = key
+    this._discoveryKey = Hypercore.discoveryKey(key)
+
+    // Reopen every known feed; a feed listed twice (crash between writes of two
+    // peers' announcements) is opened once.
+    for (const rec of stored.feeds) {
+      if (this._feeds.has(rec.key)) continue
+      const feed = rec.local && rec.name !== undefined
+        ? this._store.get({ name: WRITER_PREFIX + rec.name, valueEncoding: this.valueEncoding })
+        : this._store.get({ key: rec.key, valueEncoding: this.valueEncoding })
+      await feed.ready()
+      if (rec.local && rec.name !== undefined) this._writers.set(rec.name, Promise.resolve(feed))
+      this._addOpened(feed, infoOf(rec))
+    }
+  }
+
+  /** This peer's own feed for `name`: created once, the same one after a restart. */
+  async writer (name = 'default'): Promise<Feed> {
+    if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH) {
+      throw new MultifeedError('ERR_BAD_NAME', `writer name must be a string of 1..${MAX_NAME_LENGTH} characters`)
+    }
+    await this.ready()
+    this._checkOpen()
+    let pending = this._writers.get(name)
+    if (pending === undefined) {
+      pending = this._createWriter(name)
+      this._writers.set(name, pending)
+      pending.catch(() => this._writers.delete(name))
+    }
+    return pending
+  }
+
+  private async _createWriter (name: string): Promise<Feed> {
+    const feed = this._store.get({ name: WRITER_PREFIX + name, valueEncoding: this.valueEncoding })
+    await feed.ready()
+    const key = toHex(feed.key as Buffer)
+    const known = this._feeds.get(key)
+    if (known !== undefined) {
+      await feed.close()
+      return known.feed
+    }
+    this._checkOpen()
+    // Persist before exposing: a feed the app has seen is never forgotten.
+    await this._logOrThrow().append([{ type: 'feed', key, local: true, name }])
+    this._addOpened(feed, { key, local: true, name })
+    return feed
+  }
+
+  /** Every known, opened feed, in the order added. */
+  feeds (): Feed[] {
+    return [...this._feeds.values()].map((f) => f.feed)
+  }
+
+  feed (key: string | Uint8Array): Feed | undefined {
+    const parsed = parseKey(key)
+    return parsed === null ? undefined : this._feeds.get(toHex(parsed))?.feed
+  }
+
+  /** Info about a known feed (local or remote, writer name). */
+  feedInfo (key: string | Uint8Array): FeedInfo | undefined {
+    const parsed = parseKey(key)
+    const info = parsed === null ? undefined : this._feeds.get(toHex(parsed))?.info
+    return info === undefined ? undefined : { ...info }
+  }
+
+  /**
+   * A replication stream to pipe to a peer's (or pass the peer connection, e.g. a
+   * Hyperswarm socket). Carries every feed plus the multifeed meta channel.
+   */
+  replicate (isInitiator: boolean | Duplex, opts?: Record<string, unknown>): Duplex {
+    this._checkOpen()
+    const stream = this.corestore.replicate(isInitiator, opts)
+    const peer = new PeerConnection(this._host, stream, typeof isInitiator === 'boolean')
+    this._peers.add(peer)
+    return stream
+  }
+
+  async close (): Promise<void> {
+    this._closing ??= this._close()
+    return this._closing
+  }
+
+  private async _close (): Promise<void> {
+    if (this._opening !== null) await this._opening.catch(() => {})
+    await Promise.allSettled([...this._adding.values()])
+    for (const peer of this._peers) peer.close()
+    const closing: Array<Promise<void>> = []
+    for (const { feed } of this._feeds.values()) closing.push(feed.close())
+    if (this._log !== null) closing.push(this._log.close())
+    await Promise.allSettled(closing)
+    await this._store.close()
+    if (this._ownsStore) await this.corestore.close()
+  }
+
+  // ---- used by PeerConnection -------------------------------------------
+
+  private readonly _host: PeerHost = {
+    key: () => this.key,
+    ready: () => this.ready(),
+    closed: () => this._closing !== null,
+    maxFeeds: () => this.maxFeeds,
+    maxFeedsPerMessage: () => this.maxFeedsPerMessage,
+    knownKeys: () => [...this._feeds.keys()],
+    has: (key) => this._feeds.has(key) || this._adding.has(key),
+    pendingCount: () => this._feeds.size + this._adding.size,
+    accept: (key, info) => this._accept(key, info),
+    addRemote: (keys) => this._addRemote(keys),
+    onPeerAdd: (peer) => this.emit('peer-add', peer.publicInfo),
+    onPeerRemove: (peer, wasAdded) => {
+      this._peers.delete(peer)
+      if (wasAdded) this.emit('peer-remove', peer.publicInfo)
+    },
+    onPeerError: (peer, err) => this.emit('peer-error', err, peer.publicInfo)
+  }
+
+  /** Persists then opens feeds learned from a peer, in one atomic log append. */
+  private async _addRemote (keys: string[]): Promise<void> {
+    const fresh = keys.filter((k) => !this._feeds.has(k) && !this._adding.has(k))
+    if (fresh.length === 0 || this._closing !== null) {
+      await Promise.all(keys.map((k) => this._adding.get(k)))
+      return
+    }
+    const job = this._logOrThrow().append(fresh.map((key) => ({ type: 'feed' as const, key, local: false })))
+    const added = fresh.map((key) => {
+      const p = job.then(async () => {
+        if (this._closing !== null) return null
+        const feed = this._store.get({ key, valueEncoding: this.valueEncoding })
+        await feed.ready()
+        this._addOpened(feed, { key, local: false })
+        return feed
+      }).finally(() => this._adding.delete(key))
+      this._adding.set(key, p)
+      return p
+    })
+    await Promise.all(added)
+  }
+
+  private _addOpened (feed: Feed, info: FeedInfo): void {
+    this._feeds.set(info.key, { feed, info })
+    // Remote feeds are replicated whole and live: keep downloading as they grow.
+    if (!info.local) feed.download({ start: 0, end: -1 })
+    for (const peer of this._peers) peer.announce([info.key])
+    this.emit('feed', feed, { ...info })
+  }
+
+  private _logOrThrow (): FeedLog {
+    if (this._log === null) throw new MultifeedError('ERR_CLOSED', 'multifeed is not open')
+    return this._log
+  }
+
+  private _checkOpen (): void {
+    if (this._closing !== null) throw new MultifeedError('ERR_CLOSED', 'multifeed is closed')
+  }
+}
+
+function infoOf (rec: FeedRecord): FeedInfo {
+  const info: FeedInfo = { key: rec.key, local: rec.local }
+  if (rec.name !== undefined) info.name = rec.name
+  return info
+}
+
+function positiveInt (value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new MultifeedError('ERR_BAD_OPTION', `${name} must be a positive integer`)
+  }
+  return value
+}
