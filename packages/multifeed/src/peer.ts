@@ -20,6 +20,9 @@ import {
 } from './wire.js'
 
 /** What a connection needs from its multifeed (kept narrow so peer.ts can't reach into state). */
+/** How long a dropped peer may take to end its side before we destroy the connection. */
+const FAIL_GRACE_MS = 2000
+
 export interface PeerHost {
   key(): Buffer
   ready(): Promise<void>
@@ -170,11 +173,20 @@ export class PeerConnection {
     await this.host.addRemote(fresh)
   }
 
+  /**
+   * Drops the peer. We end the stream rather than destroy it at once so that our
+   * own handshake, already queued, still reaches the remote: then a peer with the
+   * wrong key or version learns why too, instead of seeing a bare disconnect.
+   * A remote that doesn't end its side in time is destroyed.
+   */
   private fail (err: MultifeedError): void {
     if (this.done) return
     this.done = true
     this.host.onPeerError(this, err)
-    this.mux.destroy(err)
+    this.noise.end()
+    const timer = setTimeout(() => this.mux.destroy(err), FAIL_GRACE_MS)
+    timer.unref()
+    this.noise.once('close', () => clearTimeout(timer))
   }
 
   private onclose (): void {

@@ -1,0 +1,137 @@
+import test from 'tape'
+import { Multifeed, type MultifeedError } from '../src/index.js'
+import { tmpdir, pipe, until, converged, contents, onceEvent } from './helpers.js'
+
+const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
+
+test('two peers write on their own feeds, replicate over a piped stream, each reads all entries of both', async (t) => {
+  const da = tmpdir(); const db = tmpdir()
+  const a = new Multifeed(da.dir)
+  await a.ready()
+  const b = new Multifeed(db.dir, { key: a.key })
+  const wa = await a.writer()
+  const wb = await b.writer()
+  await wa.append([{ from: 'a', n: 0 }, { from: 'a', n: 1 }])
+  await wb.append({ from: 'b', n: 0 })
+
+  const added: string[] = []
+  a.on('peer-add', () => added.push('a'))
+  b.on('peer-add', () => added.push('b'))
+  const sa = a.replicate(true)
+  const sb = b.replicate(false)
+  const done = pipe(sa, sb)
+  await until([a, b], () => converged([a, b]) && a.feeds().length === 2 && b.feeds().length === 2, 'two peers to converge')
+
+  t.deepEqual(added.sort(), ['a', 'b'], 'peer-add on both sides')
+  t.equal(a.peers.length, 1, 'a sees one peer')
+  t.equal(a.peers[0]?.remotePublicKey?.length, 64, 'peer identified by its Noise public key')
+  const fb = a.feed(hex(wb.key))
+  t.ok(fb, 'a learned b\'s feed')
+  t.deepEqual(await fb!.get(0), { from: 'b', n: 0 }, 'a reads b\'s entry (json decoded)')
+  const fa = b.feed(hex(wa.key))
+  t.deepEqual(await fa!.get(1), { from: 'a', n: 1 }, 'b reads a\'s entries')
+  t.equal(b.feedInfo(hex(wa.key))?.local, false, 'a\'s feed is remote at b')
+  t.deepEqual(await contents(a), await contents(b), 'same entries on both sides')
+
+  // Live: an append after sync reaches the other side on the same connection.
+  await wa.append({ from: 'a', n: 2 })
+  await until([b], () => (fa?.contiguousLength ?? 0) === 3, 'live append to arrive')
+  t.deepEqual(await fa!.get(2, { wait: false }), { from: 'a', n: 2 }, 'live append replicated')
+
+  const removed = onceEvent(a, 'peer-remove')
+  sa.destroy()
+  await removed
+  await done
+  t.equal(a.peers.length, 0, 'peer-remove when the connection ends')
+  await a.close(); await b.close(); da.cleanup(); db.cleanup()
+})
+
+test('three peers in a line (A-B, B-C) converge, including a feed A creates while both connections are open', async (t) => {
+  const dirs = [tmpdir(), tmpdir(), tmpdir()]
+  const a = new Multifeed(dirs[0]!.dir)
+  await a.ready()
+  const b = new Multifeed(dirs[1]!.dir, { key: a.key })
+  const c = new Multifeed(dirs[2]!.dir, { key: a.key })
+  for (const [m, v] of [[a, 'a'], [b, 'b'], [c, 'c']] as const) await (await m.writer()).append({ v })
+
+  const ab = pipe(a.replicate(true), b.replicate(false))
+  const bc = pipe(b.replicate(true), c.replicate(false))
+  await until([a, b, c], () => converged([a, b, c]) && c.feeds().length === 3 && a.feeds().length === 3, 'line to converge')
+  t.pass('A and C learned each other\'s feeds through B')
+
+  // A new feed while both connections stay open: announced A->B at once, B->C onward.
+  const late = await a.writer('late')
+  await late.append([{ v: 'late-0' }, { v: 'late-1' }])
+  await until([a, b, c], () => {
+    const f = c.feed(hex(late.key))
+    return f !== undefined && f.contiguousLength === 2 && converged([a, b, c])
+  }, 'late feed to reach C')
+  const atC = c.feed(hex(late.key))!
+  t.deepEqual(await atC.get(1, { wait: false }), { v: 'late-1' }, 'C holds the late feed\'s entries without a new connection')
+  t.equal(c.feeds().length, 4)
+  t.deepEqual(await contents(a), await contents(c), 'A and C hold the same entries')
+
+  // And C's live appends flow back to A through B.
+  const wc = await c.writer()
+  await wc.append({ v: 'c-live' })
+  const atA = a.feed(hex(wc.key))!
+  await until([a], () => atA.contiguousLength === 2, 'C\'s live append to reach A')
+  t.deepEqual(await atA.get(1, { wait: false }), { v: 'c-live' })
+
+  for (const m of [a, b, c]) await m.close()
+  await Promise.all([ab, bc])
+  for (const d of dirs) d.cleanup()
+})
+
+test('a peer with a different key gets no feed keys and no data, and the connection ends with ERR_PROOF', async (t) => {
+  const da = tmpdir(); const de = tmpdir()
+  const a = new Multifeed(da.dir)
+  const eve = new Multifeed(de.dir) // a random key of its own
+  const wa = await a.writer()
+  await wa.append({ secret: true })
+  await (await eve.writer()).append({ eve: true })
+
+  const errors: Array<[string, MultifeedError]> = []
+  a.on('peer-error', (err: MultifeedError) => errors.push(['a', err]))
+  eve.on('peer-error', (err: MultifeedError) => errors.push(['eve', err]))
+  let eveFeeds = 0
+  eve.on('feed', () => eveFeeds++)
+  let peerAdds = 0
+  a.on('peer-add', () => peerAdds++)
+  eve.on('peer-add', () => peerAdds++)
+
+  const sa = a.replicate(true)
+  const se = eve.replicate(false)
+  await Promise.all([pipe(sa, se), onceEvent(a, 'peer-error'), onceEvent(eve, 'peer-error')])
+
+  t.deepEqual(errors.map(([who, e]) => [who, e.code]).sort(), [['a', 'ERR_PROOF'], ['eve', 'ERR_PROOF']], 'both sides report ERR_PROOF')
+  t.ok(errors.every(([, e]) => e.message.includes('key')), 'the message says what went wrong')
+  t.equal(eveFeeds, 0, 'eve learned no feed')
+  t.equal(eve.feeds().length, 1, 'eve holds only its own feed')
+  t.equal(eve.feed(hex(wa.key)), undefined, 'eve has no trace of a\'s feed key')
+  t.equal(a.feeds().length, 1, 'a learned nothing from eve')
+  t.equal(peerAdds, 0, 'neither side counted the other as a peer')
+  await a.close(); await eve.close(); da.cleanup(); de.cleanup()
+})
+
+test('accept() selects which announced feeds to replicate', async (t) => {
+  const dirs = [tmpdir(), tmpdir()]
+  const a = new Multifeed(dirs[0]!.dir)
+  await a.ready()
+  const wanted = await a.writer('wanted')
+  const unwanted = await a.writer('unwanted')
+  await wanted.append({ ok: 1 }); await unwanted.append({ ok: 0 })
+  const asked: Array<[string, string | null]> = []
+  const b = new Multifeed(dirs[1]!.dir, {
+    key: a.key,
+    accept: async (key, info) => { asked.push([key, info.remotePublicKey]); return key === hex(wanted.key) }
+  })
+  await b.ready()
+  const link = pipe(a.replicate(true), b.replicate(false))
+  await until([b], () => (b.feed(hex(wanted.key))?.contiguousLength ?? 0) === 1, 'wanted feed')
+  t.equal(b.feed(hex(unwanted.key)), undefined, 'rejected feed is not opened')
+  t.deepEqual(asked.map(([k]) => k).sort(), [hex(wanted.key), hex(unwanted.key)].sort(), 'accept asked once per announced feed')
+  t.ok(asked.every(([, pk]) => pk !== null && pk.length === 64), 'accept gets the remote public key')
+  await a.close(); await b.close(); await link
+  for (const d of dirs) d.cleanup()
+})
