@@ -2,10 +2,12 @@ import type { AbstractLevel, AbstractSublevel } from 'abstract-level'
 import { validateDocs, validateKey, type Doc } from './doc.js'
 import { headsKey, linkedKey } from './layout.js'
 
-/** Any abstract-level database or sublevel (memory-level, classic-level, `level`, a sublevel of one). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the db's own encodings are irrelevant: every call names its encodings
+/**
+ * Any abstract-level database or sublevel (memory-level, classic-level, `level`, a sublevel of one).
+ * Its default encodings do not matter: every read and write here names its encodings. (`any` because
+ * abstract-level's generics are invariant: no narrower type accepts every concrete db.)
+ */
 export type UmkvDb = AbstractLevel<any, any, any>
-
 
 /**
  * A LevelDB batch operation, ready for `db.batch(ops)` on the umkv db or any ancestor of it, or for a
@@ -17,7 +19,8 @@ export type UmkvOperation =
   | { type: 'put'; key: string; value: string; sublevel: UmkvSublevel; keyEncoding: 'utf8'; valueEncoding: 'utf8' }
   | { type: 'del'; key: string; sublevel: UmkvSublevel; keyEncoding: 'utf8' }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// Typed as a sublevel because that is what abstract-level's `sublevel` option accepts; a root db passed
+// here works too (abstract-level treats `op.sublevel === db` as the db itself).
 type UmkvSublevel = AbstractSublevel<any, any, any, any>
 
 const READ = { keyEncoding: 'utf8', valueEncoding: 'utf8' } as const

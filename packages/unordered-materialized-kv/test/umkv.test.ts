@@ -179,3 +179,13 @@ test('heads persist in a classic-level folder across reopen', async (t) => {
     fs.rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('the db\'s own default encodings do not matter', async (t) => {
+  const root = new MemoryLevel<string, string>()
+  const jsonDb = root.sublevel<string, unknown>('json', { valueEncoding: 'json' })
+  const kv = new UnorderedMaterializedKV(jsonDb)
+  await kv.batch([doc('a', 'k'), doc('b', 'k')])
+  await root.batch(await kv.ops([doc('c', 'k', ['a'])]))
+  t.deepEqual(await kv.get('k'), ['b', 'c'])
+  t.equal(await jsonDb.get('h!k', { valueEncoding: 'utf8' }), '["b","c"]', 'stored as documented')
+})
