@@ -7,6 +7,7 @@ export type MultifeedErrorCode =
   | 'ERR_KEY_MISMATCH' // opened with a key different from the one stored on disk
   | 'ERR_CORRUPT' // the persisted feed list is unreadable
   | 'ERR_CLOSED' // the multifeed is closing or closed
+  | 'ERR_NOT_READY' // key/discoveryKey read before ready() resolved
   | 'ERR_PROOF' // a peer failed to prove it knows the multifeed key
   | 'ERR_PROTOCOL_VERSION' // a peer speaks an incompatible wire version
   | 'ERR_BAD_MESSAGE' // a peer sent a malformed, oversized or out-of-order message

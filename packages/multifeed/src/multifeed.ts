@@ -85,17 +85,20 @@ export class Multifeed extends EventEmitter {
     }
     // Our own namespace keeps writer names and the feed log apart from other
     // users of a shared Corestore. Use corestore.namespace(x) to hold several multifeeds.
-    this._store = this.corestore.namespace(NAMESPACE)
+    // It is inactive: Corestore would otherwise offer every open core (by
+    // discovery key) on every stream at once; we attach feeds to a connection
+    // ourselves, only after the peer proved it knows the multifeed key.
+    this._store = this.corestore.namespace(NAMESPACE, { active: false })
   }
 
   /** The multifeed key: the set's identity and the secret peers must prove they know. */
   get key (): Buffer {
-    if (this._key === null) throw new MultifeedError('ERR_CLOSED', 'key is known only after ready()')
+    if (this._key === null) throw new MultifeedError('ERR_NOT_READY', 'key is known only after ready()')
     return this._key
   }
 
   get discoveryKey (): Buffer {
-    if (this._discoveryKey === null) throw new MultifeedError('ERR_CLOSED', 'discoveryKey is known only after ready()')
+    if (this._discoveryKey === null) throw new MultifeedError('ERR_NOT_READY', 'discoveryKey is known only after ready()')
     return this._discoveryKey
   }
 
@@ -199,7 +202,7 @@ export class Multifeed extends EventEmitter {
    */
   replicate (isInitiator: boolean | Duplex, opts?: Record<string, unknown>): Duplex {
     this._checkOpen()
-    const stream = this.corestore.replicate(isInitiator, opts)
+    const stream = this._store.replicate(isInitiator, opts)
     const peer = new PeerConnection(this._host, stream, typeof isInitiator === 'boolean')
     this._peers.add(peer)
     return stream
@@ -231,6 +234,7 @@ export class Multifeed extends EventEmitter {
     maxFeeds: () => this.maxFeeds,
     maxFeedsPerMessage: () => this.maxFeedsPerMessage,
     knownKeys: () => [...this._feeds.keys()],
+    knownFeeds: () => this.feeds(),
     has: (key) => this._feeds.has(key) || this._adding.has(key),
     pendingCount: () => this._feeds.size + this._adding.size,
     accept: (key, info) => this._accept(key, info),
@@ -269,7 +273,7 @@ export class Multifeed extends EventEmitter {
     this._feeds.set(info.key, { feed, info })
     // Remote feeds are replicated whole and live: keep downloading as they grow.
     if (!info.local) feed.download({ start: 0, end: -1 })
-    for (const peer of this._peers) peer.announce([info.key])
+    for (const peer of this._peers) peer.offer(feed, info.key)
     this.emit('feed', feed, { ...info })
   }
 

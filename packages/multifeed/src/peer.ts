@@ -30,6 +30,7 @@ export interface PeerHost {
   maxFeeds(): number
   maxFeedsPerMessage(): number
   knownKeys(): string[]
+  knownFeeds(): Array<Hypercore<unknown>>
   has(key: string): boolean
   pendingCount(): number
   accept(key: string, info: { remotePublicKey: string | null }): boolean | Promise<boolean>
@@ -78,8 +79,9 @@ export class PeerConnection {
     if (this.channel !== null || this.done) return
     try {
       await this.host.ready()
-    } catch {
-      return // the multifeed failed to open; replication of this connection carries no meta
+    } catch (err) {
+      this.mux.destroy(err as Error) // the multifeed failed to open: it has nothing to replicate
+      return
     }
     const hash = this.noise.handshakeHash
     if (this.channel !== null || this.done || this.host.closed() || hash === null) return
@@ -114,7 +116,21 @@ export class PeerConnection {
     this.verified = true
     this.added = true
     this.host.onPeerAdd(this)
+    // Only now do our feeds go on this connection: first the hypercore channels
+    // (so data is ready to flow), then the list that tells the peer their keys.
+    for (const feed of this.host.knownFeeds()) this.attach(feed)
     this.announce(this.host.knownKeys())
+  }
+
+  /** A feed was added to the set: replicate it here and tell the peer. */
+  offer (feed: Hypercore<unknown>, key: string): void {
+    if (!this.verified || this.done) return
+    this.attach(feed)
+    this.announce([key])
+  }
+
+  private attach (feed: Hypercore<unknown>): void {
+    if (!feed.closed) feed.replicate(this.noise)
   }
 
   /** Sends feed keys this peer doesn't know yet. No-op until the peer's proof verified. */

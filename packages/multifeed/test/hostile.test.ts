@@ -104,6 +104,7 @@ test('a wrong proof drops the peer and it learns no feed key', async (t) => {
   await peer.link
   t.ok(peer.remoteHandshake(), 'the peer did get B\'s handshake (so it can see why)')
   t.notOk(peer.sawBytes(s.wb.key!), 'no frame carried B\'s feed key')
+  t.notOk(peer.sawBytes(s.wb.discoveryKey!), 'not even its discovery key: no hypercore channel was offered')
   t.ok(await s.stillServes(1))
   await peer.close(); await s.close()
 })
@@ -165,6 +166,7 @@ test('a peer that never sends a proof gets no feed keys, even for feeds announce
   await until([s.c], () => s.c.feed(hex(late.key)) !== undefined, 'honest peer to hear of the late feed')
   t.notOk(peer.sawBytes(s.wb.key!), 'silent peer never saw the first feed key')
   t.notOk(peer.sawBytes(late.key!), 'nor the late one')
+  t.notOk(peer.sawBytes(s.wb.discoveryKey!) || peer.sawBytes(late.discoveryKey!), 'nor their discovery keys')
   t.equal(s.errors.length, 0, 'silence is not an error')
   await peer.close(); await s.close()
 })
