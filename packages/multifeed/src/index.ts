@@ -1,5 +1,5 @@
 export { Multifeed } from './multifeed.js'
-export type { Feed, FeedInfo, MultifeedOptions, MultifeedPeer, AcceptInfo, ValueEncoding } from './multifeed.js'
+export type { Feed, FeedInfo, MultifeedOptions, MultifeedPeer, MultifeedEvents, AcceptInfo, ValueEncoding } from './multifeed.js'
 export { MultifeedError } from './errors.js'
 export type { MultifeedErrorCode } from './errors.js'
 export { PROTOCOL, PROTOCOL_VERSION } from './wire.js'

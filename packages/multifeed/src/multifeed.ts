@@ -33,6 +33,26 @@ export interface MultifeedPeer {
   stream: Duplex
 }
 
+/** Typed listeners for the multifeed's events (on/once/off). */
+export interface MultifeedEvents {
+  /** Once per feed when it joins the set: local, remote, and each reopened during ready(). */
+  feed: [feed: Feed, info: FeedInfo]
+  /** A peer proved it knows the key; feeds now flow on its connection. */
+  'peer-add': [peer: MultifeedPeer]
+  /** A connection that had been added ended. */
+  'peer-remove': [peer: MultifeedPeer]
+  /** A hostile or incompatible peer was dropped. Never an 'error' event. */
+  'peer-error': [err: MultifeedError, peer: MultifeedPeer]
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface Multifeed {
+  on<E extends keyof MultifeedEvents>(event: E, listener: (...args: MultifeedEvents[E]) => void): this
+  once<E extends keyof MultifeedEvents>(event: E, listener: (...args: MultifeedEvents[E]) => void): this
+  off<E extends keyof MultifeedEvents>(event: E, listener: (...args: MultifeedEvents[E]) => void): this
+  emit<E extends keyof MultifeedEvents>(event: E, ...args: MultifeedEvents[E]): boolean
+}
+
 const NAMESPACE = '@kappa-ts/multifeed'
 const META_NAME = 'meta'
 const WRITER_PREFIX = 'writer/'
@@ -59,6 +79,8 @@ export class Multifeed extends EventEmitter {
   private readonly _adding = new Map<string, Promise<Feed | null>>()
   private readonly _writers = new Map<string, Promise<Feed>>()
   private readonly _peers = new Set<PeerConnection>()
+  /** Streams that already carry our meta channel (replicate() twice on one stream is a no-op). */
+  private readonly _streams = new WeakSet<object>()
 
   constructor (storage: string | Corestore, opts: MultifeedOptions = {}) {
     super()
@@ -203,6 +225,9 @@ export class Multifeed extends EventEmitter {
   replicate (isInitiator: boolean | Duplex, opts?: Record<string, unknown>): Duplex {
     this._checkOpen()
     const stream = this._store.replicate(isInitiator, opts)
+    const noise = (stream as Duplex & { noiseStream: object }).noiseStream
+    if (this._streams.has(noise)) return stream
+    this._streams.add(noise)
     const peer = new PeerConnection(this._host, stream, typeof isInitiator === 'boolean')
     this._peers.add(peer)
     return stream
