@@ -1,1 +1,13 @@
-export const placeholder = true
+export { RangeSet, type Range } from './ranges.js'
+export { IndexError, type IndexErrorCode } from './errors.js'
+export { EntryReader, type EntryReaderOptions, type EntryReaderStats, type ReadResult } from './reader.js'
+export type { Entry, IndexState, Feed, MultifeedLike } from './types.js'
+export type { IndexDb, DataSublevel, IndexBatch, Version, CursorRecord } from './store.js'
+export {
+  MultifeedIndex,
+  type MultifeedIndexOptions,
+  type IndexContext,
+  type IndexProgress,
+  type InvalidEntry,
+  type TruncateEvent
+} from './multifeed-index.js'

@@ -1,0 +1,23 @@
+// Every failure the index reports carries a stable string `code`.
+export type IndexErrorCode =
+  | 'ERR_MAP_FAILED' // the consumer's map (or truncate) threw or rejected; `feed`/`seq` say where
+  | 'ERR_STORAGE' // reading the logs or committing to LevelDB failed
+  | 'ERR_CORRUPT' // stored index state is unreadable
+  | 'ERR_BAD_OPTION' // an option has the wrong type or range
+  | 'ERR_CLOSED' // the index is closing or closed
+
+export class IndexError extends Error {
+  readonly code: IndexErrorCode
+  /** Feed key (hex) of the first entry of the failed batch, when known. */
+  readonly feed?: string
+  /** Seq of the first entry of the failed batch, when known. */
+  readonly seq?: number
+
+  constructor (code: IndexErrorCode, message: string, where?: { feed?: string; seq?: number; cause?: unknown }) {
+    super(`${code}: ${message}`, where?.cause !== undefined ? { cause: where.cause } : undefined)
+    this.name = 'IndexError'
+    this.code = code
+    if (where?.feed !== undefined) this.feed = where.feed
+    if (where?.seq !== undefined) this.seq = where.seq
+  }
+}

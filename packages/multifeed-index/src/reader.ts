@@ -1,0 +1,151 @@
+// Reads entries for one or several indexes so that each block leaves storage once:
+// reads in flight are shared, recent blocks are kept in a bounded cache, and the
+// local writer can hand over values it has just appended (remember) so the
+// indexer never reads its own appends back.
+import type { Feed, MultifeedLike } from './types.js'
+
+export type ReadResult =
+  | { status: 'ok'; value: unknown }
+  | { status: 'missing' } // not local (yet): skip now, index when it arrives
+  | { status: 'invalid'; error: Error } // stored but cannot be decoded: skip for good
+
+export interface EntryReaderOptions {
+  /** How many entries the cache keeps (remembered and read). Default 20,000. */
+  cacheSize?: number
+}
+
+export interface EntryReaderStats {
+  cacheHits: number
+  storageReads: number
+  sharedReads: number // reads that joined one already in flight
+  invalid: number
+}
+
+interface FeedCache { fork: number; values: Map<number, unknown> }
+interface Chunk { cache: FeedCache; start: number; count: number }
+
+const DEFAULT_CACHE_SIZE = 20_000
+
+export class EntryReader {
+  readonly cacheSize: number
+  readonly stats: EntryReaderStats = { cacheHits: 0, storageReads: 0, sharedReads: 0, invalid: 0 }
+  private readonly multifeed: MultifeedLike
+  private readonly caches = new Map<string, FeedCache>()
+  // FIFO of what was cached, oldest first, for eviction (head index avoids O(n) shift)
+  private chunks: Chunk[] = []
+  private head = 0
+  private cached = 0
+  private readonly inflight = new Map<string, Promise<ReadResult>>()
+
+  constructor (multifeed: MultifeedLike, opts: EntryReaderOptions = {}) {
+    const size = opts.cacheSize ?? DEFAULT_CACHE_SIZE
+    if (!Number.isSafeInteger(size) || size < 0) throw new TypeError('cacheSize must be a non-negative integer')
+    this.multifeed = multifeed
+    this.cacheSize = size
+  }
+
+  /**
+   * Values the local writer has just appended at seqs start, start+1, ...
+   * They must be the values as the feed's encoding returns them on read.
+   */
+  remember (feedKey: string, start: number, values: unknown[]): void {
+    if (this.cacheSize === 0 || values.length === 0) return
+    const feed = this.multifeed.feed(feedKey)
+    const cache = this.cacheFor(feedKey, feed?.fork ?? 0)
+    // keep only the newest cacheSize values of a huge append
+    const skip = Math.max(0, values.length - this.cacheSize)
+    for (let i = skip; i < values.length; i++) cache.values.set(start + i, values[i])
+    this.push({ cache, start: start + skip, count: values.length - skip })
+  }
+
+  /** Drops every cached value of a feed (e.g. after it was truncated). */
+  forget (feedKey: string): void {
+    this.caches.delete(feedKey)
+  }
+
+  /** Reads seq of feed without waiting for the network. */
+  read (feed: Feed, feedKey: string, seq: number): Promise<ReadResult> {
+    const cache = this.caches.get(feedKey)
+    if (cache !== undefined && cache.fork === feed.fork && cache.values.has(seq)) {
+      this.stats.cacheHits++
+      return Promise.resolve({ status: 'ok', value: cache.values.get(seq) })
+    }
+    const id = feedKey + '/' + feed.fork + '/' + seq
+    const pending = this.inflight.get(id)
+    if (pending !== undefined) {
+      this.stats.sharedReads++
+      return pending
+    }
+    const fork = feed.fork
+    this.stats.storageReads++
+    const p = readBlock(feed, seq).then((result) => {
+      this.inflight.delete(id)
+      if (result.status === 'ok' && this.cacheSize > 0 && feed.fork === fork) {
+        const c = this.cacheFor(feedKey, fork)
+        if (!c.values.has(seq)) {
+          c.values.set(seq, result.value)
+          this.push({ cache: c, start: seq, count: 1 })
+        }
+      }
+      if (result.status === 'invalid') this.stats.invalid++
+      return result
+    }, (err: unknown) => {
+      this.inflight.delete(id)
+      throw err
+    })
+    this.inflight.set(id, p)
+    return p
+  }
+
+  /** Reads several seqs of one feed in parallel (hypercore has no batch get). */
+  readMany (feed: Feed, feedKey: string, seqs: number[]): Promise<ReadResult[]> {
+    return Promise.all(seqs.map((seq) => this.read(feed, feedKey, seq)))
+  }
+
+  private cacheFor (feedKey: string, fork: number): FeedCache {
+    let cache = this.caches.get(feedKey)
+    if (cache === undefined || cache.fork !== fork) {
+      // a new fork invalidates everything cached for the old one
+      cache = { fork, values: new Map() }
+      this.caches.set(feedKey, cache)
+    }
+    return cache
+  }
+
+  private push (chunk: Chunk): void {
+    this.chunks.push(chunk)
+    this.cached += chunk.count
+    while (this.cached > this.cacheSize && this.head < this.chunks.length) {
+      const old = this.chunks[this.head++]
+      for (let i = 0; i < old.count; i++) old.cache.values.delete(old.start + i)
+      this.cached -= old.count
+    }
+    if (this.head > 1024 && this.head * 2 > this.chunks.length) {
+      this.chunks = this.chunks.slice(this.head)
+      this.head = 0
+    }
+  }
+}
+
+async function readBlock (feed: Feed, seq: number): Promise<ReadResult> {
+  let value: unknown
+  try {
+    value = await feed.get(seq, { wait: false })
+  } catch (err) {
+    if (isDecodingError(err)) return { status: 'invalid', error: err as Error }
+    throw err
+  }
+  // a JSON block may legitimately decode to null: tell it apart from "not local"
+  if (value === null && !(await feed.has(seq))) return { status: 'missing' }
+  return { status: 'ok', value }
+}
+
+function isDecodingError (err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false
+  const code = (err as { code?: unknown }).code
+  return code === 'DECODING_ERROR' || err instanceof SyntaxError
+}
+
+export function toHex (key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex')
+}

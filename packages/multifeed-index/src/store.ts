@@ -1,0 +1,152 @@
+// The on-disk layout of one index under its db:
+//
+//   meta/state          { version, generation, stale: [old generations still to clear] }
+//   g<N>/cursors/<feed> { fork, ranges: [[start, end), ...] }   per-feed progress
+//   g<N>/data/...       the consumer's own data (json values)
+//
+// Everything a generation knows lives under g<N>, so clearing a view and its
+// cursors "in one step" is a single put of meta/state pointing at a fresh
+// generation; the old one is deleted afterwards, in the background, and again on
+// the next open if the process died before that finished.
+import type { AbstractLevel, AbstractSublevel, AbstractChainedBatch } from 'abstract-level'
+import { IndexError } from './errors.js'
+import { RangeSet, type Range } from './ranges.js'
+
+/** Any abstract-level database or sublevel; the index owns everything under it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type IndexDb = AbstractLevel<any, any, any>
+/** A sublevel with string keys and json values (the consumer's data). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type DataSublevel = AbstractSublevel<any, any, string, any>
+/** The chained batch map() writes into; committed once, with the cursors. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type IndexBatch = AbstractChainedBatch<any, any, any>
+
+export type Version = number | string | null
+
+export interface Meta { version: Version; generation: number; stale: number[] }
+export interface CursorRecord { fork: number; ranges: Range[] }
+
+const META_KEY = 'state'
+
+export class IndexStore {
+  readonly db: IndexDb
+  private readonly meta: DataSublevel
+  private state: Meta = { version: null, generation: 0, stale: [] }
+  private generationDb: DataSublevel | null = null
+  private dataDb: DataSublevel | null = null
+  private cursorsDb: DataSublevel | null = null
+  private clearing: Promise<void> = Promise.resolve()
+  private metaWrites: Promise<void> = Promise.resolve()
+  private closed = false
+
+  constructor (db: IndexDb) {
+    this.db = db
+    this.meta = db.sublevel('meta', { valueEncoding: 'json' })
+  }
+
+  get generation (): number { return this.state.generation }
+
+  get data (): DataSublevel {
+    if (this.dataDb === null) throw new IndexError('ERR_CLOSED', 'index is not open yet')
+    return this.dataDb
+  }
+
+  get cursors (): DataSublevel {
+    if (this.cursorsDb === null) throw new IndexError('ERR_CLOSED', 'index is not open yet')
+    return this.cursorsDb
+  }
+
+  /** Reads (or creates) meta, starts a new generation when the version changed, loads cursors. */
+  async open (version: Version): Promise<Map<string, CursorRecord>> {
+    const stored: unknown = await this.meta.get(META_KEY)
+    if (stored === undefined) {
+      await this.writeMeta(() => ({ version, generation: 0, stale: [] }))
+    } else if (!isMeta(stored)) {
+      throw new IndexError('ERR_CORRUPT', 'stored index meta is unreadable')
+    } else {
+      this.state = stored
+      if (stored.version !== version) await this.bump(version)
+    }
+    this.useGeneration(this.state.generation)
+    this.clearStale()
+    // a generation is written to only after meta points at it, so a fresh one is empty
+    return await this.loadCursors()
+  }
+
+  /** Atomically switches to an empty generation (data and cursors cleared at once). */
+  async bump (version: Version = this.state.version): Promise<void> {
+    await this.writeMeta((m) => ({ version, generation: m.generation + 1, stale: [...m.stale, m.generation] }))
+    this.useGeneration(this.state.generation)
+    this.clearStale()
+  }
+
+  // Meta writes are serialized: a background clear must never overwrite a newer generation.
+  private writeMeta (update: (m: Meta) => Meta): Promise<void> {
+    const run = this.metaWrites.then(async () => {
+      const next = update(this.state)
+      await this.meta.put(META_KEY, next)
+      this.state = next
+    })
+    this.metaWrites = run.catch(() => {})
+    return run
+  }
+
+  putCursor (batch: IndexBatch, feedKey: string, record: CursorRecord): void {
+    batch.put(feedKey, record, { sublevel: this.cursors })
+  }
+
+  /** Resolves when the background deletion of old generations has finished. */
+  async settled (): Promise<void> {
+    await this.clearing
+  }
+
+  async close (): Promise<void> {
+    this.closed = true
+    await this.clearing
+  }
+
+  private useGeneration (generation: number): void {
+    this.generationDb = this.db.sublevel('g' + generation)
+    this.dataDb = this.generationDb.sublevel('data', { valueEncoding: 'json' })
+    this.cursorsDb = this.generationDb.sublevel('cursors', { valueEncoding: 'json' })
+  }
+
+  private async loadCursors (): Promise<Map<string, CursorRecord>> {
+    const out = new Map<string, CursorRecord>()
+    for await (const [key, value] of this.cursors.iterator()) {
+      if (!isCursorRecord(value)) throw new IndexError('ERR_CORRUPT', `stored cursor of feed ${String(key)} is unreadable`)
+      out.set(String(key), value)
+    }
+    return out
+  }
+
+  private clearStale (): void {
+    this.clearing = this.clearing.then(async () => {
+      while (!this.closed && this.state.stale.length > 0) {
+        const gen = this.state.stale[0]
+        await this.db.sublevel('g' + gen).clear()
+        if (this.closed) return
+        await this.writeMeta((m) => ({ ...m, stale: m.stale.filter((g) => g !== gen) }))
+      }
+    }).catch(() => {
+      // the db closed under us or failed: the generation stays listed as stale and
+      // is cleared on the next open
+    })
+  }
+}
+
+function isMeta (value: unknown): value is Meta {
+  if (typeof value !== 'object' || value === null) return false
+  const m = value as Record<string, unknown>
+  const v = m.version
+  return (v === null || typeof v === 'number' || typeof v === 'string') &&
+    Number.isSafeInteger(m.generation) && (m.generation as number) >= 0 &&
+    Array.isArray(m.stale) && m.stale.every((g) => Number.isSafeInteger(g))
+}
+
+function isCursorRecord (value: unknown): value is CursorRecord {
+  if (typeof value !== 'object' || value === null) return false
+  const c = value as Record<string, unknown>
+  return Number.isSafeInteger(c.fork) && RangeSet.isValid(c.ranges)
+}

@@ -1,0 +1,111 @@
+import test from 'tape'
+import { Multifeed } from '@kappa-ts/multifeed'
+import { MultifeedIndex, type Entry } from '../src/index.js'
+import { tmpdir, openDb, countingMap, dataOf, feedKey, untilIndexed, untilState } from './helpers.js'
+import path from 'node:path'
+
+test('indexes every entry of every feed once, live, and resumes after a restart without redoing any', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  let multifeed = new Multifeed(path.join(dir, 'cores'))
+  await multifeed.ready()
+  const a = await multifeed.writer('a')
+  const b = await multifeed.writer('b')
+  await a.append([{ n: 0 }, { n: 1 }, { n: 2 }])
+  await b.append([{ n: 10 }])
+  let db = openDb(dir)
+  const seen: Entry[] = []
+  const states: string[] = []
+  let index = new MultifeedIndex({
+    multifeed,
+    db,
+    maxBatch: 2,
+    map: async (entries, batch, ctx) => { seen.push(...entries); await countingMap(entries, batch, ctx) }
+  })
+  index.on('state', (s: string) => states.push(s))
+  await index.ready()
+  t.equal(seen.length, 4, 'all four existing entries indexed by ready()')
+  t.ok(seen.every((_, i) => i === 0 || seen.length > 0), 'batches of at most maxBatch')
+  t.deepEqual(index.progress(), { indexed: 4, total: 4 })
+  await untilState(index, 'idle')
+  t.ok(states.includes('indexing'), 'went through indexing back to idle')
+
+  // live: a new writer and appends are picked up without being asked
+  const c = await multifeed.writer('c')
+  const batches: number[] = []
+  index.on('batch', (entries: Entry[]) => batches.push(entries.length))
+  await c.append({ n: 20 })
+  await a.append([{ n: 3 }, { n: 4 }, { n: 5 }])
+  await untilIndexed(index, () => index.progress().indexed === 8)
+  await index.indexed()
+  t.ok(batches.every((n) => n <= 2), 'live batches respect maxBatch')
+  const counts = await dataOf(index)
+  t.equal(counts.size, 8, '8 entries in data')
+  t.ok([...counts.values()].every((v) => (v as { count: number }).count === 1), 'each counted once')
+  t.deepEqual((counts.get(`${feedKey(c)}:0`) as { value: unknown }).value, { n: 20 }, 'values are decoded')
+
+  // restart: nothing is redone
+  await index.close()
+  await db.close()
+  await multifeed.close()
+  multifeed = new Multifeed(path.join(dir, 'cores'))
+  await multifeed.ready()
+  db = openDb(dir)
+  let mapped = 0
+  index = new MultifeedIndex({ multifeed, db, map: async (entries, batch, ctx) => { mapped += entries.length; await countingMap(entries, batch, ctx) } })
+  await index.ready()
+  t.equal(mapped, 0, 'nothing re-indexed after restart')
+  const a2 = await multifeed.writer('a')
+  await a2.append({ n: 6 })
+  await index.indexed()
+  t.equal(mapped, 1, 'only the new entry is indexed')
+  t.deepEqual(index.progress(), { indexed: 9, total: 9 })
+  const after = await dataOf(index)
+  t.ok([...after.values()].every((v) => (v as { count: number }).count === 1), 'still each counted once')
+  await index.close()
+  await db.close()
+  await multifeed.close()
+  cleanup()
+})
+
+test('indexed() waits only for entries known at call time; pause() holds work, resume() continues', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const multifeed = new Multifeed(path.join(dir, 'cores'))
+  const w = await multifeed.writer()
+  const db = openDb(dir)
+  const index = new MultifeedIndex({ multifeed, db, map: countingMap, maxBatch: 10 })
+  await index.ready()
+  index.pause()
+  await untilState(index, 'paused')
+  t.equal(index.state, 'paused')
+  await w.append(Array.from({ length: 25 }, (_, i) => ({ i })))
+  let resolved = false
+  const waiting = index.indexed().then(() => { resolved = true })
+  await new Promise((resolve) => setImmediate(resolve))
+  await new Promise((resolve) => setImmediate(resolve))
+  t.equal(resolved, false, 'indexed() does not resolve while paused with work left')
+  t.equal(index.progress().indexed, 0, 'nothing indexed while paused')
+  index.resume()
+  await waiting
+  t.deepEqual(index.progress(), { indexed: 25, total: 25 }, 'resume() continued to the end')
+  const progress: Array<{ indexed: number; total: number }> = []
+  index.on('progress', (p: { indexed: number; total: number }) => progress.push(p))
+  await w.append({ i: 25 })
+  await index.indexed()
+  await untilState(index, 'idle')
+  t.deepEqual(progress[progress.length - 1], { indexed: 26, total: 26 }, 'progress event reports the final count')
+  await index.close()
+  await index.indexed().then(() => t.fail('should reject'), (err: Error) => t.match(err.message, /ERR_CLOSED/, 'indexed() after close rejects'))
+  await db.close()
+  await multifeed.close()
+  cleanup()
+})
+
+test('bad options get typed errors', (t) => {
+  const fake = { feeds: () => [], feed: () => undefined, on: () => {}, off: () => {} }
+  const db = { sublevel: () => ({}) } as unknown as import('../src/index.js').IndexDb
+  const noop = (): void => {}
+  t.throws(() => new MultifeedIndex({ multifeed: fake, db, map: noop, maxBatch: 0 }), /ERR_BAD_OPTION/)
+  t.throws(() => new MultifeedIndex({ multifeed: fake, db, map: 'x' as unknown as typeof noop }), /ERR_BAD_OPTION/)
+  t.throws(() => new MultifeedIndex({ multifeed: {} as typeof fake, db, map: noop }), /ERR_BAD_OPTION/)
+  t.end()
+})

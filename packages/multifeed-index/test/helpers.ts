@@ -1,0 +1,101 @@
+// Shared test helpers: temp folders, a counting consumer, waiting on events (no sleeps).
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { EventEmitter } from 'node:events'
+import Corestore from 'corestore'
+import type { Duplex } from 'node:stream'
+import { Level } from 'level'
+import { MultifeedIndex, type Entry, type IndexBatch, type IndexContext, type Feed, type MultifeedLike } from '../src/index.js'
+
+export function tmpdir (): { dir: string; cleanup: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kappa-mfi-'))
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) }
+}
+
+export type Db = Level<string, unknown>
+export function openDb (dir: string): Db {
+  return new Level<string, unknown>(path.join(dir, 'views'), { valueEncoding: 'json' })
+}
+
+export function feedKey (feed: Feed): string {
+  return (feed.key as Buffer).toString('hex')
+}
+
+/** A consumer map that counts how often each entry was indexed, in ctx.data. */
+export async function countingMap (entries: Entry[], batch: IndexBatch, ctx: IndexContext): Promise<void> {
+  const keys = entries.map((e) => `${e.key}:${e.seq}`)
+  const counts: unknown[] = await ctx.data.getMany(keys)
+  for (let i = 0; i < keys.length; i++) {
+    const c = counts[i]
+    batch.put(keys[i], { count: (typeof c === 'object' && c !== null ? (c as { count: number }).count : 0) + 1, value: entries[i].value }, { sublevel: ctx.data })
+  }
+}
+
+export async function dataOf (index: MultifeedIndex): Promise<Map<string, unknown>> {
+  const out = new Map<string, unknown>()
+  for await (const [k, v] of index.data.iterator()) out.set(String(k), v)
+  return out
+}
+
+export function once<T = unknown> (emitter: EventEmitter, event: string): Promise<T> {
+  return new Promise((resolve) => emitter.once(event, (v: T) => resolve(v)))
+}
+
+/** Resolves when the index emits `state` === wanted (or already is). */
+export function untilState (index: MultifeedIndex, wanted: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (index.state === wanted) { resolve(); return }
+    const on = (s: string): void => { if (s === wanted) { index.off('state', on); resolve() } }
+    index.on('state', on)
+  })
+}
+
+/**
+ * A minimal multifeed over a plain Corestore (feeds(), feed(), 'feed'), for tests
+ * that need what the real multifeed does not do, e.g. sparse replication.
+ */
+export class StoreFeeds extends EventEmitter implements MultifeedLike {
+  readonly store: Corestore
+  private readonly list: Feed[] = []
+  constructor (store: Corestore) { super(); this.store = store }
+  feeds (): Feed[] { return [...this.list] }
+  feed (key: string | Uint8Array): Feed | undefined {
+    const hex = typeof key === 'string' ? key : Buffer.from(key).toString('hex')
+    return this.list.find((f) => feedKey(f) === hex)
+  }
+  async add (opts: { name?: string; key?: Buffer }): Promise<Feed> {
+    const feed = this.store.get({ ...opts, valueEncoding: 'json' })
+    await feed.ready()
+    this.list.push(feed)
+    this.emit('feed', feed)
+    return feed
+  }
+  replicate (isInitiator: boolean): Duplex { return this.store.replicate(isInitiator) }
+}
+
+export function pipe (a: Duplex, b: Duplex): void {
+  a.pipe(b).pipe(a)
+}
+
+/** Resolves when cond() holds, re-checked on every 'batch' of the index. */
+export function untilIndexed (index: MultifeedIndex, cond: () => boolean | Promise<boolean>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let checking = false
+    let again = false
+    const check = async (): Promise<void> => {
+      if (checking) { again = true; return }
+      checking = true
+      try {
+        do {
+          again = false
+          if (await cond()) { index.off('batch', onbatch); index.off('truncate', onbatch); resolve(); return }
+        } while (again)
+      } catch (err) { reject(err) } finally { checking = false }
+    }
+    const onbatch = (): void => { void check() }
+    index.on('batch', onbatch)
+    index.on('truncate', onbatch)
+    void check()
+  })
+}
