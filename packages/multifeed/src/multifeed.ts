@@ -72,6 +72,7 @@ export class Multifeed extends EventEmitter {
   private _key: Buffer | null = null
   private _discoveryKey: Buffer | null = null
   private _log: FeedLog | null = null
+  private _metaKey: string | null = null
   private _opening: Promise<void> | null = null
   private _closing: Promise<void> | null = null
   private readonly _feeds = new Map<string, { feed: Feed; info: FeedInfo }>()
@@ -129,7 +130,7 @@ export class Multifeed extends EventEmitter {
 
   /** Peers whose proof verified and whose connection is still open. */
   get peers (): MultifeedPeer[] {
-    return [...this._peers].filter((p) => p.verified).map((p) => p.publicInfo)
+    return [...this._peers].filter((p) => p.active).map((p) => p.publicInfo)
   }
 
   ready (): Promise<void> {
@@ -139,9 +140,11 @@ export class Multifeed extends EventEmitter {
   }
 
   private async _open (): Promise<void> {
-    const log = new FeedLog(this._store.get({ name: META_NAME, valueEncoding: 'json', active: false }))
+    const meta = this._store.get({ name: META_NAME, valueEncoding: 'json', active: false })
+    const log = new FeedLog(meta)
     this._log = log
     await log.ready()
+    this._metaKey = toHex(meta.key as Buffer)
     const stored = await log.load()
     let key: Buffer
     if (stored.key !== null) {
@@ -260,7 +263,8 @@ export class Multifeed extends EventEmitter {
     maxFeedsPerMessage: () => this.maxFeedsPerMessage,
     knownKeys: () => [...this._feeds.keys()],
     knownFeeds: () => this.feeds(),
-    has: (key) => this._feeds.has(key) || this._adding.has(key),
+    // The feed log's own key counts as known, so no peer can get it opened as a feed.
+    has: (key) => this._feeds.has(key) || this._adding.has(key) || key === this._metaKey,
     pendingCount: () => this._feeds.size + this._adding.size,
     accept: (key, info) => this._accept(key, info),
     addRemote: (keys) => this._addRemote(keys),

@@ -52,6 +52,9 @@ export class PeerConnection {
   verified = false
   private added = false
   private done = false
+
+  /** Verified and not dropped or closed. */
+  get active (): boolean { return this.verified && !this.done }
   private channel: Protomux.Channel | null = null
   private sendMax = 1
   /** Keys this peer is known to have: announced by it or sent to it. */

@@ -1,4 +1,5 @@
 import test from 'tape'
+import Hypercore from 'hypercore'
 import { Multifeed, type MultifeedError } from '../src/index.js'
 import { tmpdir, pipe, until, converged, contents, onceEvent } from './helpers.js'
 
@@ -134,4 +135,28 @@ test('accept() selects which announced feeds to replicate', async (t) => {
   t.ok(asked.every(([, pk]) => pk !== null && pk.length === 64), 'accept gets the remote public key')
   await a.close(); await b.close(); await link
   for (const d of dirs) d.cleanup()
+})
+
+test('replicate(stream): an existing encrypted connection (as from Hyperswarm) carries the set', async (t) => {
+  const da = tmpdir(); const db = tmpdir()
+  const a = new Multifeed(da.dir)
+  await a.ready()
+  const b = new Multifeed(db.dir, { key: a.key })
+  const wa = await a.writer()
+  await wa.append({ over: 'socket' })
+  // Two ends of a Noise connection we own, like Hyperswarm's sockets.
+  const left = Hypercore.createProtocolStream(true)
+  const right = Hypercore.createProtocolStream(false)
+  const link = pipe(left, right)
+  t.equal(a.replicate(left), left, 'replicate(stream) hands back the stream it was given')
+  b.replicate(right)
+  t.equal(a.replicate(left), left, 'a second replicate() on the same stream is a no-op')
+  const fa = await new Promise<import('../src/index.js').Feed>((resolve) => b.on('feed', (f, info) => { if (!info.local) resolve(f) }))
+  t.deepEqual(await fa.get(0), { over: 'socket' }, 'data flows over the caller\'s stream')
+  t.equal(a.peers.length, 1, 'one peer despite two replicate() calls')
+  await a.close()
+  t.notOk(left.destroyed, 'closing the multifeed leaves a caller\'s stream to the caller')
+  left.destroy()
+  await link
+  await b.close(); da.cleanup(); db.cleanup()
 })
