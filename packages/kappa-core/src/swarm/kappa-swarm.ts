@@ -1,0 +1,233 @@
+// Joins the Hyperswarm topic of a multifeed's discovery key and replicates the
+// multifeed over every connection, with peer tracking and sync status.
+//
+// Connection facts this relies on (hyperswarm 4, read in its source):
+// - Dedupe: Hyperswarm keeps at most one connection per remote public key
+//   (`_allConnections` is keyed by it). When both sides dial at once, or a peer
+//   reconnects while its old connection lingers, the server side keeps one by a
+//   fixed tie-break (or the newer one if the old carried traffic) and destroys
+//   the other before announcing it. We still key peers by remote public key and
+//   let a newer socket replace an older one, so `peers` never lists a peer twice.
+// - Reconnect: when a connection we dialed closes, Hyperswarm re-dials the peer
+//   after a backoff (about 1 s, then 5 s, 15 s) while we are still on the topic.
+//   A peer that restarts re-announces and dials us itself. Our swarm key pair is
+//   derived from the Corestore's primary key, so a restarted peer keeps its
+//   identity and replaces its stale connection at once.
+// - maxPeers: Hyperswarm applies it to connections it dials only; connections
+//   that would exceed it in either direction are closed here.
+import { EventEmitter } from 'node:events'
+import Hyperswarm from 'hyperswarm'
+import HyperDHT from 'hyperdht'
+import { SwarmError } from './errors.js'
+import { resolveBootstrap, defaultBindHost, type BootstrapNode } from './bootstrap.js'
+import type { SwarmFeed, SwarmMultifeed } from './multifeed-like.js'
+import { SwarmPeer, type PeerStatus, type SwarmSocket } from './swarm-peer.js'
+import { SyncTracker, type FeedSyncStatus, type SyncProgress } from './sync-tracker.js'
+
+export interface KeyPair { publicKey: Buffer; secretKey: Buffer }
+
+export interface JoinOptions {
+  /**
+   * DHT bootstrap nodes, `"host:port"` or `{ host, port }`. Default: the
+   * KAPPA_BOOTSTRAP environment variable (`host:port,host:port`), else
+   * hyperdht's public bootstrap nodes.
+   */
+  bootstrap?: Array<string | BootstrapNode>
+  /** Most peers connected at once (both directions). Default 64. */
+  maxPeers?: number
+  /**
+   * Address our DHT node binds to. Default 127.0.0.1 when every bootstrap node
+   * is on loopback (so peers on this machine can reach us), else all interfaces.
+   */
+  host?: string
+  /** Our swarm identity. Default: derived from the Corestore's primary key and the discovery key (stable across restarts). */
+  keyPair?: KeyPair
+}
+
+export interface PeerErrorInfo { remotePublicKey: string; error: Error }
+
+const DEFAULT_MAX_PEERS = 64
+const POLL_MS = 1000
+
+/**
+ * Events:
+ *  'peer-add' (peer: PeerStatus)     a connection to a new remote peer opened
+ *  'peer-remove' (peer: PeerStatus)  it closed
+ *  'sync-progress' (p: SyncProgress) lengths changed (coalesced, at most once per event-loop turn)
+ *  'synced' (p: SyncProgress)        we hold everything our verified peers reported (after each catch-up)
+ *  'connection-error' (info: PeerErrorInfo)  a socket failed or a peer sent a malformed status (it is dropped)
+ */
+export class KappaSwarm extends EventEmitter {
+  readonly maxPeers: number
+  readonly bootstrap: BootstrapNode[] | null
+  readonly host: string | undefined
+  private readonly keyPairOption: KeyPair | undefined
+  private swarm: Hyperswarm | null = null
+  private joining: Promise<void> | null = null
+  private leaving: Promise<void> | null = null
+  private destroyed = false
+  private readonly peerMap = new Map<string, SwarmPeer>()
+  private readonly tracker: SyncTracker
+  private poll: NodeJS.Timeout | null = null
+  private readonly onfeed = (feed: SwarmFeed): void => this.tracker.watch(feed)
+  private readonly onverified = (info: { stream?: unknown }): void => {
+    for (const p of this.peerMap.values()) if (p.socket === info.stream) p.markVerified()
+  }
+
+  constructor (readonly multifeed: SwarmMultifeed, opts: JoinOptions = {}) {
+    super()
+    if (multifeed === null || typeof multifeed !== 'object' || typeof multifeed.replicate !== 'function') {
+      throw new SwarmError('ERR_BAD_OPTION', 'KappaSwarm needs a multifeed')
+    }
+    if (opts.maxPeers !== undefined && (!Number.isSafeInteger(opts.maxPeers) || opts.maxPeers < 1)) {
+      throw new SwarmError('ERR_BAD_OPTION', 'maxPeers must be a positive integer')
+    }
+    this.maxPeers = opts.maxPeers ?? DEFAULT_MAX_PEERS
+    this.bootstrap = resolveBootstrap(opts.bootstrap)
+    this.host = defaultBindHost(this.bootstrap, opts.host)
+    this.keyPairOption = opts.keyPair
+    this.tracker = new SyncTracker(multifeed, () => this.verifiedPeers(), (event, progress) => this.emit(event, progress))
+  }
+
+  get joined (): boolean { return this.swarm !== null }
+
+  /** Our public key on the swarm (hex), once joined. */
+  get publicKey (): string | null { return this.swarm === null ? null : this.swarm.keyPair.publicKey.toString('hex') }
+
+  /** The underlying Hyperswarm while joined (for diagnostics). */
+  get hyperswarm (): Hyperswarm | null { return this.swarm }
+
+  /** One entry per connected remote peer. */
+  get peers (): PeerStatus[] {
+    return [...this.peerMap.values()].map((p) => p.publicStatus())
+  }
+
+  /** True after 'synced' until new data is known to exist elsewhere. */
+  get isSynced (): boolean { return this.tracker.isSynced }
+
+  /** Per feed: our contiguous length vs the longest length any connected peer reported. */
+  status (): FeedSyncStatus[] { return this.tracker.status() }
+
+  /** Totals over every feed, and whether we are synced. */
+  progress (): SyncProgress { return this.tracker.progress() }
+
+  /** Joins the discovery-key topic (server and client) and resolves once the first announce and lookup are done. */
+  join (): Promise<void> {
+    if (this.destroyed) return Promise.reject(new SwarmError('ERR_SWARM_DESTROYED', 'swarm is destroyed'))
+    if (this.joining !== null) return this.joining
+    const leaving = this.leaving ?? Promise.resolve()
+    const joining = leaving.then(() => this.start())
+    this.joining = joining
+    joining.catch(() => { if (this.joining === joining) this.joining = null })
+    return joining
+  }
+
+  /** Leaves the topic and closes every connection. join() again to come back. */
+  leave (): Promise<void> {
+    if (this.leaving !== null) return this.leaving
+    const joining = this.joining
+    if (joining === null) return Promise.resolve()
+    this.joining = null
+    const leaving = joining.catch(() => {}).then(() => this.stop())
+    this.leaving = leaving
+    leaving.finally(() => { if (this.leaving === leaving) this.leaving = null }).catch(() => {})
+    return leaving
+  }
+
+  /** leave() and stop following the multifeed for good. */
+  async destroy (): Promise<void> {
+    if (this.destroyed) return
+    await this.leave()
+    this.destroyed = true
+    this.tracker.stop()
+  }
+
+  private async start (): Promise<void> {
+    await this.multifeed.ready()
+    if (this.destroyed) throw new SwarmError('ERR_SWARM_DESTROYED', 'swarm is destroyed')
+    const topic = this.multifeed.discoveryKey
+    const keyPair = this.keyPairOption ??
+      await this.multifeed.corestore.createKeyPair('@kappa-ts/kappa-swarm/' + topic.toString('hex'))
+
+    for (const feed of this.multifeed.feeds()) this.tracker.watch(feed)
+    this.multifeed.on('feed', this.onfeed)
+    this.multifeed.on('peer-add', this.onverified)
+
+    const dhtOpts: HyperDHT.Options = {}
+    if (this.bootstrap !== null) dhtOpts.bootstrap = this.bootstrap
+    if (this.host !== undefined) dhtOpts.host = this.host
+    const swarm = new Hyperswarm({ dht: new HyperDHT(dhtOpts), keyPair, maxPeers: this.maxPeers })
+    this.swarm = swarm
+    swarm.on('connection', (socket: SwarmSocket) => this.onconnection(swarm, socket))
+    this.poll = setInterval(() => { if (this.peerMap.size > 0) this.tracker.markAllDirty() }, POLL_MS)
+    this.poll.unref()
+    try {
+      await swarm.join(topic, { server: true, client: true }).flushed()
+    } catch (err) {
+      await this.stop()
+      throw err
+    }
+  }
+
+  private async stop (): Promise<void> {
+    const swarm = this.swarm
+    this.swarm = null
+    if (this.poll !== null) clearInterval(this.poll)
+    this.poll = null
+    this.multifeed.removeListener('feed', this.onfeed)
+    this.multifeed.removeListener('peer-add', this.onverified)
+    for (const peer of [...this.peerMap.values()]) {
+      peer.socket.destroy()
+      this.removePeer(peer)
+    }
+    if (swarm !== null) await swarm.destroy()
+  }
+
+  private onconnection (swarm: Hyperswarm, socket: SwarmSocket): void {
+    socket.on('error', (err: Error) => {
+      this.emit('connection-error', { remotePublicKey: socket.remotePublicKey.toString('hex'), error: err })
+    })
+    if (this.swarm !== swarm) {
+      socket.destroy()
+      return
+    }
+    const key = socket.remotePublicKey.toString('hex')
+    const existing = this.peerMap.get(key)
+    if (existing === undefined && this.peerMap.size >= this.maxPeers) {
+      socket.destroy()
+      return
+    }
+    const peer = new SwarmPeer(socket, this.multifeed, {
+      onChange: () => this.tracker.markAllDirty(),
+      onBadMessage: (p, err) => {
+        this.emit('connection-error', { remotePublicKey: p.remotePublicKey, error: err })
+        p.socket.destroy()
+      }
+    })
+    if (existing !== undefined) {
+      // Same remote peer on a newer socket: the old one is stale.
+      existing.socket.destroy()
+      this.removePeer(existing)
+    }
+    this.peerMap.set(key, peer)
+    socket.once('close', () => this.removePeer(peer))
+    this.multifeed.replicate(socket as unknown as import('node:stream').Duplex)
+    peer.attach()
+    this.emit('peer-add', peer.publicStatus())
+    this.tracker.markAllDirty()
+  }
+
+  private removePeer (peer: SwarmPeer): void {
+    if (this.peerMap.get(peer.remotePublicKey) !== peer) return
+    peer.close()
+    this.peerMap.delete(peer.remotePublicKey)
+    this.emit('peer-remove', peer.publicStatus())
+    this.tracker.markAllDirty()
+  }
+
+  private verifiedPeers (): SwarmPeer[] {
+    const out: SwarmPeer[] = []
+    for (const p of this.peerMap.values()) if (p.verified) out.push(p)
+    return out
+  }
+}

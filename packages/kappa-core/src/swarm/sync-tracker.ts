@@ -1,0 +1,183 @@
+// Replication status: per feed, what we hold (contiguous length) against the
+// longest length any connected peer reported, and when we have caught up.
+//
+// "Reported" means either hypercore's per-feed peer state (`feed.peers[i].remoteLength`,
+// kept current by live sync messages) or the lengths a peer listed on the
+// kappa-swarm/status channel when it connected. The latter closes the gap
+// right after connecting: until a feed's hypercore channel has opened, its
+// remoteLength is 0 and a naive check would say "synced" before anything arrived.
+//
+// Synced = at least one verified peer, every verified peer has sent its status,
+// every feed it listed is in our multifeed, and every feed's contiguous length
+// reaches the longest reported length. Work is coalesced: events mark feeds
+// dirty and one evaluation runs per event-loop turn.
+import type { SwarmFeed, SwarmMultifeed } from './multifeed-like.js'
+import type { SwarmPeer } from './swarm-peer.js'
+
+export interface FeedSyncStatus {
+  key: string
+  /** Entries we hold without gaps (feed.contiguousLength). */
+  localLength: number
+  /** The longest length any connected peer reported for this feed (0 with no peer). */
+  remoteLength: number
+}
+
+export interface SyncProgress {
+  /** Feeds whose status changed since the previous event. */
+  changed: FeedSyncStatus[]
+  /** Sums over every feed. */
+  localLength: number
+  remoteLength: number
+  feeds: number
+  synced: boolean
+}
+
+interface Watched { feed: SwarmFeed; key: string; local: number; remote: number; off: () => void }
+
+const FEED_EVENTS = ['download', 'append', 'truncate', 'peer-add', 'peer-remove', 'upload'] as const
+
+export class SyncTracker {
+  private readonly watched = new Map<string, Watched>()
+  private readonly dirty = new Set<string>()
+  private scheduled: NodeJS.Immediate | null = null
+  private localTotal = 0
+  private remoteTotal = 0
+  private synced = false
+  private stopped = false
+
+  constructor (
+    private readonly multifeed: SwarmMultifeed,
+    private readonly peers: () => Iterable<SwarmPeer>,
+    private readonly emit: (event: 'sync-progress' | 'synced', progress: SyncProgress) => void
+  ) {}
+
+  get isSynced (): boolean { return this.synced }
+
+  /** Starts following a feed (idempotent). */
+  watch (feed: SwarmFeed): void {
+    if (this.stopped || feed.key === null) return
+    const key = feed.key.toString('hex')
+    if (this.watched.has(key)) return
+    const onchange = (): void => this.markDirty(key)
+    const ontruncate = (): void => {
+      // Lengths peers reported before a truncation no longer hold.
+      for (const p of this.peers()) {
+        const r = p.reported.get(key)
+        if (r !== undefined && r > feed.length) p.reported.set(key, feed.length)
+      }
+      this.markDirty(key)
+    }
+    for (const ev of FEED_EVENTS) feed.on(ev, ev === 'truncate' ? ontruncate : onchange)
+    const off = (): void => {
+      for (const ev of FEED_EVENTS) feed.removeListener(ev, ev === 'truncate' ? ontruncate : onchange)
+    }
+    this.watched.set(key, { feed, key, local: 0, remote: 0, off })
+    this.markDirty(key)
+  }
+
+  /** Something about peers changed: every feed's remote length may have. */
+  markAllDirty (): void {
+    for (const key of this.watched.keys()) this.dirty.add(key)
+    this.schedule()
+  }
+
+  markDirty (key: string): void {
+    this.dirty.add(key)
+    this.schedule()
+  }
+
+  status (): FeedSyncStatus[] {
+    const out: FeedSyncStatus[] = []
+    for (const w of this.watched.values()) out.push(this.measure(w))
+    return out
+  }
+
+  progress (): SyncProgress {
+    this.flush()
+    return { changed: [], localLength: this.localTotal, remoteLength: this.remoteTotal, feeds: this.watched.size, synced: this.synced }
+  }
+
+  stop (): void {
+    this.stopped = true
+    if (this.scheduled !== null) clearImmediate(this.scheduled)
+    this.scheduled = null
+    for (const w of this.watched.values()) w.off()
+    this.watched.clear()
+    this.dirty.clear()
+  }
+
+  private schedule (): void {
+    if (this.scheduled !== null || this.stopped) return
+    this.scheduled = setImmediate(() => {
+      this.scheduled = null
+      this.evaluate()
+    })
+  }
+
+  /** Applies dirty feeds to the cached totals; returns what changed. */
+  private flush (): FeedSyncStatus[] {
+    const changed: FeedSyncStatus[] = []
+    for (const key of this.dirty) {
+      const w = this.watched.get(key)
+      if (w === undefined) continue
+      const s = this.measure(w)
+      if (s.localLength === w.local && s.remoteLength === w.remote) continue
+      this.localTotal += s.localLength - w.local
+      this.remoteTotal += s.remoteLength - w.remote
+      w.local = s.localLength
+      w.remote = s.remoteLength
+      changed.push(s)
+    }
+    this.dirty.clear()
+    return changed
+  }
+
+  private evaluate (): void {
+    if (this.stopped) return
+    const changed = this.flush()
+    const wasSynced = this.synced
+    this.synced = this.computeSynced()
+    if (changed.length > 0 || wasSynced !== this.synced) {
+      const progress: SyncProgress = {
+        changed,
+        localLength: this.localTotal,
+        remoteLength: this.remoteTotal,
+        feeds: this.watched.size,
+        synced: this.synced
+      }
+      this.emit('sync-progress', progress)
+      if (this.synced && !wasSynced) this.emit('synced', progress)
+    }
+  }
+
+  private computeSynced (): boolean {
+    let verified = 0
+    for (const p of this.peers()) {
+      if (!p.verified) continue
+      verified++
+      if (!p.settled) return false
+      for (const key of p.reported.keys()) {
+        // A feed the peer listed that our multifeed has not added yet (still
+        // being persisted and opened) is not synced.
+        if (!this.watched.has(key)) return false
+      }
+    }
+    if (verified === 0) return false
+    for (const w of this.watched.values()) {
+      if (w.local < w.remote) return false
+    }
+    return true
+  }
+
+  private measure (w: Watched): FeedSyncStatus {
+    const { feed } = w
+    let remote = 0
+    for (const p of feed.peers) if (p.remoteLength > remote) remote = p.remoteLength
+    for (const p of this.peers()) {
+      if (!p.verified) continue
+      const r = p.reported.get(w.key)
+      if (r !== undefined && r > remote) remote = r
+    }
+    return { key: w.key, localLength: feed.contiguousLength, remoteLength: remote }
+  }
+}

@@ -1,0 +1,60 @@
+// Helpers for the swarm tests: temp folders, a loopback testnet, waiting on
+// events (never on fixed sleeps; the timeout only turns a hang into a failure).
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { EventEmitter } from 'node:events'
+import createTestnet from 'hyperdht/testnet.js'
+
+export function tmpdir (): { dir: string; cleanup: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kappa-swarm-'))
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) }
+}
+
+export async function testnet (size = 3): Promise<{ bootstrap: Array<{ host: string; port: number }>; destroy: () => Promise<void> }> {
+  const net = await createTestnet(size, { host: '127.0.0.1' })
+  return { bootstrap: net.bootstrap, destroy: () => net.destroy() }
+}
+
+/** Resolves with the args of the first `event` whose args satisfy `pred`. */
+export function waitFor<A extends unknown[]> (
+  emitter: EventEmitter, event: string, pred: (...args: A) => boolean = () => true, label = event, ms = 30_000
+): Promise<A> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      emitter.removeListener(event, on)
+      reject(new Error(`timed out waiting for ${label}`))
+    }, ms)
+    const on = (...args: unknown[]): void => {
+      if (!pred(...(args as A))) return
+      clearTimeout(timer)
+      emitter.removeListener(event, on)
+      resolve(args as A)
+    }
+    emitter.on(event, on)
+  })
+}
+
+/** Re-checks `cond` on every listed event of every emitter until it holds. */
+export function until (
+  sources: Array<[EventEmitter, string[]]>, cond: () => boolean, label: string, ms = 30_000
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const offs: Array<() => void> = []
+    const done = (err?: Error): void => {
+      clearTimeout(timer)
+      for (const off of offs) off()
+      if (err) reject(err)
+      else resolve()
+    }
+    const check = (): void => { if (cond()) done() }
+    const timer = setTimeout(() => done(new Error(`timed out waiting for ${label}`)), ms)
+    for (const [em, events] of sources) {
+      for (const ev of events) {
+        em.on(ev, check)
+        offs.push(() => em.removeListener(ev, check))
+      }
+    }
+    check()
+  })
+}

@@ -1,0 +1,234 @@
+// Two or more multifeeds joined through a hyperdht testnet on 127.0.0.1.
+import test from 'tape'
+import { Multifeed } from '@kappa-ts/multifeed'
+import { KappaSwarm } from '../src/swarm/index.js'
+import type { PeerStatus, SyncProgress, SwarmFeed } from '../src/swarm/index.js'
+import { tmpdir, testnet, waitFor, until } from './swarm-helpers.js'
+
+type Net = Awaited<ReturnType<typeof testnet>>
+const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
+
+interface Node { mf: Multifeed; swarm: KappaSwarm; cleanup: () => Promise<void> }
+
+async function node (net: Net, key?: Buffer, opts: { maxPeers?: number } = {}): Promise<Node> {
+  const tmp = tmpdir()
+  const mf = new Multifeed(tmp.dir, key === undefined ? {} : { key })
+  await mf.ready()
+  const swarm = new KappaSwarm(mf, { bootstrap: net.bootstrap, ...opts })
+  return {
+    mf,
+    swarm,
+    cleanup: async () => {
+      await swarm.destroy()
+      await mf.close()
+      tmp.cleanup()
+    }
+  }
+}
+
+async function fill (feed: SwarmFeed, n: number, from = 0): Promise<void> {
+  for (let i = from; i < from + n; i += 1000) {
+    const batch = []
+    for (let j = i; j < Math.min(from + n, i + 1000); j++) batch.push({ n: j, text: `entry ${j}` })
+    await feed.append(batch)
+  }
+}
+
+let net: Net
+test('setup: testnet on 127.0.0.1', async (t) => {
+  net = await testnet(3)
+  t.ok(net.bootstrap.every((b) => b.host === '127.0.0.1'), 'bootstrap is loopback')
+})
+
+test('two multifeeds sync by key only; synced fires only once everything arrived; peers deduped', async (t) => {
+  const a = await node(net)
+  const b = await node(net, a.mf.key)
+  try {
+    const feed = await a.mf.writer()
+    await fill(feed, 500)
+    const key = hex(feed.key)
+
+    await a.swarm.join()
+    const events: string[] = []
+    b.swarm.on('peer-add', () => events.push('peer-add'))
+    const progress: SyncProgress[] = []
+    b.swarm.on('sync-progress', (p: SyncProgress) => progress.push(p))
+    const synced = waitFor<[SyncProgress]>(b.swarm, 'synced', () => true, 'b synced')
+    const started = Date.now()
+    await b.swarm.join()
+    const [p] = await synced
+    const local = b.mf.feed(key)
+    t.ok(local, 'b learned a\'s feed from the key alone')
+    t.equal(local?.contiguousLength, 500, 'every entry is local when synced fires (no premature synced)')
+    t.equal(p.localLength, 500, 'progress totals: local')
+    t.equal(p.remoteLength, 500, 'progress totals: remote')
+    t.deepEqual(b.swarm.status(), [{ key, localLength: 500, remoteLength: 500 }], 'status per feed')
+    t.ok(progress.some((x) => !x.synced), 'sync-progress reported before synced')
+    t.deepEqual(await local?.get(499, { wait: false }), { n: 499, text: 'entry 499' }, 'entries readable locally')
+    t.comment(`joined and synced 500 entries in ${Date.now() - started} ms`)
+
+    // Both joined as server and client: each may dial the other, yet one connection remains.
+    t.equal(b.swarm.peers.length, 1, 'b lists one peer')
+    t.equal(b.swarm.peers[0]?.remotePublicKey, a.swarm.publicKey, 'identified by the remote swarm key')
+    await until([[a.swarm, ['peer-add', 'sync-progress']]], () => a.swarm.peers.length === 1, 'a to list b')
+    t.equal(a.swarm.peers[0]?.remotePublicKey, b.swarm.publicKey, 'a lists b')
+    t.equal(a.swarm.hyperswarm?.connections.size, 1, 'one open connection at a')
+    t.equal(b.swarm.hyperswarm?.connections.size, 1, 'one open connection at b')
+    t.deepEqual(events, ['peer-add'], 'one peer-add at b')
+
+    // Live: new entries keep flowing, and synced fires again once they are here.
+    const again = waitFor(b.swarm, 'synced', () => local?.contiguousLength === 510, 'live sync')
+    await fill(feed, 10, 500)
+    await again
+    t.pass('live appends arrive and synced fires again')
+    t.ok(b.swarm.isSynced, 'isSynced')
+  } finally {
+    await a.cleanup()
+    await b.cleanup()
+  }
+})
+
+test('a dropped connection comes back and resumes without downloading anything twice', async (t) => {
+  const a = await node(net)
+  const b = await node(net, a.mf.key)
+  try {
+    const feed = await a.mf.writer()
+    await fill(feed, 3000)
+    const key = hex(feed.key)
+    await a.swarm.join()
+
+    const seen = new Set<number>()
+    let downloads = 0
+    let dropped = false
+    const removed: PeerStatus[] = []
+    b.swarm.on('peer-remove', (p: PeerStatus) => removed.push(p))
+    b.mf.on('feed', (f: SwarmFeed) => {
+      if (hex(f.key) !== key) return
+      f.on('download', (index: number) => {
+        downloads++
+        seen.add(index)
+        if (downloads === 800 && !dropped) {
+          // Cut the connection mid-sync, from b's side.
+          dropped = true
+          for (const s of b.swarm.hyperswarm?.connections ?? []) s.destroy()
+        }
+      })
+    })
+    const reAdded = waitFor<[PeerStatus]>(b.swarm, 'peer-add', () => dropped, 'reconnect after the drop')
+    const synced = waitFor(b.swarm, 'synced', () => b.mf.feed(key)?.contiguousLength === 3000, 'sync to finish after the drop')
+    await b.swarm.join()
+    const [back] = await reAdded
+    t.ok(dropped, 'connection dropped mid-sync')
+    t.equal(removed.length, 1, 'peer-remove on the drop')
+    t.equal(back.remotePublicKey, a.swarm.publicKey, 'the same peer is back')
+    await synced
+    t.equal(downloads, 3000, 'each of the 3000 blocks downloaded exactly once across both connections')
+    t.equal(seen.size, 3000, 'no block downloaded twice')
+  } finally {
+    await a.cleanup()
+    await b.cleanup()
+  }
+})
+
+test('a peer with another key is never replicated with, even on the same topic', async (t) => {
+  const a = await node(net)
+  const b = await node(net, a.mf.key)
+  const other = await node(net) // another multifeed key: another topic
+  try {
+    const feed = await a.mf.writer()
+    await fill(feed, 50)
+    let uploads = 0
+    feed.on('upload', () => { uploads++ })
+    const otherFeed = await other.mf.writer()
+    await otherFeed.append({ secret: true })
+
+    // An impostor: a multifeed with another key announcing on a's topic (it
+    // knows the discovery key, not the key). Connections happen; replication must not.
+    const tmp = tmpdir()
+    const imp = new Multifeed(tmp.dir)
+    await imp.ready()
+    const impFacade = Object.create(imp, { discoveryKey: { get: () => a.mf.discoveryKey } }) as Multifeed
+    const impSwarm = new KappaSwarm(impFacade, { bootstrap: net.bootstrap })
+    const impErrors: string[] = []
+    a.mf.on('peer-error', (err: { code: string }) => impErrors.push(err.code))
+
+    await a.swarm.join()
+    await other.swarm.join()
+    const impConnected = waitFor(impSwarm, 'peer-add', () => true, 'impostor to connect')
+    await impSwarm.join()
+    await impConnected
+    const synced = waitFor(b.swarm, 'synced', () => true, 'b synced')
+    await b.swarm.join()
+    await synced
+    const uploadsToB = uploads
+    // Let the impostor's connection play out: a drops it after the failed proof.
+    await until([[a.mf, ['peer-error']]], () => impErrors.length > 0, 'a to reject the impostor')
+
+    t.equal(impErrors[0], 'ERR_PROOF', 'a dropped the impostor: it could not prove the key')
+    t.equal(imp.feeds().length, 0, 'impostor learned no feed')
+    t.equal(uploads, uploadsToB, 'not one block uploaded to the impostor')
+    t.notOk(a.swarm.peers.some((p) => p.verified && p.remotePublicKey === impSwarm.publicKey), 'impostor never verified at a')
+    t.equal(other.swarm.peers.length, 0, 'the other-key peer never connected')
+    t.notOk(a.swarm.peers.some((p) => p.remotePublicKey === other.swarm.publicKey), 'a never saw the other-key peer')
+    t.equal(other.mf.feeds().length, 1, 'other-key peer has only its own feed')
+    t.notOk(b.mf.feeds().some((f) => hex(f.key) === hex(otherFeed.key)), 'b never got the other-key feed')
+    await impSwarm.destroy()
+    await imp.close()
+    tmp.cleanup()
+  } finally {
+    await a.cleanup()
+    await b.cleanup()
+    await other.cleanup()
+  }
+})
+
+test('maxPeers caps connections in both directions', async (t) => {
+  const a = await node(net, undefined, { maxPeers: 1 })
+  const others = [await node(net, a.mf.key), await node(net, a.mf.key), await node(net, a.mf.key)]
+  try {
+    await (await a.mf.writer()).append({ hello: 'world' })
+    let most = 0
+    a.swarm.on('peer-add', () => { most = Math.max(most, a.swarm.peers.length) })
+    await a.swarm.join()
+    const allSynced = Promise.all(others.map((o) => waitFor(o.swarm, 'synced', () => true, 'peer synced')))
+    for (const o of others) await o.swarm.join()
+    await allSynced
+    t.equal(most, 1, 'a never had more than one peer at once')
+    t.ok(a.swarm.peers.length <= 1, 'a has at most one peer now')
+    t.ok(others.every((o) => o.mf.feeds().length === 1), 'yet every peer got the feed (through each other)')
+  } finally {
+    await a.cleanup()
+    for (const o of others) await o.cleanup()
+  }
+})
+
+test('leave() disconnects and join() comes back', async (t) => {
+  const a = await node(net)
+  const b = await node(net, a.mf.key)
+  try {
+    const feed = await a.mf.writer()
+    await feed.append({ n: 0 })
+    await a.swarm.join()
+    let synced = waitFor(b.swarm, 'synced', () => true, 'first sync')
+    await b.swarm.join()
+    await synced
+    const gone = waitFor(a.swarm, 'peer-remove', () => true, 'a sees b leave')
+    await b.swarm.leave()
+    await gone
+    t.equal(b.swarm.peers.length, 0, 'no peers after leave')
+    t.notOk(b.swarm.joined, 'not joined')
+    await feed.append({ n: 1 })
+    synced = waitFor(b.swarm, 'synced', () => b.mf.feed(hex(feed.key))?.contiguousLength === 2, 'sync after rejoin')
+    await b.swarm.join()
+    await synced
+    t.pass('rejoined and caught up')
+  } finally {
+    await a.cleanup()
+    await b.cleanup()
+  }
+})
+
+test('teardown: testnet', async (t) => {
+  await net.destroy()
+  t.pass('testnet destroyed')
+})
