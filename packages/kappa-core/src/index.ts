@@ -1,1 +1,9 @@
-export const placeholder = true
+export { Kappa } from './kappa.js'
+export type { KappaOptions, ViewStatus, AnyView, ViewMap, KappaDb } from './kappa.js'
+export { Writer } from './writer.js'
+export { KappaError } from './errors.js'
+export type { KappaErrorCode } from './errors.js'
+export { LiveQueue } from './live.js'
+export type { View, ViewContext, ViewBatch, ViewBatchOptions, ViewDb, ApiDef, BoundApi, ViewApi, KappaApi, Entry } from './view.js'
+export { KappaSwarm, parseBootstrap } from './swarm/index.js'
+export type { JoinOptions, PeerStatus } from './swarm/index.js'

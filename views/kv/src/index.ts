@@ -1,1 +1,2 @@
-export const placeholder = true
+export { kvView } from './kv-view.js'
+export type { KvApi, KvDoc, KvHead, KvRecord, KvUpdate, KvViewOptions, KvWriter } from './kv-view.js'

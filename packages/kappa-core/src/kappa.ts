@@ -1,0 +1,275 @@
+// Kappa: writers + views + indexing + replication, over one Multifeed and one LevelDB.
+import { EventEmitter } from 'node:events'
+import path from 'node:path'
+import type { Duplex } from 'node:stream'
+import type { AbstractLevel } from 'abstract-level'
+import type Corestore from 'corestore'
+import { Level } from 'level'
+import { Multifeed, type Feed, type FeedInfo, type MultifeedOptions } from '@kappa-ts/multifeed'
+import { EntryReader, type IndexState } from '@kappa-ts/multifeed-index'
+import { bindApi } from './bind-api.js'
+import { KappaError, closedError, unknownViewError } from './errors.js'
+import { assertViewName } from './names.js'
+import { Network } from './network.js'
+import type { JoinOptions, KappaSwarm, PeerStatus } from './swarm/index.js'
+import type { KappaApi, View, ViewContext, ViewDb } from './view.js'
+import { ViewHost } from './view-host.js'
+import { Writer } from './writer.js'
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyView = View<any, any>
+/** The views of a kappa, by name. */
+export type ViewMap = Record<string, AnyView>
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type KappaDb = AbstractLevel<any, any, any>
+
+export interface KappaOptions<V extends ViewMap = Record<never, never>> {
+  /** The multifeed key (32 bytes or 64 hex chars): the identity of the set of logs peers share. */
+  key?: Uint8Array | string
+  /** Encoding of every feed's entries. Default 'json'. */
+  valueEncoding?: MultifeedOptions['valueEncoding']
+  /** Which feeds announced by peers to replicate. Default: all. */
+  accept?: MultifeedOptions['accept']
+  maxFeeds?: number
+  maxFeedsPerMessage?: number
+  /** Where views keep their data. Default: LevelDB in `<storage>/views` (required when storage is a Corestore). */
+  db?: KappaDb
+  /** Views to use() at once, typed like chained use() calls. */
+  views?: V
+  /** Entries the shared entry cache keeps (remembered local appends and reads). */
+  cacheSize?: number
+}
+
+export interface ViewStatus {
+  state: IndexState
+  indexed: number
+  total: number
+  error: KappaError | null
+}
+
+/**
+ * Events: 'state'(name, state), 'progress'(name, {indexed,total}),
+ * 'view-error'(name, KappaError), 'indexed'(name, entries) after each committed
+ * batch of a view, 'invalid-entry'(name, {key, seq, error}) for a block that
+ * cannot be decoded, 'feed'(feed, info); after join(): 'peer-add'/'peer-remove'
+ * (PeerStatus), 'sync-progress'/'synced', 'connection-error'; 'close'.
+ * Never 'error'.
+ */
+export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitter {
+  readonly multifeed: Multifeed
+  readonly api: KappaApi<V>
+  private readonly db: KappaDb
+  private readonly viewsDb: ViewDb
+  private readonly ownsDb: boolean
+  private readonly reader: EntryReader
+  private readonly hosts = new Map<string, ViewHost>()
+  private readonly writers = new Map<string, Promise<Writer>>()
+  private readonly network: Network
+  private opening: Promise<void> | null = null
+  private closing: Promise<void> | null = null
+
+  constructor (storage: string | Corestore, opts: KappaOptions<V> = {}) {
+    super()
+    if (opts.db === undefined && typeof storage !== 'string') {
+      throw new KappaError('ERR_INVALID_OPTIONS', 'opts.db is required when storage is a Corestore')
+    }
+    const mfOpts: MultifeedOptions = {}
+    if (opts.key !== undefined) mfOpts.key = opts.key
+    if (opts.valueEncoding !== undefined) mfOpts.valueEncoding = opts.valueEncoding
+    if (opts.accept !== undefined) mfOpts.accept = opts.accept
+    if (opts.maxFeeds !== undefined) mfOpts.maxFeeds = opts.maxFeeds
+    if (opts.maxFeedsPerMessage !== undefined) mfOpts.maxFeedsPerMessage = opts.maxFeedsPerMessage
+    this.multifeed = new Multifeed(typeof storage === 'string' ? path.join(storage, 'cores') : storage, mfOpts)
+    if (opts.db !== undefined) {
+      this.db = opts.db
+      this.ownsDb = false
+    } else {
+      // abstract-level's types do not see a Level as an AbstractLevel of any encodings
+      this.db = new Level(path.join(storage as string, 'views')) as unknown as KappaDb
+      this.ownsDb = true
+    }
+    this.viewsDb = this.db.sublevel('views')
+    this.reader = new EntryReader(this.multifeed, opts.cacheSize !== undefined ? { cacheSize: opts.cacheSize } : {})
+    this.api = {} as KappaApi<V>
+    this.network = new Network(this.multifeed, (event, ...args) => this.emit(event, ...args))
+    this.multifeed.on('feed', (feed: Feed, info: FeedInfo) => this.emit('feed', feed, info))
+    if (opts.views !== undefined) {
+      for (const [name, view] of Object.entries(opts.views)) this.use(name, view)
+    }
+  }
+
+  /** The multifeed key (after ready()): share it with the peers who may replicate. */
+  get key (): Buffer { return this.multifeed.key }
+  get discoveryKey (): Buffer { return this.multifeed.discoveryKey }
+  get closed (): boolean { return this.closing !== null }
+  /** Names of the views in use. */
+  get views (): string[] { return [...this.hosts.keys()] }
+
+  /** Opens the logs and the views' db and starts indexing. Views in error do not make it fail. */
+  ready (): Promise<void> {
+    if (this.closing !== null) return Promise.reject(closedError('ready'))
+    this.opening ??= this.open()
+    return this.opening
+  }
+
+  private async open (): Promise<void> {
+    await this.multifeed.ready()
+    await this.db.open()
+    // A view that cannot start is reported by 'view-error'; the others go on.
+    await Promise.all([...this.hosts.values()].map((h) => h.start().catch(() => {})))
+  }
+
+  /**
+   * Adds a view under `name`: it indexes every entry already in the logs, then
+   * follows them live. Returns this kappa, typed with the new view's api.
+   */
+  use<N extends string, W extends AnyView> (name: N, view: W): Kappa<V & Record<N, W>> {
+    this.assertOpen('use')
+    assertViewName(name)
+    if (this.hosts.has(name)) throw new KappaError('ERR_DUPLICATE_VIEW', `a view named "${name}" is already in use`, { view: name })
+    if (view === null || typeof view !== 'object' || typeof view.map !== 'function') {
+      throw new KappaError('ERR_INVALID_VIEW', `view "${name}" must be an object with a map() function`, { view: name })
+    }
+    if (view.filter !== undefined && typeof view.filter !== 'function') {
+      throw new KappaError('ERR_INVALID_VIEW', `view "${name}": filter must be a function`, { view: name })
+    }
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const kappa = this
+    const host = new ViewHost({
+      name,
+      view,
+      multifeed: this.multifeed,
+      db: this.viewsDb.sublevel(name),
+      reader: this.reader,
+      ctx: (h) => ({ name, get db () { return h.index.data as ViewDb }, kappa })
+    })
+    const bound = bindApi(name, view.api, host.ctx, (what) => this.assertOpen(what))
+    this.hosts.set(name, host)
+    ;(this.api as Record<string, unknown>)[name] = bound
+    host.on('state', (state: IndexState) => this.emit('state', name, state))
+    host.on('progress', (p: { indexed: number; total: number }) => this.emit('progress', name, p))
+    host.on('failed', (err: KappaError) => this.emit('view-error', name, err))
+    host.on('hook-error', (err: KappaError) => this.emit('view-error', name, err))
+    host.on('indexed', (entries: unknown[]) => this.emit('indexed', name, entries))
+    host.on('invalid-entry', (bad: unknown) => this.emit('invalid-entry', name, bad))
+    // After ready() the view starts at once; before, ready() starts it.
+    if (this.opening !== null) this.opening.then(() => host.start()).catch(() => {})
+    return this as unknown as Kappa<V & Record<N, W>>
+  }
+
+  /** This peer's own writer for `name` (default 'default'): the same feed after a restart. */
+  writer (name = 'default'): Promise<Writer> {
+    if (this.closing !== null) return Promise.reject(closedError('writer'))
+    let w = this.writers.get(name)
+    if (w === undefined) {
+      w = this.ready().then(async () => new Writer(await this.multifeed.writer(name), this.reader))
+      this.writers.set(name, w)
+      w.catch(() => this.writers.delete(name))
+    }
+    return w
+  }
+
+  feeds (): Feed[] {
+    this.assertOpen('feeds')
+    return this.multifeed.feeds()
+  }
+
+  feed (key: string | Uint8Array): Feed | undefined {
+    this.assertOpen('feed')
+    return this.multifeed.feed(key)
+  }
+
+  /**
+   * Resolves when the named views (default: all) have indexed every entry known
+   * now. Rejects with ERR_VIEW_FAILED if one of them is or goes in error.
+   */
+  async indexed (names?: string[]): Promise<void> {
+    this.assertOpen('indexed')
+    const hosts = this.pick(names)
+    await this.ready()
+    await Promise.all(hosts.map((h) => h.indexed()))
+  }
+
+  /** Stops indexing the named views (default: all); their api keeps answering from what is indexed. */
+  pause (names?: string[]): void {
+    this.assertOpen('pause')
+    for (const h of this.pick(names)) h.pause()
+  }
+
+  /** Resumes the named views (default: all); a view in error retries the batch that failed. */
+  resume (names?: string[]): void {
+    this.assertOpen('resume')
+    for (const h of this.pick(names)) h.resume()
+  }
+
+  /** State, progress and error of each view. */
+  status (): Record<string, ViewStatus> {
+    const out: Record<string, ViewStatus> = {}
+    for (const [name, h] of this.hosts) {
+      const p = h.index.progress()
+      out[name] = { state: h.state, indexed: p.indexed, total: p.total, error: h.error }
+    }
+    return out
+  }
+
+  /** The ViewContext of a view (what its api functions receive). */
+  context (name: string): ViewContext {
+    const h = this.hosts.get(name)
+    if (h === undefined) throw unknownViewError(name)
+    return h.ctx
+  }
+
+  /** A replication stream: pipe it to a peer's (`a.pipe(b).pipe(a)`) or pass a connection. */
+  replicate (isInitiator: boolean | Duplex, opts?: Record<string, unknown>): Duplex {
+    this.assertOpen('replicate')
+    return this.multifeed.replicate(isInitiator, opts)
+  }
+
+  /** Finds and connects to peers of this multifeed over hyperswarm. */
+  async join (opts?: JoinOptions): Promise<void> {
+    this.assertOpen('join')
+    await this.ready()
+    await this.network.join(opts)
+  }
+
+  async leave (): Promise<void> {
+    this.assertOpen('leave')
+    await this.network.leave()
+  }
+
+  /** Peers connected through join(). */
+  get peers (): PeerStatus[] { return this.network.peers }
+
+  /** The KappaSwarm after join() (sync status, progress), else null. */
+  get swarm (): KappaSwarm | null { return this.network.swarm }
+
+  /** Closes the swarm, the writers (after their appends land), the views, the logs and (if kappa opened it) the db. */
+  close (): Promise<void> {
+    this.closing ??= this.shutdown()
+    return this.closing
+  }
+
+  private async shutdown (): Promise<void> {
+    await this.network.destroy().catch(() => {})
+    const writers = await Promise.allSettled([...this.writers.values()])
+    await Promise.all(writers.map((w) => (w.status === 'fulfilled' ? w.value.close() : undefined)))
+    if (this.opening !== null) await this.opening.catch(() => {})
+    await Promise.all([...this.hosts.values()].map((h) => h.close().catch(() => {})))
+    await this.multifeed.close()
+    if (this.ownsDb) await this.db.close()
+    this.emit('close')
+  }
+
+  private pick (names: string[] | undefined): ViewHost[] {
+    if (names === undefined) return [...this.hosts.values()]
+    return names.map((n) => {
+      const h = this.hosts.get(n)
+      if (h === undefined) throw unknownViewError(n)
+      return h
+    })
+  }
+
+  private assertOpen (what: string): void {
+    if (this.closing !== null) throw closedError(what)
+  }
+}

@@ -1,0 +1,138 @@
+// Runs one view: its own MultifeedIndex (own cursors, atomic per view), the
+// ViewBatch scoped to the view's sublevel, the filter, and the live hook.
+import { EventEmitter } from 'node:events'
+import type { AbstractChainedBatch } from 'abstract-level'
+import type { Multifeed } from '@kappa-ts/multifeed'
+import { MultifeedIndex, type EntryReader, type Entry, type IndexDb, type IndexError, type IndexState } from '@kappa-ts/multifeed-index'
+import { KappaError } from './errors.js'
+import type { View, ViewBatch, ViewBatchOptions, ViewContext, ViewDb } from './view.js'
+
+export interface ViewHostOptions {
+  name: string
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  view: View<any, any>
+  multifeed: Multifeed
+  db: ViewDb
+  reader: EntryReader
+  ctx: (host: ViewHost) => ViewContext
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyBatch = AbstractChainedBatch<any, any, any>
+
+/**
+ * Events: 'state'(state), 'progress'({indexed,total}), 'failed'(KappaError),
+ * 'indexed'(entries) after each commit with the entries the view was given.
+ */
+export class ViewHost extends EventEmitter {
+  readonly name: string
+  readonly index: MultifeedIndex
+  readonly ctx: ViewContext
+  private readonly view: View<any, any> // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** What map() was handed for a batch, so the live hook sees the same entries. */
+  private readonly given = new WeakMap<Entry[], Entry[]>()
+  private starting: Promise<void> | null = null
+  private failure: KappaError | null = null
+
+  constructor (opts: ViewHostOptions) {
+    super()
+    this.name = opts.name
+    this.view = opts.view
+    this.ctx = opts.ctx(this)
+    const view = opts.view
+    this.index = new MultifeedIndex({
+      multifeed: opts.multifeed,
+      db: opts.db as unknown as IndexDb,
+      reader: opts.reader,
+      ...(view.maxBatch !== undefined ? { maxBatch: view.maxBatch } : {}),
+      ...(view.version !== undefined ? { version: view.version } : {}),
+      map: (entries: Entry[], batch: AnyBatch, ictx: { data: ViewDb }) => this.map(entries, batch, ictx.data)
+    })
+    this.index.on('state', (state: IndexState) => {
+      if (state !== 'error') this.failure = null
+      this.emit('state', state)
+    })
+    this.index.on('progress', (p: { indexed: number; total: number }) => this.emit('progress', p))
+    this.index.on('map-error', (err: IndexError) => this.fail(err))
+    this.index.on('index-error', (err: IndexError) => this.fail(err))
+    this.index.on('invalid-entry', (bad: unknown) => this.emit('invalid-entry', bad))
+    // the index started over (e.g. a feed was truncated): in-memory view state goes too
+    this.index.on('reset', () => { this.reset() })
+    this.index.on('batch', (entries: Entry[]) => this.onBatch(entries))
+  }
+
+  get state (): IndexState { return this.index.state }
+  get error (): KappaError | null { return this.failure }
+
+  /** Opens the index; it starts indexing what exists and then follows the feeds live. */
+  start (): Promise<void> {
+    this.starting ??= this.index.opened().catch((err: unknown) => {
+      this.fail(err)
+      throw this.failure
+    })
+    return this.starting
+  }
+
+  /** Resolves when every entry known now is indexed; rejects if the view is (or goes) in error. */
+  async indexed (): Promise<void> {
+    await this.start()
+    if (this.failure !== null) throw this.failure
+    await new Promise<void>((resolve, reject) => {
+      const onFail = (err: KappaError): void => reject(err)
+      this.once('failed', onFail)
+      this.index.indexed().then(resolve, reject).finally(() => this.off('failed', onFail))
+    })
+  }
+
+  pause (): void { this.index.pause() }
+  resume (): void { this.index.resume() }
+
+  async close (): Promise<void> {
+    if (this.starting !== null) await this.starting.catch(() => {})
+    await this.index.close()
+  }
+
+  private async map (entries: Entry[], batch: AnyBatch, data: ViewDb): Promise<void> {
+    const filter = this.view.filter
+    const list = filter === undefined ? entries : entries.filter((e) => filter.call(this.view, e))
+    this.given.set(entries, list)
+    if (list.length === 0) return
+    const viewBatch: ViewBatch = {
+      put (key: string, value: unknown, opts?: ViewBatchOptions) { batch.put(key, value, { sublevel: opts?.sublevel ?? data }) },
+      del (key: string, opts?: ViewBatchOptions) { batch.del(key, { sublevel: opts?.sublevel ?? data }) }
+    }
+    await this.view.map(list, viewBatch, this.ctx)
+  }
+
+  private onBatch (entries: Entry[]): void {
+    const list = this.given.get(entries) ?? entries
+    if (list.length === 0) return
+    if (this.view.indexed !== undefined) {
+      try {
+        this.view.indexed(list, this.ctx)
+      } catch (err) {
+        // A broken live-query hook must not stop indexing; report it like a view error.
+        this.emit('hook-error', new KappaError('ERR_VIEW_FAILED', `view "${this.name}": indexed() hook threw`, { view: this.name, cause: err }))
+      }
+    }
+    this.emit('indexed', list)
+  }
+
+  private reset (): void {
+    if (this.view.reset === undefined) return
+    Promise.resolve()
+      .then(() => this.view.reset?.(this.ctx))
+      .catch((err: unknown) => this.emit('hook-error', new KappaError('ERR_VIEW_FAILED', `view "${this.name}": reset() threw`, { view: this.name, cause: err })))
+  }
+
+  private fail (err: unknown): void {
+    const e = err as Partial<IndexError> | null
+    const details: { view: string; cause: unknown; feed?: string; seq?: number } = { view: this.name, cause: err }
+    if (typeof e?.feed === 'string') details.feed = e.feed
+    if (typeof e?.seq === 'number') details.seq = e.seq
+    const where = details.feed !== undefined ? ` at ${details.feed.slice(0, 8)}…@${details.seq ?? '?'}` : ''
+    const why = err instanceof Error ? err.message : String(err)
+    this.failure = new KappaError('ERR_VIEW_FAILED', `view "${this.name}" failed${where}: ${why}`, details)
+    this.emit('failed', this.failure)
+  }
+}

@@ -1,0 +1,61 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { Entry, View, ViewBatch, ViewContext } from '../src/index.js'
+
+export function tmpdir (): { dir: string; cleanup: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kappa-core-'))
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) }
+}
+
+export interface Msg { text: string; n?: number }
+
+/** A tiny view: counts entries and remembers the last text per feed. */
+export function countView (opts: { version?: number; filter?: (e: Entry<Msg>) => boolean; onMap?: (entries: Entry<Msg>[]) => void; maxBatch?: number } = {}) {
+  const view = {
+    ...(opts.version !== undefined ? { version: opts.version } : {}),
+    ...(opts.filter !== undefined ? { filter: opts.filter } : {}),
+    ...(opts.maxBatch !== undefined ? { maxBatch: opts.maxBatch } : {}),
+    async map (entries: Entry<Msg>[], batch: ViewBatch, ctx: ViewContext) {
+      opts.onMap?.(entries)
+      const prev = (await ctx.db.get('count') as number | undefined) ?? 0
+      batch.put('count', prev + entries.length)
+      for (const e of entries) batch.put('text!' + e.key + '!' + String(e.seq).padStart(10, '0'), e.value.text)
+    },
+    api: {
+      async count (ctx: ViewContext): Promise<number> {
+        return (await ctx.db.get('count') as number | undefined) ?? 0
+      },
+      /** The text of the highest seq indexed of `feed` (entries may arrive out of order from peers). */
+      async last (ctx: ViewContext, feed: string): Promise<string | undefined> {
+        const prefix = 'text!' + feed + '!'
+        for await (const v of ctx.db.values({ gte: prefix, lt: prefix + '~', reverse: true, limit: 1 })) return v as string
+        return undefined
+      }
+    }
+  } satisfies View<any, Msg> // eslint-disable-line @typescript-eslint/no-explicit-any
+  return view
+}
+
+/** Resolves once `cond` holds, checking now and after each committed batch of any view. */
+export function until (kappa: { on(ev: 'indexed', fn: () => void): unknown; off(ev: 'indexed', fn: () => void): unknown }, cond: () => Promise<boolean>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let running = false
+    let again = false
+    const check = (): void => {
+      if (running) { again = true; return }
+      running = true
+      again = false
+      cond().then((ok) => {
+        running = false
+        if (ok) { kappa.off('indexed', check); resolve() } else if (again) check()
+      }, (err: unknown) => { kappa.off('indexed', check); reject(err) })
+    }
+    kappa.on('indexed', check)
+    check()
+  })
+}
+
+export function once<T extends unknown[]> (emitter: { once(ev: string, fn: (...args: T) => void): unknown }, event: string): Promise<T> {
+  return new Promise((resolve) => emitter.once(event, (...args: T) => resolve(args)))
+}

@@ -1,0 +1,224 @@
+import test from 'tape'
+import path from 'node:path'
+import { MemoryLevel } from 'memory-level'
+import { Kappa, KappaError, type Entry } from '../src/index.js'
+import { countView, tmpdir, until, type Msg } from './helpers.js'
+
+test('a view indexes what writers append; api is bound and typed', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const kappa = new Kappa(dir).use('counter', countView())
+  await kappa.ready()
+  const w = await kappa.writer()
+  t.equal(await w.append({ text: 'hi' }), 0, 'first seq')
+  t.equal(await w.append([{ text: 'a' }, { text: 'b' }]), 1, 'first seq of a batch')
+  await kappa.indexed()
+  t.equal(await kappa.api.counter.count(), 3)
+  t.equal(await kappa.api.counter.last(w.key), 'b')
+  t.equal(w.length, 3)
+  t.equal(kappa.feeds().length, 1)
+  t.equal(kappa.feed(w.key), w.feed)
+  t.ok(kappa.writer() instanceof Promise && (await kappa.writer()) === w, 'same writer object per name')
+  await kappa.close()
+  cleanup()
+})
+
+test('concurrent appends coalesce into one hypercore append, in call order', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const seen: Entry<Msg>[] = []
+  const kappa = new Kappa(dir).use('counter', countView({ onMap: (e) => seen.push(...e), maxBatch: 5000 }))
+  await kappa.ready()
+  const w = await kappa.writer()
+  let appendEvents = 0
+  w.feed.on('append', () => { appendEvents++ })
+  const seqs = await Promise.all(Array.from({ length: 1000 }, (_, n) => w.append({ text: 't' + n, n })))
+  t.deepEqual(seqs, Array.from({ length: 1000 }, (_, n) => n), 'each call gets its own seq, in call order')
+  t.equal(appendEvents, 1, 'one hypercore append for 1000 concurrent calls')
+  await kappa.indexed()
+  t.equal(await kappa.api.counter.count(), 1000)
+  t.ok(seen.every((e) => e.value.n === e.seq), 'entries carry the values appended at their seq')
+  t.deepEqual(await w.feed.get(999), { text: 't999', n: 999 }, 'stored in the log')
+  // awaited one after another: each goes out alone and still gets the right seq
+  for (let i = 0; i < 3; i++) t.equal(await w.append({ text: 'x' }), 1000 + i)
+  await kappa.close()
+  cleanup()
+})
+
+test('filter: filtered entries are never mapped, yet the view catches up past them', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const seen: Entry<Msg>[] = []
+  const kappa = new Kappa(dir).use('even', countView({ filter: (e) => e.seq % 2 === 0, onMap: (e) => seen.push(...e) }))
+  await kappa.ready()
+  const w = await kappa.writer()
+  await w.append(Array.from({ length: 10 }, (_, n) => ({ text: String(n) })))
+  await kappa.indexed()
+  t.deepEqual(seen.map((e) => e.seq), [0, 2, 4, 6, 8])
+  t.equal(await kappa.api.even.count(), 5)
+  t.deepEqual(kappa.status().even, { state: 'idle', indexed: 10, total: 10, error: null }, 'cursor past every entry')
+  await kappa.close()
+  cleanup()
+})
+
+test('use() on a populated kappa indexes the history, also after ready(); version bump rebuilds', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  let kappa: Kappa = new Kappa(dir)
+  await kappa.ready()
+  const w = await kappa.writer()
+  await w.append(Array.from({ length: 50 }, (_, n) => ({ text: String(n) })))
+  const late = kappa.use('late', countView())
+  await late.indexed()
+  t.equal(await late.api.late.count(), 50, 'history indexed by a view added after ready()')
+  await kappa.close()
+
+  // same version on reopen: nothing re-mapped
+  let mapped = 0
+  const again = new Kappa(dir).use('late', countView({ onMap: (e) => { mapped += e.length } }))
+  await again.ready()
+  await again.indexed()
+  t.equal(mapped, 0, 'reopen with the same version maps nothing again')
+  t.equal(await again.api.late.count(), 50)
+  await again.close()
+
+  mapped = 0
+  const bumped = new Kappa(dir).use('late', countView({ version: 2, onMap: (e) => { mapped += e.length } }))
+  await bumped.indexed()
+  t.equal(mapped, 50, 'a new version maps every entry again')
+  t.equal(await bumped.api.late.count(), 50, 'old data cleared (not 100)')
+  await bumped.close()
+  kappa = bumped
+  cleanup()
+})
+
+test('errors: unknown view, duplicate, bad name, bad view, after close', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const kappa = new Kappa(dir).use('a', countView())
+  await kappa.ready()
+  const code = (fn: () => unknown): string | undefined => {
+    try { fn() } catch (err) { return (err as KappaError).code }
+    return undefined
+  }
+  t.equal(code(() => kappa.use('a', countView())), 'ERR_DUPLICATE_VIEW')
+  t.equal(code(() => kappa.use('bad name', countView())), 'ERR_INVALID_NAME')
+  t.equal(code(() => kappa.use('x', {} as never)), 'ERR_INVALID_VIEW')
+  t.equal(code(() => kappa.pause(['nope'])), 'ERR_UNKNOWN_VIEW')
+  t.equal(code(() => kappa.context('nope')), 'ERR_UNKNOWN_VIEW')
+  await kappa.indexed(['nope']).then(() => t.fail('should reject'), (err: KappaError) => {
+    t.ok(err instanceof KappaError)
+    t.equal(err.code, 'ERR_UNKNOWN_VIEW')
+  })
+  t.deepEqual(kappa.views, ['a'], 'failed use() calls added nothing')
+  await kappa.close()
+  t.equal(code(() => kappa.use('b', countView())), 'ERR_CLOSED')
+  t.equal(code(() => kappa.api.a.count()), 'ERR_CLOSED')
+  t.equal(code(() => kappa.feeds()), 'ERR_CLOSED')
+  await kappa.writer().then(() => t.fail(), (err: KappaError) => t.equal(err.code, 'ERR_CLOSED'))
+  await kappa.indexed().then(() => t.fail(), (err: KappaError) => t.equal(err.code, 'ERR_CLOSED'))
+  await kappa.close() // twice is fine
+  cleanup()
+})
+
+test('a throwing view: view-error with feed and seq, other views go on, its api still answers, resume retries', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  let broken = true
+  const fragile = countView({
+    onMap: (entries) => {
+      if (broken && entries.some((e) => e.value.text === 'boom')) throw new Error('cannot map boom')
+    }
+  })
+  const kappa = new Kappa(dir).use('fragile', fragile).use('solid', countView())
+  const errors: Array<[string, KappaError]> = []
+  kappa.on('view-error', (name: string, err: KappaError) => errors.push([name, err]))
+  await kappa.ready()
+  const w = await kappa.writer()
+  await w.append([{ text: 'ok' }])
+  await kappa.indexed()
+  await w.append([{ text: 'boom' }, { text: 'after' }])
+  const err = await kappa.indexed(['fragile']).then(() => null, (e: KappaError) => e)
+  t.ok(err instanceof KappaError, 'indexed() of the failed view rejects')
+  t.equal(err?.code, 'ERR_VIEW_FAILED')
+  t.equal(err?.feed, w.key, 'error carries the feed')
+  t.equal(err?.seq, 1, 'and the seq of the first entry of the failed batch')
+  t.equal(err?.view, 'fragile')
+  t.equal(errors.length, 1, 'one view-error event')
+  t.equal(errors[0]?.[0], 'fragile')
+  await kappa.indexed(['solid'])
+  t.equal(await kappa.api.solid.count(), 3, 'the other view indexed everything')
+  t.equal(await kappa.api.fragile.count(), 1, 'the failed view still answers from what it indexed')
+  t.equal(kappa.status().fragile?.state, 'error')
+  t.equal(kappa.status().fragile?.error?.code, 'ERR_VIEW_FAILED')
+  broken = false
+  kappa.resume(['fragile'])
+  await kappa.indexed(['fragile'])
+  t.equal(await kappa.api.fragile.count(), 3, 'resume retried the batch and went on')
+  t.equal(kappa.status().fragile?.error, null)
+  await kappa.close()
+  cleanup()
+})
+
+test('pause stops one view, resume catches it up; live hook and indexed event per batch', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const hooked: number[] = []
+  const view = { ...countView(), indexed: (entries: Entry<Msg>[]) => { hooked.push(...entries.map((e) => e.seq)) } }
+  const kappa = new Kappa(dir).use('v', view).use('w', countView())
+  await kappa.ready()
+  const events: string[] = []
+  kappa.on('indexed', (name: string) => events.push(name))
+  const w = await kappa.writer()
+  kappa.pause(['v'])
+  await w.append([{ text: '1' }, { text: '2' }])
+  await kappa.indexed(['w'])
+  t.equal(await kappa.api.v.count(), 0, 'paused view indexed nothing')
+  t.equal(kappa.status().v?.state, 'paused')
+  const resumed = kappa.indexed(['v'])
+  kappa.resume(['v'])
+  await resumed
+  t.equal(await kappa.api.v.count(), 2)
+  t.deepEqual(hooked, [0, 1], 'indexed hook saw the committed entries')
+  t.ok(events.includes('v') && events.includes('w'), "'indexed' event per view")
+  await kappa.close()
+  cleanup()
+})
+
+test('opts.db: views live in the given db, which close() leaves open; opts.views typed', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const db = new MemoryLevel()
+  const kappa = new Kappa(path.join(dir, 'k'), { db, views: { c: countView() } })
+  await kappa.ready()
+  const w = await kappa.writer()
+  await w.append({ text: 'x' })
+  await kappa.indexed()
+  t.equal(await kappa.api.c.count(), 1)
+  await kappa.close()
+  t.equal(db.status, 'open', 'a db we did not open is not closed')
+  let keys = 0
+  for await (const _ of db.keys()) keys++ // eslint-disable-line @typescript-eslint/no-unused-vars
+  t.ok(keys > 0, 'view data is in the given db')
+  await db.close()
+  cleanup()
+})
+
+test('replicate: two kappas exchange logs over a piped stream and their views agree', async (t) => {
+  const a = tmpdir()
+  const b = tmpdir()
+  const ka = new Kappa(a.dir).use('c', countView())
+  await ka.ready()
+  const kb = new Kappa(b.dir, { key: ka.key }).use('c', countView())
+  await kb.ready()
+  const wa = await ka.writer()
+  const wb = await kb.writer()
+  await wa.append([{ text: 'a1' }, { text: 'a2' }])
+  await wb.append({ text: 'b1' })
+  const sa = ka.replicate(true)
+  const sb = kb.replicate(false)
+  sa.pipe(sb).pipe(sa)
+  await Promise.all([until(ka, async () => await ka.api.c.count() === 3), until(kb, async () => await kb.api.c.count() === 3)])
+  t.equal(await ka.api.c.count(), 3)
+  t.equal(await kb.api.c.count(), 3)
+  t.equal(await kb.api.c.last(wa.key), 'a2')
+  t.equal(await ka.api.c.last(wb.key), 'b1')
+  sa.destroy()
+  sb.destroy()
+  await ka.close()
+  await kb.close()
+  a.cleanup()
+  b.cleanup()
+})
