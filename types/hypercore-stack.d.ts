@@ -29,6 +29,13 @@ declare module 'hypercore' {
       remoteContiguousLength: number
       remoteFork: number
     }
+    interface Proof {
+      fork: number
+      block: { index: number; value: Buffer | null; nodes: unknown[] } | null
+      upgrade: { start: number; length: number; signature: Buffer; nodes: unknown[]; additionalNodes: unknown[] } | null
+      manifest: Record<string, unknown> | null
+      [k: string]: unknown
+    }
     interface ReadStreamOptions {
       start?: number
       end?: number
@@ -39,6 +46,12 @@ declare module 'hypercore' {
 
   class Hypercore<T = unknown> extends EventEmitter {
     constructor(storage: unknown, key?: Uint8Array | string | null, opts?: Record<string, unknown>)
+    constructor(storage: unknown, opts?: Record<string, unknown>)
+    static key(manifest: unknown, opts?: Record<string, unknown>): Buffer
+    readonly manifest: Record<string, unknown> | null
+    treeHash(length?: number): Promise<Buffer>
+    proof(opts: Record<string, unknown>): Promise<Hypercore.Proof>
+    applyProof(proof: Hypercore.Proof, from?: unknown): Promise<unknown>
     static discoveryKey(key: Uint8Array): Buffer
     static getProtocolMuxer(stream: unknown): import('protomux')
     static createProtocolStream(isInitiator: boolean | Duplex, opts?: Record<string, unknown>): Duplex & { noiseStream: unknown }
