@@ -288,6 +288,7 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
         if (this.closing !== null) break
         this.setState('indexing')
         await this.commit(batch)
+        this.dirty = true // more may be waiting beyond this batch
       }
     } catch (err) {
       const e = err instanceof IndexError ? err : new IndexError('ERR_STORAGE', errorMessage(err), { cause: err })
@@ -368,8 +369,6 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
         else this.markMissing(state, seq)
       }
     }
-    // more may be waiting beyond this batch
-    this.dirty = true
     if (batch.entries.length === 0 && batch.invalid.length === 0) return null
     return batch
   }
