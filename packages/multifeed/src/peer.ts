@@ -52,6 +52,7 @@ export class PeerConnection {
   verified = false
   private added = false
   private done = false
+  private removed = false
 
   /** Verified and not dropped or closed. */
   get active (): boolean { return this.verified && !this.done }
@@ -71,7 +72,7 @@ export class PeerConnection {
     // Failures are reported as 'peer-error' / 'peer-remove'; without a listener
     // a destroyed stream's 'error' event would crash the process.
     stream.on('error', noop)
-    this.noise.once('close', () => this.onclose())
+    this.noise.once('close', () => this.finish())
     // Answer a channel the remote opens first...
     this.mux.pair({ protocol: PROTOCOL }, () => this.open())
     // ...or open ours as soon as the handshake hash (needed for the proof) exists.
@@ -92,7 +93,10 @@ export class PeerConnection {
       protocol: PROTOCOL,
       handshake: c.raw,
       messages: [{ encoding: c.raw, onmessage: (buf: Buffer) => this.onfeeds(buf) }],
-      onopen: (hs: Buffer) => this.onopen(hs, hash)
+      onopen: (hs: Buffer) => this.onopen(hs, hash),
+      // The remote's multifeed closed (or it left the channel): this peer is gone
+      // for the set even if the stream lives on for other protocols.
+      onclose: () => this.finish()
     })
     if (ch === null) return // stream closed, or another multifeed already owns this channel
     this.channel = ch
@@ -208,11 +212,12 @@ export class PeerConnection {
     this.noise.once('close', () => clearTimeout(timer))
   }
 
-  private onclose (): void {
-    const wasAdded = this.added
+  /** The connection or our channel on it ended: forget the peer, once. */
+  private finish (): void {
+    if (this.removed) return
+    this.removed = true
     this.done = true
-    this.added = false
-    this.host.onPeerRemove(this, wasAdded)
+    this.host.onPeerRemove(this, this.added)
   }
 
   /** The multifeed is closing: end our own streams; on a caller's stream only leave the channel. */

@@ -154,8 +154,12 @@ test('replicate(stream): an existing encrypted connection (as from Hyperswarm) c
   const fa = await new Promise<import('../src/index.js').Feed>((resolve) => b.on('feed', (f, info) => { if (!info.local) resolve(f) }))
   t.deepEqual(await fa.get(0), { over: 'socket' }, 'data flows over the caller\'s stream')
   t.equal(a.peers.length, 1, 'one peer despite two replicate() calls')
+  const gone = onceEvent(b, 'peer-remove')
   await a.close()
   t.notOk(left.destroyed, 'closing the multifeed leaves a caller\'s stream to the caller')
+  await gone
+  t.equal(b.peers.length, 0, 'the other side sees peer-remove when our channel closes on a live stream')
+  t.notOk(right.destroyed, 'and its stream is still open too')
   left.destroy()
   await link
   await b.close(); da.cleanup(); db.cleanup()
