@@ -1,0 +1,84 @@
+// 1. Import + index, batched, beside the raw hypercore append of the same records.
+import { rmSync } from 'node:fs'
+import path from 'node:path'
+import { readAll } from '../generate.js'
+import { Prng } from '../prng.js'
+import { rawAppend } from '../raw.js'
+import type { Scenario } from '../scenario.js'
+import { appendBatched, kvKappa } from '../setup.js'
+import { MB, dirSize, latencies, now, round } from '../stats.js'
+
+const BATCH = 1000
+const GETS = 1000
+
+export const importIndex: Scenario = {
+  id: 1,
+  name: 'import-index',
+  title: 'Import + index (batches of 1,000, kv view) vs raw hypercore append',
+  data: 'main',
+  fields: ['records', 'rawAppendMs', 'rawDiskMB', 'appendMs', 'indexedMs', 'ratio', 'diskMB', 'kvGetP50Ms', 'kvGetP99Ms'],
+
+  async run (cfg, log) {
+    const records = await readAll(cfg.dataFile)
+
+    // Warm both paths up (JIT, RocksDB and LevelDB code) on a slice, untimed.
+    const warm = records.slice(0, Math.min(2000, records.length))
+    await rawAppend(path.join(cfg.workDir, 'warm-raw'), warm, BATCH)
+    {
+      const k = kvKappa(path.join(cfg.workDir, 'warm-kappa'))
+      await appendBatched(k, warm, BATCH)
+      await k.indexed()
+      await k.close()
+    }
+    rmSync(path.join(cfg.workDir, 'warm-raw'), { recursive: true, force: true })
+    rmSync(path.join(cfg.workDir, 'warm-kappa'), { recursive: true, force: true })
+
+    const raw = await rawAppend(path.join(cfg.workDir, 'raw'), records, BATCH)
+    log(`raw append ${records.length} in ${raw.appendMs.toFixed(0)} ms`)
+
+    const dir = path.join(cfg.workDir, 'kappa')
+    const kappa = kvKappa(dir)
+    await kappa.ready()
+    const w = await kappa.writer()
+    const start = now()
+    for (let i = 0; i < records.length; i += BATCH) await w.append(records.slice(i, i + BATCH))
+    const appendMs = now() - start
+    await kappa.indexed()
+    const indexedMs = now() - start
+    log(`kappa append ${appendMs.toFixed(0)} ms, indexed at ${indexedMs.toFixed(0)} ms`)
+
+    const rng = new Prng(cfg.seed ^ 0x9e3779b9)
+    const keys = Array.from({ length: GETS }, () => records[rng.int(0, records.length - 1)]!.tconst)
+    const gets = await latencies(GETS, async (i) => {
+      const heads = await kappa.api.kv.get(keys[i]!)
+      if (heads.length !== 1) throw new Error(`kv get ${keys[i]!}: expected one head, got ${heads.length}`)
+    })
+    await kappa.close()
+
+    return {
+      records: records.length,
+      batch: BATCH,
+      rawAppendMs: round(raw.appendMs, 1),
+      rawDiskMB: round(raw.diskBytes / MB, 2),
+      appendMs: round(appendMs, 1),
+      indexedMs: round(indexedMs, 1),
+      ratio: round(indexedMs / raw.appendMs, 2),
+      diskMB: round(dirSize(dir) / MB, 2),
+      kvGetP50Ms: round(gets.p50, 4),
+      kvGetP99Ms: round(gets.p99, 4)
+    }
+  },
+
+  row (r, quick) {
+    const met = quick ? null : (r.ratio as number) <= 1.3 && (r.kvGetP50Ms as number) < 0.1
+    return {
+      figures: `raw ${fmtS(r.rawAppendMs)} (${String(r.rawDiskMB)} MB); kappa append ${fmtS(r.appendMs)}, indexed ${fmtS(r.indexedMs)} = ${String(r.ratio)}x raw, ${String(r.diskMB)} MB; kv get p50 ${String(r.kvGetP50Ms)} ms / p99 ${String(r.kvGetP99Ms)} ms`,
+      aim: 'indexed <= 1.3x raw; kv get p50 < 0.1 ms',
+      met
+    }
+  }
+}
+
+export function fmtS (ms: unknown): string {
+  return `${((ms as number) / 1000).toFixed(2)} s`
+}

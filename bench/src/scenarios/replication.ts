@@ -1,0 +1,76 @@
+// 3. Replication: three writers hold the records; a fresh peer replicates them
+//    over one stream until all its views are indexed.
+import path from 'node:path'
+import { readAll } from '../generate.js'
+import type { Scenario } from '../scenario.js'
+import { allIndexed, appendBatched, connect, kvKappa, untilIndexed } from '../setup.js'
+import { MB, now, round } from '../stats.js'
+import { fmtS } from './import-index.js'
+
+const BATCH = 1000
+const WRITERS = 3
+
+/** Resolves when `kappa` holds `feeds` feeds with `entries` entries in all, downloaded. */
+async function untilHolds (kappa: ReturnType<typeof kvKappa>, feeds: number, entries: number): Promise<void> {
+  for (;;) {
+    const fs = kappa.feeds()
+    if (fs.length >= feeds && fs.reduce((n, f) => n + f.contiguousLength, 0) >= entries) return
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+export const replication: Scenario = {
+  id: 3,
+  name: 'replication',
+  title: 'Replication: 3 writers to a fresh peer over one stream, until indexed',
+  data: 'main',
+  fields: ['records', 'writers', 'ms', 'bytes', 'MBps', 'entriesPerS'],
+
+  async run (cfg, log) {
+    const records = await readAll(cfg.dataFile)
+    const writers: Array<ReturnType<typeof kvKappa>> = []
+    const first = kvKappa(path.join(cfg.workDir, 'w0'))
+    await first.ready()
+    writers.push(first)
+    for (let i = 1; i < WRITERS; i++) {
+      const k = kvKappa(path.join(cfg.workDir, `w${i}`), { key: first.key })
+      await k.ready()
+      writers.push(k)
+    }
+    // Each writer appends its share; then the first gathers all three logs (untimed setup).
+    const per = Math.ceil(records.length / WRITERS)
+    await Promise.all(writers.map((k, i) => appendBatched(k, records.slice(i * per, (i + 1) * per), BATCH)))
+    const hangups = writers.slice(1).map((k) => connect(first, k))
+    await untilHolds(first, WRITERS, records.length)
+    for (const h of hangups) h()
+    const bytes = first.feeds().reduce((n, f) => n + f.byteLength, 0)
+    log(`setup done: ${first.feeds().length} feeds, ${records.length} entries, ${(bytes / MB).toFixed(1)} MB`)
+
+    const fresh = kvKappa(path.join(cfg.workDir, 'fresh'), { key: first.key })
+    await fresh.ready()
+    const start = now()
+    const hangup = connect(first, fresh)
+    await untilIndexed(fresh, records.length)
+    const ms = now() - start
+    if (!allIndexed(fresh, records.length)) throw new Error('fresh peer did not index everything')
+    hangup()
+    await fresh.close()
+    for (const k of writers) await k.close()
+    return {
+      records: records.length,
+      writers: WRITERS,
+      ms: round(ms, 1),
+      bytes,
+      MBps: round(bytes / MB / (ms / 1000), 2),
+      entriesPerS: Math.round(records.length / (ms / 1000))
+    }
+  },
+
+  row (r) {
+    return {
+      figures: `${String(r.records)} records from ${String(r.writers)} writers replicated and indexed in ${fmtS(r.ms)}: ${String(r.MBps)} MB/s, ${String(r.entriesPerS)} entries/s`,
+      aim: '',
+      met: null
+    }
+  }
+}

@@ -1,0 +1,69 @@
+// 5. Scale: a million records into kv + list views (peak RSS, entries/s), then
+//    reopen and time ready() with nothing left to index. Its own process, so the RSS is its own.
+import path from 'node:path'
+import { readBatches } from '../generate.js'
+import type { Scenario } from '../scenario.js'
+import { allIndexed, kvListKappa } from '../setup.js'
+import { MB, RssSampler, dirSize, now, round } from '../stats.js'
+import { fmtS } from './import-index.js'
+
+const BATCH = 1000
+
+export const scale: Scenario = {
+  id: 5,
+  name: 'scale',
+  title: 'Scale: records into kv + list views, then reopen',
+  data: 'scale',
+  fields: ['records', 'appendMs', 'indexedMs', 'entriesPerS', 'indexPeakRssMB', 'diskMB', 'reopenReadyMs', 'reopenIndexedMs'],
+
+  async run (cfg, log) {
+    const dir = path.join(cfg.workDir, 'kappa')
+    const rss = new RssSampler(50).start()
+    const kappa = kvListKappa(dir)
+    await kappa.ready()
+    const w = await kappa.writer()
+    const start = now()
+    let n = 0
+    // Streamed from the TSV: only one batch of records is held at a time.
+    for await (const batch of readBatches(cfg.scaleFile, BATCH)) {
+      await w.append(batch)
+      n += batch.length
+      if (n % 100_000 === 0) log(`${n} appended at ${((now() - start) / 1000).toFixed(1)} s, rss ${(process.memoryUsage.rss() / MB).toFixed(0)} MB`)
+    }
+    const appendMs = now() - start
+    await kappa.indexed()
+    const indexedMs = now() - start
+    const indexPeak = rss.peakBytes
+    log(`indexed ${n} in ${(indexedMs / 1000).toFixed(1)} s, peak rss ${(indexPeak / MB).toFixed(0)} MB`)
+    await kappa.close()
+    const diskMB = dirSize(dir) / MB
+
+    const reopenStart = now()
+    const again = kvListKappa(dir)
+    await again.ready()
+    const reopenReadyMs = now() - reopenStart
+    await again.indexed()
+    const reopenIndexedMs = now() - reopenStart
+    if (!allIndexed(again, n)) throw new Error('reopened kappa does not report every entry indexed')
+    await again.close()
+
+    return {
+      records: n,
+      appendMs: round(appendMs, 1),
+      indexedMs: round(indexedMs, 1),
+      entriesPerS: Math.round(n / (indexedMs / 1000)),
+      indexPeakRssMB: round(indexPeak / MB, 1),
+      diskMB: round(diskMB, 1),
+      reopenReadyMs: round(reopenReadyMs, 1),
+      reopenIndexedMs: round(reopenIndexedMs, 1)
+    }
+  },
+
+  row (r, quick) {
+    return {
+      figures: `${String(r.records)} records indexed in ${fmtS(r.indexedMs)} (${String(r.entriesPerS)} entries/s), peak RSS ${String(r.peakRssMB)} MB, ${String(r.diskMB)} MB on disk; reopen: ready ${String(r.reopenReadyMs)} ms, indexed ${String(r.reopenIndexedMs)} ms`,
+      aim: 'peak RSS < 300 MB; reopen < 1 s',
+      met: quick ? null : (r.peakRssMB as number) < 300 && (r.reopenIndexedMs as number) < 1000
+    }
+  }
+}
