@@ -45,7 +45,6 @@ export interface MultifeedEvents {
   'peer-error': [err: MultifeedError, peer: MultifeedPeer]
 }
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface Multifeed {
   on<E extends keyof MultifeedEvents>(event: E, listener: (...args: MultifeedEvents[E]) => void): this
   once<E extends keyof MultifeedEvents>(event: E, listener: (...args: MultifeedEvents[E]) => void): this
