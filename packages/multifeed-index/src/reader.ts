@@ -36,6 +36,7 @@ export class EntryReader {
   private head = 0
   private cached = 0
   private readonly inflight = new Map<string, Promise<ReadResult>>()
+  private readonly pendingEnd = new Map<string, number>() // per feed: end of appends in flight
 
   constructor (multifeed: MultifeedLike, opts: EntryReaderOptions = {}) {
     const size = opts.cacheSize ?? DEFAULT_CACHE_SIZE
@@ -45,13 +46,42 @@ export class EntryReader {
   }
 
   /**
-   * Values the local writer has just appended at seqs start, start+1, ...
-   * They must be the values as the feed's encoding returns them on read.
+   * Values the local writer appended (or is appending) at seqs start, start+1, ...
+   * They must equal what the feed's encoding returns on read (e.g. plain JSON).
+   * Call it before the append resolves (see append()): an index may start reading
+   * as soon as the feed emits 'append', which is before append() resolves.
    */
   remember (feedKey: string, start: number, values: unknown[]): void {
+    this.rememberAt(feedKey, this.multifeed.feed(feedKey)?.fork ?? 0, start, values)
+  }
+
+  /**
+   * Appends `values` to a local feed and hands them to the cache first, so no index
+   * reads them back. Appends to one feed must all go through here for the seqs to
+   * be right; a failed or unexpected append drops what was remembered.
+   */
+  async append (feed: Feed, values: unknown[]): Promise<{ length: number; byteLength: number }> {
+    if (feed.key === null) await feed.ready()
+    const key = toHex(feed.key as Buffer)
+    const start = Math.max(feed.length, this.pendingEnd.get(key) ?? 0)
+    const end = start + values.length
+    this.pendingEnd.set(key, end)
+    this.rememberAt(key, feed.fork, start, values)
+    try {
+      const result = await feed.append(values)
+      if (result.length !== end) this.forget(key) // someone else appended in between
+      return result
+    } catch (err) {
+      this.forget(key)
+      throw err
+    } finally {
+      if (this.pendingEnd.get(key) === end) this.pendingEnd.delete(key)
+    }
+  }
+
+  private rememberAt (feedKey: string, fork: number, start: number, values: unknown[]): void {
     if (this.cacheSize === 0 || values.length === 0) return
-    const feed = this.multifeed.feed(feedKey)
-    const cache = this.cacheFor(feedKey, feed?.fork ?? 0)
+    const cache = this.cacheFor(feedKey, fork)
     // keep only the newest cacheSize values of a huge append
     const skip = Math.max(0, values.length - this.cacheSize)
     for (let i = skip; i < values.length; i++) cache.values.set(start + i, values[i])

@@ -1,0 +1,88 @@
+import test from 'tape'
+import path from 'node:path'
+import Corestore from 'corestore'
+import { Multifeed } from '@kappa-ts/multifeed'
+import { MultifeedIndex } from '../src/index.js'
+import { tmpdir, openDb, countingMap, dataOf, feedKey, pipe, StoreFeeds, untilIndexed } from './helpers.js'
+
+test('a sparse peer indexes the ranges it has, never stalls on a missing block, and the rest as it arrives', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const a = new StoreFeeds(new Corestore(path.join(dir, 'a')))
+  const b = new StoreFeeds(new Corestore(path.join(dir, 'b')))
+  const writer = await a.add({ name: 'w' })
+  await writer.append(Array.from({ length: 100 }, (_, i) => ({ i })))
+  const s1 = a.replicate(true)
+  const s2 = b.replicate(false)
+  pipe(s1, s2)
+  const reader = await b.add({ key: writer.key as Buffer })
+  const done = reader.findingPeers()
+  await reader.update({ wait: true })
+  done()
+  t.equal(reader.length, 100, 'the peer knows the length')
+  await reader.download({ start: 20, end: 40 }).done()
+  await reader.download({ start: 60, end: 70 }).done()
+
+  const db = openDb(dir)
+  const index = new MultifeedIndex({ multifeed: b, db, map: countingMap, maxBatch: 7 })
+  await index.ready()
+  const key = feedKey(reader)
+  const have = [...(await dataOf(index)).keys()].map((k) => Number(k.split(':')[1])).sort((x, y) => x - y)
+  const expected = [...Array.from({ length: 20 }, (_, i) => 20 + i), ...Array.from({ length: 10 }, (_, i) => 60 + i)]
+  t.deepEqual(have, expected, 'exactly the downloaded ranges are indexed')
+  t.deepEqual(index.progress(), { indexed: 30, total: 100 }, 'ready() resolved with blocks still missing')
+
+  // the rest arrives (in two steps, out of order) and is picked up from 'download' events
+  await reader.download({ start: 80, end: 100 }).done()
+  await untilIndexed(index, () => index.progress().indexed === 50)
+  await reader.download({ start: 0, end: 100 }).done()
+  await untilIndexed(index, () => index.progress().indexed === 100)
+  const all = await dataOf(index)
+  t.equal(all.size, 100, 'every entry indexed in the end')
+  t.ok([...all.values()].every((v) => (v as { count: number }).count === 1), 'each exactly once')
+  t.ok([...all.keys()].every((k) => k.startsWith(key)), 'keys belong to the feed')
+
+  // live: new appends reach the sparse peer only when downloaded
+  await writer.append({ i: 100 })
+  await reader.update({ wait: true })
+  await reader.download({ start: 100, end: 101 }).done()
+  await untilIndexed(index, () => index.progress().indexed === 101)
+  t.pass('a downloaded live append is indexed')
+  await index.close()
+  s1.destroy()
+  s2.destroy()
+  await db.close()
+  await a.store.close()
+  await b.store.close()
+  cleanup()
+})
+
+test('with the multifeed\'s replication, a remote feed appearing later is indexed live', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const m1 = new Multifeed(path.join(dir, 'm1'))
+  await m1.ready()
+  const m2b = new Multifeed(path.join(dir, 'm2b'), { key: m1.key })
+  const w1 = await m1.writer()
+  await w1.append(Array.from({ length: 50 }, (_, i) => ({ i })))
+  const w2 = await m2b.writer()
+  await w2.append([{ mine: 0 }])
+  const db = openDb(dir)
+  const index = new MultifeedIndex({ multifeed: m2b, db, map: countingMap })
+  await index.ready()
+  t.deepEqual(index.progress(), { indexed: 1, total: 1 }, 'only the local feed so far')
+  const s1 = m1.replicate(true)
+  const s2 = m2b.replicate(false)
+  pipe(s1, s2)
+  await untilIndexed(index, () => index.progress().indexed === 51)
+  await w1.append({ i: 50 })
+  await untilIndexed(index, () => index.progress().indexed === 52)
+  const data = await dataOf(index)
+  t.equal(data.size, 52, 'local and remote entries indexed')
+  t.ok([...data.values()].every((v) => (v as { count: number }).count === 1), 'each once')
+  await index.close()
+  s1.destroy()
+  s2.destroy()
+  await db.close()
+  await m1.close()
+  await m2b.close()
+  cleanup()
+})
