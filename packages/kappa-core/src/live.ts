@@ -5,7 +5,7 @@
 // runs the producer's cleanup, so no listener is left behind.
 
 interface Waiter<T> {
-  resolve(r: IteratorResult<T>): void
+  resolve(r: IteratorResult<T, undefined>): void
   reject(err: unknown): void
 }
 
@@ -51,7 +51,7 @@ export class LiveQueue<T> implements AsyncIterableIterator<T> {
     this.close()
   }
 
-  next (): Promise<IteratorResult<T>> {
+  next (): Promise<IteratorResult<T, undefined>> {
     if (this.buffer.length > 0) return Promise.resolve({ value: this.buffer.shift() as T, done: false })
     if (this.failure !== null) {
       const { error } = this.failure
@@ -63,7 +63,7 @@ export class LiveQueue<T> implements AsyncIterableIterator<T> {
   }
 
   /** Called by `break` in a for-await loop: stop and drop what is buffered. */
-  return (): Promise<IteratorResult<T>> {
+  return (): Promise<IteratorResult<T, undefined>> {
     this.buffer.length = 0
     this.close()
     return Promise.resolve({ value: undefined, done: true })

@@ -98,8 +98,12 @@ export class ViewHost extends EventEmitter {
     this.given.set(entries, list)
     if (list.length === 0) return
     const viewBatch: ViewBatch = {
-      put (key: string, value: unknown, opts?: ViewBatchOptions) { batch.put(key, value, { sublevel: opts?.sublevel ?? data }) },
-      del (key: string, opts?: ViewBatchOptions) { batch.del(key, { sublevel: opts?.sublevel ?? data }) }
+      put (key: string, value: unknown, opts?: ViewBatchOptions) {
+        batch.put(key, value, opts === undefined ? { sublevel: data } : writeOptions(opts, data))
+      },
+      del (key: string, opts?: ViewBatchOptions) {
+        batch.del(key, opts === undefined ? { sublevel: data } : writeOptions(opts, data))
+      }
     }
     await this.view.map(list, viewBatch, this.ctx)
   }
@@ -135,4 +139,11 @@ export class ViewHost extends EventEmitter {
     this.failure = new KappaError('ERR_VIEW_FAILED', `view "${this.name}" failed${where}: ${why}`, details)
     this.emit('failed', this.failure)
   }
+}
+
+function writeOptions (opts: ViewBatchOptions, data: ViewDb): { sublevel: ViewDb; keyEncoding?: string; valueEncoding?: string } {
+  const out: { sublevel: ViewDb; keyEncoding?: string; valueEncoding?: string } = { sublevel: opts.sublevel ?? data }
+  if (opts.keyEncoding !== undefined) out.keyEncoding = opts.keyEncoding
+  if (opts.valueEncoding !== undefined) out.valueEncoding = opts.valueEncoding
+  return out
 }

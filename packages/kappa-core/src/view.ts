@@ -32,6 +32,9 @@ export interface ViewBatch {
 export interface ViewBatchOptions {
   /** Write into this sublevel of the view's db (e.g. ctx.db.sublevel('x')) instead of ctx.db itself. */
   sublevel?: ViewDb
+  /** Encodings for this write, when not the (sub)level's defaults (e.g. 'utf8'). */
+  keyEncoding?: string
+  valueEncoding?: string
 }
 
 /** A view's query functions: each takes the ViewContext first, which kappa binds away. */

@@ -123,7 +123,7 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
     const data = ctx.db
     let u = s.umkv.get(data)
     if (u === undefined) {
-      const db = data.sublevel('u', { valueEncoding: 'json' }) as ViewDb
+      const db = data.sublevel('u') as ViewDb
       u = { db, kv: new UnorderedMaterializedKV(db) }
       s.umkv.set(data, u)
     }
@@ -172,11 +172,11 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
 
       const { db: umkvDb, kv } = umkvOf(ctx)
       const ops = await kv.ops(docs)
-      // The umkv's heads records (layout 'h!<key>', documented in its layout.ts)
-      // tell which keys changed and their new head ids.
+      // The umkv's heads records (`h!<key>` -> JSON array of head ids, as its
+      // README's storage layout documents) say which keys changed and their heads.
       const newHeads = new Map<string, string[]>()
       for (const op of ops) {
-        if (op.key.startsWith('h!')) newHeads.set(op.key.slice(2), op.type === 'put' && Array.isArray(op.value) ? op.value : [])
+        if (op.key.startsWith(UMKV_HEADS)) newHeads.set(op.key.slice(UMKV_HEADS.length), op.type === 'put' ? headIds(op.value) : [])
         applyOp(batch, op, umkvDb)
       }
       if (newHeads.size === 0) return
@@ -256,7 +256,15 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
   }
 }
 
+const UMKV_HEADS = 'h!'
+
+function headIds (value: unknown): string[] {
+  const ids: unknown = typeof value === 'string' ? JSON.parse(value) : value
+  return Array.isArray(ids) ? ids.filter(isString) : []
+}
+
+// The op names its own encodings; pass them on so the umkv reads back what it wrote.
 function applyOp (batch: ViewBatch, op: UmkvOperation, sublevel: ViewDb): void {
-  if (op.type === 'put') batch.put(op.key, op.value, { sublevel })
-  else batch.del(op.key, { sublevel })
+  if (op.type === 'put') batch.put(op.key, op.value, { sublevel, keyEncoding: op.keyEncoding, valueEncoding: op.valueEncoding })
+  else batch.del(op.key, { sublevel, keyEncoding: op.keyEncoding })
 }

@@ -1,0 +1,142 @@
+import test from 'tape'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { Kappa, type Entry, type KappaError } from '@kappa-ts/kappa-core'
+import { kvView, type KvUpdate } from '../src/index.js'
+
+function tmpdir (): { dir: string; cleanup: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kappa-kv-'))
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) }
+}
+
+interface Profile { name: string }
+
+test('put then get: one head with its value; an overwrite replaces it; unknown keys are empty', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const kappa = new Kappa(dir).use('kv', kvView<Profile>())
+  await kappa.ready()
+  const w = await kappa.writer()
+  const first = await kappa.api.kv.put(w, 'alice', { name: 'Alice' })
+  t.deepEqual(first, { key: w.key, seq: 0, value: { name: 'Alice' }, id: `${w.key}@0` }, 'put resolves with the new head')
+  await kappa.indexed()
+  t.deepEqual(await kappa.api.kv.get('alice'), [first])
+  const second = await kappa.api.kv.put(w, 'alice', { name: 'Alice B.' })
+  await kappa.indexed()
+  t.deepEqual(await kappa.api.kv.get('alice'), [second], 'overwrite: still one head, the new value')
+  t.deepEqual(await w.feed.get(1), { key: 'alice', value: { name: 'Alice B.' }, links: [first.id] }, 'stored entry convention: { key, value, links }')
+  t.deepEqual(await kappa.api.kv.get('bob'), [])
+  await kappa.close()
+  cleanup()
+})
+
+test('puts of one key issued at once link each other: no fork with yourself', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const kappa = new Kappa(dir).use('kv', kvView<number>())
+  await kappa.ready()
+  const w = await kappa.writer()
+  const heads = await Promise.all([1, 2, 3, 4, 5].map((n) => kappa.api.kv.put(w, 'counter', n)))
+  await kappa.indexed()
+  const got = await kappa.api.kv.get('counter')
+  t.equal(got.length, 1, 'one head')
+  t.equal(got[0]?.value, 5, 'the last put wins')
+  t.equal(got[0]?.id, heads[4]?.id)
+  // and puts to different keys at once still coalesce into few hypercore appends
+  let appends = 0
+  w.feed.on('append', () => { appends++ })
+  await Promise.all(Array.from({ length: 50 }, (_, i) => kappa.api.kv.put(w, 'k' + i, i)))
+  t.ok(appends <= 2, `50 puts of different keys took ${appends} hypercore append(s)`)
+  await kappa.indexed()
+  t.deepEqual((await kappa.api.kv.get('k49')).map((h) => h.value), [49])
+  await kappa.close()
+  cleanup()
+})
+
+test('custom map: ids, links and values from the entry; malformed docs are skipped, not fatal', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  interface Edit { doc: string; rev: string; replaces?: string[]; body: string }
+  const view = kvView<string>({
+    map: (e: Entry<Edit>) => (typeof e.value?.doc === 'string'
+      ? { key: e.value.doc, id: e.value.rev, links: e.value.replaces ?? [], value: e.value.body }
+      : null)
+  })
+  const kappa = new Kappa(dir).use('docs', view)
+  const errors: KappaError[] = []
+  kappa.on('view-error', (_n: string, err: KappaError) => errors.push(err))
+  await kappa.ready()
+  const w = await kappa.writer()
+  await w.append([
+    { doc: 'readme', rev: 'r1', body: 'v1' },
+    { doc: 'readme', rev: 'r2', replaces: ['r1'], body: 'v2' },
+    { garbage: true },
+    { doc: 'readme', rev: '', body: 'empty id is skipped' },
+    'a string',
+    null
+  ])
+  await kappa.indexed()
+  const heads = await kappa.api.docs.get('readme')
+  t.deepEqual(heads.map((h) => [h.id, h.value, h.seq]), [['r2', 'v2', 1]])
+  t.equal(errors.length, 0, 'no view error for entries that are not kv docs')
+  // an edit arriving before the one it replaces: order does not matter
+  await w.append([{ doc: 'b', rev: 'b2', replaces: ['b1'], body: 'new' }, { doc: 'b', rev: 'b1', body: 'old' }])
+  await kappa.indexed()
+  t.deepEqual((await kappa.api.docs.get('b')).map((h) => h.value), ['new'], 'a doc already linked never becomes a head')
+  await kappa.close()
+  cleanup()
+})
+
+test('onUpdate per key and for all keys; subscribe yields updates until break', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const kappa = new Kappa(dir).use('kv', kvView<number>())
+  await kappa.ready()
+  const w = await kappa.writer()
+  const forA: KvUpdate<number>[] = []
+  const forAll: string[] = []
+  const stopA = kappa.api.kv.onUpdate('a', (u) => forA.push(u))
+  const stopAll = kappa.api.kv.onUpdate(null, (u) => forAll.push(u.key))
+  const sub = kappa.api.kv.subscribe('b')
+  await kappa.api.kv.put(w, 'a', 1)
+  await kappa.api.kv.put(w, 'b', 2)
+  await kappa.indexed()
+  t.deepEqual(forA.map((u) => u.heads.map((h) => h.value)), [[1]], 'per-key listener saw the heads after the change')
+  t.deepEqual(forAll.sort(), ['a', 'b'])
+  const first = await sub.next()
+  t.deepEqual(first.value?.heads.map((h) => h.value), [2], 'subscription got b')
+  stopA()
+  stopAll()
+  await kappa.api.kv.put(w, 'a', 3)
+  await kappa.api.kv.put(w, 'b', 4)
+  await kappa.indexed()
+  t.equal(forA.length, 1, 'stopped listener hears nothing more')
+  t.equal(forAll.length, 2)
+  const got: number[] = []
+  for await (const u of sub) {
+    got.push(u.heads[0]?.value ?? -1)
+    break
+  }
+  t.deepEqual(got, [4])
+  t.ok(sub.closed, 'break ends the subscription')
+  const live = kappa.api.kv.subscribe()
+  const ended = live.next()
+  await kappa.close()
+  t.deepEqual(await ended, { value: undefined, done: true }, 'close ends live subscriptions')
+  cleanup()
+})
+
+test('the kv survives a restart and a version bump rebuilds it with the same result', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  let kappa = new Kappa(dir).use('kv', kvView<number>())
+  await kappa.ready()
+  const w = await kappa.writer()
+  for (let i = 0; i < 20; i++) await kappa.api.kv.put(w, 'k' + (i % 5), i)
+  await kappa.indexed()
+  const before = await Promise.all(['k0', 'k1', 'k2', 'k3', 'k4'].map((k) => kappa.api.kv.get(k)))
+  await kappa.close()
+  kappa = new Kappa(dir).use('kv', kvView<number>({ version: 2 }))
+  await kappa.indexed()
+  const after = await Promise.all(['k0', 'k1', 'k2', 'k3', 'k4'].map((k) => kappa.api.kv.get(k)))
+  t.deepEqual(after, before, 'rebuilt from the logs: same heads and values')
+  t.deepEqual(before.map((h) => h.map((x: { value: number }) => x.value)), [[15], [16], [17], [18], [19]])
+  await kappa.close()
+  cleanup()
+})
