@@ -1,0 +1,701 @@
+// RecordDB: JSON records with JSON-Schema validation, syncing through kappa-core.
+import { EventEmitter } from 'node:events'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs'
+import path from 'node:path'
+import type { Duplex } from 'node:stream'
+import Corestore from 'corestore'
+import { Kappa, type JoinOptions, type ViewDb } from '@kappa-ts/kappa-core'
+import { builtinSchemas, envelopeSchema, type Envelope, type JsonSchema } from '@kappa-ts/schemas'
+import { computeLimits, type AuthOp } from './auth.js'
+import { RecordDbError, ValidationError } from './errors.js'
+import { encodeValue, headsKey, isIndexValue, parseRef, ref, splitKey, statsKey, typeEnd, typeStart, under, versionKey, SEP, type IndexValue } from './layout.js'
+import { recordsView, SCHEMA_TYPE, SOURCE_TYPE, type Posting, type RecordsView, type StoredVersion, type TextStats } from './records-view.js'
+import { bm25Term, idf, tokenize } from './text.js'
+import { fieldsOf, issuesOf, Validators, createAjv } from './validation.js'
+
+export type Mode = 'authorized' | 'open'
+
+export interface RecordDBOptions {
+  /** The database key (64 hex chars) to join; absent: a new database whose root is this peer's writer. */
+  key?: string | Uint8Array
+  /** 'authorized' (default for a new database): only the root and feeds it authorized count. 'open': every feed counts. */
+  mode?: Mode
+}
+
+/** One version of a record, as get/list/query/search/history return it. */
+export interface RecordVersion<V = unknown> {
+  schema: string
+  id: string
+  op: 'put' | 'del'
+  value?: V
+  timestamp: number
+  links: string[]
+  /** Author feed key (hex) and the entry's seq in it. */
+  feed: string
+  seq: number
+  /** `<feed>@<seq>`: what later versions link to. */
+  ref: string
+}
+
+export type BatchOp =
+  | { type: 'put'; schema: string; value: unknown; id?: string }
+  | { type: 'del'; schema: string; id: string }
+
+export interface ListOptions { limit?: number; reverse?: boolean; gt?: string; gte?: string; lt?: string; lte?: string }
+export interface Range { eq?: IndexValue; gt?: IndexValue; gte?: IndexValue; lt?: IndexValue; lte?: IndexValue }
+export type Where = Record<string, IndexValue | Range>
+export interface QueryOptions { where: Where; limit?: number }
+export interface SearchOptions { schema?: string; limit?: number }
+export interface SearchHit<V = unknown> { score: number; record: RecordVersion<V> }
+export interface FeedStatus { key: string; length: number; local: boolean; counted: number | 'all' }
+export interface RecordDBStatus {
+  key: string; mode: Mode; writer: string; root: string
+  feeds: FeedStatus[]
+  index: { indexed: number; total: number; state: string }
+}
+
+const VIEW = 'records'
+const CONFIG_FILE = 'record-db.json'
+/** Most ops one batch() may hold (so they fit in one hypercore append). */
+export const MAX_BATCH = 10_000
+const HEX_KEY = /^[0-9a-f]{64}$/
+const ID_PATTERN = /^[^\u0000-\u001f\u007f]{1,256}$/
+// The multifeed derives its default writer from this Corestore namespace and name; a new
+// database uses that writer's key as its own key (so the key names the root). Checked after open.
+const MULTIFEED_NAMESPACE = '@kappa-ts/multifeed'
+const DEFAULT_WRITER = 'writer/default'
+
+interface StoredConfig { version: 1; key: string; mode: Mode }
+
+/** A fresh random id that sorts by creation time. */
+export function newId (): string {
+  return Date.now().toString(36).padStart(9, '0') + randomBytes(6).toString('hex')
+}
+
+function toKeyHex (key: string | Uint8Array): string {
+  const hex = typeof key === 'string' ? key.toLowerCase() : Buffer.from(key).toString('hex')
+  if (!HEX_KEY.test(hex)) throw new RecordDbError('ERR_BAD_KEY', 'a key must be 64 hex characters (32 bytes)')
+  return hex
+}
+
+const checkEnvelope = createAjv().compile(envelopeSchema)
+
+export class RecordDB extends EventEmitter {
+  readonly storage: string
+  private readonly opts: RecordDBOptions
+  private _kappa: Kappa<Record<typeof VIEW, RecordsView>> | null = null
+  private _key = ''
+  private _mode: Mode = 'authorized'
+  private _writerKey = ''
+  private opening: Promise<void> | null = null
+  private closing: Promise<void> | null = null
+  private writing: Promise<unknown> = Promise.resolve()
+  private limits: Map<string, number> | null = null
+  private readonly validators = new Validators()
+  private readonly coercing = new Validators({ coerceTypes: true })
+
+  constructor (storage: string, opts: RecordDBOptions = {}) {
+    super()
+    if (typeof storage !== 'string' || storage === '') throw new RecordDbError('ERR_BAD_OPTION', 'storage must be a directory path')
+    if (opts.mode !== undefined && opts.mode !== 'authorized' && opts.mode !== 'open') {
+      throw new RecordDbError('ERR_BAD_OPTION', "mode must be 'authorized' or 'open'")
+    }
+    if (opts.key !== undefined) toKeyHex(opts.key)
+    this.storage = storage
+    this.opts = opts
+  }
+
+  /** The database key (hex): share it with peers. In authorized mode it is also the root writer's key. */
+  get key (): string { this.assertReady(); return this._key }
+  get mode (): Mode { this.assertReady(); return this._mode }
+  /** This peer's writer feed key (hex): what a root authorizes. */
+  get writerKey (): string { this.assertReady(); return this._writerKey }
+  get kappa (): Kappa<Record<typeof VIEW, RecordsView>> { this.assertReady(); return this._kappa as Kappa<Record<typeof VIEW, RecordsView>> }
+  get closed (): boolean { return this.closing !== null }
+
+  ready (): Promise<void> {
+    if (this.closing !== null) return Promise.reject(new RecordDbError('ERR_CLOSED', 'the database is closed'))
+    this.opening ??= this.open()
+    return this.opening
+  }
+
+  private async open (): Promise<void> {
+    mkdirSync(this.storage, { recursive: true })
+    const configPath = path.join(this.storage, CONFIG_FILE)
+    const stored = existsSync(configPath) ? JSON.parse(readFileSync(configPath, 'utf8')) as StoredConfig : null
+    const givenKey = this.opts.key === undefined ? null : toKeyHex(this.opts.key)
+    if (stored !== null && givenKey !== null && stored.key !== givenKey) {
+      throw new RecordDbError('ERR_BAD_KEY', `${this.storage} holds database ${stored.key}, not ${givenKey}`)
+    }
+    if (stored !== null && this.opts.mode !== undefined && stored.mode !== this.opts.mode) {
+      throw new RecordDbError('ERR_MODE_MISMATCH', `${this.storage} is a database in ${stored.mode} mode`)
+    }
+    this._mode = stored?.mode ?? this.opts.mode ?? 'authorized'
+    let key = stored?.key ?? givenKey
+    const creating = key === null
+    if (key === null) key = await probeWriterKey(path.join(this.storage, 'cores'))
+
+    const kappa = new Kappa(this.storage, { key }).use(VIEW, recordsView({
+      onAuthOrSchemaChange: () => { this.limits = null }
+    }))
+    kappa.on('view-error', (name: string, err: Error) => this.emit('view-error', name, err))
+    kappa.on('progress', (name: string, p: { indexed: number; total: number }) => { if (name === VIEW) this.emit('progress', p) })
+    for (const ev of ['peer-add', 'peer-remove', 'synced', 'sync-progress', 'feed']) {
+      kappa.on(ev, (...args: unknown[]) => this.emit(ev, ...args))
+    }
+    this._kappa = kappa
+    try {
+      await kappa.ready()
+      const writer = await kappa.writer()
+      this._writerKey = writer.key
+      if (creating && writer.key !== key) {
+        throw new RecordDbError('ERR_ROOT_KEY', 'the new database key does not match its writer (multifeed writer derivation changed?)')
+      }
+    } catch (err) {
+      await kappa.close().catch(() => {})
+      throw err
+    }
+    this._key = key
+    if (stored === null) {
+      const tmp = configPath + '.tmp'
+      writeFileSync(tmp, JSON.stringify({ version: 1, key, mode: this._mode } satisfies StoredConfig, null, 2) + '\n')
+      renameSync(tmp, configPath)
+    }
+  }
+
+  /** Resolves when every entry known now is indexed. */
+  async indexed (): Promise<void> {
+    await this.ready()
+    this.assertOpen()
+    await this.kappa.indexed([VIEW])
+  }
+
+  // ---- schemas ---------------------------------------------------------------
+
+  /** Stores a JSON Schema as the `core/schema` record `name` (it replicates like any record). */
+  async putSchema (name: string, schema: JsonSchema): Promise<void> {
+    if (Object.hasOwn(builtinSchemas, name)) throw new RecordDbError('ERR_RESERVED_SCHEMA', `${name} is a built-in schema`)
+    checkSchemaName(name)
+    this.validators.compile(`check:${JSON.stringify(schema)}`, schema) // throws ERR_BAD_SCHEMA
+    await this.put(SCHEMA_TYPE, schema, { id: name })
+  }
+
+  /** The current definition of a schema, or null. Built-in schemas included. */
+  async getSchema (name: string): Promise<JsonSchema | null> {
+    return (await this.schemaDef(name))?.schema ?? null
+  }
+
+  /** Names of the schemas defined (not the built-in ones). */
+  async schemas (): Promise<string[]> {
+    const names: string[] = []
+    for await (const r of this.list(SCHEMA_TYPE)) if (!names.includes(r.id)) names.push(r.id)
+    return names
+  }
+
+  private async schemaDef (name: string): Promise<{ schema: JsonSchema; cacheKey: string } | null> {
+    const builtin = (builtinSchemas as Record<string, JsonSchema>)[name]
+    if (builtin !== undefined) return { schema: builtin, cacheKey: `builtin:${name}` }
+    await this.indexed()
+    const current = (await this.current(SCHEMA_TYPE, name)).filter((v) => v.op === 'put')
+    if (current.length === 0) return null
+    // A fork of a schema definition: the latest timestamp wins, ties broken by ref (same on every peer).
+    const pick = current.reduce((a, b) => (b.timestamp > a.timestamp || (b.timestamp === a.timestamp && b.ref > a.ref) ? b : a))
+    return { schema: pick.value as JsonSchema, cacheKey: `def:${pick.ref}` }
+  }
+
+  private async requireSchema (name: string): Promise<{ schema: JsonSchema; cacheKey: string }> {
+    const def = await this.schemaDef(name)
+    if (def === null) throw new RecordDbError('ERR_UNKNOWN_SCHEMA', `unknown schema "${name}" (add it with putSchema / kappa-db schema add)`)
+    return def
+  }
+
+  /** Throws ValidationError unless `value` satisfies the current definition of `schema`. */
+  async validate (schema: string, value: unknown): Promise<void> {
+    const def = await this.requireSchema(schema)
+    this.validators.validate(schema, def.cacheKey, def.schema, value)
+    if (schema === SCHEMA_TYPE) this.validators.compile(`check:${JSON.stringify(value)}`, value as JsonSchema)
+  }
+
+  /**
+   * A fast row checker for imports: returns null for a valid value, else the reason.
+   * With `coerce`, strings are converted in place to the schema's types first (CSV/TSV).
+   */
+  async checker (schema: string, opts: { coerce?: boolean } = {}): Promise<(value: unknown) => string | null> {
+    if (schema === SCHEMA_TYPE || schema === SOURCE_TYPE) throw new RecordDbError('ERR_RESERVED_SCHEMA', `import into ${schema} is not supported`)
+    const def = await this.requireSchema(schema)
+    const fn = (opts.coerce === true ? this.coercing : this.validators).compile(def.cacheKey, def.schema)
+    return (value) => {
+      if (fn(value)) return null
+      const e = issuesOf(fn.errors)[0]
+      return e === undefined ? 'invalid' : `${e.path === '' ? 'value' : e.path} ${e.message} (rule: ${e.rule})`
+    }
+  }
+
+  // ---- writes ----------------------------------------------------------------
+
+  /** Validates and appends a version of record `id` (new random id if absent) linking to its current heads. */
+  async put (schema: string, value: unknown, opts: { id?: string } = {}): Promise<string> {
+    const op: BatchOp = opts.id === undefined ? { type: 'put', schema, value } : { type: 'put', schema, value, id: opts.id }
+    const [id] = await this.batch([op])
+    return id as string
+  }
+
+  /** Writes a tombstone for record `id` linking to its current heads. ERR_NOT_FOUND if it has no live version. */
+  async del (schema: string, id: string): Promise<void> {
+    await this.batch([{ type: 'del', schema, id }])
+  }
+
+  /**
+   * Validates every op first, then appends them all in ONE append (all or nothing).
+   * Returns the ids, in order. One record may appear once per batch.
+   */
+  async batch (ops: BatchOp[]): Promise<string[]> {
+    await this.ready()
+    this.assertOpen()
+    if (!Array.isArray(ops)) throw new RecordDbError('ERR_BATCH', 'batch takes an array of ops')
+    if (ops.length > MAX_BATCH) throw new RecordDbError('ERR_BATCH', `a batch holds at most ${MAX_BATCH} ops`)
+    if (ops.length === 0) return []
+    return await this.serialized(async () => {
+      const seen = new Set<string>()
+      const planned: Array<{ op: BatchOp; id: string }> = []
+      for (const op of ops) {
+        if (op === null || typeof op !== 'object' || (op.type !== 'put' && op.type !== 'del')) {
+          throw new RecordDbError('ERR_BATCH', "each op needs type 'put' or 'del'")
+        }
+        checkSchemaName(op.schema)
+        const id = op.id ?? newId()
+        if (!ID_PATTERN.test(id)) throw new RecordDbError('ERR_BAD_ID', 'an id is 1..256 characters without control characters')
+        const k = op.schema + SEP + id
+        if (seen.has(k)) throw new RecordDbError('ERR_BATCH', `record ${op.schema}/${id} appears twice in one batch`)
+        seen.add(k)
+        if (op.type === 'put') {
+          if (op.schema === SOURCE_TYPE) checkSource(id, op.value)
+          await this.validate(op.schema, op.value)
+        } else {
+          if (op.schema === SOURCE_TYPE) throw new RecordDbError('ERR_BATCH', 'revoke a source with revoke(), which names the length')
+          await this.requireSchema(op.schema)
+        }
+        planned.push({ op, id })
+      }
+      // Fresh random ids have no versions yet: only named ids need their heads (and the index caught up).
+      const needHeads = planned.some(({ op }) => op.type === 'del' || op.id !== undefined)
+      if (needHeads) await this.kappa.indexed([VIEW])
+      const timestamp = Date.now()
+      const envelopes: Envelope[] = []
+      for (const { op, id } of planned) {
+        const heads = needHeads ? await this.current(op.schema, id) : []
+        if (op.type === 'del' && !heads.some((h) => h.op === 'put')) {
+          throw new RecordDbError('ERR_NOT_FOUND', `no record ${op.schema}/${id}`)
+        }
+        const env: Envelope = { id, schema: op.schema, op: op.type, timestamp, links: heads.map((h) => h.ref) }
+        if (op.type === 'put') env.value = op.value
+        if (!checkEnvelope(env)) throw new ValidationError('envelope', issuesOf(checkEnvelope.errors))
+        envelopes.push(env)
+      }
+      const writer = await this.kappa.writer()
+      await writer.append(envelopes)
+      return planned.map((p) => p.id)
+    })
+  }
+
+  // ---- authorization ---------------------------------------------------------
+
+  /** Authorizes a writer feed (a `core/source` record). It counts once the author of this record does. */
+  async authorize (feedKey: string, opts: { note?: string } = {}): Promise<void> {
+    const key = toKeyHex(feedKey)
+    const value: { key: string; note?: string } = { key }
+    if (opts.note !== undefined) value.note = opts.note
+    await this.put(SOURCE_TYPE, value, { id: key })
+  }
+
+  /**
+   * Revokes a feed: its records with seq >= `length` stop counting (default: its length
+   * as known here now). Effective from the root, or from a feed that granted it (its own grant).
+   */
+  async revoke (feedKey: string, opts: { length?: number } = {}): Promise<void> {
+    const key = toKeyHex(feedKey)
+    await this.ready()
+    const length = opts.length ?? this.kappa.feed(key)?.length ?? 0
+    if (!Number.isSafeInteger(length) || length < 0) throw new RecordDbError('ERR_BAD_OPTION', 'length must be a non-negative integer')
+    await this.indexed()
+    const heads = await this.current(SOURCE_TYPE, key)
+    await this.serialized(async () => {
+      const env: Envelope = { id: key, schema: SOURCE_TYPE, op: 'del', value: { key, length }, timestamp: Date.now(), links: heads.map((h) => h.ref) }
+      await (await this.kappa.writer()).append([env])
+    })
+  }
+
+  /** Feed key -> how many of its records count (Infinity = all); absent feeds count none. */
+  async authorizations (): Promise<Map<string, number>> {
+    await this.indexed()
+    return new Map(await this.authLimits())
+  }
+
+  private async authLimits (): Promise<Map<string, number>> {
+    if (this.limits !== null) return this.limits
+    const ops: AuthOp[] = []
+    for await (const [k, v] of this.data().iterator(under('a')) as AsyncIterable<[string, { op: 'put' | 'del'; length?: number }]>) {
+      const [, target, author, seq] = splitKey(k)
+      const op: AuthOp = { target: target as string, author: author as string, seq: Number(seq), op: v.op }
+      if (v.length !== undefined) op.length = v.length
+      ops.push(op)
+    }
+    const limits = computeLimits(this._key, ops)
+    this.limits = limits
+    return limits
+  }
+
+  private async counter (): Promise<(feed: string, seq: number) => boolean> {
+    if (this._mode === 'open') return () => true
+    const limits = await this.authLimits()
+    return (feed, seq) => seq < (limits.get(feed) ?? 0)
+  }
+
+  // ---- reads -----------------------------------------------------------------
+
+  /** The current live versions of a record ([] if none or deleted; several on a fork). */
+  async get<V = unknown> (schema: string, id: string): Promise<Array<RecordVersion<V>>> {
+    await this.indexed()
+    return (await this.current(schema, id)).filter((v) => v.op === 'put') as Array<RecordVersion<V>>
+  }
+
+  /** Every counted version of a record (puts and deletes), oldest first. */
+  async history<V = unknown> (schema: string, id: string): Promise<Array<RecordVersion<V>>> {
+    await this.indexed()
+    const counts = await this.counter()
+    const out: RecordVersion[] = []
+    for await (const [k, v] of this.data().iterator(under('v', schema, id)) as AsyncIterable<[string, StoredVersion]>) {
+      if (splitKey(k).length !== 4) continue
+      if (counts(v.feed, v.seq)) out.push(toVersion(schema, id, v))
+    }
+    return out.sort(byTime) as Array<RecordVersion<V>>
+  }
+
+  /** Live records of a schema in id order (each current version; several on a fork). */
+  async * list<V = unknown> (schema: string, opts: ListOptions = {}): AsyncGenerator<RecordVersion<V>> {
+    await this.indexed()
+    const limit = opts.limit ?? Infinity
+    const base = under('h', schema)
+    const range: { gt?: string; gte?: string; lt?: string; lte?: string; reverse: boolean } = { reverse: opts.reverse === true }
+    if (opts.gte !== undefined) range.gte = headsKey(schema, opts.gte)
+    else if (opts.gt !== undefined) range.gt = headsKey(schema, opts.gt)
+    else range.gt = base.gt
+    if (opts.lte !== undefined) range.lte = headsKey(schema, opts.lte)
+    else if (opts.lt !== undefined) range.lt = headsKey(schema, opts.lt)
+    else range.lt = base.lt
+    let n = 0
+    if (n >= limit) return
+    for await (const k of this.data().keys(range) as AsyncIterable<string>) {
+      const id = splitKey(k)[2] as string
+      const live = (await this.current(schema, id)).filter((v) => v.op === 'put')
+      if (live.length === 0) continue
+      for (const v of live) yield v as RecordVersion<V>
+      if (++n >= limit) return
+    }
+  }
+
+  /** Live versions whose indexed fields match `where` (equality or ranges), in index order. */
+  async * query<V = unknown> (schema: string, opts: QueryOptions): AsyncGenerator<RecordVersion<V>> {
+    const def = await this.requireSchema(schema)
+    const indexed = fieldsOf(def.schema).index
+    const conds = parseWhere(opts?.where, indexed)
+    const limit = opts.limit ?? Infinity
+    await this.indexed()
+    const counts = await this.counter()
+    // Drive the scan with an equality if there is one (narrowest), else the first condition.
+    const driver = conds.find((c) => c.range.eq !== undefined) ?? conds[0] as Cond
+    const prefix = ['i', schema, driver.field].join(SEP) + SEP
+    const bounds = scanBounds(prefix, driver.range)
+    const seenRefs = new Set<string>()
+    const currentCache = new Map<string, RecordVersion[]>()
+    let n = 0
+    if (n >= limit) return
+    for await (const k of this.data().keys(bounds) as AsyncIterable<string>) {
+      const parts = splitKey(k)
+      const id = parts[4] as string
+      const r = parts[5] as string
+      if (seenRefs.has(r)) continue
+      seenRefs.add(r)
+      const { feed, seq } = parseRef(r)
+      if (!counts(feed, seq)) continue
+      let current = currentCache.get(id)
+      if (current === undefined) {
+        current = await this.current(schema, id, counts)
+        if (currentCache.size > 10_000) currentCache.clear()
+        currentCache.set(id, current)
+      }
+      const v = current.find((c) => c.ref === r && c.op === 'put')
+      if (v === undefined || !conds.every((c) => matches(v.value, c))) continue
+      yield v as RecordVersion<V>
+      if (++n >= limit) return
+    }
+  }
+
+  /** Full-text search over the searchable fields, ranked by BM25; live versions only. */
+  async search<V = unknown> (text: string, opts: SearchOptions = {}): Promise<Array<SearchHit<V>>> {
+    if (typeof text !== 'string') throw new RecordDbError('ERR_BAD_QUERY', 'search text must be a string')
+    const limit = opts.limit ?? 10
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new RecordDbError('ERR_BAD_QUERY', 'limit must be a positive integer')
+    if (opts.schema !== undefined) await this.requireSchema(opts.schema)
+    const terms = [...new Set(tokenize(text))]
+    await this.indexed()
+    if (terms.length === 0) return []
+    const counts = await this.counter()
+    const db = this.data()
+    // candidate ref -> { schema, id, per-term [tf, dl] }
+    const candidates = new Map<string, { schema: string; id: string; hits: Array<[string, Posting]> }>()
+    const df = new Map<string, number>() // term + SEP + schema -> postings
+    for (const term of terms) {
+      const range = opts.schema === undefined ? under('t', term) : under('t', term, opts.schema)
+      for await (const [k, p] of db.iterator(range) as AsyncIterable<[string, Posting]>) {
+        const parts = splitKey(k)
+        const schema = parts[2] as string
+        const id = parts[3] as string
+        const r = parts[4] as string
+        const dk = term + SEP + schema
+        df.set(dk, (df.get(dk) ?? 0) + 1)
+        const { feed, seq } = parseRef(r)
+        if (!counts(feed, seq)) continue
+        let c = candidates.get(r)
+        if (c === undefined) candidates.set(r, c = { schema, id, hits: [] })
+        c.hits.push([term, p])
+      }
+    }
+    const schemasSeen = [...new Set([...candidates.values()].map((c) => c.schema))]
+    const statList = await db.getMany(schemasSeen.map(statsKey)) as Array<TextStats | undefined>
+    const stats = new Map(schemasSeen.map((s, i) => [s, statList[i] ?? { docs: 0, length: 0 }]))
+    const scored: Array<{ r: string; score: number; schema: string; id: string }> = []
+    for (const [r, c] of candidates) {
+      const st = stats.get(c.schema) as TextStats
+      const docs = Math.max(st.docs, 1)
+      const avg = st.docs > 0 ? st.length / st.docs : 1
+      let score = 0
+      for (const [term, [tf, dl]] of c.hits) score += bm25Term(tf, dl, avg, idf(docs, df.get(term + SEP + c.schema) ?? 1))
+      scored.push({ r, score, schema: c.schema, id: c.id })
+    }
+    scored.sort((a, b) => b.score - a.score || (a.r < b.r ? -1 : 1))
+    // Keep the best live version of each record: stale or deleted versions are skipped here.
+    const out: Array<SearchHit<V>> = []
+    const done = new Set<string>()
+    for (const s of scored) {
+      const rk = s.schema + SEP + s.id
+      if (done.has(rk)) continue
+      const v = (await this.current(s.schema, s.id, counts)).find((c) => c.ref === s.r && c.op === 'put')
+      if (v === undefined) continue
+      done.add(rk)
+      out.push({ score: s.score, record: v as RecordVersion<V> })
+      if (out.length >= limit) break
+    }
+    return out
+  }
+
+  /**
+   * The current versions of a record, puts and deletes, among the versions that count.
+   * Fast path: the stored heads (over all versions) when they all count. Otherwise the
+   * versions that count and that no counting version replaces (through any chain of links).
+   */
+  private async current (schema: string, id: string, counts?: (feed: string, seq: number) => boolean): Promise<RecordVersion[]> {
+    const ok = counts ?? await this.counter()
+    const db = this.data()
+    const heads = await db.get(headsKey(schema, id)) as string[] | undefined
+    if (heads === undefined) return []
+    if (heads.every((h) => { const p = parseRef(h); return ok(p.feed, p.seq) })) {
+      const stored = await db.getMany(heads.map((h) => versionKey(schema, id, h))) as Array<StoredVersion | undefined>
+      return stored.filter((v): v is StoredVersion => v !== undefined).map((v) => toVersion(schema, id, v)).sort(byTime)
+    }
+    const all = new Map<string, StoredVersion>()
+    for await (const [k, v] of db.iterator(under('v', schema, id)) as AsyncIterable<[string, StoredVersion]>) {
+      const parts = splitKey(k)
+      if (parts.length === 4) all.set(parts[3] as string, v)
+    }
+    const counting = [...all.entries()].filter(([, v]) => ok(v.feed, v.seq))
+    const replaced = new Set<string>()
+    for (const [, v] of counting) {
+      const stack = [...v.links]
+      while (stack.length > 0) {
+        const l = stack.pop() as string
+        if (replaced.has(l)) continue
+        replaced.add(l)
+        const older = all.get(l)
+        if (older !== undefined) stack.push(...older.links)
+      }
+    }
+    return counting.filter(([r]) => !replaced.has(r)).map(([, v]) => toVersion(schema, id, v)).sort(byTime)
+  }
+
+  // ---- replication, status, lifecycle -------------------------------------------
+
+  /** A replication stream: pipe it to a peer's (`a.pipe(b).pipe(a)`). */
+  replicate (isInitiator: boolean | Duplex, opts?: Record<string, unknown>): Duplex {
+    this.assertReady()
+    return this.kappa.replicate(isInitiator, opts)
+  }
+
+  /** Finds peers of this database over hyperswarm (kappa-core's join). */
+  async join (opts?: JoinOptions): Promise<void> {
+    await this.ready()
+    await this.kappa.join(opts)
+  }
+
+  /** Same as join(): connect and keep syncing. */
+  sync (opts?: JoinOptions): Promise<void> { return this.join(opts) }
+
+  async leave (): Promise<void> {
+    await this.ready()
+    await this.kappa.leave()
+  }
+
+  get peers (): unknown[] { return this.kappa.peers }
+
+  async status (): Promise<RecordDBStatus> {
+    await this.ready()
+    const limits = this._mode === 'open' ? null : await this.authLimits()
+    const feeds: FeedStatus[] = this.kappa.feeds().map((f) => {
+      const key = (f.key as Buffer).toString('hex')
+      const limit = limits === null ? Infinity : limits.get(key) ?? 0
+      return { key, length: f.length, local: key === this._writerKey, counted: limit === Infinity ? 'all' : Math.min(limit, f.length) }
+    })
+    const s = this.kappa.status()[VIEW]
+    return {
+      key: this._key,
+      mode: this._mode,
+      writer: this._writerKey,
+      root: this._mode === 'open' ? '' : this._key,
+      feeds,
+      index: { indexed: s?.indexed ?? 0, total: s?.total ?? 0, state: s?.state ?? 'idle' }
+    }
+  }
+
+  close (): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.opening !== null) await this.opening.catch(() => {})
+      await this.writing.catch(() => {})
+      if (this._kappa !== null) await this._kappa.close()
+    })()
+    return this.closing
+  }
+
+  // ---- helpers -------------------------------------------------------------------
+
+  private data (): ViewDb {
+    return this.kappa.api[VIEW].db()
+  }
+
+  private serialized<T> (fn: () => Promise<T>): Promise<T> {
+    const run = this.writing.then(fn)
+    this.writing = run.catch(() => {})
+    return run
+  }
+
+  private assertReady (): void {
+    if (this._kappa === null || this._key === '') throw new RecordDbError('ERR_CLOSED', 'call ready() first')
+  }
+
+  private assertOpen (): void {
+    if (this.closing !== null) throw new RecordDbError('ERR_CLOSED', 'the database is closed')
+  }
+}
+
+async function probeWriterKey (coresDir: string): Promise<string> {
+  mkdirSync(coresDir, { recursive: true })
+  const store = new Corestore(coresDir)
+  try {
+    const core = store.namespace(MULTIFEED_NAMESPACE).get({ name: DEFAULT_WRITER })
+    await core.ready()
+    return (core.key as Buffer).toString('hex')
+  } finally {
+    await store.close()
+  }
+}
+
+function checkSchemaName (name: unknown): asserts name is string {
+  const ok = typeof name === 'string' && name.length <= 128 && /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/.test(name)
+  if (!ok) throw new RecordDbError('ERR_UNKNOWN_SCHEMA', `invalid schema name ${JSON.stringify(name)}`)
+}
+
+function checkSource (id: string, value: unknown): void {
+  if (value === null || typeof value !== 'object' || (value as { key?: unknown }).key !== id) {
+    throw new RecordDbError('ERR_BAD_KEY', 'a core/source record\'s id must be the feed key it names')
+  }
+}
+
+function toVersion (schema: string, id: string, v: StoredVersion): RecordVersion {
+  const out: RecordVersion = { schema, id, op: v.op, timestamp: v.timestamp, links: v.links, feed: v.feed, seq: v.seq, ref: ref(v.feed, v.seq) }
+  if (v.value !== undefined) out.value = v.value
+  return out
+}
+
+function byTime (a: RecordVersion, b: RecordVersion): number {
+  return a.timestamp - b.timestamp || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0)
+}
+
+// ---- query conditions ------------------------------------------------------------
+
+interface Cond { field: string; range: Range }
+
+function parseWhere (where: unknown, indexed: string[]): Cond[] {
+  if (where === null || typeof where !== 'object' || Array.isArray(where)) {
+    throw new RecordDbError('ERR_BAD_QUERY', 'query needs { where: { field: value | { gt, gte, lt, lte } } }')
+  }
+  const conds: Cond[] = []
+  for (const [field, w] of Object.entries(where as Record<string, unknown>)) {
+    if (!indexed.includes(field)) {
+      throw new RecordDbError('ERR_NOT_INDEXED', `field "${field}" is not indexed (mark it "index": true in the schema); indexed: ${indexed.join(', ') || 'none'}`)
+    }
+    let range: Range
+    if (isIndexValue(w)) range = { eq: w }
+    else if (w !== null && typeof w === 'object' && !Array.isArray(w)) {
+      range = {}
+      for (const [op, v] of Object.entries(w as Record<string, unknown>)) {
+        if (!['eq', 'gt', 'gte', 'lt', 'lte'].includes(op)) throw new RecordDbError('ERR_BAD_QUERY', `unknown operator "${op}" (use eq, gt, gte, lt, lte)`)
+        if (!isIndexValue(v)) throw new RecordDbError('ERR_BAD_QUERY', `${field}.${op} must be a string, number, boolean or null`)
+        range[op as keyof Range] = v
+      }
+      const types = new Set(Object.values(range).map((v) => (v === null ? 'null' : typeof v)))
+      if (types.size !== 1) throw new RecordDbError('ERR_BAD_QUERY', `${field}: give one value, or bounds of one type`)
+    } else {
+      throw new RecordDbError('ERR_BAD_QUERY', `${field}: give a value or a range object`)
+    }
+    conds.push({ field, range })
+  }
+  if (conds.length === 0) throw new RecordDbError('ERR_BAD_QUERY', 'where needs at least one field')
+  return conds
+}
+
+function scanBounds (prefix: string, r: Range): { gt?: string; gte?: string; lt?: string; lte?: string } {
+  if (r.eq !== undefined) return { gt: prefix + encodeValue(r.eq) + SEP, lt: prefix + encodeValue(r.eq) + '\x01' }
+  const sample = (r.gt ?? r.gte ?? r.lt ?? r.lte) as IndexValue
+  const out: { gt?: string; gte?: string; lt?: string; lte?: string } = {}
+  if (r.gt !== undefined) out.gt = prefix + encodeValue(r.gt) + '\x01'
+  else if (r.gte !== undefined) out.gt = prefix + encodeValue(r.gte)
+  else out.gt = prefix + typeStart(sample)
+  if (r.lt !== undefined) out.lt = prefix + encodeValue(r.lt)
+  else if (r.lte !== undefined) out.lt = prefix + encodeValue(r.lte) + '\x01'
+  else out.lt = prefix + typeEnd(sample)
+  return out
+}
+
+function compare (a: IndexValue, b: IndexValue): number {
+  const ea = encodeValue(a)
+  const eb = encodeValue(b)
+  return ea < eb ? -1 : ea > eb ? 1 : 0
+}
+
+function matches (value: unknown, c: Cond): boolean {
+  if (value === null || typeof value !== 'object') return false
+  const raw = (value as Record<string, unknown>)[c.field]
+  const vals = (Array.isArray(raw) ? raw : [raw]).filter(isIndexValue)
+  const sample = (c.range.eq ?? c.range.gt ?? c.range.gte ?? c.range.lt ?? c.range.lte) as IndexValue
+  const sameType = (v: IndexValue): boolean => (v === null ? 'null' : typeof v) === (sample === null ? 'null' : typeof sample)
+  return vals.some((v) => {
+    if (!sameType(v)) return false
+    const r = c.range
+    if (r.eq !== undefined && compare(v, r.eq) !== 0) return false
+    if (r.gt !== undefined && compare(v, r.gt) <= 0) return false
+    if (r.gte !== undefined && compare(v, r.gte) < 0) return false
+    if (r.lt !== undefined && compare(v, r.lt) >= 0) return false
+    if (r.lte !== undefined && compare(v, r.lte) > 0) return false
+    return true
+  })
+}

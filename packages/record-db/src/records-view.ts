@@ -1,0 +1,240 @@
+// The records view: ONE kappa view that keeps, atomically with its cursors,
+//   - every version of every record (v), the heads of each record over all versions (h, k),
+//   - the secondary index of indexed fields (i) and the full-text postings (t, n),
+//   - the authorization ops of `core/source` records (a).
+// It indexes every feed, authorized or not: whether a version counts is decided at
+// query time from the current authorization limits (see auth.ts), so an authorization
+// that arrives later makes earlier records visible with no reindex, and every peer
+// agrees whatever order records arrived in.
+//
+// Which fields are indexed is the union over every version of the schema's definition
+// seen so far (order-independent). When a definition adds fields, the versions of that
+// schema already indexed are fixed up in the same batch.
+import type { View, ViewBatch, ViewContext, ViewDb, Entry } from '@kappa-ts/kappa-core'
+import { envelopeSchema, type Envelope } from '@kappa-ts/schemas'
+import { createAjv, fieldsOf, type FieldConfig } from './validation.js'
+import { termsOf } from './text.js'
+import {
+  authKey, encodeValue, fieldsKey, headsKey, indexKey, isIndexValue, linkedKey, postingKey, ref,
+  statsKey, under, versionKey, type IndexValue
+} from './layout.js'
+
+/** What the view stores for one version of a record. */
+export interface StoredVersion {
+  feed: string
+  seq: number
+  op: 'put' | 'del'
+  value?: unknown
+  timestamp: number
+  links: string[]
+  /** Searchable length (tokens) of the value when it was indexed. */
+  dl?: number
+}
+
+export interface TextStats { docs: number; length: number }
+/** A full-text posting's value: [term frequency, searchable length of the version]. */
+export type Posting = [number, number]
+
+export const SCHEMA_TYPE = 'core/schema'
+export const SOURCE_TYPE = 'core/source'
+const HEX_KEY = /^[0-9a-f]{64}$/
+const MAX_INDEXED_ARRAY = 64
+
+const checkEnvelope = createAjv().compile(envelopeSchema)
+
+export function isEnvelope (value: unknown): value is Envelope {
+  return checkEnvelope(value)
+}
+
+/** The keys a version adds to the secondary and full-text indexes under `cfg`. */
+export function derive (schema: string, id: string, r: string, value: unknown, cfg: FieldConfig): { index: string[]; postings: Map<string, Posting>; dl: number } {
+  const index = new Set<string>()
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const field of cfg.index) {
+      const v = (value as Record<string, unknown>)[field]
+      const values: IndexValue[] = Array.isArray(v) ? v.slice(0, MAX_INDEXED_ARRAY).filter(isIndexValue) : isIndexValue(v) ? [v] : []
+      for (const x of values) index.add(indexKey(schema, field, encodeValue(x), id, r))
+    }
+  }
+  const { tf, length } = termsOf(value, cfg.search)
+  const postings = new Map<string, Posting>()
+  for (const [term, n] of tf) postings.set(postingKey(term, schema, id, r), [n, length])
+  return { index: [...index], postings, dl: length }
+}
+
+function unionFields (a: FieldConfig, b: FieldConfig): FieldConfig {
+  return {
+    index: [...new Set([...a.index, ...b.index])].sort(),
+    search: [...new Set([...a.search, ...b.search])].sort()
+  }
+}
+
+const sameFields = (a: FieldConfig, b: FieldConfig): boolean =>
+  a.index.join('\x00') === b.index.join('\x00') && a.search.join('\x00') === b.search.join('\x00')
+
+/** Reads through to the db once per key, then serves and collects this batch's writes. */
+class BatchState {
+  readonly heads = new Map<string, Set<string> | null>() // headsKey -> heads (null = not loaded yet)
+  readonly dirtyHeads = new Set<string>()
+  readonly linked = new Set<string>()
+  readonly stats = new Map<string, TextStats>()
+  readonly fields = new Map<string, FieldConfig>()
+  constructor (readonly db: ViewDb, readonly batch: ViewBatch) {}
+
+  async load (entries: Array<{ env: Envelope; r: string }>): Promise<void> {
+    const headKeys = [...new Set(entries.map(({ env }) => headsKey(env.schema, env.id)))]
+    const linkKeys = entries.map(({ env, r }) => linkedKey(env.schema, env.id, r))
+    const schemas = [...new Set(entries.map(({ env }) => env.schema))]
+    const [heads, links, stats, fields] = await Promise.all([
+      this.db.getMany(headKeys),
+      this.db.getMany(linkKeys),
+      this.db.getMany(schemas.map(statsKey)),
+      this.db.getMany(schemas.map(fieldsKey))
+    ]) as [Array<string[] | undefined>, Array<unknown>, Array<TextStats | undefined>, Array<FieldConfig | undefined>]
+    headKeys.forEach((k, i) => { if (!this.heads.has(k)) this.heads.set(k, new Set(heads[i] ?? [])) })
+    linkKeys.forEach((k, i) => { if (links[i] !== undefined) this.linked.add(k) })
+    schemas.forEach((s, i) => {
+      if (!this.stats.has(s)) this.stats.set(s, stats[i] ?? { docs: 0, length: 0 })
+      if (!this.fields.has(s)) this.fields.set(s, fields[i] ?? { index: [], search: [] })
+    })
+  }
+
+  async fieldsOf (schema: string): Promise<FieldConfig> {
+    let f = this.fields.get(schema)
+    if (f === undefined) {
+      f = (await this.db.get(fieldsKey(schema)) as FieldConfig | undefined) ?? { index: [], search: [] }
+      this.fields.set(schema, f)
+    }
+    return f
+  }
+
+  async statsOf (schema: string): Promise<TextStats> {
+    let s = this.stats.get(schema)
+    if (s === undefined) {
+      s = (await this.db.get(statsKey(schema)) as TextStats | undefined) ?? { docs: 0, length: 0 }
+      this.stats.set(schema, s)
+    }
+    return s
+  }
+
+  flush (): void {
+    for (const k of this.dirtyHeads) {
+      const heads = this.heads.get(k)
+      if (heads === undefined || heads === null || heads.size === 0) this.batch.del(k)
+      else this.batch.put(k, [...heads].sort())
+    }
+    for (const [schema, s] of this.stats) this.batch.put(statsKey(schema), s)
+  }
+}
+
+export interface RecordsViewOptions {
+  /** Called after each committed batch that held `core/source` or `core/schema` records. */
+  onAuthOrSchemaChange?: () => void
+}
+
+export const recordsApi = {
+  /** The view's data sublevel (reads only; see RecordDB for the query layer). */
+  db: (ctx: ViewContext): ViewDb => ctx.db
+}
+
+export type RecordsView = View<typeof recordsApi, unknown>
+
+export function recordsView (opts: RecordsViewOptions = {}): RecordsView {
+  return {
+    version: 1,
+    maxBatch: 2000,
+    api: recordsApi,
+    async map (entries: Entry<unknown>[], batch: ViewBatch, ctx: ViewContext): Promise<void> {
+      const items: Array<{ entry: Entry<unknown>; env: Envelope; r: string }> = []
+      for (const entry of entries) {
+        // A malformed envelope (a hostile or broken peer) is skipped, the same way on every peer.
+        if (isEnvelope(entry.value)) items.push({ entry, env: entry.value, r: ref(entry.key, entry.seq) })
+      }
+      if (items.length === 0) return
+      const st = new BatchState(ctx.db, batch)
+      await st.load(items)
+
+      // Pass 1: schema definitions widen the indexed fields first, fixing up what is stored.
+      for (const { env } of items) {
+        if (env.schema !== SCHEMA_TYPE || env.op !== 'put') continue
+        const before = await st.fieldsOf(env.id)
+        const after = unionFields(before, fieldsOf(env.value))
+        if (sameFields(before, after)) continue
+        await fixUp(st, env.id, before, after)
+        st.fields.set(env.id, after)
+        batch.put(fieldsKey(env.id), after)
+      }
+
+      // Pass 2: every version.
+      for (const { entry, env, r } of items) {
+        const stored: StoredVersion = { feed: entry.key, seq: entry.seq, op: env.op, timestamp: env.timestamp, links: env.links }
+        if (env.value !== undefined) stored.value = env.value
+
+        const hk = headsKey(env.schema, env.id)
+        let heads = st.heads.get(hk)
+        if (heads === undefined || heads === null) st.heads.set(hk, heads = new Set())
+        if (!st.linked.has(linkedKey(env.schema, env.id, r))) { heads.add(r); st.dirtyHeads.add(hk) }
+        for (const link of env.links) {
+          if (heads.delete(link)) st.dirtyHeads.add(hk)
+          const lk = linkedKey(env.schema, env.id, link)
+          if (!st.linked.has(lk)) { st.linked.add(lk); batch.put(lk, 1) }
+        }
+
+        if (env.op === 'put') {
+          const cfg = await st.fieldsOf(env.schema)
+          const d = derive(env.schema, env.id, r, env.value, cfg)
+          for (const k of d.index) batch.put(k, 1)
+          for (const [k, n] of d.postings) batch.put(k, n)
+          if (d.postings.size > 0) {
+            stored.dl = d.dl
+            const s = await st.statsOf(env.schema)
+            s.docs++
+            s.length += d.dl
+          }
+        }
+        batch.put(versionKey(env.schema, env.id, r), stored)
+
+        if (env.schema === SOURCE_TYPE && HEX_KEY.test(env.id)) {
+          const v = env.value as { key?: unknown; length?: unknown } | undefined
+          if (v === undefined || v.key === env.id) {
+            const op: { op: 'put' | 'del'; length?: number } = { op: env.op }
+            if (env.op === 'del') op.length = typeof v?.length === 'number' ? v.length : 0
+            batch.put(authKey(env.id, entry.key, entry.seq), op)
+          }
+        }
+      }
+      st.flush()
+    },
+    indexed (entries: Entry<unknown>[]): void {
+      if (opts.onAuthOrSchemaChange === undefined) return
+      for (const e of entries) {
+        const s = (e.value as { schema?: unknown } | null)?.schema
+        if (s === SOURCE_TYPE || s === SCHEMA_TYPE) { opts.onAuthOrSchemaChange(); return }
+      }
+    }
+  }
+}
+
+/** Re-derives the index entries of every stored version of `schema` from `before` to `after`. */
+async function fixUp (st: BatchState, schema: string, before: FieldConfig, after: FieldConfig): Promise<void> {
+  const stats = await st.statsOf(schema)
+  for await (const [key, stored] of st.db.iterator(under('v', schema)) as AsyncIterable<[string, StoredVersion]>) {
+    if (stored.op !== 'put') continue
+    const parts = key.split('\x00')
+    const id = parts[2] as string
+    const r = parts[3] as string
+    const old = derive(schema, id, r, stored.value, before)
+    const neu = derive(schema, id, r, stored.value, after)
+    const keep = new Set(neu.index)
+    for (const k of old.index) if (!keep.has(k)) st.batch.del(k)
+    for (const k of neu.index) st.batch.put(k, 1)
+    for (const k of old.postings.keys()) if (!neu.postings.has(k)) st.batch.del(k)
+    for (const [k, n] of neu.postings) st.batch.put(k, n)
+    if (old.postings.size > 0) { stats.docs--; stats.length -= old.dl }
+    if (neu.postings.size > 0) { stats.docs++; stats.length += neu.dl }
+    const updated: StoredVersion = { ...stored }
+    if (neu.postings.size > 0) updated.dl = neu.dl
+    else delete updated.dl
+    st.batch.put(key, updated)
+  }
+}
