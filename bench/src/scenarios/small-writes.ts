@@ -60,7 +60,7 @@ export const smallWrites: Scenario = {
 
   row (r, quick) {
     return {
-      figures: `${String(r.records)} records, appended + indexed: batched ${String(r.batchedPerS)}/s, concurrent ${String(r.concurrentPerS)}/s (${String(r.batchedOverConcurrent)}x slower than batched), awaited ${String(r.awaitedPerS)}/s`,
+      figures: `${String(r.records)} records, appended + indexed: batched ${String(r.batchedPerS)}/s, concurrent ${String(r.concurrentPerS)}/s (${String(r.batchedOverConcurrent)}x the batched time), awaited ${String(r.awaitedPerS)}/s`,
       aim: 'concurrent within 2x the batched rate',
       met: quick ? null : (r.batchedOverConcurrent as number) <= 2
     }
