@@ -1,0 +1,89 @@
+// Run by hand (not a test): node packages/multifeed-index/dist/test/bench.js [count]
+// Prints the time to append `count` small JSON entries in batches of 1,000 and the
+// time to append + index them (live, as a kv-like consumer) with and without
+// EntryReader.append (remember), plus indexing throughput of entries already on disk.
+import path from 'node:path'
+import { Multifeed } from '@kappa-ts/multifeed'
+import { MultifeedIndex, EntryReader, type Entry, type IndexBatch, type IndexContext } from '../src/index.js'
+import { tmpdir, openDb } from './helpers.js'
+
+const COUNT = Number(process.argv[2] ?? 100_000)
+const BATCH = 1000
+const MAX_BATCH = process.argv[3] !== undefined ? Number(process.argv[3]) : undefined
+
+function record (i: number): { id: string; title: string; year: number; genres: string[] } {
+  return { id: 'tt' + String(i).padStart(7, '0'), title: 'Title number ' + i, year: 1900 + (i % 120), genres: ['Drama', 'Comedy'].slice(i % 2) }
+}
+
+function kvMap (entries: Entry[], batch: IndexBatch, ctx: IndexContext): void {
+  for (const e of entries) batch.put((e.value as { id: string }).id, e.value, { sublevel: ctx.data })
+}
+
+async function appendOnly (): Promise<number> {
+  const { dir, cleanup } = tmpdir()
+  const m = new Multifeed(path.join(dir, 'cores'))
+  const w = await m.writer()
+  const t0 = performance.now()
+  for (let i = 0; i < COUNT; i += BATCH) await w.append(Array.from({ length: BATCH }, (_, j) => record(i + j)))
+  const ms = performance.now() - t0
+  await m.close()
+  cleanup()
+  return ms
+}
+
+async function appendAndIndex (remember: boolean): Promise<{ appendMs: number; totalMs: number; reads: number }> {
+  const { dir, cleanup } = tmpdir()
+  const m = new Multifeed(path.join(dir, 'cores'))
+  const w = await m.writer()
+  const db = openDb(dir)
+  const reader = new EntryReader(m)
+  const index = new MultifeedIndex({ multifeed: m, db, map: kvMap, reader, maxBatch: MAX_BATCH })
+  await index.ready()
+  const t0 = performance.now()
+  for (let i = 0; i < COUNT; i += BATCH) {
+    const values = Array.from({ length: BATCH }, (_, j) => record(i + j))
+    if (remember) await reader.append(w, values)
+    else await w.append(values)
+  }
+  const appendMs = performance.now() - t0
+  await index.indexed()
+  const totalMs = performance.now() - t0
+  const reads = reader.stats.storageReads
+  await index.close()
+  await db.close()
+  await m.close()
+  cleanup()
+  return { appendMs, totalMs, reads }
+}
+
+async function indexExisting (): Promise<number> {
+  const { dir, cleanup } = tmpdir()
+  const m = new Multifeed(path.join(dir, 'cores'))
+  const w = await m.writer()
+  for (let i = 0; i < COUNT; i += BATCH) await w.append(Array.from({ length: BATCH }, (_, j) => record(i + j)))
+  const db = openDb(dir)
+  const t0 = performance.now()
+  const index = new MultifeedIndex({ multifeed: m, db, map: kvMap, maxBatch: MAX_BATCH })
+  await index.ready()
+  const ms = performance.now() - t0
+  await index.close()
+  await db.close()
+  await m.close()
+  cleanup()
+  return ms
+}
+
+const fmt = (ms: number): string => (ms / 1000).toFixed(2) + ' s'
+if (process.env.ONLY === 'remember') {
+  const r = await appendAndIndex(true)
+  console.log(`append + index, remember():  ${fmt(r.totalMs)}  (append ${fmt(r.appendMs)})`)
+  process.exit(0)
+}
+const raw = await appendOnly()
+console.log(`append only:                 ${fmt(raw)}  (${Math.round(COUNT / raw * 1000)} entries/s)`)
+const plain = await appendAndIndex(false)
+console.log(`append + index, read-back:   ${fmt(plain.totalMs)}  (append ${fmt(plain.appendMs)}; ${(plain.totalMs / raw).toFixed(2)}x append only; ${plain.reads} storage reads)`)
+const remembered = await appendAndIndex(true)
+console.log(`append + index, remember():  ${fmt(remembered.totalMs)}  (append ${fmt(remembered.appendMs)}; ${(remembered.totalMs / raw).toFixed(2)}x append only; ${remembered.reads} storage reads)`)
+const existing = await indexExisting()
+console.log(`index ${COUNT} on disk:     ${fmt(existing)}  (${Math.round(COUNT / existing * 1000)} entries/s)`)
