@@ -61,7 +61,8 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
   private readonly db: KappaDb
   private readonly viewsDb: ViewDb
   private readonly ownsDb: boolean
-  private readonly reader: EntryReader
+  /** The entry reader shared by every view: each block is read once for all (stats for diagnostics). */
+  readonly reader: EntryReader
   private readonly hosts = new Map<string, ViewHost>()
   private readonly writers = new Map<string, Promise<Writer>>()
   private readonly network: Network

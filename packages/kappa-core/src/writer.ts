@@ -8,8 +8,9 @@
 import type { Feed } from '@kappa-ts/multifeed'
 import { closedError } from './errors.js'
 
+/** The shared EntryReader: appends and keeps the values for the views (no read-back). */
 export interface AppendCache {
-  remember(feedKey: string, start: number, values: unknown[]): void
+  append(feed: Feed, values: unknown[]): Promise<{ length: number }>
 }
 
 interface PendingAppend {
@@ -67,18 +68,15 @@ export class Writer {
     while (this.queue.length > 0) {
       const jobs = this.takeJobs()
       const values = jobs.length === 1 ? jobs[0]!.values : jobs.flatMap((j) => j.values)
-      // One append is in flight per writer at a time, so the feed's length is
-      // where these values land. Remember them first: the index may be woken by
-      // the append event before the append promise resolves.
-      const start = this.feed.length
+      let length: number
       try {
-        this.cache?.remember(this.key, start, values)
-        await this.feed.append(values)
+        // The reader caches the values before the append event wakes the indexes.
+        length = this.cache !== null ? (await this.cache.append(this.feed, values)).length : (await this.feed.append(values)).length
       } catch (err) {
         for (const job of jobs) job.reject(err)
         continue
       }
-      let seq = start
+      let seq = length - values.length
       for (const job of jobs) {
         job.resolve(seq)
         seq += job.values.length

@@ -37,6 +37,7 @@ test('concurrent appends coalesce into one hypercore append, in call order', asy
   t.equal(await kappa.api.counter.count(), 1000)
   t.ok(seen.every((e) => e.value.n === e.seq), 'entries carry the values appended at their seq')
   t.deepEqual(await w.feed.get(999), { text: 't999', n: 999 }, 'stored in the log')
+  t.equal(kappa.reader.stats.storageReads, 0, 'local appends are indexed without reading them back')
   // awaited one after another: each goes out alone and still gets the right seq
   for (let i = 0; i < 3; i++) t.equal(await w.append({ text: 'x' }), 1000 + i)
   await kappa.close()
@@ -201,7 +202,7 @@ test('replicate: two kappas exchange logs over a piped stream and their views ag
   const b = tmpdir()
   const ka = new Kappa(a.dir).use('c', countView())
   await ka.ready()
-  const kb = new Kappa(b.dir, { key: ka.key }).use('c', countView())
+  const kb = new Kappa(b.dir, { key: ka.key }).use('c', countView()).use('d', countView())
   await kb.ready()
   const wa = await ka.writer()
   const wb = await kb.writer()
@@ -210,10 +211,14 @@ test('replicate: two kappas exchange logs over a piped stream and their views ag
   const sa = ka.replicate(true)
   const sb = kb.replicate(false)
   sa.pipe(sb).pipe(sa)
-  await Promise.all([until(ka, async () => await ka.api.c.count() === 3), until(kb, async () => await kb.api.c.count() === 3)])
+  await Promise.all([
+    until(ka, async () => await ka.api.c.count() === 3),
+    until(kb, async () => await kb.api.c.count() === 3 && await kb.api.d.count() === 3)
+  ])
   t.equal(await ka.api.c.count(), 3)
   t.equal(await kb.api.c.count(), 3)
   t.equal(await kb.api.c.last(wa.key), 'a2')
+  t.ok(kb.reader.stats.storageReads <= 2, `the two remote entries were read from storage once for both views (${kb.reader.stats.storageReads} reads)`)
   t.equal(await ka.api.c.last(wb.key), 'b1')
   sa.destroy()
   sb.destroy()

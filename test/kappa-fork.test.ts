@@ -1,0 +1,63 @@
+import test from 'tape'
+import { chatKappa, tmpdir, until, type ChatKappa } from './kappa-helpers.js'
+
+function connect (a: ChatKappa, b: ChatKappa): () => void {
+  const sa = a.replicate(true)
+  const sb = b.replicate(false)
+  sa.pipe(sb).pipe(sa)
+  return () => { sa.destroy(); sb.destroy() }
+}
+
+test('concurrent edits of one key on two peers fork (both heads); an edit linking both heals it', async (t) => {
+  const a = tmpdir()
+  const b = tmpdir()
+  const ka = chatKappa(a.dir)
+  await ka.ready()
+  const kb = chatKappa(b.dir, { key: ka.key })
+  await kb.ready()
+  const wa = await ka.writer()
+  const wb = await kb.writer()
+
+  // a common starting point both peers have
+  const base = await ka.api.profiles.put(wa, 'topic', { name: 'base' })
+  let disconnect = connect(ka, kb)
+  await until(kb, async () => (await kb.api.profiles.get('topic')).length === 1)
+  disconnect()
+
+  // offline, both edit the same key: each links only the base
+  const ea = await ka.api.profiles.put(wa, 'topic', { name: 'from a' })
+  const eb = await kb.api.profiles.put(wb, 'topic', { name: 'from b' })
+  await ka.indexed()
+  await kb.indexed()
+  t.deepEqual((await ka.api.profiles.get('topic')).map((h) => h.id), [ea.id], 'before sync a sees only its edit')
+
+  disconnect = connect(ka, kb)
+  const forked = async (k: ChatKappa): Promise<boolean> => (await k.api.profiles.get('topic')).length === 2
+  await Promise.all([until(ka, () => forked(ka)), until(kb, () => forked(kb))])
+  const headsA = await ka.api.profiles.get('topic')
+  const headsB = await kb.api.profiles.get('topic')
+  t.deepEqual(headsA, headsB, 'both peers see the same fork')
+  t.deepEqual(headsA.map((h) => h.value.name).sort(), ['from a', 'from b'], 'both heads, with their values')
+  t.ok(headsA.every((h) => h.id !== base.id), 'the base is replaced on both branches')
+
+  // a merge: put() links every current head
+  const merged = await kb.api.profiles.put(wb, 'topic', { name: 'merged' })
+  const healed = async (k: ChatKappa): Promise<boolean> => {
+    const heads = await k.api.profiles.get('topic')
+    return heads.length === 1 && heads[0]?.id === merged.id
+  }
+  await Promise.all([until(ka, () => healed(ka)), until(kb, () => healed(kb))])
+  t.deepEqual(await ka.api.profiles.get('topic'), await kb.api.profiles.get('topic'), 'healed: one head on both peers')
+  t.deepEqual((await w2value(ka)), 'merged')
+  t.deepEqual((await wb.feed.get(merged.seq) as { links: string[] }).links.sort(), [ea.id, eb.id].sort(), 'the merge linked both heads')
+
+  disconnect()
+  await ka.close()
+  await kb.close()
+  a.cleanup()
+  b.cleanup()
+})
+
+async function w2value (k: ChatKappa): Promise<string | undefined> {
+  return (await k.api.profiles.get('topic'))[0]?.value.name
+}
