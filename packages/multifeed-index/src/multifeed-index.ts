@@ -44,6 +44,7 @@ interface FeedState {
   scans: number
   truncateTo: number | null // pending truncation (lowest length seen)
   truncations: number // counts 'truncate' events, to tell if one came in while we handled another
+  changes: number // counts append/download/truncate events, to tell if one came in while we scanned
   detach: () => void
 }
 
@@ -72,6 +73,9 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
   private readonly mapFn: MultifeedIndexOptions<T>['map']
   private readonly truncateFn: MultifeedIndexOptions<T>['truncate'] | undefined
   private readonly states = new Map<string, FeedState>()
+  // feeds that may have something to index, in round-robin order; the others are
+  // not looked at, so thousands of idle feeds cost nothing per batch
+  private readonly work = new Set<FeedState>()
   private stored = new Map<string, CursorRecord>() // loaded records of feeds not added yet
   private readonly opening: Promise<void>
   private _state: IndexState = 'idle'
@@ -82,7 +86,6 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
   private dirty = false
   private running: Promise<void> | null = null
   private retry: PendingBatch | null = null
-  private rotation = 0
   private waiters: Waiter[] = []
   private lastProgress = 0
   private progressTimer: NodeJS.Timeout | null = null
@@ -237,6 +240,7 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
       scans: 0,
       truncateTo: null,
       truncations: 0,
+      changes: 0,
       detach: () => {}
     }
     // Truncated while we were not running: the fork changed, or progress is past the end.
@@ -244,17 +248,17 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
     if (!state.done.isEmpty && state.fork !== feed.fork) state.truncateTo = 0
     else if (state.done.end > feed.length) state.truncateTo = feed.length
 
-    const onappend = (): void => { this.schedule() }
+    const onappend = (): void => { this.touch(state) }
     const ondownload = (seq: number): void => {
       state.arrivals?.add(seq)
       state.missing.remove(seq)
-      this.schedule()
+      this.touch(state)
     }
     const ontruncate = (length: number): void => {
       state.truncateTo = Math.min(state.truncateTo ?? length, length)
       state.truncations++
       state.missing.truncate(length)
-      this.schedule()
+      this.touch(state)
     }
     feed.on('append', onappend)
     feed.on('download', ondownload)
@@ -265,6 +269,13 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
       feed.off('truncate', ontruncate)
     }
     this.states.set(key, state)
+    this.touch(state)
+  }
+
+  /** The feed may have work: put it in the work set and wake the loop. */
+  private touch (state: FeedState): void {
+    state.changes++
+    this.work.add(state)
     this.schedule()
   }
 
@@ -321,16 +332,15 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
    * Blocks that are not local are remembered as missing until a 'download' names them.
    */
   private async collect (): Promise<PendingBatch | null> {
-    const states = [...this.states.values()]
-    if (states.length === 0) return null
-    const start = this.rotation++ % states.length
+    if (this.work.size === 0) return null
     let budget = this.maxBatch
     let scanBudget = this.maxBatch * 4
     const wanted: Array<{ state: FeedState; seqs: number[] }> = []
-    for (let n = 0; n < states.length && budget > 0; n++) {
-      const state = states[(start + n) % states.length]
+    for (const state of [...this.work]) {
+      if (budget <= 0) break
       if (state.truncateTo !== null) continue
       const seqs: number[] = []
+      const changes = state.changes
       state.scans++
       state.arrivals ??= new Set()
       try {
@@ -338,6 +348,10 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
         scanBudget -= found.scanned
         for (const seq of found.seqs) seqs.push(seq)
         if (found.scanned > 0) this.dirty = true // missing grew: look again past it
+        // a feed that was looked at to its end leaves the work set until an event
+        // touches it; one cut short goes to the back of the line
+        this.work.delete(state)
+        if (!found.complete || state.changes !== changes || found.seqs.length > 0) this.work.add(state)
       } finally {
         if (--state.scans === 0) state.arrivals = null
       }
@@ -374,7 +388,7 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
   }
 
   /** Seqs of `state` not done, not known missing, below its length, that are local. */
-  private async localCandidates (state: FeedState, budget: number, scanBudget: number): Promise<{ seqs: number[]; scanned: number }> {
+  private async localCandidates (state: FeedState, budget: number, scanBudget: number): Promise<{ seqs: number[]; scanned: number; complete: boolean }> {
     const feed = state.feed
     const length = feed.length
     const seqs: number[] = []
@@ -384,9 +398,9 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
         // below contiguousLength everything is local: no need to ask
         const local = Math.min(e, Math.max(s, feed.contiguousLength))
         for (let i = s; i < local && seqs.length < budget; i++) seqs.push(i)
-        if (seqs.length >= budget) return { seqs, scanned }
-        for (let i = Math.max(s, local); i < e && seqs.length < budget; i++) {
-          if (scanned >= scanBudget) return { seqs, scanned }
+        if (seqs.length >= budget) return { seqs, scanned, complete: false }
+        for (let i = Math.max(s, local); i < e; i++) {
+          if (seqs.length >= budget || scanned >= scanBudget) return { seqs, scanned, complete: false }
           if (await feed.has(i)) {
             seqs.push(i)
           } else {
@@ -394,10 +408,9 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
             this.markMissing(state, i)
           }
         }
-        if (seqs.length >= budget) return { seqs, scanned }
       }
     }
-    return { seqs, scanned }
+    return { seqs, scanned, complete: true }
   }
 
   private markMissing (state: FeedState, seq: number): void {
@@ -505,6 +518,7 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
       state.done = new RangeSet()
       state.fork = state.feed.fork
       if (state.truncations === seen.get(state)) state.truncateTo = null
+      this.work.add(state)
     }
     this.emit('reset', { generation: this.store.generation })
   }
