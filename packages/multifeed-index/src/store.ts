@@ -12,6 +12,9 @@ import type { AbstractLevel, AbstractSublevel, AbstractChainedBatch } from 'abst
 import { IndexError } from './errors.js'
 import { RangeSet, type Range } from './ranges.js'
 
+// abstract-level's generics are invariant (a Level<string, unknown>, its sublevels
+// and a MemoryLevel are not assignable to any one precise instantiation), so these
+// three aliases are the one place that uses `any` type arguments.
 /** Any abstract-level database or sublevel; the index owns everything under it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type IndexDb = AbstractLevel<any, any, any>
