@@ -14,6 +14,12 @@ export interface ImportOptions {
   coerce?: boolean
   /** Most rejected rows kept in the summary (all are counted). Default 1000. */
   maxErrors?: number
+  /**
+   * Pause indexing while appending rows with new random ids (they need no links), and
+   * index in big batches after: much faster for bulk loads. Default true. Rows that name
+   * an id resume indexing (their links need it).
+   */
+  pauseIndexing?: boolean
   onProgress?: (p: { rows: number; imported: number; rejected: number }) => void
 }
 
@@ -39,6 +45,7 @@ export async function importRows (db: RecordDB, rows: AsyncIterable<ImportRow>, 
   }
   let pending: Array<{ line: number; op: BatchOp }> = []
   let pendingIds = new Set<string>()
+  let paused = false
 
   const flush = async (): Promise<void> => {
     if (pending.length === 0) return
@@ -62,26 +69,39 @@ export async function importRows (db: RecordDB, rows: AsyncIterable<ImportRow>, 
     opts.onProgress?.({ rows: summary.rows, imported: summary.imported, rejected: summary.rejected })
   }
 
-  for await (const row of rows) {
-    summary.rows++
-    if (row.error !== undefined || row.value === undefined) { reject(row.line, row.error ?? 'empty row'); continue }
-    const value = row.value
-    const problem = check(value)
-    if (problem !== null) { reject(row.line, problem); continue }
-    let id = row.id
-    if (id === undefined && opts.idField !== undefined) {
-      const raw = value[opts.idField]
-      id = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : undefined
-      if (id === undefined) { reject(row.line, `no "${opts.idField}" field for the id`); continue }
-    }
-    if (id !== undefined && !ID_PATTERN.test(id)) { reject(row.line, 'an id is 1..256 characters without control characters'); continue }
-    // The same id twice in one batch is not allowed: the second goes in the next batch (and replaces the first).
-    if (id !== undefined && pendingIds.has(id)) await flush()
-    if (id !== undefined) pendingIds.add(id)
-    pending.push({ line: row.line, op: id === undefined ? { type: 'put', schema: opts.schema, value } : { type: 'put', schema: opts.schema, value, id } })
-    if (pending.length >= batchSize) await flush()
+  if (opts.pauseIndexing !== false && opts.idField === undefined) {
+    db.pause()
+    paused = true
   }
-  await flush()
+  try {
+    for await (const row of rows) {
+      summary.rows++
+      if (row.error !== undefined || row.value === undefined) { reject(row.line, row.error ?? 'empty row'); continue }
+      const value = row.value
+      const problem = check(value)
+      if (problem !== null) { reject(row.line, problem); continue }
+      let id = row.id
+      if (id === undefined && opts.idField !== undefined) {
+        const raw = value[opts.idField]
+        id = typeof raw === 'string' || typeof raw === 'number' ? String(raw) : undefined
+        if (id === undefined) { reject(row.line, `no "${opts.idField}" field for the id`); continue }
+      }
+      if (id !== undefined && !ID_PATTERN.test(id)) { reject(row.line, 'an id is 1..256 characters without control characters'); continue }
+      if (id !== undefined && paused) {
+        await flush()
+        db.resume()
+        paused = false
+      }
+      // The same id twice in one batch is not allowed: the second goes in the next batch (and replaces the first).
+      if (id !== undefined && pendingIds.has(id)) await flush()
+      if (id !== undefined) pendingIds.add(id)
+      pending.push({ line: row.line, op: id === undefined ? { type: 'put', schema: opts.schema, value } : { type: 'put', schema: opts.schema, value, id } })
+      if (pending.length >= batchSize) await flush()
+    }
+    await flush()
+  } finally {
+    if (paused) db.resume()
+  }
   summary.ms = Date.now() - started
   return summary
 }

@@ -93,6 +93,10 @@ export class RecordDB extends EventEmitter {
   private writing: Promise<unknown> = Promise.resolve()
   private limits: Map<string, number> | null = null
   private readonly validators = new Validators()
+  /** Current schema definitions; cleared whenever a core/schema or core/source record is indexed. */
+  private readonly schemaCache = new Map<string, { schema: JsonSchema; cacheKey: string } | null>()
+  private schemaGen = 0
+  private paused = false
   private readonly coercing = new Validators({ coerceTypes: true })
 
   constructor (storage: string, opts: RecordDBOptions = {}) {
@@ -137,7 +141,7 @@ export class RecordDB extends EventEmitter {
     if (key === null) key = await probeWriterKey(path.join(this.storage, 'cores'))
 
     const kappa = new Kappa(this.storage, { key }).use(VIEW, recordsView({
-      onAuthOrSchemaChange: () => { this.limits = null }
+      onAuthOrSchemaChange: () => { this.limits = null; this.schemaCache.clear(); this.schemaGen++ }
     }))
     kappa.on('view-error', (name: string, err: Error) => this.emit('view-error', name, err))
     kappa.on('progress', (name: string, p: { indexed: number; total: number }) => { if (name === VIEW) this.emit('progress', p) })
@@ -164,11 +168,29 @@ export class RecordDB extends EventEmitter {
     }
   }
 
-  /** Resolves when every entry known now is indexed. */
+  /** Resolves when every entry known now is indexed (at once while indexing is paused). */
   async indexed (): Promise<void> {
     await this.ready()
     this.assertOpen()
+    if (this.paused) return
     await this.kappa.indexed([VIEW])
+  }
+
+  /**
+   * Stops indexing until resume(): bulk appends then go at full speed and are indexed in
+   * big batches afterwards. Meanwhile reads answer from what is indexed, and writes that
+   * name an existing id are refused (their links need the index): ERR_BATCH.
+   */
+  pause (): void {
+    this.assertReady()
+    this.paused = true
+    this.kappa.pause([VIEW])
+  }
+
+  resume (): void {
+    this.assertReady()
+    this.paused = false
+    this.kappa.resume([VIEW])
   }
 
   // ---- schemas ---------------------------------------------------------------
@@ -179,6 +201,7 @@ export class RecordDB extends EventEmitter {
     checkSchemaName(name)
     this.validators.compile(`check:${JSON.stringify(schema)}`, schema) // throws ERR_BAD_SCHEMA
     await this.put(SCHEMA_TYPE, schema, { id: name })
+    await this.indexed() // the next write validates against this definition
   }
 
   /** The current definition of a schema, or null. Built-in schemas included. */
@@ -196,12 +219,16 @@ export class RecordDB extends EventEmitter {
   private async schemaDef (name: string): Promise<{ schema: JsonSchema; cacheKey: string } | null> {
     const builtin = (builtinSchemas as Record<string, JsonSchema>)[name]
     if (builtin !== undefined) return { schema: builtin, cacheKey: `builtin:${name}` }
+    const cached = this.schemaCache.get(name)
+    if (cached !== undefined) return cached
+    const gen = this.schemaGen
     await this.indexed()
     const current = (await this.current(SCHEMA_TYPE, name)).filter((v) => v.op === 'put')
-    if (current.length === 0) return null
     // A fork of a schema definition: the latest timestamp wins, ties broken by ref (same on every peer).
-    const pick = current.reduce((a, b) => (b.timestamp > a.timestamp || (b.timestamp === a.timestamp && b.ref > a.ref) ? b : a))
-    return { schema: pick.value as JsonSchema, cacheKey: `def:${pick.ref}` }
+    const pick = current.length === 0 ? null : current.reduce((a, b) => (b.timestamp > a.timestamp || (b.timestamp === a.timestamp && b.ref > a.ref) ? b : a))
+    const def = pick === null ? null : { schema: pick.value as JsonSchema, cacheKey: `def:${pick.ref}` }
+    if (gen === this.schemaGen && def !== null) this.schemaCache.set(name, def)
+    return def
   }
 
   private async requireSchema (name: string): Promise<{ schema: JsonSchema; cacheKey: string }> {
@@ -280,6 +307,7 @@ export class RecordDB extends EventEmitter {
       }
       // Fresh random ids have no versions yet: only named ids need their heads (and the index caught up).
       const needHeads = planned.some(({ op }) => op.type === 'del' || op.id !== undefined)
+      if (needHeads && this.paused) throw new RecordDbError('ERR_BATCH', 'writes that name an id need the index: resume() first')
       if (needHeads) await this.kappa.indexed([VIEW])
       const timestamp = Date.now()
       const envelopes: Envelope[] = []
@@ -318,6 +346,7 @@ export class RecordDB extends EventEmitter {
     await this.ready()
     const length = opts.length ?? this.kappa.feed(key)?.length ?? 0
     if (!Number.isSafeInteger(length) || length < 0) throw new RecordDbError('ERR_BAD_OPTION', 'length must be a non-negative integer')
+    if (this.paused) throw new RecordDbError('ERR_BATCH', 'revoke needs the index: resume() first')
     await this.indexed()
     const heads = await this.current(SOURCE_TYPE, key)
     await this.serialized(async () => {

@@ -1,0 +1,376 @@
+// kappa-db: the record-db from the shell. Every command opens the database in
+// --storage (default ./.kappa-db), does one thing, and closes it.
+import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { once } from 'node:events'
+import { Command, CommanderError, Option } from 'commander'
+import cliProgress from 'cli-progress'
+import type { JsonSchema } from '@kappa-ts/schemas'
+import { RecordDB, type Mode, type Range, type RecordVersion, type Where } from '../record-db.js'
+import { RecordDbError, ValidationError } from '../errors.js'
+import { formatOfPath, IMPORT_FORMATS, parseRows, type ImportFormat } from '../parsers.js'
+import { importRows } from '../import.js'
+import { makeOut, recordDetail, recordLine, replacer, type Out } from './output.js'
+import type { IndexValue } from '../layout.js'
+
+interface GlobalOpts { json?: boolean; storage: string; bootstrap?: string }
+
+const CONFIG_FILE = 'record-db.json'
+
+/** Runs the CLI with `argv` (process.argv form); resolves with the exit code. */
+export async function run (argv: string[]): Promise<number> {
+  const program = buildProgram()
+  try {
+    await program.parseAsync(argv)
+    return 0
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode
+    const json = program.opts<GlobalOpts>().json === true
+    reportError(err, json)
+    return 1
+  }
+}
+
+function reportError (err: unknown, json: boolean): void {
+  const e = err as Error & { code?: string }
+  if (json) {
+    const body: Record<string, unknown> = { code: e.code ?? 'ERR_UNEXPECTED', message: e.message }
+    if (err instanceof ValidationError) Object.assign(body, { schema: err.schema, path: err.path, rule: err.rule, issues: err.issues })
+    process.stdout.write(JSON.stringify({ error: body }) + '\n')
+  } else {
+    process.stderr.write(`kappa-db: ${e.message}${e.code !== undefined ? ` (${e.code})` : ''}\n`)
+  }
+}
+
+function buildProgram (): Command {
+  const program = new Command()
+  program
+    .name('kappa-db')
+    .description('A JSON record store that syncs between peers (kappa-ts record-db)')
+    .option('--json', 'machine-readable JSON output')
+    .option('--storage <dir>', 'database folder', './.kappa-db')
+    .option('--bootstrap <hosts>', 'DHT bootstrap nodes, host:port[,host:port] (also KAPPA_BOOTSTRAP)')
+    .exitOverride()
+    .showHelpAfterError()
+
+  const g = (): GlobalOpts => program.opts<GlobalOpts>()
+  const out = (): Out => makeOut(g().json === true)
+
+  program.command('init')
+    .description('create a database (or a replica of KEY) in --storage')
+    .option('--key <key>', 'join an existing database by its key')
+    .addOption(new Option('--mode <mode>', 'who may write').choices(['authorized', 'open']))
+    .action(async (opts: { key?: string; mode?: Mode }) => {
+      const dir = g().storage
+      if (existsSync(path.join(dir, CONFIG_FILE))) throw new RecordDbError('ERR_BAD_OPTION', `${dir} already holds a database`)
+      const dbOpts: { key?: string; mode?: Mode } = {}
+      if (opts.key !== undefined) dbOpts.key = opts.key
+      if (opts.mode !== undefined) dbOpts.mode = opts.mode
+      const db = new RecordDB(dir, dbOpts)
+      try {
+        await db.ready()
+        out().result({ key: db.key, writer: db.writerKey, mode: db.mode, storage: path.resolve(dir) }, () => [
+          `created ${db.mode} database in ${path.resolve(dir)}`,
+          `key:    ${db.key}   (share it: kappa-db init --key ${db.key})`,
+          `writer: ${db.writerKey}${db.mode === 'authorized' && db.writerKey !== db.key ? '   (ask the owner to: kappa-db authorize ' + db.writerKey + ')' : ''}`
+        ])
+      } finally { await db.close() }
+    })
+
+  const schema = program.command('schema').description('manage schemas')
+  schema.command('add <file>')
+    .description('add or update a JSON Schema (mark properties "index": true / "search": true)')
+    .option('--name <name>', 'schema name (default: the file name without .json)')
+    .action(async (file: string, opts: { name?: string }) => {
+      const name = opts.name ?? path.basename(file).replace(/\.schema\.json$|\.json$/i, '')
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(readFileSync(file, 'utf8'))
+      } catch (err) {
+        throw new RecordDbError('ERR_BAD_SCHEMA', `${file}: ${(err as Error).message}`)
+      }
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new RecordDbError('ERR_BAD_SCHEMA', `${file} is not a JSON object`)
+      await withDb(g(), async (db) => {
+        await db.putSchema(name, parsed as JsonSchema)
+        out().result({ schema: name }, () => `schema ${name} saved`)
+      })
+    })
+  schema.command('list').description('list the schemas').action(async () => {
+    await withDb(g(), async (db) => {
+      const names = await db.schemas()
+      out().result(names, () => names)
+    })
+  })
+  schema.command('show <name>').description('print a schema').action(async (name: string) => {
+    await withDb(g(), async (db) => {
+      const s = await db.getSchema(name)
+      if (s === null) throw new RecordDbError('ERR_UNKNOWN_SCHEMA', `unknown schema "${name}"`)
+      out().result(s, () => JSON.stringify(s, null, 2))
+    })
+  })
+
+  program.command('put <schema> [json]')
+    .description('write a record (the JSON value as argument, or on stdin)')
+    .option('--id <id>', 'record id (default: a new one); an existing id is updated')
+    .action(async (schemaName: string, json: string | undefined, opts: { id?: string }) => {
+      const text = json ?? await readStdin()
+      let value: unknown
+      try { value = JSON.parse(text) } catch (err) { throw new RecordDbError('ERR_VALIDATION', `invalid JSON: ${(err as Error).message}`) }
+      await withDb(g(), async (db) => {
+        const id = await db.put(schemaName, value, opts.id === undefined ? {} : { id: opts.id })
+        out().result({ id }, () => id)
+      })
+    })
+
+  program.command('get <schema> <id>')
+    .description('print the current version(s) of a record (several on a fork)')
+    .action(async (schemaName: string, id: string) => {
+      await withDb(g(), async (db) => {
+        const versions = await db.get(schemaName, id)
+        if (versions.length === 0) throw new RecordDbError('ERR_NOT_FOUND', `no record ${schemaName}/${id}`)
+        out().result(versions, () => versions.map(recordDetail))
+      })
+    })
+
+  program.command('del <schema> <id>').description('delete a record').action(async (schemaName: string, id: string) => {
+    await withDb(g(), async (db) => {
+      await db.del(schemaName, id)
+      out().result({ deleted: id }, () => `deleted ${schemaName}/${id}`)
+    })
+  })
+
+  program.command('history <schema> <id>').description('every version of a record').action(async (schemaName: string, id: string) => {
+    await withDb(g(), async (db) => {
+      const versions = await db.history(schemaName, id)
+      out().result(versions, () => versions.map(recordDetail))
+    })
+  })
+
+  program.command('list <schema>')
+    .description('records of a schema in id order')
+    .option('--limit <n>', 'at most n records', toInt)
+    .option('--reverse', 'descending ids')
+    .option('--gt <id>').option('--gte <id>').option('--lt <id>').option('--lte <id>')
+    .action(async (schemaName: string, opts: { limit?: number; reverse?: boolean; gt?: string; gte?: string; lt?: string; lte?: string }) => {
+      await withDb(g(), async (db) => {
+        await printStream(out(), db.list(schemaName, opts))
+      })
+    })
+
+  program.command('query <schema> <conditions...>')
+    .description('records whose indexed fields match, e.g. city=Paris "age>=30" "age<40"')
+    .option('--limit <n>', 'at most n records', toInt)
+    .action(async (schemaName: string, conditions: string[], opts: { limit?: number }) => {
+      await withDb(g(), async (db) => {
+        const def = await db.getSchema(schemaName)
+        if (def === null) throw new RecordDbError('ERR_UNKNOWN_SCHEMA', `unknown schema "${schemaName}"`)
+        const where = parseConditions(conditions, def)
+        await printStream(out(), db.query(schemaName, opts.limit === undefined ? { where } : { where, limit: opts.limit }))
+      })
+    })
+
+  program.command('search <text>')
+    .description('full-text search over searchable fields, best first')
+    .option('--schema <schema>', 'only this schema')
+    .option('--limit <n>', 'at most n results (default 10)', toInt)
+    .action(async (text: string, opts: { schema?: string; limit?: number }) => {
+      await withDb(g(), async (db) => {
+        const hits = await db.search(text, opts)
+        out().result(hits, () => hits.map((h) => `${h.score.toFixed(3)}\t${h.record.schema}/${h.record.id}\t${JSON.stringify(h.record.value)}`))
+      })
+    })
+
+  program.command('import <file>')
+    .description('import rows (NDJSON, CSV, TSV, or a kappa-db export) into a schema; bad rows are reported, never abort')
+    .requiredOption('--schema <schema>', 'schema of the rows')
+    .addOption(new Option('--format <format>', 'default: from the file extension').choices([...IMPORT_FORMATS]))
+    .option('--id-field <field>', 'take record ids from this field (default: new ids)')
+    .option('--batch <n>', 'rows per append (default 1000)', toInt)
+    .action(async (file: string, opts: { schema: string; format?: ImportFormat; idField?: string; batch?: number }) => {
+      const format = opts.format ?? formatOfPath(file)
+      if (format === null) throw new RecordDbError('ERR_IMPORT', `cannot tell the format of ${file}: pass --format ${IMPORT_FORMATS.join('|')}`)
+      if (!existsSync(file)) throw new RecordDbError('ERR_IMPORT', `no such file: ${file}`)
+      const o = out()
+      await withDb(g(), async (db) => {
+        const size = statSync(file).size
+        const input = createReadStream(file)
+        const bar = process.stderr.isTTY && !o.json
+          ? new cliProgress.SingleBar({ format: 'import |{bar}| {percentage}% | {rows} rows, {rejected} rejected', stream: process.stderr }, cliProgress.Presets.shades_classic)
+          : null
+        bar?.start(Math.max(size, 1), 0, { rows: 0, rejected: 0 })
+        const summary = await importRows(db, parseRows(input, format), {
+          schema: opts.schema,
+          coerce: format === 'csv' || format === 'tsv',
+          ...(opts.idField !== undefined ? { idField: opts.idField } : {}),
+          ...(opts.batch !== undefined ? { batchSize: opts.batch } : {}),
+          onProgress: (p) => bar?.update(Math.min(input.bytesRead, size), { rows: p.rows, rejected: p.rejected })
+        })
+        bar?.update(size, { rows: summary.rows, rejected: summary.rejected })
+        bar?.stop()
+        o.info('indexing…')
+        const t = Date.now()
+        await db.indexed()
+        const indexMs = Date.now() - t
+        o.result({ ...summary, indexMs }, () => [
+          `imported ${summary.imported} of ${summary.rows} rows, rejected ${summary.rejected} (${summary.ms} ms, indexed in ${indexMs} ms)`,
+          ...summary.errors.slice(0, 20).map((e) => `  line ${e.line}: ${e.error}`),
+          ...(summary.errors.length > 20 ? [`  … ${summary.rejected - 20} more (use --json for up to ${summary.errors.length})`] : [])
+        ])
+      })
+    })
+
+  program.command('export')
+    .description('write records as NDJSON lines {schema, id, value} (import them back with --format export)')
+    .option('--schema <schema>', 'only this schema (default: every schema)')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .action(async (opts: { schema?: string; out?: string }) => {
+      await withDb(g(), async (db) => {
+        const sink = opts.out === undefined ? process.stdout : createWriteStream(opts.out)
+        const schemas = opts.schema !== undefined ? [opts.schema] : await db.schemas()
+        let n = 0
+        for (const s of schemas) {
+          for await (const r of db.list(s)) {
+            if (!sink.write(JSON.stringify({ schema: r.schema, id: r.id, value: r.value }) + '\n')) await once(sink, 'drain')
+            n++
+          }
+        }
+        if (sink !== process.stdout) {
+          sink.end()
+          await once(sink, 'finish')
+          out().result({ exported: n, file: opts.out }, () => `exported ${n} records to ${opts.out}`)
+        }
+      })
+    })
+
+  program.command('authorize <key>')
+    .description('let the writer feed KEY write (authorized mode)')
+    .option('--note <text>', 'a note stored with the authorization')
+    .action(async (key: string, opts: { note?: string }) => {
+      await withDb(g(), async (db) => {
+        await db.authorize(key, opts.note === undefined ? {} : { note: opts.note })
+        out().result({ authorized: key.toLowerCase() }, () => `authorized ${key.toLowerCase()}`)
+      })
+    })
+
+  program.command('revoke <key>')
+    .description("revoke a writer feed: its records from now on (or from --length) stop counting")
+    .option('--length <n>', 'records of KEY with seq >= n stop counting (default: its length known here)', toInt)
+    .action(async (key: string, opts: { length?: number }) => {
+      await withDb(g(), async (db) => {
+        await db.revoke(key, opts.length === undefined ? {} : { length: opts.length })
+        out().result({ revoked: key.toLowerCase() }, () => `revoked ${key.toLowerCase()}`)
+      })
+    })
+
+  program.command('sync')
+    .description('join the swarm and sync with peers (Ctrl-C to stop)')
+    .option('--duration <seconds>', 'stop after this many seconds', toInt)
+    .action(async (opts: { duration?: number }) => {
+      const o = out()
+      await withDb(g(), async (db) => {
+        const bootstrap = g().bootstrap ?? process.env.KAPPA_BOOTSTRAP
+        const peersLine = (): string => `peers: ${db.peers.length}`
+        db.on('peer-add', () => o.info(`peer connected (${peersLine()})`))
+        db.on('peer-remove', () => o.info(`peer left (${peersLine()})`))
+        db.on('progress', (p: { indexed: number; total: number }) => { if (!o.json) process.stderr.write(`\rsynced and indexed ${p.indexed}/${p.total}   `) })
+        await db.join(bootstrap === undefined ? {} : { bootstrap: bootstrap.split(',').filter((s) => s !== '') })
+        o.info(`joined ${db.key.slice(0, 16)}… (${peersLine()}); Ctrl-C to stop`)
+        await new Promise<void>((resolve) => {
+          const stop = (): void => resolve()
+          process.once('SIGINT', stop)
+          process.once('SIGTERM', stop)
+          if (opts.duration !== undefined) setTimeout(stop, opts.duration * 1000).unref()
+        })
+        if (!o.json) process.stderr.write('\n')
+        await db.indexed()
+        const st = await db.status()
+        o.result({ peers: db.peers.length, feeds: st.feeds }, () => [`${peersLine()}`, ...st.feeds.map(feedLine)])
+      })
+    })
+
+  program.command('status').description('key, mode, feeds and index progress').action(async () => {
+    await withDb(g(), async (db) => {
+      const st = await db.status()
+      out().result(st, () => [
+        `key:    ${st.key}`,
+        `mode:   ${st.mode}`,
+        `writer: ${st.writer}${st.writer === st.root ? ' (root)' : ''}`,
+        `index:  ${st.index.indexed}/${st.index.total} (${st.index.state})`,
+        'feeds:',
+        ...st.feeds.map(feedLine)
+      ])
+    })
+  })
+
+  return program
+}
+
+function feedLine (f: { key: string; length: number; local: boolean; counted: number | 'all' }): string {
+  return `  ${f.key} ${f.local ? '(this peer) ' : ''}length ${f.length}, counted ${f.counted === 'all' ? 'all' : f.counted}`
+}
+
+async function withDb (opts: GlobalOpts, fn: (db: RecordDB) => Promise<void>): Promise<void> {
+  if (!existsSync(path.join(opts.storage, CONFIG_FILE))) {
+    throw new RecordDbError('ERR_NOT_FOUND', `no database in ${opts.storage}: run kappa-db init (or pass --storage)`)
+  }
+  const db = new RecordDB(opts.storage)
+  try {
+    await db.ready()
+    await fn(db)
+  } finally {
+    await db.close()
+  }
+}
+
+async function printStream (o: Out, records: AsyncIterable<RecordVersion>): Promise<void> {
+  if (o.json) {
+    // One JSON array, streamed (a large list never sits in memory).
+    let first = true
+    process.stdout.write('[')
+    for await (const r of records) {
+      process.stdout.write((first ? '' : ',\n') + JSON.stringify(r, replacer))
+      first = false
+    }
+    process.stdout.write(']\n')
+    return
+  }
+  for await (const r of records) process.stdout.write(recordLine(r) + '\n')
+}
+
+const CONDITION = /^([^=<>]+?)(>=|<=|=|>|<)(.*)$/s
+
+/** `field=value`, `field>=value`, …: values typed by the schema's property type. */
+export function parseConditions (conditions: string[], schema: JsonSchema): Where {
+  const props = (schema.properties ?? {}) as Record<string, { type?: unknown }>
+  const where: Record<string, Range> = {}
+  for (const c of conditions) {
+    const m = CONDITION.exec(c)
+    if (m === null) throw new RecordDbError('ERR_BAD_QUERY', `cannot read condition "${c}" (use field=value, field>=value, field<value, …)`)
+    const field = (m[1] as string).trim()
+    const op = ({ '=': 'eq', '>': 'gt', '>=': 'gte', '<': 'lt', '<=': 'lte' } as const)[m[2] as '=' | '>' | '>=' | '<' | '<=']
+    const value = typedValue(m[3] as string, props[field]?.type)
+    where[field] = { ...(where[field] ?? {}), [op]: value }
+  }
+  return where
+}
+
+function typedValue (text: string, type: unknown): IndexValue {
+  const types = Array.isArray(type) ? type : [type]
+  if (types.includes('string')) return text
+  if ((types.includes('number') || types.includes('integer')) && text.trim() !== '' && Number.isFinite(Number(text))) return Number(text)
+  if (types.includes('boolean') && (text === 'true' || text === 'false')) return text === 'true'
+  if (text === 'null') return null
+  return text
+}
+
+function toInt (v: string): number {
+  const n = Number(v)
+  if (!Number.isSafeInteger(n) || n < 0) throw new RecordDbError('ERR_BAD_OPTION', `not a non-negative integer: ${v}`)
+  return n
+}
+
+async function readStdin (): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const c of process.stdin) chunks.push(c as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
