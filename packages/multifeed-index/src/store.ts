@@ -129,7 +129,7 @@ export class IndexStore {
       while (!this.closed && this.state.stale.length > 0) {
         const gen = this.state.stale[0]
         await this.db.sublevel('g' + gen).clear()
-        if (this.closed) return
+        // recorded even when closing: close() waits for this, the db is still open
         await this.writeMeta((m) => ({ ...m, stale: m.stale.filter((g) => g !== gen) }))
       }
     }).catch(() => {

@@ -27,8 +27,8 @@ function prng (seed: number): () => number {
 
 interface Run { child: ChildProcess; lines: string[]; exited: Promise<{ code: number | null; signal: string | null }>; line: (prefix: string) => Promise<string | null> }
 
-function start (dir: string, maxBatch: number): Run {
-  const child = spawn(process.execPath, [CHILD, dir, String(maxBatch)], { stdio: ['ignore', 'pipe', 'inherit'] })
+function start (dir: string, maxBatch: number, version: number): Run {
+  const child = spawn(process.execPath, [CHILD, dir, String(maxBatch), String(version)], { stdio: ['ignore', 'pipe', 'inherit'] })
   const lines: string[] = []
   const waiting: Array<{ prefix: string; resolve: (l: string | null) => void }> = []
   let buf = ''
@@ -86,7 +86,9 @@ test(`exactly-once under SIGKILL: ${FEEDS} feeds, ${FEEDS * PER_FEED} entries, $
   while (kills < KILLS) {
     const maxBatch = 8 + Math.floor(random() * 56)
     const delay = Math.floor(random() * 70)
-    const run = start(dir, maxBatch)
+    // half way through the consumer's version changes: the rebuild is killed too
+    const version = kills < KILLS / 2 ? 1 : 2
+    const run = start(dir, maxBatch, version)
     runs++
     const opened = await run.line('open')
     if (opened === null) { t.fail('child died before opening'); break }
@@ -106,16 +108,23 @@ test(`exactly-once under SIGKILL: ${FEEDS} feeds, ${FEEDS * PER_FEED} entries, $
   // each restart resumed where the last one was killed, some work got done in between
   const advanced = startedAt.filter((n, i) => i > 0 && n > startedAt[i - 1]).length
   t.ok(advanced >= KILLS / 2, `progress advanced across ${advanced} of ${startedAt.length - 1} restarts (${startedAt.join(',')})`)
+  t.ok(startedAt[KILLS / 2] < startedAt[KILLS / 2 - 1], 'the version change started over')
   t.ok(startedAt[startedAt.length - 1] < FEEDS * PER_FEED, 'work was left for the last run')
 
   // a last run to the end
-  const last = start(dir, 64)
+  const last = start(dir, 64, 2)
   const done = await last.line('done')
   await last.exited
   t.ok(done !== null, 'the last run caught up: ' + String(done))
 
   const db = openDb(dir)
-  const data = db.sublevel<string, { count: number }>('g0', {}).sublevel<string, { count: number }>('data', { valueEncoding: 'json' })
+  const meta = await db.sublevel<string, { generation: number; stale: number[] }>('meta', { valueEncoding: 'json' }).get('state')
+  t.ok(meta !== undefined && meta.generation >= 1, 'a later generation after the version change')
+  t.deepEqual(meta?.stale, [], 'old generations deleted')
+  let oldKeys = 0
+  for await (const _ of db.sublevel('g0').keys()) oldKeys++ // eslint-disable-line @typescript-eslint/no-unused-vars
+  t.equal(oldKeys, 0, 'nothing left of generation 0')
+  const data = db.sublevel('g' + String(meta?.generation)).sublevel<string, { count: number }>('data', { valueEncoding: 'json' })
   const counts = new Map<string, number>()
   for await (const [k, v] of data.iterator()) counts.set(k, v.count)
   let missing = 0
