@@ -109,3 +109,33 @@ test('bad options get typed errors', (t) => {
   t.throws(() => new MultifeedIndex({ multifeed: {} as typeof fake, db, map: noop }), /ERR_BAD_OPTION/)
   t.end()
 })
+
+test('feeds take turns: a long feed does not hold back a short one', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const multifeed = new Multifeed(path.join(dir, 'cores'))
+  const long = await multifeed.writer('long')
+  await long.append(Array.from({ length: 1000 }, (_, i) => ({ i })))
+  const short = await multifeed.writer('short')
+  await short.append(Array.from({ length: 10 }, (_, i) => ({ i })))
+  const idle = await Promise.all(Array.from({ length: 20 }, (_, i) => multifeed.writer('idle' + i)))
+  t.equal(idle.length, 20, '20 empty feeds as well')
+  const db = openDb(dir)
+  let batchNo = 0
+  let shortDoneAt = -1
+  const index = new MultifeedIndex({
+    multifeed,
+    db,
+    maxBatch: 50,
+    map: (entries) => {
+      batchNo++
+      if (entries.some((e) => e.key === feedKey(short) && e.seq === 9)) shortDoneAt = batchNo
+    }
+  })
+  await index.ready()
+  t.ok(shortDoneAt >= 1 && shortDoneAt <= 2, `the short feed was done in batch ${shortDoneAt} of ${batchNo}`)
+  t.deepEqual(index.progress(), { indexed: 1010, total: 1010 })
+  await index.close()
+  await db.close()
+  await multifeed.close()
+  cleanup()
+})
