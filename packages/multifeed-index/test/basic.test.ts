@@ -3,6 +3,7 @@ import { Multifeed } from '@kappa-ts/multifeed'
 import { MultifeedIndex, type Entry } from '../src/index.js'
 import { tmpdir, openDb, countingMap, dataOf, feedKey, untilIndexed, untilState } from './helpers.js'
 import path from 'node:path'
+import { MemoryLevel } from 'memory-level'
 
 test('indexes every entry of every feed once, live, and resumes after a restart without redoing any', async (t) => {
   const { dir, cleanup } = tmpdir()
@@ -136,6 +137,23 @@ test('feeds take turns: a long feed does not hold back a short one', async (t) =
   t.deepEqual(index.progress(), { indexed: 1010, total: 1010 })
   await index.close()
   await db.close()
+  await multifeed.close()
+  cleanup()
+})
+
+test('works on any abstract-level: memory-level, nested sublevels', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const multifeed = new Multifeed(path.join(dir, 'cores'))
+  const w = await multifeed.writer()
+  await w.append(Array.from({ length: 30 }, (_, i) => ({ i })))
+  const mem = new MemoryLevel<string, unknown>({ valueEncoding: 'json' })
+  const index = new MultifeedIndex({ multifeed, db: mem.sublevel('views').sublevel('counter'), map: countingMap, maxBatch: 7 })
+  await index.ready()
+  const data = await dataOf(index)
+  t.equal(data.size, 30)
+  t.ok([...data.values()].every((v) => (v as { count: number }).count === 1))
+  await index.close()
+  await mem.close()
   await multifeed.close()
   cleanup()
 })
