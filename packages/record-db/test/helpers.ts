@@ -1,0 +1,66 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { Duplex } from 'node:stream'
+import { RecordDB, type RecordDBOptions } from '../src/index.js'
+
+export function tmpdir (): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'kappa-rdb-'))
+}
+
+export function rm (dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true })
+}
+
+export async function openDb (dir: string, opts: RecordDBOptions = {}): Promise<RecordDB> {
+  const db = new RecordDB(dir, opts)
+  await db.ready()
+  return db
+}
+
+/** Pipes two databases' replication streams together; returns a function that ends it. */
+export function connect (a: RecordDB, b: RecordDB): () => void {
+  const sa = a.replicate(true) as Duplex
+  const sb = b.replicate(false) as Duplex
+  sa.pipe(sb).pipe(sa)
+  sa.on('error', () => {})
+  sb.on('error', () => {})
+  return () => { sa.destroy(); sb.destroy() }
+}
+
+/** Polls `check` until it returns true (replication has no single "done" event to await). */
+export async function eventually (check: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs
+  for (;;) {
+    if (await check()) return
+    if (Date.now() > until) throw new Error(`timed out waiting for: ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+/** `db` has replicated every entry `from` has written (its own writer feed) and indexed them. */
+export async function caughtUp (db: RecordDB, from: RecordDB): Promise<void> {
+  const key = from.writerKey
+  const want = from.kappa.feed(key)?.length ?? 0
+  await eventually(() => (db.kappa.feed(key)?.length ?? -1) >= want, `feed ${key.slice(0, 8)} to reach ${want}`)
+  await db.indexed()
+}
+
+export async function collect<T> (it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = []
+  for await (const x of it) out.push(x)
+  return out
+}
+
+export const personSchema = {
+  type: 'object',
+  required: ['name'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 50, search: true },
+    age: { type: 'integer', minimum: 0, index: true },
+    city: { type: 'string', index: true },
+    tags: { type: 'array', items: { type: 'string' }, index: true },
+    bio: { type: 'string', maxLength: 500, search: true }
+  }
+}
