@@ -1,5 +1,6 @@
-// The floor: the same records appended straight to one hypercore 11 through Corestore.
+// The floor: the same records through hypercore 11 and Corestore alone, no views.
 import Corestore from 'corestore'
+import type Hypercore from 'hypercore'
 import { dirSize, now } from './stats.js'
 
 export interface RawAppendResult {
@@ -9,17 +10,49 @@ export interface RawAppendResult {
   byteLength: number
 }
 
+async function appendAll (core: Hypercore<unknown>, records: readonly unknown[], batchSize: number): Promise<void> {
+  for (let i = 0; i < records.length; i += batchSize) {
+    await core.append(records.slice(i, i + batchSize))
+  }
+}
+
 /** Appends `records` as JSON in batches of `batchSize` to one core in `dir`; measures disk after close. */
 export async function rawAppend (dir: string, records: readonly unknown[], batchSize: number): Promise<RawAppendResult> {
   const store = new Corestore(dir)
   const core = store.get<unknown>({ name: 'bench', valueEncoding: 'json' })
   await core.ready()
   const start = now()
-  for (let i = 0; i < records.length; i += batchSize) {
-    await core.append(records.slice(i, i + batchSize))
-  }
+  await appendAll(core, records, batchSize)
   const appendMs = now() - start
   const byteLength = core.byteLength
   await store.close()
   return { appendMs, diskBytes: dirSize(dir), byteLength }
+}
+
+/**
+ * One Corestore holds a core per share; a fresh Corestore that knows their keys
+ * downloads all of them over one replication stream. Returns the download time.
+ */
+export async function rawReplicate (dir: string, shares: ReadonlyArray<readonly unknown[]>, batchSize: number): Promise<{ ms: number; bytes: number }> {
+  const src = new Corestore(`${dir}/src`)
+  const cores = shares.map((_, i) => src.get<unknown>({ name: `writer-${i}`, valueEncoding: 'json' }))
+  await Promise.all(cores.map((c) => c.ready()))
+  await Promise.all(cores.map((c, i) => appendAll(c, shares[i]!, batchSize)))
+  const dst = new Corestore(`${dir}/dst`)
+  const copies = cores.map((c) => dst.get<unknown>({ key: c.key!, valueEncoding: 'json' }))
+  await Promise.all(copies.map((c) => c.ready()))
+  const start = now()
+  const a = src.replicate(true)
+  const b = dst.replicate(false)
+  a.pipe(b).pipe(a)
+  a.on('error', () => {})
+  b.on('error', () => {})
+  await Promise.all(copies.map((c, i) => c.download({ start: 0, end: shares[i]!.length }).done()))
+  const ms = now() - start
+  const bytes = cores.reduce((n, c) => n + c.byteLength, 0)
+  a.destroy()
+  b.destroy()
+  await dst.close()
+  await src.close()
+  return { ms, bytes }
 }

@@ -7,6 +7,8 @@ import { appendBatched, connect, kvKappa, untilIndexed } from '../setup.js'
 import { MB, RssSampler, now, percentile, round } from '../stats.js'
 
 const BATCH = 1000
+/** How long the readers of one N get to finish; those not done by then count as failed. */
+const DEADLINE_S = { quick: 60, full: 240 }
 
 export const fanout: Scenario = {
   id: 4,
@@ -24,9 +26,10 @@ export const fanout: Scenario = {
       const scale = next / (last.readers as number)
       const mem = (last.peakRssMB as number) * scale
       if (mem > limits.memoryMB) return `stopped before ${next} readers: ${(last.peakRssMB as number).toFixed(0)} MB at ${String(last.readers)} readers predicts ${mem.toFixed(0)} MB, more than the ${limits.memoryMB} MB free to use`
-      const setup = (last.setupMs as number) + (last.ms as number)
-      const t = setup * scale / 1000
-      if (t > limits.timeoutS * 0.8) return `stopped before ${next} readers: ${(setup / 1000).toFixed(1)} s at ${String(last.readers)} readers predicts ${t.toFixed(0)} s, beyond the ${limits.timeoutS} s limit`
+      if ((last.done as number) < (last.readers as number)) return `stopped before ${next} readers: only ${String(last.done)} of ${String(last.readers)} finished`
+      const deadline = Math.min(limits.timeoutS, last.deadlineS as number)
+      const t = (last.ms as number) * scale / 1000
+      if (t > deadline) return `stopped before ${next} readers: ${((last.ms as number) / 1000).toFixed(1)} s at ${String(last.readers)} readers predicts ${t.toFixed(0)} s, beyond the ${deadline} s allowed`
       return null
     }
   },
@@ -49,18 +52,23 @@ export const fanout: Scenario = {
     const setupMs = now() - setupStart
     log(`${n} readers open in ${setupMs.toFixed(0)} ms, rss ${(rss.peakBytes / MB).toFixed(0)} MB`)
 
+    const deadlineS = cfg.quick ? DEADLINE_S.quick : DEADLINE_S.full
+    let timer: NodeJS.Timeout | undefined
+    const deadline = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), deadlineS * 1000) })
     const start = now()
     const finished: number[] = []
     const failures: string[] = []
     const hangups = readers.map((r) => connect(writer, r))
     await Promise.all(readers.map(async (r) => {
       try {
-        await untilIndexed(r, records.length)
-        finished.push(now() - start)
+        const outcome = await Promise.race([untilIndexed(r, records.length), deadline])
+        if (outcome === 'late') failures.push(`not indexed within ${deadlineS} s`)
+        else finished.push(now() - start)
       } catch (err) {
         failures.push((err as Error).message)
       }
     }))
+    clearTimeout(timer)
     const ms = now() - start
     for (const h of hangups) h()
     await Promise.all(readers.map((r) => r.close()))
@@ -69,6 +77,7 @@ export const fanout: Scenario = {
       readers: n,
       records: records.length,
       setupMs: round(setupMs, 1),
+      deadlineS,
       ms: round(ms, 1),
       done: finished.length,
       failures: failures.length,

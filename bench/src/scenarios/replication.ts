@@ -3,6 +3,8 @@
 import path from 'node:path'
 import { readAll } from '../generate.js'
 import type { Scenario } from '../scenario.js'
+import { Kappa } from '@kappa-ts/kappa-core'
+import { rawReplicate } from '../raw.js'
 import { allIndexed, appendBatched, connect, kvKappa, untilIndexed } from '../setup.js'
 import { MB, now, round } from '../stats.js'
 import { fmtS } from './import-index.js'
@@ -11,7 +13,7 @@ const BATCH = 1000
 const WRITERS = 3
 
 /** Resolves when `kappa` holds `feeds` feeds with `entries` entries in all, downloaded. */
-async function untilHolds (kappa: ReturnType<typeof kvKappa>, feeds: number, entries: number): Promise<void> {
+async function untilHolds (kappa: Kappa, feeds: number, entries: number): Promise<void> {
   for (;;) {
     const fs = kappa.feeds()
     if (fs.length >= feeds && fs.reduce((n, f) => n + f.contiguousLength, 0) >= entries) return
@@ -24,22 +26,28 @@ export const replication: Scenario = {
   name: 'replication',
   title: 'Replication: 3 writers to a fresh peer over one stream, until indexed',
   data: 'main',
-  fields: ['records', 'writers', 'ms', 'bytes', 'MBps', 'entriesPerS'],
+  fields: ['records', 'writers', 'ms', 'bytes', 'MBps', 'entriesPerS', 'rawMs', 'rawMBps'],
 
   async run (cfg, log) {
     const records = await readAll(cfg.dataFile)
-    const writers: Array<ReturnType<typeof kvKappa>> = []
-    const first = kvKappa(path.join(cfg.workDir, 'w0'))
+    const per = Math.ceil(records.length / WRITERS)
+    const shares = Array.from({ length: WRITERS }, (_, i) => records.slice(i * per, (i + 1) * per))
+    // The floor: the same three logs from one Corestore to a fresh one, no views.
+    const raw = await rawReplicate(path.join(cfg.workDir, 'raw'), shares, BATCH)
+    log(`raw hypercore replication of ${records.length} entries in ${raw.ms.toFixed(0)} ms`)
+
+    // Writers only produce logs (no views), so the setup stays short.
+    const writers: Kappa[] = []
+    const first = new Kappa(path.join(cfg.workDir, 'w0'))
     await first.ready()
     writers.push(first)
     for (let i = 1; i < WRITERS; i++) {
-      const k = kvKappa(path.join(cfg.workDir, `w${i}`), { key: first.key })
+      const k = new Kappa(path.join(cfg.workDir, `w${i}`), { key: first.key })
       await k.ready()
       writers.push(k)
     }
     // Each writer appends its share; then the first gathers all three logs (untimed setup).
-    const per = Math.ceil(records.length / WRITERS)
-    await Promise.all(writers.map((k, i) => appendBatched(k, records.slice(i * per, (i + 1) * per), BATCH)))
+    await Promise.all(writers.map((k, i) => appendBatched(k, shares[i]!, BATCH)))
     const hangups = writers.slice(1).map((k) => connect(first, k))
     await untilHolds(first, WRITERS, records.length)
     for (const h of hangups) h()
@@ -62,13 +70,15 @@ export const replication: Scenario = {
       ms: round(ms, 1),
       bytes,
       MBps: round(bytes / MB / (ms / 1000), 2),
-      entriesPerS: Math.round(records.length / (ms / 1000))
+      entriesPerS: Math.round(records.length / (ms / 1000)),
+      rawMs: round(raw.ms, 1),
+      rawMBps: round(raw.bytes / MB / (raw.ms / 1000), 2)
     }
   },
 
   row (r) {
     return {
-      figures: `${String(r.records)} records from ${String(r.writers)} writers replicated and indexed in ${fmtS(r.ms)}: ${String(r.MBps)} MB/s, ${String(r.entriesPerS)} entries/s`,
+      figures: `${String(r.records)} records from ${String(r.writers)} writers replicated and indexed (kv) in ${fmtS(r.ms)}: ${String(r.MBps)} MB/s, ${String(r.entriesPerS)} entries/s; raw hypercore replication of the same logs ${fmtS(r.rawMs)} (${String(r.rawMBps)} MB/s)`,
       aim: '',
       met: null
     }
