@@ -51,12 +51,12 @@ export class IndexStore {
   get generation (): number { return this.state.generation }
 
   get data (): DataSublevel {
-    if (this.dataDb === null) throw new IndexError('ERR_CLOSED', 'index is not open yet')
+    if (this.dataDb === null) throw new IndexError('ERR_NOT_OPEN', 'index is not open yet: await opened()')
     return this.dataDb
   }
 
   get cursors (): DataSublevel {
-    if (this.cursorsDb === null) throw new IndexError('ERR_CLOSED', 'index is not open yet')
+    if (this.cursorsDb === null) throw new IndexError('ERR_NOT_OPEN', 'index is not open yet: await opened()')
     return this.cursorsDb
   }
 

@@ -90,7 +90,7 @@ async function indexExisting (): Promise<number> {
 const fmt = (ms: number): string => (ms / 1000).toFixed(2) + ' s'
 if (process.env.ONLY === 'remember') {
   const r = await appendAndIndex(true)
-  console.log(`append + index, remember():  ${fmt(r.totalMs)}  (append ${fmt(r.appendMs)})`)
+  console.log(`append + index, remember():  ${fmt(r.totalMs)}  cpu ${fmt(lastCpu)}  (appends done at ${fmt(r.appendMs)})`)
   process.exit(0)
 }
 const raw = await appendOnly()
