@@ -23,6 +23,8 @@ export type ViewMap = Record<string, AnyView>
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type KappaDb = AbstractLevel<any, any, any>
 
+const DEFAULT_CACHE_SIZE = 100_000
+
 export interface KappaOptions<V extends ViewMap = Record<never, never>> {
   /** The multifeed key (32 bytes or 64 hex chars): the identity of the set of logs peers share. */
   key?: Uint8Array | string
@@ -36,7 +38,7 @@ export interface KappaOptions<V extends ViewMap = Record<never, never>> {
   db?: KappaDb
   /** Views to use() at once, typed like chained use() calls. */
   views?: V
-  /** Entries the shared entry cache keeps (remembered local appends and reads). */
+  /** Entries the shared entry cache keeps (remembered local appends and reads). Default 100,000. */
   cacheSize?: number
 }
 
@@ -90,7 +92,9 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
       this.ownsDb = true
     }
     this.viewsDb = this.db.sublevel('views')
-    this.reader = new EntryReader(this.multifeed, opts.cacheSize !== undefined ? { cacheSize: opts.cacheSize } : {})
+    // A cache big enough that views lagging behind a bulk import still get the
+    // values from memory rather than reading them back from the log.
+    this.reader = new EntryReader(this.multifeed, { cacheSize: opts.cacheSize ?? DEFAULT_CACHE_SIZE })
     this.api = {} as KappaApi<V>
     this.network = new Network(this.multifeed, (event, ...args) => this.emit(event, ...args))
     this.multifeed.on('feed', (feed: Feed, info: FeedInfo) => this.emit('feed', feed, info))

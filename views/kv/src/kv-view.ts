@@ -2,10 +2,11 @@
 //
 // Stored in the view's sublevel:
 //   u/...      the umkv's heads and link markers (its own sublevel)
-//   v!<key>    the heads of <key> WITH their values: [{ id, key, seq, value }]
-// so get(key) is one LevelDB read, and nothing is read back from the logs.
-// A value only has to be kept while its doc is a head: a doc that is no longer
-// a head never becomes one again, so older values are dropped as they go.
+//   i!<id>     [feed, seq] of a doc whose id is not the default `${feed}@${seq}`
+// Values are not copied into the view: get(key) reads the heads' ids (one
+// LevelDB read) and each head's entry from its feed (a local block read), and
+// runs the map again to pick the doc's value. Indexing then writes only the
+// umkv's records, and the view takes a fraction of the log's size on disk.
 import type { Entry, View, ViewBatch, ViewContext, ViewDb } from '@kappa-ts/kappa-core'
 import { LiveQueue } from '@kappa-ts/kappa-core'
 import { UnorderedMaterializedKV, type Doc, type UmkvOperation } from '@kappa-ts/unordered-materialized-kv'
@@ -76,14 +77,22 @@ export type KvApi<T> = {
 }
 
 // Bumped when the stored layout changes, so old data is rebuilt, not misread.
-const LAYOUT = 'kv1'
-const VALUES = 'v!'
+const LAYOUT = 'kv2'
+const IDS = 'i!'
+const UMKV_HEADS = 'h!' // the umkv's heads records, as its README's storage layout documents
+const DEFAULT_MAX_BATCH = 1000
+const DEFAULT_ID = /^([0-9a-f]{64})@(\d+)$/
+
+type Umkv = { db: ViewDb; kv: UnorderedMaterializedKV }
 
 interface KvState<T> {
-  umkv: WeakMap<ViewDb, { db: ViewDb; kv: UnorderedMaterializedKV }>
+  umkv: WeakMap<ViewDb, Umkv>
   listeners: Map<string | null, Set<(u: KvUpdate<T>) => void>>
   queues: Set<LiveQueue<KvUpdate<T>>>
-  changes: WeakMap<Entry[], KvUpdate<T>[]>
+  /** Per committed batch: the keys it changed, their head ids, and the heads it created. */
+  changes: WeakMap<Entry[], { changed: Array<{ key: string; ids: string[] }>; created: Map<string, KvHead<T>> }>
+  /** Notifications run one after another so listeners see changes in commit order. */
+  notifying: Promise<void>
   /** This peer's puts appended but not indexed yet, by key: linked by the next put. */
   unindexed: Map<string, Set<string>>
   /** put() calls per key run one after another so each links the previous. */
@@ -102,14 +111,33 @@ function recordDoc (entry: Entry<any>): KvDoc | null {
   return { key: r.key, links: Array.isArray(r.links) ? r.links.filter(isString) : [], value: r.value }
 }
 
+interface MappedDoc { doc: Doc; value: unknown }
+
 export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
   const userMap = opts.map ?? recordDoc
+
+  /** The well-formed docs of an entry (malformed ones are left out, never fatal). */
+  const docsOf = (entry: Entry): MappedDoc[] => {
+    const out = userMap(entry)
+    if (out === null || out === undefined) return []
+    const docs: MappedDoc[] = []
+    for (const d of Array.isArray(out) ? out : [out]) {
+      if (d === null || typeof d !== 'object' || !isString(d.key)) continue
+      const id = d.id ?? `${entry.key}@${entry.seq}`
+      if (!isString(id) || id.length === 0) continue
+      const links = Array.isArray(d.links) ? d.links.filter((l) => isString(l) && l.length > 0) : []
+      docs.push({ doc: { id, key: d.key, links }, value: 'value' in d ? d.value : entry.value })
+    }
+    return docs
+  }
+
   const states = new WeakMap<ViewContext, KvState<T>>()
   const stateOf = (ctx: ViewContext): KvState<T> => {
     let s = states.get(ctx)
     if (s === undefined) {
       const state: KvState<T> = {
-        umkv: new WeakMap(), listeners: new Map(), queues: new Set(), changes: new WeakMap(), unindexed: new Map(), putting: new Map()
+        umkv: new WeakMap(), listeners: new Map(), queues: new Set(), changes: new WeakMap(),
+        notifying: Promise.resolve(), unindexed: new Map(), putting: new Map()
       }
       ctx.kappa.once('close', () => { for (const q of [...state.queues]) q.close() })
       states.set(ctx, state)
@@ -118,7 +146,7 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
     return s
   }
   // ctx.db is replaced when the view is rebuilt: keep one umkv per data sublevel
-  const umkvOf = (ctx: ViewContext): { db: ViewDb; kv: UnorderedMaterializedKV } => {
+  const umkvOf = (ctx: ViewContext): Umkv => {
     const s = stateOf(ctx)
     const data = ctx.db
     let u = s.umkv.get(data)
@@ -130,10 +158,39 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
     return u
   }
 
+  /** The entry a doc id came from: parsed from a default id, else looked up. */
+  const locate = async (ctx: ViewContext, id: string): Promise<[string, number] | null> => {
+    const m = DEFAULT_ID.exec(id)
+    if (m !== null) return [m[1]!, Number(m[2])]
+    const at = await ctx.db.get(IDS + id) as [string, number] | undefined
+    return at ?? null
+  }
+
+  /** A head with its value: the entry read from its feed, mapped again to find the doc. */
+  const resolve = async (ctx: ViewContext, key: string, id: string, lookedUp = false): Promise<KvHead<T> | null> => {
+    const at = lookedUp ? await ctx.db.get(IDS + id) as [string, number] | undefined ?? null : await locate(ctx, id)
+    if (at === null) return null
+    const [feedKey, seq] = at
+    const feed = ctx.kappa.feed(feedKey)
+    const value = feed === undefined ? null : await feed.get(seq, { wait: false })
+    if (value !== null || (feed !== undefined && await feed.has(seq))) {
+      const found = docsOf({ key: feedKey, seq, value }).find((d) => d.doc.id === id && d.doc.key === key)
+      if (found !== undefined) return { key: feedKey, seq, value: found.value as T, id }
+    }
+    // a custom id that merely looks like a default one: ask the id table
+    return lookedUp || DEFAULT_ID.exec(id) === null ? null : await resolve(ctx, key, id, true)
+  }
+
+  const headsOf = async (ctx: ViewContext, key: string, ids: string[], known?: Map<string, KvHead<T>>): Promise<KvHead<T>[]> => {
+    const heads = await Promise.all(ids.map((id) => known?.get(id) ?? resolve(ctx, key, id)))
+    return heads.filter((h): h is KvHead<T> => h !== null)
+  }
+
   const get = async (ctx: ViewContext, key: string): Promise<KvHead<T>[]> => {
     if (!isString(key)) throw new TypeError('kv get(key): key must be a string')
-    const heads = await ctx.db.get(VALUES + key) as KvHead<T>[] | undefined
-    return heads ?? []
+    const ids = await umkvOf(ctx).kv.get(key)
+    if (ids.length === 0) return []
+    return await headsOf(ctx, key, ids)
   }
 
   const listen = (ctx: ViewContext, key: string | null, cb: (u: KvUpdate<T>) => void): () => void => {
@@ -149,73 +206,53 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
 
   return {
     version: `${LAYOUT}/${opts.version ?? 0}`,
-    ...(opts.maxBatch !== undefined ? { maxBatch: opts.maxBatch } : {}),
+    maxBatch: opts.maxBatch ?? DEFAULT_MAX_BATCH,
     ...(opts.filter !== undefined ? { filter: opts.filter } : {}),
 
     async map (entries: Entry[], batch: ViewBatch, ctx: ViewContext): Promise<void> {
       const docs: Doc[] = []
-      const byId = new Map<string, KvHead<T>>()
+      const created = new Map<string, KvHead<T>>()
       for (const entry of entries) {
-        const out = userMap(entry)
-        if (out === null || out === undefined) continue
-        for (const d of Array.isArray(out) ? out : [out]) {
-          // a malformed doc from someone's entry must not stop the view: leave it out
-          if (d === null || typeof d !== 'object' || !isString(d.key)) continue
-          const id = d.id ?? `${entry.key}@${entry.seq}`
-          if (!isString(id) || id.length === 0) continue
-          const links = Array.isArray(d.links) ? d.links.filter((l) => isString(l) && l.length > 0) : []
-          docs.push({ id, key: d.key, links })
-          if (!byId.has(id)) byId.set(id, { key: entry.key, seq: entry.seq, value: ('value' in d ? d.value : entry.value) as T, id })
+        for (const { doc, value } of docsOf(entry)) {
+          docs.push(doc)
+          if (created.has(doc.id)) continue
+          created.set(doc.id, { key: entry.key, seq: entry.seq, value: value as T, id: doc.id })
+          if (doc.id !== `${entry.key}@${entry.seq}`) batch.put(IDS + doc.id, [entry.key, entry.seq])
         }
       }
       if (docs.length === 0) return
-
       const { db: umkvDb, kv } = umkvOf(ctx)
       const ops = await kv.ops(docs)
-      // The umkv's heads records (`h!<key>` -> JSON array of head ids, as its
-      // README's storage layout documents) say which keys changed and their heads.
-      const newHeads = new Map<string, string[]>()
+      const changed: Array<{ key: string; ids: string[] }> = []
       for (const op of ops) {
-        if (op.key.startsWith(UMKV_HEADS)) newHeads.set(op.key.slice(UMKV_HEADS.length), op.type === 'put' ? headIds(op.value) : [])
+        if (op.key.startsWith(UMKV_HEADS)) changed.push({ key: op.key.slice(UMKV_HEADS.length), ids: op.type === 'put' ? headIds(op.value) : [] })
         applyOp(batch, op, umkvDb)
       }
-      if (newHeads.size === 0) return
-
-      // Heads that survive from earlier batches (forks) keep their stored values.
-      const needOld = [...newHeads].filter(([, ids]) => ids.some((id) => !byId.has(id))).map(([k]) => k)
-      const old = new Map<string, KvHead<T>>()
-      if (needOld.length > 0) {
-        const prev = await ctx.db.getMany(needOld.map((k) => VALUES + k)) as Array<KvHead<T>[] | undefined>
-        for (const heads of prev) for (const h of heads ?? []) old.set(h.id, h)
-      }
-      const updates: KvUpdate<T>[] = []
-      for (const [key, ids] of newHeads) {
-        const heads: KvHead<T>[] = []
-        for (const id of ids) {
-          const h = byId.get(id) ?? old.get(id)
-          if (h !== undefined) heads.push(h)
-        }
-        if (heads.length === 0) batch.del(VALUES + key)
-        else batch.put(VALUES + key, heads)
-        updates.push({ key, heads })
-      }
-      stateOf(ctx).changes.set(entries, updates)
+      if (changed.length > 0) stateOf(ctx).changes.set(entries, { changed, created })
     },
 
     indexed (entries: Entry[], ctx: ViewContext): void {
       const s = stateOf(ctx)
-      const updates = s.changes.get(entries)
-      if (updates === undefined) return
+      const batch = s.changes.get(entries)
+      if (batch === undefined) return
       s.changes.delete(entries)
-      for (const u of updates) {
-        const mine = s.unindexed.get(u.key)
-        if (mine !== undefined) {
-          for (const e of entries) mine.delete(`${e.key}@${e.seq}`)
-          if (mine.size === 0) s.unindexed.delete(u.key)
-        }
-        for (const cb of [...(s.listeners.get(u.key) ?? [])]) cb(u)
-        for (const cb of [...(s.listeners.get(null) ?? [])]) cb(u)
+      for (const { key } of batch.changed) {
+        const mine = s.unindexed.get(key)
+        if (mine === undefined) continue
+        for (const id of batch.created.keys()) mine.delete(id)
+        if (mine.size === 0) s.unindexed.delete(key)
       }
+      if (s.listeners.size === 0) return
+      const wanted = batch.changed.filter((c) => s.listeners.has(c.key) || s.listeners.has(null))
+      if (wanted.length === 0) return
+      // heads that survive from earlier batches (forks) are read from their feeds
+      s.notifying = s.notifying.then(async () => {
+        for (const { key, ids } of wanted) {
+          const update: KvUpdate<T> = { key, heads: await headsOf(ctx, key, ids, batch.created) }
+          for (const cb of [...(s.listeners.get(key) ?? [])]) cb(update)
+          for (const cb of [...(s.listeners.get(null) ?? [])]) cb(update)
+        }
+      }).catch(() => {}) // a listener that throws must not stop later notifications
     },
 
     api: {
@@ -225,8 +262,7 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
         const s = stateOf(ctx)
         const prev = s.putting.get(key) ?? Promise.resolve()
         const run = prev.catch(() => {}).then(async () => {
-          const heads = await get(ctx, key)
-          const links = new Set(heads.map((h) => h.id))
+          const links = new Set(await umkvOf(ctx).kv.get(key))
           for (const id of s.unindexed.get(key) ?? []) links.add(id)
           const record: KvRecord<T> = { key, value, links: [...links] }
           const seq = await writer.append(record)
@@ -255,8 +291,6 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
     }
   }
 }
-
-const UMKV_HEADS = 'h!'
 
 function headIds (value: unknown): string[] {
   const ids: unknown = typeof value === 'string' ? JSON.parse(value) : value
