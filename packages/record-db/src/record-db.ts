@@ -413,15 +413,29 @@ export class RecordDB extends EventEmitter {
     if (opts.lte !== undefined) range.lte = headsKey(schema, opts.lte)
     else if (opts.lt !== undefined) range.lt = headsKey(schema, opts.lt)
     else range.lt = base.lt
+    const counts = await this.counter()
     let n = 0
     if (n >= limit) return
-    for await (const k of this.data().keys(range) as AsyncIterable<string>) {
-      const id = splitKey(k)[2] as string
-      const live = (await this.current(schema, id)).filter((v) => v.op === 'put')
-      if (live.length === 0) continue
-      for (const v of live) yield v as RecordVersion<V>
-      if (++n >= limit) return
+    // Heads come with the scan; their versions are read in chunks with one getMany each.
+    let chunk = new Map<string, string[]>()
+    const drain = async function * (self: RecordDB): AsyncGenerator<RecordVersion<V>> {
+      const current = await self.currentMany(schema, [...chunk.keys()], counts, chunk)
+      for (const id of chunk.keys()) {
+        const live = (current.get(id) ?? []).filter((v) => v.op === 'put')
+        if (live.length === 0) continue
+        for (const v of live) yield v as RecordVersion<V>
+        if (++n >= limit) return
+      }
+      chunk = new Map()
     }
+    for await (const [k, heads] of this.data().iterator(range) as AsyncIterable<[string, string[]]>) {
+      chunk.set(splitKey(k)[2] as string, heads)
+      if (chunk.size >= 256) {
+        yield * drain(this)
+        if (n >= limit) return
+      }
+    }
+    yield * drain(this)
   }
 
   /** Live versions whose indexed fields match `where` (equality or ranges), in index order. */
@@ -437,28 +451,34 @@ export class RecordDB extends EventEmitter {
     const prefix = ['i', schema, driver.field].join(SEP) + SEP
     const bounds = scanBounds(prefix, driver.range)
     const seenRefs = new Set<string>()
-    const currentCache = new Map<string, RecordVersion[]>()
     let n = 0
     if (n >= limit) return
+    // Hits are verified in chunks: is this version current (and counted) for its record?
+    let chunk: Array<{ id: string; r: string }> = []
+    const drain = async function * (self: RecordDB): AsyncGenerator<RecordVersion<V>> {
+      const current = await self.currentMany(schema, chunk.map((c) => c.id), counts)
+      for (const { id, r } of chunk) {
+        const v = current.get(id)?.find((c) => c.ref === r && c.op === 'put')
+        if (v === undefined || !conds.every((c) => matches(v.value, c))) continue
+        yield v as RecordVersion<V>
+        if (++n >= limit) return
+      }
+      chunk = []
+    }
     for await (const k of this.data().keys(bounds) as AsyncIterable<string>) {
       const parts = splitKey(k)
-      const id = parts[4] as string
       const r = parts[5] as string
       if (seenRefs.has(r)) continue
       seenRefs.add(r)
       const { feed, seq } = parseRef(r)
       if (!counts(feed, seq)) continue
-      let current = currentCache.get(id)
-      if (current === undefined) {
-        current = await this.current(schema, id, counts)
-        if (currentCache.size > 10_000) currentCache.clear()
-        currentCache.set(id, current)
+      chunk.push({ id: parts[4] as string, r })
+      if (chunk.length >= 256) {
+        yield * drain(this)
+        if (n >= limit) return
       }
-      const v = current.find((c) => c.ref === r && c.op === 'put')
-      if (v === undefined || !conds.every((c) => matches(v.value, c))) continue
-      yield v as RecordVersion<V>
-      if (++n >= limit) return
     }
+    yield * drain(this)
   }
 
   /** Full-text search over the searchable fields, ranked by BM25; live versions only. */
@@ -551,6 +571,36 @@ export class RecordDB extends EventEmitter {
       }
     }
     return counting.filter(([r]) => !replaced.has(r)).map(([, v]) => toVersion(schema, id, v)).sort(byTime)
+  }
+
+  /** current() for many records of one schema, with two getMany reads for the common case. */
+  private async currentMany (schema: string, ids: string[], counts: (feed: string, seq: number) => boolean, knownHeads?: Map<string, string[]>): Promise<Map<string, RecordVersion[]>> {
+    const db = this.data()
+    const unique = [...new Set(ids)]
+    const out = new Map<string, RecordVersion[]>()
+    let heads: Array<string[] | undefined>
+    if (knownHeads !== undefined) heads = unique.map((id) => knownHeads.get(id))
+    else heads = await db.getMany(unique.map((id) => headsKey(schema, id))) as Array<string[] | undefined>
+    const fast: Array<{ id: string; heads: string[] }> = []
+    for (let i = 0; i < unique.length; i++) {
+      const id = unique[i] as string
+      const h = heads[i]
+      if (h === undefined) { out.set(id, []); continue }
+      if (h.every((r) => { const p = parseRef(r); return counts(p.feed, p.seq) })) fast.push({ id, heads: h })
+      else out.set(id, await this.current(schema, id, counts))
+    }
+    const keys = fast.flatMap((f) => f.heads.map((h) => versionKey(schema, f.id, h)))
+    const stored = await db.getMany(keys) as Array<StoredVersion | undefined>
+    let k = 0
+    for (const f of fast) {
+      const versions: RecordVersion[] = []
+      for (let j = 0; j < f.heads.length; j++) {
+        const v = stored[k++]
+        if (v !== undefined) versions.push(toVersion(schema, f.id, v))
+      }
+      out.set(f.id, versions.sort(byTime))
+    }
+    return out
   }
 
   // ---- replication, status, lifecycle -------------------------------------------

@@ -42,7 +42,8 @@ export async function eventually (check: () => Promise<boolean> | boolean, what:
 export async function caughtUp (db: RecordDB, from: RecordDB): Promise<void> {
   const key = from.writerKey
   const want = from.kappa.feed(key)?.length ?? 0
-  await eventually(() => (db.kappa.feed(key)?.length ?? -1) >= want, `feed ${key.slice(0, 8)} to reach ${want}`)
+  // contiguousLength: the blocks are here, not only the announced length.
+  await eventually(() => (db.kappa.feed(key)?.contiguousLength ?? -1) >= want, `feed ${key.slice(0, 8)} to reach ${want}`)
   await db.indexed()
 }
 
