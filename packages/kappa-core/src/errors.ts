@@ -7,6 +7,7 @@ export type KappaErrorCode =
   | 'ERR_INVALID_NAME'      // a view name that cannot be a LevelDB sublevel name
   | 'ERR_INVALID_OPTIONS'   // constructor options that cannot work together
   | 'ERR_CLOSED'            // any call after close()
+  | 'ERR_NOT_READY'         // a view's data read before the view is open (await kappa.ready())
   | 'ERR_VIEW_FAILED'       // a view's map threw: carries the view name, feed and seq
 
 export interface KappaErrorDetails {

@@ -110,18 +110,22 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
   /** Names of the views in use. */
   get views (): string[] { return [...this.hosts.keys()] }
 
-  /** Opens the logs and the views' db and starts indexing. Views in error do not make it fail. */
-  ready (): Promise<void> {
-    if (this.closing !== null) return Promise.reject(closedError('ready'))
+  /**
+   * Opens the logs and the views' db, and opens every view used so far (which
+   * then indexes in the background: see indexed()). Call it again after a
+   * later use() to wait for that view to open. A view that cannot open is
+   * reported by 'view-error' and does not make ready() fail.
+   */
+  async ready (): Promise<void> {
+    if (this.closing !== null) throw closedError('ready')
     this.opening ??= this.open()
-    return this.opening
+    await this.opening
+    await Promise.all([...this.hosts.values()].map((h) => h.start().catch(() => {})))
   }
 
   private async open (): Promise<void> {
     await this.multifeed.ready()
     await this.db.open()
-    // A view that cannot start is reported by 'view-error'; the others go on.
-    await Promise.all([...this.hosts.values()].map((h) => h.start().catch(() => {})))
   }
 
   /**
@@ -146,7 +150,7 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
       multifeed: this.multifeed,
       db: this.viewsDb.sublevel(name),
       reader: this.reader,
-      ctx: (h) => ({ name, get db () { return h.index.data as ViewDb }, kappa })
+      ctx: (h) => ({ name, get db () { return h.data() }, kappa })
     })
     const bound = bindApi(name, view.api, host.ctx, (what) => this.assertOpen(what))
     this.hosts.set(name, host)

@@ -62,6 +62,15 @@ export class ViewHost extends EventEmitter {
   }
 
   get state (): IndexState { return this.index.state }
+
+  /** The view's current data sublevel (it changes when the view is rebuilt). */
+  data (): ViewDb {
+    try {
+      return this.index.data as ViewDb
+    } catch (err) {
+      throw new KappaError('ERR_NOT_READY', `view "${this.name}" is not open yet: await kappa.ready() first`, { view: this.name, cause: err })
+    }
+  }
   get error (): KappaError | null { return this.failure }
 
   /** Opens the index; it starts indexing what exists and then follows the feeds live. */

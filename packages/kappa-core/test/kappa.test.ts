@@ -89,6 +89,19 @@ test('use() on a populated kappa indexes the history, also after ready(); versio
   cleanup()
 })
 
+test('a view is queryable once ready() resolves, also one added after an earlier ready()', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const kappa = new Kappa(dir).use('a', countView())
+  await kappa.api.a.count().then(() => t.fail('should reject before ready'), (err: KappaError) => t.equal(err.code, 'ERR_NOT_READY'))
+  await kappa.ready()
+  t.equal(await kappa.api.a.count(), 0)
+  const more = kappa.use('b', countView())
+  await more.ready()
+  t.equal(await more.api.b.count(), 0, 'ready() again opens the view added later')
+  await kappa.close()
+  cleanup()
+})
+
 test('errors: unknown view, duplicate, bad name, bad view, after close', async (t) => {
   const { dir, cleanup } = tmpdir()
   const kappa = new Kappa(dir).use('a', countView())
