@@ -1,6 +1,10 @@
-// A DHT bootstrap node for offline or LAN use, built on hyperdht's own node:
-// persistent (not ephemeral), not firewalled, with no bootstrap of its own, so
-// it is the whole network until other nodes join it.
+// A DHT bootstrap node for offline or LAN use: hyperdht's own
+// `HyperDHT.bootstrapper` (persistent, not firewalled, no bootstrap of its own,
+// told its own address), the whole network until other nodes join it.
+// A plain `ephemeral: false` node with no peers does NOT work alone: it never
+// learns its own address, and peers that use it as their only bootstrap never
+// find each other (checked here; hyperdht's testnet of size 1 fails the same way).
+import dgram from 'node:dgram'
 import { networkInterfaces } from 'node:os'
 import HyperDHT from 'hyperdht'
 import { SwarmError } from './errors.js'
@@ -30,23 +34,11 @@ export async function startDhtNode (opts: DhtNodeOptions = {}): Promise<DhtNode>
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new SwarmError('ERR_BAD_OPTION', `port must be 0..65535, got ${String(port)}`)
   }
-  const dht = new HyperDHT({
-    bootstrap: [],
-    ephemeral: false,
-    firewalled: false,
-    host: bindHost,
-    port,
-    anyPort: port === 0
-  })
-  try {
-    await dht.ready()
-  } catch (err) {
-    await dht.destroy().catch(() => {})
-    throw err
-  }
+  // The address peers will reach us at: a bootstrap node has no peer to learn
+  // it from, and without it the node does not serve announces and lookups.
+  const host = bindHost === '0.0.0.0' ? lanAddress() : bindHost
+  const dht = port === 0 ? await bindAnyPort(host, bindHost) : await bind(port, host, bindHost)
   const bound = dht.address()
-  // Bound to every interface: tell peers an address they can reach.
-  const host = bindHost === '0.0.0.0' ? lanAddress() : bound.host
   return {
     address: `${host}:${bound.port}`,
     host,
@@ -54,6 +46,42 @@ export async function startDhtNode (opts: DhtNodeOptions = {}): Promise<DhtNode>
     dht,
     close: () => dht.destroy()
   }
+}
+
+async function bind (port: number, host: string, bindHost: string): Promise<HyperDHT> {
+  const dht = HyperDHT.bootstrapper(port, host, { host: bindHost })
+  try {
+    await dht.ready()
+    return dht
+  } catch (err) {
+    await dht.destroy().catch(() => {})
+    throw err
+  }
+}
+
+/** hyperdht's bootstrapper needs a fixed port: ask the OS for a free one, retry if taken meanwhile. */
+async function bindAnyPort (host: string, bindHost: string): Promise<HyperDHT> {
+  let lastError: unknown = null
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freeUdpPort(bindHost)
+    try {
+      return await bind(port, host, bindHost)
+    } catch (err) {
+      lastError = err
+    }
+  }
+  throw lastError
+}
+
+function freeUdpPort (bindHost: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const sock = dgram.createSocket('udp4')
+    sock.once('error', reject)
+    sock.bind(0, bindHost, () => {
+      const { port } = sock.address()
+      sock.close(() => resolve(port))
+    })
+  })
 }
 
 /** This machine's first non-internal IPv4 address, or 127.0.0.1 when it has none. */

@@ -10,16 +10,20 @@
 //   let a newer socket replace an older one, so `peers` never lists a peer twice.
 // - Reconnect: when a connection we dialed closes, Hyperswarm re-dials the peer
 //   after a backoff (about 1 s, then 5 s, 15 s) while we are still on the topic.
-//   A peer that restarts re-announces and dials us itself. Our swarm key pair is
-//   derived from the Corestore's primary key, so a restarted peer keeps its
-//   identity and replaces its stale connection at once.
+//   A peer that restarts re-announces and dials us itself, under a fresh key
+//   pair: with the old identity, the stale connection (to the dead process)
+//   would have to close before Hyperswarm adopts the new one, which takes until
+//   UDX times out (~15 s); with a new identity it is adopted at once and the
+//   stale one is dropped when it times out.
+// - A connection whose remote never answers (see swarm-peer.ts) is dropped
+//   after `handshakeTimeout` so Hyperswarm can re-dial.
 // - maxPeers: Hyperswarm applies it to connections it dials only; connections
 //   that would exceed it in either direction are closed here.
 import { EventEmitter } from 'node:events'
 import Hyperswarm from 'hyperswarm'
 import HyperDHT from 'hyperdht'
 import { SwarmError } from './errors.js'
-import { resolveBootstrap, defaultBindHost, type BootstrapNode } from './bootstrap.js'
+import { resolveBootstrap, defaultBindHost, isLoopbackHost, type BootstrapNode } from './bootstrap.js'
 import type { SwarmFeed, SwarmMultifeed } from './multifeed-like.js'
 import { SwarmPeer, type PeerStatus, type SwarmSocket } from './swarm-peer.js'
 import { SyncTracker, type FeedSyncStatus, type SyncProgress } from './sync-tracker.js'
@@ -40,13 +44,16 @@ export interface JoinOptions {
    * is on loopback (so peers on this machine can reach us), else all interfaces.
    */
   host?: string
-  /** Our swarm identity. Default: derived from the Corestore's primary key and the discovery key (stable across restarts). */
+  /** Our swarm identity. Default: a fresh key pair per join(). */
   keyPair?: KeyPair
+  /** Milliseconds a new connection may stay silent before it is dropped and re-dialed. Default 5000. */
+  handshakeTimeout?: number
 }
 
 export interface PeerErrorInfo { remotePublicKey: string; error: Error }
 
 const DEFAULT_MAX_PEERS = 64
+const DEFAULT_HANDSHAKE_TIMEOUT = 5000
 const POLL_MS = 1000
 
 /**
@@ -55,12 +62,14 @@ const POLL_MS = 1000
  *  'peer-remove' (peer: PeerStatus)  it closed
  *  'sync-progress' (p: SyncProgress) lengths changed (coalesced, at most once per event-loop turn)
  *  'synced' (p: SyncProgress)        we hold everything our verified peers reported (after each catch-up)
- *  'connection-error' (info: PeerErrorInfo)  a socket failed or a peer sent a malformed status (it is dropped)
+ *  'connection-error' (info: PeerErrorInfo)  a socket failed, a peer sent a malformed status or
+ *                    stayed silent past handshakeTimeout (it is dropped; never an 'error' event)
  */
 export class KappaSwarm extends EventEmitter {
   readonly maxPeers: number
   readonly bootstrap: BootstrapNode[] | null
   readonly host: string | undefined
+  readonly handshakeTimeout: number
   private readonly keyPairOption: KeyPair | undefined
   private swarm: Hyperswarm | null = null
   private joining: Promise<void> | null = null
@@ -82,7 +91,11 @@ export class KappaSwarm extends EventEmitter {
     if (opts.maxPeers !== undefined && (!Number.isSafeInteger(opts.maxPeers) || opts.maxPeers < 1)) {
       throw new SwarmError('ERR_BAD_OPTION', 'maxPeers must be a positive integer')
     }
+    if (opts.handshakeTimeout !== undefined && (!Number.isSafeInteger(opts.handshakeTimeout) || opts.handshakeTimeout < 1)) {
+      throw new SwarmError('ERR_BAD_OPTION', 'handshakeTimeout must be a positive integer (ms)')
+    }
     this.maxPeers = opts.maxPeers ?? DEFAULT_MAX_PEERS
+    this.handshakeTimeout = opts.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT
     this.bootstrap = resolveBootstrap(opts.bootstrap)
     this.host = defaultBindHost(this.bootstrap, opts.host)
     this.keyPairOption = opts.keyPair
@@ -146,8 +159,7 @@ export class KappaSwarm extends EventEmitter {
     await this.multifeed.ready()
     if (this.destroyed) throw new SwarmError('ERR_SWARM_DESTROYED', 'swarm is destroyed')
     const topic = this.multifeed.discoveryKey
-    const keyPair = this.keyPairOption ??
-      await this.multifeed.corestore.createKeyPair('@kappa-ts/kappa-swarm/' + topic.toString('hex'))
+    const keyPair = this.keyPairOption ?? HyperDHT.keyPair()
 
     for (const feed of this.multifeed.feeds()) this.tracker.watch(feed)
     this.multifeed.on('feed', this.onfeed)
@@ -156,6 +168,12 @@ export class KappaSwarm extends EventEmitter {
     const dhtOpts: HyperDHT.Options = {}
     if (this.bootstrap !== null) dhtOpts.bootstrap = this.bootstrap
     if (this.host !== undefined) dhtOpts.host = this.host
+    // On loopback there is no NAT: every node is reachable as it is. Left
+    // "firewalled" (hyperdht's default until it has proven otherwise), nodes
+    // holepunch each other, and across processes about half of the dials here
+    // ended with a socket only the dialing side saw. Not firewalled, peers dial
+    // each other directly (6 of 6 across processes, measured).
+    if (this.host !== undefined && isLoopbackHost(this.host)) dhtOpts.firewalled = false
     const swarm = new Hyperswarm({ dht: new HyperDHT(dhtOpts), keyPair, maxPeers: this.maxPeers })
     this.swarm = swarm
     swarm.on('connection', (socket: SwarmSocket) => this.onconnection(swarm, socket))
@@ -199,11 +217,11 @@ export class KappaSwarm extends EventEmitter {
     }
     const peer = new SwarmPeer(socket, this.multifeed, {
       onChange: () => this.tracker.markAllDirty(),
-      onBadMessage: (p, err) => {
+      onFailure: (p, err) => {
         this.emit('connection-error', { remotePublicKey: p.remotePublicKey, error: err })
         p.socket.destroy()
       }
-    })
+    }, this.handshakeTimeout)
     if (existing !== undefined) {
       // Same remote peer on a newer socket: the old one is stale.
       existing.socket.destroy()

@@ -2,14 +2,12 @@
 // @kappa-ts/multifeed's Multifeed (and test doubles) without importing its src.
 import type { EventEmitter } from 'node:events'
 import type { Duplex } from 'node:stream'
-import type Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 
 export type SwarmFeed = Hypercore<unknown>
 
 export interface SwarmMultifeed extends EventEmitter {
   readonly discoveryKey: Buffer
-  readonly corestore: Corestore
   ready(): Promise<void>
   feeds(): SwarmFeed[]
   feed(key: string | Uint8Array): SwarmFeed | undefined

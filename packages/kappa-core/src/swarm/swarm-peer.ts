@@ -32,7 +32,8 @@ export interface PeerStatus {
 
 export interface SwarmPeerHooks {
   onChange(peer: SwarmPeer): void
-  onBadMessage(peer: SwarmPeer, err: SwarmError): void
+  /** A malformed status, or no sign of the remote within the handshake timeout: the socket should go. */
+  onFailure(peer: SwarmPeer, err: SwarmError): void
 }
 
 export class SwarmPeer {
@@ -47,14 +48,30 @@ export class SwarmPeer {
   private channelOpen = false
   private sent = false
   private closed = false
+  private watchdog: NodeJS.Timeout | null = null
 
-  constructor (readonly socket: SwarmSocket, private readonly multifeed: SwarmMultifeed, private readonly hooks: SwarmPeerHooks) {
+  constructor (
+    readonly socket: SwarmSocket,
+    private readonly multifeed: SwarmMultifeed,
+    private readonly hooks: SwarmPeerHooks,
+    private readonly handshakeTimeout: number
+  ) {
     this.remotePublicKey = socket.remotePublicKey.toString('hex')
     this.initiator = socket.isInitiator
   }
 
   /** Call after multifeed.replicate(socket): the socket then carries a Protomux. */
   attach (): void {
+    // Under load, hyperdht can hand the dialing side a socket the other side
+    // never adopted; it then sits silent until UDX times out (~15 s here).
+    // A remote that has not opened our channel in time is dropped, and
+    // Hyperswarm re-dials at once.
+    this.watchdog = setTimeout(() => {
+      if (this.channelOpen || this.closed) return
+      this.closed = true
+      this.hooks.onFailure(this, new SwarmError('ERR_HANDSHAKE_TIMEOUT', `no answer from the peer within ${this.handshakeTimeout} ms`))
+    }, this.handshakeTimeout)
+    this.watchdog.unref()
     const mux = this.socket.userData as Protomux | null
     if (mux === null || typeof mux !== 'object' || typeof mux.createChannel !== 'function') return
     const ch = mux.createChannel({
@@ -63,6 +80,7 @@ export class SwarmPeer {
       messages: [{ encoding: rawEncoding, onmessage: (buf: Uint8Array) => this.onstatus(buf) }],
       onopen: () => {
         this.channelOpen = true
+        this.clearWatchdog()
         this.sendMaybe()
       }
     })
@@ -81,6 +99,12 @@ export class SwarmPeer {
 
   close (): void {
     this.closed = true
+    this.clearWatchdog()
+  }
+
+  private clearWatchdog (): void {
+    if (this.watchdog !== null) clearTimeout(this.watchdog)
+    this.watchdog = null
   }
 
   publicStatus (): PeerStatus {
@@ -126,7 +150,7 @@ export class SwarmPeer {
       }
     } catch (err) {
       this.closed = true
-      this.hooks.onBadMessage(this, err instanceof SwarmError ? err : new SwarmError('ERR_BAD_MESSAGE', String(err)))
+      this.hooks.onFailure(this, err instanceof SwarmError ? err : new SwarmError('ERR_BAD_MESSAGE', String(err)))
     }
   }
 }
