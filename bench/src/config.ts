@@ -18,6 +18,8 @@ export interface BenchOptions {
   timeoutS: number
   /** Keep the temp folder (data and stores) for inspection. */
   keep: boolean
+  /** Write a V8 CPU profile of each scenario process into this folder (node --cpu-prof). */
+  profileDir: string | null
 }
 
 /** What one scenario process is handed. */
@@ -49,7 +51,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --seed N             data generator seed
   --out FILE           results JSON (default bench/results/latest.json)
   --timeout S          time limit of one scenario process, seconds (default 900; quick 120)
-  --keep               keep the temp folder`
+  --keep               keep the temp folder
+  --profile DIR        a CPU profile (.cpuprofile) of each scenario process in DIR`
 
 function positiveInt (flag: string, v: string | undefined): number {
   const n = Number(v)
@@ -69,7 +72,8 @@ export function parseArgs (argv: string[]): BenchOptions {
     seed: DEFAULT_SEED,
     out: null,
     timeoutS: quick ? 120 : 900,
-    keep: false
+    keep: false,
+    profileDir: null
   }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
@@ -84,6 +88,7 @@ export function parseArgs (argv: string[]): BenchOptions {
       case '--seed': opts.seed = positiveInt(a, next()); break
       case '--out': opts.out = next() ?? null; break
       case '--timeout': opts.timeoutS = positiveInt(a, next()); break
+      case '--profile': opts.profileDir = next() ?? null; break
       case '--help': case '-h': throw new UsageError(USAGE)
       default: throw new UsageError(`unknown option ${a}\n${USAGE}`)
     }

@@ -23,9 +23,10 @@ function log (msg: string): void {
 }
 
 /** Runs one scenario (one variant) in a child process of `entry`. */
-export function runChild (entry: string, scenario: Scenario, cfg: ScenarioConfig, timeoutS: number): Promise<ChildOutcome> {
+export function runChild (entry: string, scenario: Scenario, cfg: ScenarioConfig, timeoutS: number, profileDir: string | null = null): Promise<ChildOutcome> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [entry, '--child', scenario.name, '--config', JSON.stringify(cfg)], {
+    const nodeArgs = profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir), '--cpu-prof-name', `${scenario.name}${cfg.variant === null ? '' : `-${cfg.variant}`}.cpuprofile`]
+    const child = spawn(process.execPath, [...nodeArgs, entry, '--child', scenario.name, '--config', JSON.stringify(cfg)], {
       stdio: ['ignore', 'pipe', 'pipe']
     })
     let result: Figures | null = null
@@ -102,7 +103,7 @@ export async function runBench (opts: BenchOptions, entry: string, defaultOut: s
       let line: Figures
       if (scenario.variants === undefined) {
         log(`${scenario.id}. ${scenario.title}`)
-        const out = await runChild(entry, scenario, { ...base, workDir: workDir(null), variant: null }, opts.timeoutS)
+        const out = await runChild(entry, scenario, { ...base, workDir: workDir(null), variant: null }, opts.timeoutS, opts.profileDir)
         rmSync(workDir(null), { recursive: true, force: true })
         line = { scenario: scenario.name, ...out.figures }
       } else {
@@ -113,7 +114,7 @@ export async function runBench (opts: BenchOptions, entry: string, defaultOut: s
           stopReason = scenario.variants.stop(runs, v, { timeoutS: opts.timeoutS, memoryMB: Math.round(os.freemem() * 0.6 / MB) })
           if (stopReason !== null) break
           log(`${scenario.id}. ${scenario.title}: ${v}`)
-          const out = await runChild(entry, scenario, { ...base, workDir: workDir(v), variant: v }, opts.timeoutS)
+          const out = await runChild(entry, scenario, { ...base, workDir: workDir(v), variant: v }, opts.timeoutS, opts.profileDir)
           rmSync(workDir(v), { recursive: true, force: true })
           runs.push({ variant: v, ...out.figures })
           if (out.figures.ok !== true) {
