@@ -1,8 +1,10 @@
 // Two or more multifeeds joined through a hyperdht testnet on 127.0.0.1.
 import test from 'tape'
 import { Multifeed } from '@kappa-ts/multifeed'
+import Hyperswarm from 'hyperswarm'
+import HyperDHT from 'hyperdht'
 import { KappaSwarm } from '../src/swarm/index.js'
-import type { PeerStatus, SyncProgress, SwarmFeed } from '../src/swarm/index.js'
+import type { PeerStatus, SyncProgress, SwarmFeed, PeerErrorInfo } from '../src/swarm/index.js'
 import { tmpdir, testnet, waitFor, until } from './swarm-helpers.js'
 
 type Net = Awaited<ReturnType<typeof testnet>>
@@ -10,7 +12,7 @@ const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
 
 interface Node { mf: Multifeed; swarm: KappaSwarm; cleanup: () => Promise<void> }
 
-async function node (net: Net, key?: Buffer, opts: { maxPeers?: number } = {}): Promise<Node> {
+async function node (net: Net, key?: Buffer, opts: { maxPeers?: number; handshakeTimeout?: number } = {}): Promise<Node> {
   const tmp = tmpdir()
   const mf = new Multifeed(tmp.dir, key === undefined ? {} : { key })
   await mf.ready()
@@ -225,6 +227,28 @@ test('leave() disconnects and join() comes back', async (t) => {
   } finally {
     await a.cleanup()
     await b.cleanup()
+  }
+})
+
+test('a connection that never answers is dropped after handshakeTimeout, never as an error event', async (t) => {
+  const a = await node(net, undefined, { handshakeTimeout: 300 })
+  // A bare Hyperswarm peer on a's topic: it connects, then says nothing.
+  const mute = new Hyperswarm({ dht: new HyperDHT({ bootstrap: net.bootstrap, host: '127.0.0.1', firewalled: false }) })
+  mute.on('connection', (socket: { on: (e: string, f: () => void) => void }) => socket.on('error', () => {}))
+  try {
+    await a.swarm.join()
+    const failed = waitFor<[PeerErrorInfo]>(a.swarm, 'connection-error', () => true, 'the silent connection to be dropped')
+    const removed = waitFor<[PeerStatus]>(a.swarm, 'peer-remove', () => true, 'peer-remove for the silent peer')
+    await mute.join(a.mf.discoveryKey, { server: false, client: true }).flushed()
+    const [info] = await failed
+    t.equal((info.error as { code?: string }).code, 'ERR_HANDSHAKE_TIMEOUT', 'connection-error ERR_HANDSHAKE_TIMEOUT')
+    t.equal(info.remotePublicKey, mute.keyPair.publicKey.toString('hex'), 'names the silent peer')
+    const [gone] = await removed
+    t.equal(gone.verified, false, 'the dropped peer was never verified')
+    t.equal(a.swarm.peers.filter((p) => p.remotePublicKey === info.remotePublicKey).length, 0, 'and is no longer listed')
+  } finally {
+    await mute.destroy()
+    await a.cleanup()
   }
 })
 
