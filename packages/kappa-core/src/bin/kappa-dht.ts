@@ -2,7 +2,7 @@
 // kappa-dht: runs a DHT bootstrap node for offline or LAN use and prints the
 // address to pass as `bootstrap` / KAPPA_BOOTSTRAP. Stays up until SIGINT/SIGTERM.
 //
-//   kappa-dht                      127.0.0.1:49737, this machine only
+//   kappa-dht                      127.0.0.1:49736, this machine only
 //   kappa-dht --host 0.0.0.0       every interface; prints this machine's LAN address
 //   kappa-dht --port 0             any free port
 import { startDhtNode, type DhtNode } from '../swarm/dht-node.js'
@@ -11,10 +11,12 @@ const USAGE = `usage: kappa-dht [--host <ipv4>] [--port <port>]
 
 Runs a local DHT bootstrap node and prints its address (host:port) on stdout.
   --host  address to bind (default 127.0.0.1; 0.0.0.0 to serve other machines)
-  --port  UDP port (default 49737; 0 = any free port)
+  --port  UDP port (default 49736; 0 = any free port)
 Pass the printed address to kappa.join({ bootstrap: ['host:port'] }) or KAPPA_BOOTSTRAP.`
 
-const DEFAULT_PORT = 49737
+// Every hyperdht node first tries ports 49737-49741 for itself, so a peer
+// started earlier on this machine may hold 49737: stay just below that range.
+const DEFAULT_PORT = 49736
 
 function parseArgs (argv: string[]): { host: string; port: number } {
   let host = '127.0.0.1'
