@@ -53,6 +53,7 @@ function du (dir) {
 }
 const tmp = (p) => fs.mkdtempSync(path.join(os.tmpdir(), p))
 const ms = (x) => Math.round(x)
+const cpuMs = (u) => (u.user + u.system) / 1000
 const mb = (b) => (b / 1e6).toFixed(1) + ' MB'
 
 async function raw () {
@@ -60,13 +61,15 @@ async function raw () {
   const store = new Corestore(dir)
   const core = store.get({ name: 'raw', valueEncoding: 'json' })
   await core.ready()
+  const c0 = process.cpuUsage()
   const t0 = performance.now()
   for (let i = 0; i < N; i += BATCH) await core.append(records.slice(i, i + BATCH))
   const append = performance.now() - t0
+  const cpu = cpuMs(process.cpuUsage(c0))
   await store.close()
   const bytes = du(dir)
   fs.rmSync(dir, { recursive: true, force: true })
-  return { append, bytes }
+  return { append, bytes, cpu }
 }
 
 // kappa with a kv view keyed by tconst
@@ -75,11 +78,13 @@ async function kappaRun () {
   const kappa = new Kappa(dir).use('kv', kvView({ map: (e) => ({ key: e.value.tconst }) }))
   await kappa.ready()
   const w = await kappa.writer()
+  const c0 = process.cpuUsage()
   const t0 = performance.now()
   for (let i = 0; i < N; i += BATCH) await w.append(records.slice(i, i + BATCH))
   const append = performance.now() - t0
   await kappa.indexed()
   const total = performance.now() - t0
+  const cpu = cpuMs(process.cpuUsage(c0))
   const lat = []
   const r2 = prng(7)
   for (let i = 0; i < 1000; i++) {
@@ -94,7 +99,7 @@ async function kappaRun () {
   await kappa.close()
   const bytes = du(dir)
   fs.rmSync(dir, { recursive: true, force: true })
-  return { append, total, bytes, p50: lat[500], p99: lat[990], stats }
+  return { append, total, bytes, cpu, p50: lat[500], p99: lat[990], stats }
 }
 
 // alternate the two so warm-up and machine load hit both alike; keep each one's best
@@ -125,11 +130,13 @@ await ks.close()
 console.log(JSON.stringify({
   records: N,
   rounds: ROUNDS,
-  raw: { append_ms: ms(rawBest.append), disk: mb(rawBest.bytes), all_ms: raws.map((x) => ms(x.append)) },
+  raw: { append_ms: ms(rawBest.append), cpu_ms: ms(rawBest.cpu), disk: mb(rawBest.bytes), all_ms: raws.map((x) => ms(x.append)) },
   kappa: {
     append_ms: ms(kBest.append),
     append_and_indexed_ms: ms(kBest.total),
     ratio_to_raw: +(kBest.total / rawBest.append).toFixed(2),
+    cpu_ms: ms(kBest.cpu),
+    cpu_ratio_to_raw: +(kBest.cpu / rawBest.cpu).toFixed(2),
     all_ms: kappas.map((x) => ms(x.total)),
     disk: mb(kBest.bytes),
     kv_get_p50_ms: +kBest.p50.toFixed(3),

@@ -89,8 +89,8 @@ interface KvState<T> {
   umkv: WeakMap<ViewDb, Umkv>
   listeners: Map<string | null, Set<(u: KvUpdate<T>) => void>>
   queues: Set<LiveQueue<KvUpdate<T>>>
-  /** Per committed batch: the keys it changed, their head ids, and the heads it created. */
-  changes: WeakMap<Entry[], { changed: Array<{ key: string; ids: string[] }>; created: Map<string, KvHead<T>> }>
+  /** Per batch being committed: the umkv operations it wrote. */
+  changes: WeakMap<Entry[], UmkvOperation[]>
   /** Notifications run one after another so listeners see changes in commit order. */
   notifying: Promise<void>
   /** This peer's puts appended but not indexed yet, by key: linked by the next put. */
@@ -211,44 +211,50 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
 
     async map (entries: Entry[], batch: ViewBatch, ctx: ViewContext): Promise<void> {
       const docs: Doc[] = []
-      const created = new Map<string, KvHead<T>>()
       for (const entry of entries) {
-        for (const { doc, value } of docsOf(entry)) {
+        for (const { doc } of docsOf(entry)) {
           docs.push(doc)
-          if (created.has(doc.id)) continue
-          created.set(doc.id, { key: entry.key, seq: entry.seq, value: value as T, id: doc.id })
           if (doc.id !== `${entry.key}@${entry.seq}`) batch.put(IDS + doc.id, [entry.key, entry.seq])
         }
       }
       if (docs.length === 0) return
       const { db: umkvDb, kv } = umkvOf(ctx)
       const ops = await kv.ops(docs)
-      const changed: Array<{ key: string; ids: string[] }> = []
-      for (const op of ops) {
-        if (op.key.startsWith(UMKV_HEADS)) changed.push({ key: op.key.slice(UMKV_HEADS.length), ids: op.type === 'put' ? headIds(op.value) : [] })
-        applyOp(batch, op, umkvDb)
-      }
-      if (changed.length > 0) stateOf(ctx).changes.set(entries, { changed, created })
+      for (const op of ops) applyOp(batch, op, umkvDb)
+      // what changed is worked out after the commit, and only if someone asks
+      if (ops.length > 0) stateOf(ctx).changes.set(entries, ops)
     },
 
     indexed (entries: Entry[], ctx: ViewContext): void {
       const s = stateOf(ctx)
-      const batch = s.changes.get(entries)
-      if (batch === undefined) return
+      const ops = s.changes.get(entries)
+      if (ops === undefined) return
       s.changes.delete(entries)
-      for (const { key } of batch.changed) {
+      if (s.unindexed.size === 0 && s.listeners.size === 0) return
+      // The umkv's heads records name the keys this batch changed and their heads.
+      const changed: Array<{ key: string; ids: string[] }> = []
+      for (const op of ops) {
+        if (op.key.startsWith(UMKV_HEADS)) changed.push({ key: op.key.slice(UMKV_HEADS.length), ids: op.type === 'put' ? headIds(op.value) : [] })
+      }
+      const created = new Map<string, KvHead<T>>()
+      for (const entry of entries) {
+        for (const { doc, value } of docsOf(entry)) {
+          if (!created.has(doc.id)) created.set(doc.id, { key: entry.key, seq: entry.seq, value: value as T, id: doc.id })
+        }
+      }
+      for (const { key } of changed) {
         const mine = s.unindexed.get(key)
         if (mine === undefined) continue
-        for (const id of batch.created.keys()) mine.delete(id)
+        for (const id of created.keys()) mine.delete(id)
         if (mine.size === 0) s.unindexed.delete(key)
       }
       if (s.listeners.size === 0) return
-      const wanted = batch.changed.filter((c) => s.listeners.has(c.key) || s.listeners.has(null))
+      const wanted = changed.filter((c) => s.listeners.has(c.key) || s.listeners.has(null))
       if (wanted.length === 0) return
       // heads that survive from earlier batches (forks) are read from their feeds
       s.notifying = s.notifying.then(async () => {
         for (const { key, ids } of wanted) {
-          const update: KvUpdate<T> = { key, heads: await headsOf(ctx, key, ids, batch.created) }
+          const update: KvUpdate<T> = { key, heads: await headsOf(ctx, key, ids, created) }
           for (const cb of [...(s.listeners.get(key) ?? [])]) cb(update)
           for (const cb of [...(s.listeners.get(null) ?? [])]) cb(update)
         }

@@ -1,0 +1,48 @@
+// The READMEs of kappa-core, view-kv and view-list each carry a complete example and the
+// output it prints: run each one and check that it prints exactly that (in order).
+import test from 'tape'
+import fs from 'node:fs'
+import path from 'node:path'
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+
+function exampleOf (readme: string): { code: string; expected: string[] } {
+  const text = fs.readFileSync(path.join(root, readme), 'utf8')
+  const from = text.indexOf('## Example')
+  const code = /```js\n([\s\S]*?)```/.exec(text.slice(from))
+  if (from < 0 || code === null) throw new Error(`${readme}: no js example`)
+  const after = text.slice(from + code.index + code[0].length)
+  const out = /```\n([\s\S]*?)```/.exec(after)
+  if (out === null) throw new Error(`${readme}: no printed output after the example`)
+  return { code: code[1]!, expected: out[1]!.trim().split('\n') }
+}
+
+function run (file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [file], { cwd: root, timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err !== null) reject(new Error(`${err.message}\n${stderr}`))
+      else resolve(stdout)
+    })
+  })
+}
+
+for (const readme of ['packages/kappa-core/README.md', 'views/kv/README.md', 'views/list/README.md']) {
+  test(`${readme}: the example runs and prints what the README says`, async (t) => {
+    const { code, expected } = exampleOf(readme)
+    // inside the monorepo, so @kappa-ts/* resolve as they would for a user of the packages
+    const file = path.join(root, 'test', 'dist', 'readme-' + readme.split('/')[1] + '.mjs')
+    fs.writeFileSync(file, code)
+    try {
+      const lines = (await run(file)).trim().split('\n')
+      // every printed line of the README, in order (examples may print more, e.g. arrival order)
+      let at = 0
+      for (const line of lines) if (at < expected.length && line === expected[at]) at++
+      t.equal(at, expected.length, `all ${expected.length} lines printed in order`)
+      if (at < expected.length) t.comment(`missing "${expected[at]}" in:\n${lines.join('\n')}`)
+    } finally {
+      fs.rmSync(file, { force: true })
+    }
+  })
+}
