@@ -240,3 +240,23 @@ test('replicate: two kappas exchange logs over a piped stream and their views ag
   a.cleanup()
   b.cleanup()
 })
+
+test('a truncated log: views are rebuilt without the removed entries (reset hook called)', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  let resets = 0
+  const kappa = new Kappa(dir).use('c', { ...countView(), reset: () => { resets++ } })
+  await kappa.ready()
+  const w = await kappa.writer()
+  await w.append(Array.from({ length: 5 }, (_, n) => ({ text: String(n) })))
+  await kappa.indexed()
+  t.equal(await kappa.api.c.count(), 5)
+  await w.feed.truncate(3)
+  await until(kappa, async () => await kappa.api.c.count() === 3)
+  t.equal(await kappa.api.c.last(w.key), '2', 'entries past the new length are gone from the view')
+  t.ok(resets >= 1, 'the view was told it is being rebuilt')
+  t.equal(await w.append({ text: 'after' }), 3, 'the writer appends at the new end')
+  await kappa.indexed()
+  t.equal(await kappa.api.c.last(w.key), 'after')
+  await kappa.close()
+  cleanup()
+})
