@@ -56,3 +56,25 @@ export async function rawReplicate (dir: string, shares: ReadonlyArray<readonly 
   await src.close()
   return { ms, bytes }
 }
+
+/**
+ * Streams batches into one core, closes the store and reopens it: the floor
+ * for a kappa's reopen (RocksDB replays its write-ahead log on the first open).
+ */
+export async function rawAppendReopen (dir: string, batches: AsyncIterable<unknown[]>): Promise<{ appendMs: number; reopenMs: number; length: number }> {
+  let store = new Corestore(dir)
+  let core = store.get<unknown>({ name: 'bench', valueEncoding: 'json' })
+  await core.ready()
+  const start = now()
+  for await (const batch of batches) await core.append(batch)
+  const appendMs = now() - start
+  await store.close()
+  const reopen = now()
+  store = new Corestore(dir)
+  core = store.get<unknown>({ name: 'bench', valueEncoding: 'json' })
+  await core.ready()
+  const reopenMs = now() - reopen
+  const length = core.length
+  await store.close()
+  return { appendMs, reopenMs, length }
+}
