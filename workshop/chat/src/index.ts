@@ -1,1 +1,17 @@
-export {}
+// @kappa-ts/chat: the data side of kappa-chat, usable without the terminal UI.
+export { Chat, parseChatKey, shortKey } from './chat.js'
+export type { ChatLine, ChannelSummary, ChatOptions } from './chat.js'
+export { ChatError } from './errors.js'
+export type { ChatErrorCode } from './errors.js'
+export { chatViews, resolveHeads, messageSortKey, decodeSortKey, channelRange, clamp } from './views.js'
+export type { MetaHead, MetaValue, ChannelInfo } from './views.js'
+export { messageRecord, nickRecord, topicRecord, parseMessage, parseNick, parseTopic, isChannel, tooBig, MAX_ENTRY_BYTES, MESSAGE, NICK, TOPIC } from './records.js'
+export { sanitize } from './sanitize.js'
+export { parseCommand, HELP } from './commands.js'
+export type { Command } from './commands.js'
+export { MessageStore } from './message-store.js'
+export { startSession } from './session.js'
+export type { Session, SessionOptions } from './session.js'
+export { runHeadless } from './headless.js'
+export { localDht, LOCAL_DHT_PORT } from './local-dht.js'
+export { lockStorage, storageInUse, defaultStorage, chatHome } from './storage.js'

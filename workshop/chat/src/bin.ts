@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// kappa-chat: a peer-to-peer terminal chat on kappa-core.
+//   kappa-chat                  create a new chat and print its key
+//   kappa-chat KEY              join a chat
+//   kappa-chat --local          start (or reuse) a DHT node on 127.0.0.1 for offline use
+//   kappa-chat --headless       commands on stdin, JSON lines on stdout
+import { Command, InvalidArgumentError } from 'commander'
+import { startSession } from './session.js'
+import { LOCAL_DHT_PORT } from './local-dht.js'
+import { isChannel } from './records.js'
+
+const program = new Command()
+  .name('kappa-chat')
+  .description('A peer-to-peer chat over kappa-core: every author a log, every peer the same views.')
+  .argument('[key]', 'chat key to join (64 hex); without it a new chat is created')
+  .option('--storage <dir>', 'storage folder (default: ~/.kappa-chat/<key>, or $KAPPA_CHAT_HOME)')
+  .option('--nick <name>', 'your nickname')
+  .option('--channel <#name>', 'channel to start in', (v) => {
+    const c = v.startsWith('#') ? v : `#${v}`
+    if (!isChannel(c)) throw new InvalidArgumentError('a channel is # and 1-64 of A-Z a-z 0-9 _ -')
+    return c
+  }, '#general')
+  .option('--bootstrap <host:port,...>', 'DHT bootstrap nodes (default: $KAPPA_BOOTSTRAP, else the public DHT)')
+  .option('--local', `run (or reuse) a DHT node on 127.0.0.1:${LOCAL_DHT_PORT}: chat between terminals with no network`)
+  .option('--local-port <port>', 'port of the --local DHT node', (v) => {
+    const n = Number(v)
+    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('a port is 1..65535')
+    return n
+  })
+  .option('--offline', 'do not connect to anyone')
+  .option('--headless', 'no UI: commands on stdin, JSON lines on stdout')
+  .showHelpAfterError()
+
+program.parse()
+const opts = program.opts<{ storage?: string; nick?: string; channel: string; bootstrap?: string; local?: boolean; localPort?: number; offline?: boolean; headless?: boolean }>()
+const [key] = program.args
+
+async function main (): Promise<void> {
+  const session = await startSession({
+    ...(key !== undefined ? { key } : {}),
+    ...(opts.storage !== undefined ? { storage: opts.storage } : {}),
+    ...(opts.nick !== undefined ? { nick: opts.nick } : {}),
+    ...(opts.bootstrap !== undefined ? { bootstrap: opts.bootstrap } : {}),
+    ...(opts.local === true ? { local: true } : {}),
+    ...(opts.localPort !== undefined ? { localPort: opts.localPort } : {}),
+    ...(opts.offline === true ? { offline: true } : {})
+  })
+  let stopping = false
+  const stop = async (code = 0): Promise<void> => {
+    if (stopping) return
+    stopping = true
+    await session.close().catch(() => {})
+    process.exit(code)
+  }
+  process.once('SIGINT', () => { void stop(130) })
+  process.once('SIGTERM', () => { void stop(143) })
+
+  if (opts.headless === true) {
+    const { runHeadless } = await import('./headless.js')
+    await runHeadless(session, { channel: opts.channel })
+  } else {
+    // Printed before the UI takes the screen, so it stays in the scrollback.
+    const dht = session.dht === null ? '' : session.dht.owned ? ` · local DHT node started on ${session.dht.address}` : ` · using the local DHT node on ${session.dht.address}`
+    process.stdout.write(`kappa-chat ${session.chat.key}\nshare the key: kappa-chat ${session.chat.key}${opts.local === true ? ' --local' : ''}\nstorage ${session.chat.storage}${dht}\n`)
+    const { runUi } = await import('./ui.js')
+    await runUi(session, opts.channel)
+  }
+  await stop(0)
+}
+
+main().catch((err: unknown) => {
+  const e = err as { code?: string; message?: string }
+  process.stderr.write(`kappa-chat: ${e.message ?? String(err)}${e.code ? ` (${e.code})` : ''}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,69 @@
+// Starting kappa-chat from its command-line options: pick the storage, open the
+// chat, start or find the local DHT, join the swarm, set the nick. Shared by
+// the terminal UI and --headless.
+import { Chat, parseChatKey } from './chat.js'
+import { localDht, LOCAL_DHT_PORT, type LocalDht } from './local-dht.js'
+import { defaultStorage } from './storage.js'
+
+export interface SessionOptions {
+  /** Chat key to join; absent: a new chat (or the one in --storage). */
+  key?: string
+  storage?: string
+  nick?: string
+  /** host:port list (else KAPPA_BOOTSTRAP, else the public DHT). */
+  bootstrap?: string
+  /** Run (or reuse) a DHT node on 127.0.0.1:localPort. */
+  local?: boolean
+  localPort?: number
+  /** Do not join the swarm at all. */
+  offline?: boolean
+}
+
+export interface Session {
+  chat: Chat
+  me: string
+  /** The DHT bootstrap used ('' when offline, 'public' for the default). */
+  bootstrap: string
+  dht: LocalDht | null
+  /** Joins the swarm (resolves after the first announce and lookup). */
+  join(): Promise<void>
+  close(): Promise<void>
+}
+
+export async function startSession (opts: SessionOptions): Promise<Session> {
+  let key = opts.key === undefined ? undefined : parseChatKey(opts.key)
+  let storage = opts.storage
+  if (storage === undefined) {
+    key ??= Chat.newKey()
+    storage = defaultStorage(key)
+  }
+  const chat = await Chat.open(key === undefined ? { storage } : { storage, key })
+  const me = await chat.me()
+  let dht: LocalDht | null = null
+  let bootstrap: string[] | undefined
+  try {
+    if (opts.local === true) {
+      dht = await localDht(opts.localPort ?? LOCAL_DHT_PORT)
+      bootstrap = [dht.address]
+    } else if (opts.bootstrap !== undefined && opts.bootstrap !== '') {
+      bootstrap = [opts.bootstrap]
+    }
+    if (opts.nick !== undefined && opts.nick !== '' && (await chat.nickOf(me)) !== opts.nick) await chat.setNick(opts.nick)
+  } catch (err) {
+    await chat.close()
+    await dht?.close()
+    throw err
+  }
+  const where = opts.offline === true ? '' : bootstrap !== undefined ? bootstrap.join(',') : (process.env.KAPPA_BOOTSTRAP || 'public')
+  return {
+    chat,
+    me,
+    bootstrap: where,
+    dht,
+    join: () => (opts.offline === true ? Promise.resolve() : chat.join(bootstrap === undefined ? {} : { bootstrap })),
+    async close () {
+      await chat.close()
+      await dht?.close()
+    }
+  }
+}

@@ -1,0 +1,167 @@
+// The terminal UI (ink): channel list, message pane with timestamps and nicks,
+// header with topic and peer count, status line and input line. All data comes
+// from the Chat; this file only draws and routes keys.
+import { useEffect, useMemo, useReducer, useState, useCallback } from 'react'
+import { Box, Text, useApp, useInput, useStdout, render } from 'ink'
+import TextInput from 'ink-text-input'
+import type { ChatLine } from './chat.js'
+import { parseCommand, HELP } from './commands.js'
+import { MessageStore } from './message-store.js'
+import type { Session } from './session.js'
+import { sanitize } from './sanitize.js'
+
+export function clock (ts: number): string {
+  const d = new Date(ts)
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':')
+}
+
+interface AppProps { session: Session; channel: string; onQuit(): void }
+
+function App ({ session, channel: firstChannel, onQuit }: AppProps) {
+  const { chat, me } = session
+  const { exit } = useApp()
+  const { stdout } = useStdout()
+  const [size, setSize] = useState({ rows: stdout.rows || 24, columns: stdout.columns || 80 })
+  const store = useMemo(() => new MessageStore(), [])
+  const [, redraw] = useReducer((n: number) => n + 1, 0)
+  const [channel, setChannel] = useState(firstChannel)
+  const [input, setInput] = useState('')
+  const [scroll, setScroll] = useState(0) // lines up from the bottom
+  const [status, setStatus] = useState(`chat key ${chat.key} · /help for commands`)
+  const [peers, setPeers] = useState(chat.peerCount)
+  const [topics, setTopics] = useState<Record<string, string>>({})
+  const [known, setKnown] = useState<string[]>([])
+  const [myNick, setMyNick] = useState(me.slice(0, 8))
+
+  const quit = useCallback(() => { exit(); onQuit() }, [exit, onQuit])
+
+  useEffect(() => {
+    const onResize = () => setSize({ rows: stdout.rows || 24, columns: stdout.columns || 80 })
+    stdout.on('resize', onResize)
+    return () => { stdout.off('resize', onResize) }
+  }, [stdout])
+
+  const refreshChannels = useCallback(async () => {
+    const list = await chat.channels()
+    setKnown(list.map((c) => c.channel))
+    setTopics((t) => { const next = { ...t }; for (const c of list) next[c.channel] = c.topic; return next })
+  }, [chat])
+
+  useEffect(() => {
+    let live = false
+    const early: ChatLine[] = []
+    const onMessage = (line: ChatLine) => {
+      if (!live) { early.push(line); return }
+      if (store.add(line)) { redraw(); if (!known.includes(line.channel)) void refreshChannels() }
+    }
+    const onNick = (e: { author: string; nick: string }) => { store.renick(e.author, e.nick); if (e.author === me) setMyNick(e.nick); redraw() }
+    const onTopic = (e: { channel: string; topic: string }) => { setTopics((t) => ({ ...t, [e.channel]: e.topic })); void refreshChannels() }
+    const onPeers = (n: number) => setPeers(n)
+    chat.on('message', onMessage)
+    chat.on('nick', onNick)
+    chat.on('topic', onTopic)
+    chat.on('peers', onPeers)
+    void (async () => {
+      await chat.indexed()
+      for (const c of await chat.channels()) for (const line of await chat.history(c.channel)) store.add(line)
+      for (const line of early) store.add(line)
+      live = true
+      setMyNick(await chat.nickOf(me))
+      await refreshChannels()
+      redraw()
+      try {
+        await session.join()
+        setStatus(`joined the swarm via ${session.bootstrap} · key ${chat.key}`)
+      } catch (err) {
+        setStatus(`could not join the swarm: ${(err as Error).message}`)
+      }
+    })()
+    return () => {
+      chat.off('message', onMessage)
+      chat.off('nick', onNick)
+      chat.off('topic', onTopic)
+      chat.off('peers', onPeers)
+    }
+  }, [chat])
+
+  const paneHeight = Math.max(3, size.rows - 5)
+  const lines = store.lines(channel)
+  const maxScroll = Math.max(0, lines.length - paneHeight)
+
+  useInput((ch, key) => {
+    if (key.ctrl && ch === 'c') quit()
+    else if (key.pageUp) setScroll((s) => Math.min(maxScroll, s + paneHeight - 1))
+    else if (key.pageDown) setScroll((s) => Math.max(0, s - paneHeight + 1))
+    else if (key.upArrow) setScroll((s) => Math.min(maxScroll, s + 1))
+    else if (key.downArrow) setScroll((s) => Math.max(0, s - 1))
+  })
+
+  const submit = async (value: string) => {
+    setInput('')
+    const cmd = parseCommand(value)
+    try {
+      switch (cmd.kind) {
+        case 'none': return
+        case 'say': await chat.send(channel, cmd.text); setScroll(0); return
+        case 'join': setChannel(cmd.channel); setScroll(0); setStatus(`joined ${cmd.channel}`); void chat.topicOf(cmd.channel).then((t) => setTopics((x) => ({ ...x, [cmd.channel]: t }))); return
+        case 'nick': await chat.setNick(cmd.nick); setStatus(`nick set to ${sanitize(cmd.nick, 64)}`); return
+        case 'topic': await chat.setTopic(channel, cmd.topic); setStatus(`topic of ${channel} set`); return
+        case 'channels': {
+          const list = await chat.channels()
+          setStatus(list.length === 0 ? 'no channels yet' : list.map((c) => `${c.channel} (${c.messages})`).join('  '))
+          return
+        }
+        case 'peers': setStatus(`${chat.peerCount} peer(s): ${chat.peers.map((p) => p.slice(0, 8)).join(' ') || 'none yet'}`); return
+        case 'key': setStatus(`chat key ${chat.key} (kappa-chat ${chat.key})`); return
+        case 'history': setScroll(maxScroll); return
+        case 'help': setStatus(HELP); return
+        case 'invalid': setStatus(cmd.message); return
+        case 'quit': quit()
+      }
+    } catch (err) {
+      setStatus(`error: ${(err as Error).message}`)
+    }
+  }
+
+  const end = lines.length - Math.min(scroll, maxScroll)
+  const visible = lines.slice(Math.max(0, end - paneHeight), end)
+  const channelList = [...new Set([...known, ...store.channels(), channel])].sort()
+  const topic = topics[channel] ?? ''
+
+  return (
+    <Box flexDirection='column' height={size.rows} width={size.columns}>
+      <Box>
+        <Text inverse wrap='truncate-end'>
+          {` kappa-chat │ ${channel}${topic ? ` — ${topic}` : ''} │ peers: ${peers} │ you: ${myNick}${scroll > 0 ? ` │ scrolled ↑${scroll}` : ''} `.padEnd(size.columns)}
+        </Text>
+      </Box>
+      <Box flexGrow={1}>
+        <Box flexDirection='column' width={20} borderStyle='single' paddingX={1}>
+          {channelList.map((c) => (
+            <Text key={c} wrap='truncate-end' bold={c === channel} color={c === channel ? 'cyan' : undefined}>{c === channel ? '▸' : ' '}{c}</Text>
+          ))}
+        </Box>
+        <Box flexDirection='column' flexGrow={1} borderStyle='single' paddingX={1}>
+          {visible.length === 0 ? <Text dimColor>no messages in {channel} yet</Text> : visible.map((l) => (
+            <Text key={l.id} wrap='truncate-end'>
+              <Text dimColor>[{clock(l.timestamp)}]</Text> <Text color={l.author === me ? 'green' : 'yellow'}>&lt;{l.nick}&gt;</Text> {l.text}
+            </Text>
+          ))}
+        </Box>
+      </Box>
+      <Text dimColor wrap='truncate-end'>{status}</Text>
+      <Box>
+        <Text color='cyan'>{channel}&gt; </Text>
+        <TextInput value={input} onChange={setInput} onSubmit={(v) => { void submit(v) }} />
+      </Box>
+    </Box>
+  )
+}
+
+/** Draws the UI until /quit or Ctrl-C; resolves then. */
+export function runUi (session: Session, channel = '#general'): Promise<void> {
+  return new Promise((resolve) => {
+    const app = render(<App session={session} channel={channel} onQuit={() => resolve()} />, { exitOnCtrlC: false })
+    void app.waitUntilExit().then(() => resolve())
+  })
+}
