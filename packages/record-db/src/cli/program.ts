@@ -265,23 +265,67 @@ function buildProgram (): Command {
   program.command('sync')
     .description('join the swarm and sync with peers (Ctrl-C to stop)')
     .option('--duration <seconds>', 'stop after this many seconds', toInt)
-    .action(async (opts: { duration?: number }) => {
+    .option('--until-synced', 'stop once a peer and this one hold the same data (for scripts)')
+    .action(async (opts: { duration?: number; untilSynced?: boolean }) => {
       const o = out()
       await withDb(g(), async (db) => {
         const bootstrap = g().bootstrap ?? process.env.KAPPA_BOOTSTRAP
         const peersLine = (): string => `peers: ${db.peers.length}`
-        db.on('peer-add', () => o.info(`peer connected (${peersLine()})`))
-        db.on('peer-remove', () => o.info(`peer left (${peersLine()})`))
-        db.on('progress', (p: { indexed: number; total: number }) => { if (!o.json) process.stderr.write(`\rsynced and indexed ${p.indexed}/${p.total}   `) })
+        // One status line, redrawn in place on a terminal; plain lines otherwise.
+        let lastStatus = ''
+        const status = (line: string): void => {
+          if (o.json || line === lastStatus) return
+          lastStatus = line
+          if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${line}`)
+          else process.stderr.write(line + '\n')
+        }
+        const event = (line: string): void => {
+          if (o.json) return
+          if (process.stderr.isTTY && lastStatus !== '') process.stderr.write('\r\x1b[K')
+          process.stderr.write(line + '\n')
+          if (process.stderr.isTTY && lastStatus !== '') process.stderr.write(lastStatus)
+        }
+        let sync = { localLength: 0, remoteLength: 0, synced: false }
+        let stopSync: (() => void) | null = null
+        // Both sides hold the same blocks: we have every block a peer has, and for every
+        // feed some peer has every block we have (hypercore tells us what peers hold).
+        // (sync.synced: the swarm's tracker heard every peer's lengths and we hold them.)
+        const bothSynced = (): boolean => db.peers.length > 0 && sync.synced && db.kappa.feeds().every((f) => {
+          const have = f.contiguousLength
+          if (f.peers.some((p) => p.remoteLength > have)) return false
+          return have === 0 || f.peers.some((p) => p.remoteContiguousLength >= have)
+        })
+        let index = { indexed: 0, total: 0 }
+        const redraw = (): void => status(`${peersLine()} | blocks ${sync.localLength}/${Math.max(sync.remoteLength, sync.localLength)}${sync.synced ? ' (synced)' : ''} | indexed ${index.indexed}/${index.total}`)
+        db.on('peer-add', () => { event(`peer connected (${peersLine()})`); redraw() })
+        db.on('peer-remove', () => {
+          event(`peer left (${peersLine()})`)
+          redraw()
+          // A peer that leaves once we hold all it had: it left synced (or we cannot know more).
+          if (opts.untilSynced === true && sync.synced && db.peers.length === 0) stopSync?.()
+        })
+        db.on('sync-progress', (p: { localLength: number; remoteLength: number; synced: boolean }) => {
+          sync = p
+          redraw()
+          if (opts.untilSynced === true && bothSynced()) stopSync?.()
+        })
+        db.on('progress', (p: { indexed: number; total: number }) => { index = p; redraw() })
         await db.join(bootstrap === undefined ? {} : { bootstrap: bootstrap.split(',').filter((s) => s !== '') })
-        o.info(`joined ${db.key.slice(0, 16)}… (${peersLine()}); Ctrl-C to stop`)
+        event(`joined ${db.key.slice(0, 16)}…; Ctrl-C to stop`)
+        redraw()
         await new Promise<void>((resolve) => {
           const stop = (): void => resolve()
+          stopSync = stop
+          if (opts.untilSynced === true) {
+            // Peers' holdings change without an event of ours: look twice a second too.
+            const timer = setInterval(() => { if (bothSynced()) { clearInterval(timer); stop() } }, 500)
+            timer.unref()
+          }
           process.once('SIGINT', stop)
           process.once('SIGTERM', stop)
           if (opts.duration !== undefined) setTimeout(stop, opts.duration * 1000).unref()
         })
-        if (!o.json) process.stderr.write('\n')
+        if (!o.json && process.stderr.isTTY) process.stderr.write('\n')
         await db.indexed()
         const st = await db.status()
         o.result({ peers: db.peers.length, feeds: st.feeds }, () => [`${peersLine()}`, ...st.feeds.map(feedLine)])
