@@ -75,7 +75,7 @@ async function raw () {
 // kappa with a kv view keyed by tconst
 async function kappaRun () {
   const dir = tmp('bench-kappa-')
-  const kappa = new Kappa(dir).use('kv', kvView({ map: (e) => ({ key: e.value.tconst }) }))
+  const kappa = new Kappa(dir, process.env.CACHE ? { cacheSize: Number(process.env.CACHE) } : {}).use('kv', kvView({ map: (e) => ({ key: e.value.tconst }) }))
   await kappa.ready()
   const w = await kappa.writer()
   const c0 = process.cpuUsage()

@@ -23,7 +23,9 @@ export type ViewMap = Record<string, AnyView>
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type KappaDb = AbstractLevel<any, any, any>
 
-const DEFAULT_CACHE_SIZE = 100_000
+// Enough for views to index a bulk import from memory while they keep up with
+// it (they do on this machine); bigger costs ~0.9 KB of heap per entry.
+const DEFAULT_CACHE_SIZE = 20_000
 
 export interface KappaOptions<V extends ViewMap = Record<never, never>> {
   /** The multifeed key (32 bytes or 64 hex chars): the identity of the set of logs peers share. */
@@ -38,7 +40,7 @@ export interface KappaOptions<V extends ViewMap = Record<never, never>> {
   db?: KappaDb
   /** Views to use() at once, typed like chained use() calls. */
   views?: V
-  /** Entries the shared entry cache keeps (remembered local appends and reads). Default 100,000. */
+  /** Entries the shared entry cache keeps (remembered local appends and reads). Default 20,000. */
   cacheSize?: number
 }
 
@@ -92,8 +94,6 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
       this.ownsDb = true
     }
     this.viewsDb = this.db.sublevel('views')
-    // A cache big enough that views lagging behind a bulk import still get the
-    // values from memory rather than reading them back from the log.
     this.reader = new EntryReader(this.multifeed, { cacheSize: opts.cacheSize ?? DEFAULT_CACHE_SIZE })
     this.api = {} as KappaApi<V>
     this.network = new Network(this.multifeed, (event, ...args) => this.emit(event, ...args))
@@ -171,7 +171,8 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
     if (this.closing !== null) return Promise.reject(closedError('writer'))
     let w = this.writers.get(name)
     if (w === undefined) {
-      w = this.ready().then(async () => new Writer(await this.multifeed.writer(name), this.reader))
+      // no views, no one to hand the values to: skip the cache
+      w = this.ready().then(async () => new Writer(await this.multifeed.writer(name), () => (this.hosts.size > 0 ? this.reader : null)))
       this.writers.set(name, w)
       w.catch(() => this.writers.delete(name))
     }

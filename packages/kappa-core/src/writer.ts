@@ -25,13 +25,14 @@ const MAX_COALESCED = 16_384
 export class Writer {
   readonly key: string
   readonly feed: Feed
-  private readonly cache: AppendCache | null
+  private readonly cache: () => AppendCache | null
   private queue: PendingAppend[] = []
   private queued = 0
   private flushing: Promise<void> | null = null
   private closed = false
 
-  constructor (feed: Feed, cache: AppendCache | null) {
+  /** `cache` gives the entry cache to append through, or null when no view would read it. */
+  constructor (feed: Feed, cache: () => AppendCache | null) {
     if (feed.key === null) throw new TypeError('writer feed is not ready')
     this.feed = feed
     this.key = feed.key.toString('hex')
@@ -71,7 +72,8 @@ export class Writer {
       let length: number
       try {
         // The reader caches the values before the append event wakes the indexes.
-        length = this.cache !== null ? (await this.cache.append(this.feed, values)).length : (await this.feed.append(values)).length
+        const cache = this.cache()
+        length = cache !== null ? (await cache.append(this.feed, values)).length : (await this.feed.append(values)).length
       } catch (err) {
         for (const job of jobs) job.reject(err)
         continue
