@@ -1,7 +1,7 @@
 // The terminal UI (ink): channel list, message pane with timestamps and nicks,
 // header with topic and peer count, status line and input line. All data comes
 // from the Chat; this file only draws and routes keys.
-import { useEffect, useMemo, useReducer, useState, useCallback } from 'react'
+import { useEffect, useMemo, useReducer, useRef, useState, useCallback } from 'react'
 import { Box, Text, useApp, useInput, useStdout, render } from 'ink'
 import TextInput from 'ink-text-input'
 import type { ChatLine } from './chat.js'
@@ -24,7 +24,10 @@ function App ({ session, channel: firstChannel, onQuit }: AppProps) {
   const [size, setSize] = useState({ rows: stdout.rows || 24, columns: stdout.columns || 80 })
   const store = useMemo(() => new MessageStore(), [])
   const [, redraw] = useReducer((n: number) => n + 1, 0)
-  const [channel, setChannel] = useState(firstChannel)
+  const [channel, setChannelState] = useState(firstChannel)
+  // Commands typed faster than a render (or pasted) must see the channel the previous one chose.
+  const channelRef = useRef(firstChannel)
+  const setChannel = (c: string) => { channelRef.current = c; setChannelState(c) }
   const [input, setInput] = useState('')
   const [scroll, setScroll] = useState(0) // lines up from the bottom
   const [status, setStatus] = useState(`chat key ${chat.key} · /help for commands`)
@@ -84,7 +87,9 @@ function App ({ session, channel: firstChannel, onQuit }: AppProps) {
     }
   }, [chat])
 
-  const paneHeight = Math.max(3, size.rows - 5)
+  // ink redraws in place only while its output is shorter than the terminal: keep one row spare
+  const height = Math.max(8, size.rows - 1)
+  const paneHeight = height - 5
   const lines = store.lines(channel)
   const maxScroll = Math.max(0, lines.length - paneHeight)
 
@@ -97,7 +102,7 @@ function App ({ session, channel: firstChannel, onQuit }: AppProps) {
   })
 
   const submit = async (value: string) => {
-    setInput('')
+    const channel = channelRef.current
     const cmd = parseCommand(value)
     try {
       switch (cmd.kind) {
@@ -123,13 +128,22 @@ function App ({ session, channel: firstChannel, onQuit }: AppProps) {
     }
   }
 
+  // Pasted text (or keys sent in one chunk) can carry line breaks: each complete line is submitted.
+  const onChange = (value: string) => {
+    if (!/[\r\n]/.test(value)) { setInput(value); return }
+    const parts = value.split(/\r\n|\r|\n/)
+    const rest = parts.pop() ?? ''
+    void (async () => { for (const line of parts) await submit(line) })()
+    setInput(rest)
+  }
+
   const end = lines.length - Math.min(scroll, maxScroll)
   const visible = lines.slice(Math.max(0, end - paneHeight), end)
   const channelList = [...new Set([...known, ...store.channels(), channel])].sort()
   const topic = topics[channel] ?? ''
 
   return (
-    <Box flexDirection='column' height={size.rows} width={size.columns}>
+    <Box flexDirection='column' height={height} width={size.columns}>
       <Box>
         <Text inverse wrap='truncate-end'>
           {` kappa-chat │ ${channel}${topic ? ` — ${topic}` : ''} │ peers: ${peers} │ you: ${myNick}${scroll > 0 ? ` │ scrolled ↑${scroll}` : ''} `.padEnd(size.columns)}
@@ -152,7 +166,7 @@ function App ({ session, channel: firstChannel, onQuit }: AppProps) {
       <Text dimColor wrap='truncate-end'>{status}</Text>
       <Box>
         <Text color='cyan'>{channel}&gt; </Text>
-        <TextInput value={input} onChange={setInput} onSubmit={(v) => { void submit(v) }} />
+        <TextInput value={input} onChange={onChange} onSubmit={(v) => { setInput(''); void submit(v) }} />
       </Box>
     </Box>
   )
