@@ -7,7 +7,7 @@ import { kvView } from '@kappa-ts/view-kv'
 const N = 100000
 const records = Array.from({ length: N }, (_, i) => ({ tconst: 'tt' + String(i + 1).padStart(7, '0'), titleType: 'movie', primaryTitle: 'The Night ' + i, originalTitle: 'The Night ' + i, isAdult: false, startYear: 1900 + (i % 125), endYear: null, runtimeMinutes: i % 180, genres: ['Drama', 'Comedy'] }))
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ko-'))
-const view = process.env.VIEW === 'none' ? null : process.env.VIEW === 'noop' ? { map () {} } : kvView({ map: (e) => ({ key: e.value.tconst }) })
+const view = process.env.VIEW === 'none' ? null : process.env.VIEW === 'noop' ? { map () {} } : kvView({ map: (e) => ({ key: e.value.tconst }), ...(process.env.MB ? { maxBatch: Number(process.env.MB) } : {}) })
 const kappa = new Kappa(dir, process.env.MEM ? { db: new (await import('memory-level')).MemoryLevel() } : {})
 if (view) kappa.use('kv', view)
 await kappa.ready()

@@ -55,7 +55,8 @@ export interface ViewStatus {
  * Events: 'state'(name, state), 'progress'(name, {indexed,total}),
  * 'view-error'(name, KappaError), 'indexed'(name, entries) after each committed
  * batch of a view, 'invalid-entry'(name, {key, seq, error}) for a block that
- * cannot be decoded, 'feed'(feed, info); after join(): 'peer-add'/'peer-remove'
+ * cannot be decoded, 'feed'(feed, info), 'peer-error'(MultifeedError, peer) when
+ * a replication peer was dropped; after join(): 'peer-add'/'peer-remove'
  * (PeerStatus), 'sync-progress'/'synced', 'connection-error'; 'close'.
  * Never 'error'.
  */
@@ -78,6 +79,8 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
     if (opts.db === undefined && typeof storage !== 'string') {
       throw new KappaError('ERR_INVALID_OPTIONS', 'opts.db is required when storage is a Corestore')
     }
+    // check the views before anything opens storage, so a bad one leaves nothing open
+    for (const [name, view] of Object.entries(opts.views ?? {})) checkView(name, view)
     const mfOpts: MultifeedOptions = {}
     if (opts.key !== undefined) mfOpts.key = opts.key
     if (opts.valueEncoding !== undefined) mfOpts.valueEncoding = opts.valueEncoding
@@ -98,6 +101,8 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
     this.api = {} as KappaApi<V>
     this.network = new Network(this.multifeed, (event, ...args) => this.emit(event, ...args))
     this.multifeed.on('feed', (feed: Feed, info: FeedInfo) => this.emit('feed', feed, info))
+    // a hostile or incompatible peer was dropped from a replication stream
+    this.multifeed.on('peer-error', (err: unknown, peer: unknown) => this.emit('peer-error', err, peer))
     if (opts.views !== undefined) {
       for (const [name, view] of Object.entries(opts.views)) this.use(name, view)
     }
@@ -134,14 +139,8 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
    */
   use<N extends string, W extends AnyView> (name: N, view: W): Kappa<V & Record<N, W>> {
     this.assertOpen('use')
-    assertViewName(name)
+    checkView(name, view)
     if (this.hosts.has(name)) throw new KappaError('ERR_DUPLICATE_VIEW', `a view named "${name}" is already in use`, { view: name })
-    if (view === null || typeof view !== 'object' || typeof view.map !== 'function') {
-      throw new KappaError('ERR_INVALID_VIEW', `view "${name}" must be an object with a map() function`, { view: name })
-    }
-    if (view.filter !== undefined && typeof view.filter !== 'function') {
-      throw new KappaError('ERR_INVALID_VIEW', `view "${name}": filter must be a function`, { view: name })
-    }
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const kappa = this
     const host = new ViewHost({
@@ -281,5 +280,20 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
 
   private assertOpen (what: string): void {
     if (this.closing !== null) throw closedError(what)
+  }
+}
+
+function checkView (name: string, view: AnyView): void {
+  assertViewName(name)
+  if (view === null || typeof view !== 'object' || typeof view.map !== 'function') {
+    throw new KappaError('ERR_INVALID_VIEW', `view "${name}" must be an object with a map() function`, { view: name })
+  }
+  for (const hook of ['filter', 'reset', 'indexed'] as const) {
+    if (view[hook] !== undefined && typeof view[hook] !== 'function') {
+      throw new KappaError('ERR_INVALID_VIEW', `view "${name}": ${hook} must be a function`, { view: name })
+    }
+  }
+  if (view.api !== undefined && (view.api === null || typeof view.api !== 'object' || Object.values(view.api).some((f) => typeof f !== 'function'))) {
+    throw new KappaError('ERR_INVALID_VIEW', `view "${name}": api must be an object of functions`, { view: name })
   }
 }

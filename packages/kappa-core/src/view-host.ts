@@ -36,6 +36,7 @@ export class ViewHost extends EventEmitter {
 
   constructor (opts: ViewHostOptions) {
     super()
+    this.setMaxListeners(0) // one 'failed' listener per pending indexed() call
     this.name = opts.name
     this.view = opts.view
     this.ctx = opts.ctx(this)
@@ -89,7 +90,7 @@ export class ViewHost extends EventEmitter {
     await new Promise<void>((resolve, reject) => {
       const onFail = (err: KappaError): void => reject(err)
       this.once('failed', onFail)
-      this.index.indexed().then(resolve, reject).finally(() => this.off('failed', onFail))
+      this.index.indexed().then(resolve, (err: unknown) => reject(this.failure ?? this.asKappaError(err))).finally(() => this.off('failed', onFail))
     })
   }
 
@@ -131,16 +132,28 @@ export class ViewHost extends EventEmitter {
       .catch((err: unknown) => this.emit('hook-error', new KappaError('ERR_VIEW_FAILED', `view "${this.name}": reset() threw`, { view: this.name, cause: err })))
   }
 
+  private asKappaError (err: unknown): KappaError {
+    if ((err as { code?: unknown } | null)?.code === 'ERR_CLOSED') {
+      return new KappaError('ERR_CLOSED', `view "${this.name}" closed`, { view: this.name, cause: err })
+    }
+    return this.viewFailed(err)
+  }
+
   private fail (err: unknown): void {
+    this.failure = this.viewFailed(err)
+    this.emit('failed', this.failure)
+  }
+
+  private viewFailed (err: unknown): KappaError {
     const e = err as Partial<IndexError> | null
     const details: { view: string; cause: unknown; feed?: string; seq?: number } = { view: this.name, cause: err }
     if (typeof e?.feed === 'string') details.feed = e.feed
     if (typeof e?.seq === 'number') details.seq = e.seq
     const where = details.feed !== undefined ? ` at ${details.feed.slice(0, 8)}…@${details.seq ?? '?'}` : ''
     const why = err instanceof Error ? err.message : String(err)
-    this.failure = new KappaError('ERR_VIEW_FAILED', `view "${this.name}" failed${where}: ${why}`, details)
-    this.emit('failed', this.failure)
+    return new KappaError('ERR_VIEW_FAILED', `view "${this.name}" failed${where}: ${why}`, details)
   }
+
 }
 
 // abstract-level's chained batch is slow with the `sublevel` option (it walks

@@ -1,4 +1,5 @@
 import test from 'tape'
+import fs from 'node:fs'
 import path from 'node:path'
 import { MemoryLevel } from 'memory-level'
 import { Kappa, KappaError, type Entry } from '../src/index.js'
@@ -113,6 +114,9 @@ test('errors: unknown view, duplicate, bad name, bad view, after close', async (
   t.equal(code(() => kappa.use('a', countView())), 'ERR_DUPLICATE_VIEW')
   t.equal(code(() => kappa.use('bad name', countView())), 'ERR_INVALID_NAME')
   t.equal(code(() => kappa.use('x', {} as never)), 'ERR_INVALID_VIEW')
+  t.equal(code(() => kappa.use('y', { map () {}, api: { q: 5 } } as never)), 'ERR_INVALID_VIEW', 'api members must be functions')
+  t.equal(code(() => new Kappa(dir + '-never', { views: { 'no way': countView() } })), 'ERR_INVALID_NAME', 'bad views in the constructor throw before storage opens')
+  t.notOk(fs.existsSync(dir + '-never'), 'and nothing was created on disk')
   t.equal(code(() => kappa.pause(['nope'])), 'ERR_UNKNOWN_VIEW')
   t.equal(code(() => kappa.context('nope')), 'ERR_UNKNOWN_VIEW')
   await kappa.indexed(['nope']).then(() => t.fail('should reject'), (err: KappaError) => {
