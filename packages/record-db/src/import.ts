@@ -15,9 +15,11 @@ export interface ImportOptions {
   /** Most rejected rows kept in the summary (all are counted). Default 1000. */
   maxErrors?: number
   /**
-   * Pause indexing while appending rows with new random ids (they need no links), and
-   * index in big batches after: much faster for bulk loads. Default true. Rows that name
-   * an id resume indexing (their links need it).
+   * Pause indexing while appending rows that need no links, and index in big batches after:
+   * much faster for bulk loads. Default true. Rows with new random ids need no links; rows
+   * naming ids need none either while the schema was empty when the import started and the id
+   * has not come up before in the import. The first row that may replace a version resumes
+   * indexing (its links need it). A peer writing the same ids at the same time makes a fork.
    */
   pauseIndexing?: boolean
   onProgress?: (p: { rows: number; imported: number; rejected: number }) => void
@@ -31,6 +33,8 @@ export interface ImportSummary {
   ms: number
 }
 
+/** Ids remembered to keep a bulk load with ids on the fast path. */
+const MAX_SEEN = 5_000_000
 const ID_PATTERN = /^[^\u0000-\u001f\u007f]{1,256}$/
 
 export async function importRows (db: RecordDB, rows: AsyncIterable<ImportRow>, opts: ImportOptions): Promise<ImportSummary> {
@@ -46,6 +50,11 @@ export async function importRows (db: RecordDB, rows: AsyncIterable<ImportRow>, 
   let pending: Array<{ line: number; op: BatchOp }> = []
   let pendingIds = new Set<string>()
   let paused = false
+  // Rows naming ids can skip the index too while the schema was empty at the start and
+  // the id has not come up before in this import (then no version of it exists).
+  const bulk = opts.pauseIndexing !== false
+  let fresh = bulk && await db.isEmpty(opts.schema)
+  const seen = new Set<string>()
 
   const flush = async (): Promise<void> => {
     if (pending.length === 0) return
@@ -53,13 +62,13 @@ export async function importRows (db: RecordDB, rows: AsyncIterable<ImportRow>, 
     pending = []
     pendingIds = new Set()
     try {
-      await db.batch(chunk.map((p) => p.op))
+      await db.batch(chunk.map((p) => p.op), { fresh })
       summary.imported += chunk.length
     } catch {
       // Something only the db could see (e.g. a concurrent schema change): isolate the row(s) one by one.
       for (const p of chunk) {
         try {
-          await db.batch([p.op])
+          await db.batch([p.op], { fresh })
           summary.imported++
         } catch (err) {
           reject(p.line, (err as Error).message)
@@ -69,7 +78,7 @@ export async function importRows (db: RecordDB, rows: AsyncIterable<ImportRow>, 
     opts.onProgress?.({ rows: summary.rows, imported: summary.imported, rejected: summary.rejected })
   }
 
-  if (opts.pauseIndexing !== false && opts.idField === undefined) {
+  if (bulk) {
     db.pause()
     paused = true
   }
@@ -87,11 +96,13 @@ export async function importRows (db: RecordDB, rows: AsyncIterable<ImportRow>, 
         if (id === undefined) { reject(row.line, `no "${opts.idField}" field for the id`); continue }
       }
       if (id !== undefined && !ID_PATTERN.test(id)) { reject(row.line, 'an id is 1..256 characters without control characters'); continue }
-      if (id !== undefined && paused) {
-        await flush()
-        db.resume()
-        paused = false
+      if (id !== undefined && (!fresh || seen.has(id) || seen.size >= MAX_SEEN)) {
+        // This row may replace a version: links need the index from here on.
+        if (fresh || paused) await flush()
+        fresh = false
+        if (paused) { db.resume(); paused = false }
       }
+      if (id !== undefined && fresh) seen.add(id)
       // The same id twice in one batch is not allowed: the second goes in the next batch (and replaces the first).
       if (id !== undefined && pendingIds.has(id)) await flush()
       if (id !== undefined) pendingIds.add(id)

@@ -1,6 +1,6 @@
 export { RecordDB, newId, MAX_BATCH } from './record-db.js'
 export type {
-  Mode, RecordDBOptions, RecordVersion, BatchOp, ListOptions, Range, Where, QueryOptions, SearchOptions,
+  Mode, RecordDBOptions, BatchOptions, RecordVersion, BatchOp, ListOptions, Range, Where, QueryOptions, SearchOptions,
   SearchHit, FeedStatus, RecordDBStatus
 } from './record-db.js'
 export { RecordDbError, ValidationError } from './errors.js'

@@ -42,6 +42,14 @@ export type BatchOp =
   | { type: 'put'; schema: string; value: unknown; id?: string }
   | { type: 'del'; schema: string; id: string }
 
+export interface BatchOptions {
+  /**
+   * The caller guarantees that no version of these records exists yet (bulk loads into an
+   * empty schema): no links are read, so the batch need not wait for the index. Puts only.
+   */
+  fresh?: boolean
+}
+
 export interface ListOptions { limit?: number; reverse?: boolean; gt?: string; gte?: string; lt?: string; lte?: string }
 export interface Range { eq?: IndexValue; gt?: IndexValue; gte?: IndexValue; lt?: IndexValue; lte?: IndexValue }
 export type Where = Record<string, IndexValue | Range>
@@ -168,6 +176,13 @@ export class RecordDB extends EventEmitter {
     }
   }
 
+  /** Whether the schema has no record at all (live or deleted) in what is indexed. */
+  async isEmpty (schema: string): Promise<boolean> {
+    await this.indexed()
+    const keys = await this.data().keys({ ...under('h', schema), limit: 1 }).all()
+    return keys.length === 0
+  }
+
   /** Resolves when every entry known now is indexed (at once while indexing is paused). */
   async indexed (): Promise<void> {
     await this.ready()
@@ -277,7 +292,7 @@ export class RecordDB extends EventEmitter {
    * Validates every op first, then appends them all in ONE append (all or nothing).
    * Returns the ids, in order. One record may appear once per batch.
    */
-  async batch (ops: BatchOp[]): Promise<string[]> {
+  async batch (ops: BatchOp[], opts: BatchOptions = {}): Promise<string[]> {
     await this.ready()
     this.assertOpen()
     if (!Array.isArray(ops)) throw new RecordDbError('ERR_BATCH', 'batch takes an array of ops')
@@ -306,7 +321,8 @@ export class RecordDB extends EventEmitter {
         planned.push({ op, id })
       }
       // Fresh random ids have no versions yet: only named ids need their heads (and the index caught up).
-      const needHeads = planned.some(({ op }) => op.type === 'del' || op.id !== undefined)
+      const needHeads = opts.fresh !== true && planned.some(({ op }) => op.type === 'del' || op.id !== undefined)
+      if (opts.fresh === true && planned.some(({ op }) => op.type === 'del')) throw new RecordDbError('ERR_BATCH', 'a fresh batch holds puts only')
       if (needHeads && this.paused) throw new RecordDbError('ERR_BATCH', 'writes that name an id need the index: resume() first')
       if (needHeads) await this.kappa.indexed([VIEW])
       const timestamp = Date.now()

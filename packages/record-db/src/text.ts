@@ -6,14 +6,22 @@ const MAX_TOKEN_LENGTH = 64
 /** Tokens past this many in one document are ignored (bounds the work a huge value causes). */
 export const MAX_TOKENS_PER_DOC = 4096
 
-/** Lower-cased words of letters and digits, accents folded (é -> e), stop words dropped. */
+/** A light plural fold, so "planets" finds "planet" (and the other way round): no full stemmer. */
+function fold (w: string): string {
+  if (w.length > 3 && w.endsWith('s') && !/(ss|us|is)$/.test(w) && !/\d/.test(w)) {
+    return w.endsWith('ies') && w.length > 4 ? w.slice(0, -3) + 'y' : w.slice(0, -1)
+  }
+  return w
+}
+
+/** Lower-cased words of letters and digits, accents folded (é -> e), plurals folded, stop words dropped. */
 export function tokenize (text: string): string[] {
   const words = text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase().match(/[\p{L}\p{N}]+/gu)
   if (words === null) return []
   const out: string[] = []
   for (const w of words) {
     if (w.length > MAX_TOKEN_LENGTH || STOP_WORDS.has(w)) continue
-    out.push(w)
+    out.push(fold(w))
     if (out.length >= MAX_TOKENS_PER_DOC) break
   }
   return out

@@ -1,8 +1,8 @@
 // The kappa-db CLI end to end in a temp folder: init, schema add, import of a big TSV
 // with bad rows, query, search, export and re-import (round trip), errors as JSON.
 //
-// KAPPA_DB_ROWS sets the TSV size (default 20,000 rows to fit the test budget on a
-// shared 2-core machine; KAPPA_DB_ROWS=100000 runs the full size of issue 7).
+// KAPPA_DB_ROWS sets the TSV size (default 100,000 as issue 7 asks: about 25 s here;
+// set e.g. KAPPA_DB_ROWS=20000 for a quicker loop).
 import test from 'tape'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -12,7 +12,7 @@ import { rm, tmpdir } from './helpers.js'
 import { personJsonSchema, writeTsv } from './fixtures/tsv.js'
 
 const BIN = fileURLToPath(new URL('../src/cli/bin.js', import.meta.url))
-const ROWS = Number(process.env.KAPPA_DB_ROWS ?? 20_000)
+const ROWS = Number(process.env.KAPPA_DB_ROWS ?? 100_000)
 
 interface Run { code: number; stdout: string; stderr: string; ms: number }
 

@@ -205,3 +205,35 @@ test('a schema that marks more fields later indexes the records already stored',
     t.deepEqual(await db.schemas(), ['item'])
   })
 })
+
+test('import: bad rows are reported and skipped; repeated and existing ids update without forking', async (t) => {
+  const { Readable } = await import('node:stream')
+  const { importRows, parseRows } = await import('../src/index.js')
+  await withDb(async (db) => {
+    await db.putSchema('person', personSchema)
+    const ndjson = [
+      '{"id":"a","value":{"name":"A1"}}',
+      '{"id":"b","value":{"name":"B1","age":-3}}',
+      'not json',
+      '{"id":"c","value":{"name":"C1"}}',
+      '{"id":"a","value":{"name":"A2"}}'
+    ].join('\n')
+    const progress: number[] = []
+    const s1 = await importRows(db, parseRows(Readable.from([ndjson]), 'export'), { schema: 'person', batchSize: 2, onProgress: (p) => progress.push(p.imported) })
+    t.deepEqual([s1.rows, s1.imported, s1.rejected], [5, 3, 2])
+    t.deepEqual(s1.errors.map((e) => e.line), [2, 3], 'bad rows by line')
+    t.match(s1.errors[0]?.error ?? '', /minimum/, 'with the reason')
+    t.ok(progress.length > 0, 'progress reported')
+    t.deepEqual((await db.get('person', 'a')).map((v) => v.value), [{ name: 'A2' }], 'the later row replaced the earlier: one head')
+    t.equal((await db.history('person', 'a')).length, 2)
+    // Into a schema that has records: an existing id is linked, not forked.
+    const s2 = await importRows(db, parseRows(Readable.from(['{"id":"c","value":{"name":"C2"}}\n{"id":"d","value":{"name":"D1"}}\n']), 'export'), { schema: 'person' })
+    t.equal(s2.imported, 2)
+    t.deepEqual((await db.get('person', 'c')).map((v) => v.value), [{ name: 'C2' }], 'existing record updated, no fork')
+    t.deepEqual((await collect(db.list('person'))).map((r) => r.id), ['a', 'c', 'd'])
+    const csv = 'name,age,city\nEve,41,Oslo\nMallory,old,Oslo\n'
+    const s3 = await importRows(db, parseRows(Readable.from([csv]), 'csv'), { schema: 'person', coerce: true })
+    t.deepEqual([s3.imported, s3.rejected], [1, 1])
+    t.deepEqual((await collect(db.query('person', { where: { age: 41 } }))).map((r) => r.value), [{ name: 'Eve', age: 41, city: 'Oslo' }], 'CSV strings coerced to the schema types')
+  })
+})

@@ -14,6 +14,7 @@ test('tokenize: lower-case words, accents folded, stop words and punctuation dro
   t.deepEqual(tokenize('The Café at the Zoo, déjà-vu!'), ['cafe', 'zoo', 'deja', 'vu'])
   t.deepEqual(tokenize('Ünïcödé 42 and x2'), ['unicode', '42', 'x2'])
   t.deepEqual(tokenize(''), [])
+  t.deepEqual(tokenize('planets cities glass bus news'), ['planet', 'city', 'glass', 'bus', 'new'], 'plurals fold to the singular')
   t.deepEqual(tokenize('x'.repeat(65) + ' ok'), ['ok'], 'over-long token dropped')
   const { tf, length } = termsOf({ title: 'red fox', body: 'the red dog', other: 'red' }, ['title', 'body'])
   t.equal(tf.get('red'), 2, 'only searchable fields count')
