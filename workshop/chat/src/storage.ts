@@ -8,6 +8,8 @@ import { ChatError } from './errors.js'
 export interface StorageLock { release(): void }
 
 const LOCK = 'kappa-chat.pid'
+/** Folders this process holds (a pid file cannot tell two chats of one process apart). */
+const held = new Set<string>()
 
 function alive (pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false
@@ -19,8 +21,9 @@ function alive (pid: number): boolean {
   }
 }
 
-/** True when another live process holds `dir`. */
+/** True when another live process, or another chat of this one, holds `dir`. */
 export function storageInUse (dir: string): boolean {
+  if (held.has(path.resolve(dir))) return true
   try {
     const pid = Number(fs.readFileSync(path.join(dir, LOCK), 'utf8').trim())
     return pid !== process.pid && alive(pid)
@@ -35,11 +38,14 @@ export function lockStorage (dir: string): StorageLock {
   const file = path.join(dir, LOCK)
   if (storageInUse(dir)) throw new ChatError('ERR_STORAGE_IN_USE', `another kappa-chat is using ${dir}`)
   fs.writeFileSync(file, String(process.pid))
+  const resolved = path.resolve(dir)
+  held.add(resolved)
   let released = false
   return {
     release () {
       if (released) return
       released = true
+      held.delete(resolved)
       try {
         if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.rmSync(file)
       } catch {}
