@@ -285,6 +285,13 @@ declare module 'hyperswarm' {
     readonly dht: HyperDHT
     readonly keyPair: { publicKey: Buffer; secretKey: Buffer }
     readonly destroyed: boolean
+    readonly stats: {
+      updates: number
+      connects: {
+        client: { opened: number; closed: number; attempted: number }
+        server: { opened: number; closed: number }
+      }
+    }
     join(topic: Uint8Array, opts?: { server?: boolean; client?: boolean }): Hyperswarm.PeerDiscovery
     leave(topic: Uint8Array): Promise<void>
     flush(): Promise<void>

@@ -90,6 +90,36 @@ test('two multifeeds sync by key only; synced fires only once everything arrived
   }
 })
 
+test('two peers joining at the same moment find each other, and keep one connection even when both dial', async (t) => {
+  const a = await node(net)
+  const b = await node(net, a.mf.key)
+  try {
+    await (await a.mf.writer()).append({ hello: 1 })
+    await (await b.mf.writer()).append({ hello: 2 })
+    let adds = 0
+    let most = 0
+    for (const s of [a.swarm, b.swarm]) {
+      s.on('peer-add', () => { adds++; most = Math.max(most, s.peers.length) })
+    }
+    const synced = Promise.all([a.swarm, b.swarm].map((s) => waitFor(s, 'synced', () => true, 'both synced')))
+    // Neither announce is in the DHT when the other looks up: without the
+    // refresh while alone they would not meet before Hyperswarm's 10-minute refresh.
+    await Promise.all([a.swarm.join(), b.swarm.join()])
+    await synced
+    t.equal(a.mf.feeds().length, 2, 'a got b\'s feed')
+    t.equal(b.mf.feeds().length, 2, 'b got a\'s feed')
+    const stats = [a.swarm, b.swarm].map((s) => s.hyperswarm?.stats.connects)
+    t.comment(`dials attempted: a ${stats[0]?.client.attempted}, b ${stats[1]?.client.attempted}`)
+    t.equal(a.swarm.hyperswarm?.connections.size, 1, 'one connection at a')
+    t.equal(b.swarm.hyperswarm?.connections.size, 1, 'one connection at b')
+    t.equal(most, 1, 'never two entries for one peer')
+    t.equal(adds, 2, 'one peer-add on each side')
+  } finally {
+    await a.cleanup()
+    await b.cleanup()
+  }
+})
+
 test('a dropped connection comes back and resumes without downloading anything twice', async (t) => {
   const a = await node(net)
   const b = await node(net, a.mf.key)

@@ -17,6 +17,11 @@
 //   stale one is dropped when it times out.
 // - A connection whose remote never answers (see swarm-peer.ts) is dropped
 //   after `handshakeTimeout` so Hyperswarm can re-dial.
+// - Discovery: Hyperswarm announces and looks up once on join, then every
+//   ~10 min. Two peers that join at the same moment can each finish their
+//   lookup before the other's announce lands, and would not meet for minutes.
+//   While we have no peer, we refresh (announce + lookup) after 1 s, 2 s, 4 s...
+//   up to every 30 s; the first connection stops it.
 // - maxPeers: Hyperswarm applies it to connections it dials only; connections
 //   that would exceed it in either direction are closed here.
 import { EventEmitter } from 'node:events'
@@ -55,6 +60,8 @@ export interface PeerErrorInfo { remotePublicKey: string; error: Error }
 const DEFAULT_MAX_PEERS = 64
 const DEFAULT_HANDSHAKE_TIMEOUT = 5000
 const POLL_MS = 1000
+const LONELY_REFRESH_FIRST_MS = 1000
+const LONELY_REFRESH_MAX_MS = 30_000
 
 /**
  * Events:
@@ -78,6 +85,9 @@ export class KappaSwarm extends EventEmitter {
   private readonly peerMap = new Map<string, SwarmPeer>()
   private readonly tracker: SyncTracker
   private poll: NodeJS.Timeout | null = null
+  private discovery: Hyperswarm.PeerDiscovery | null = null
+  private lonelyTimer: NodeJS.Timeout | null = null
+  private lonelyDelay = LONELY_REFRESH_FIRST_MS
   private readonly onfeed = (feed: SwarmFeed): void => this.tracker.watch(feed)
   private readonly onverified = (info: { stream?: unknown }): void => {
     for (const p of this.peerMap.values()) if (p.socket === info.stream) p.markVerified()
@@ -179,17 +189,41 @@ export class KappaSwarm extends EventEmitter {
     swarm.on('connection', (socket: SwarmSocket) => this.onconnection(swarm, socket))
     this.poll = setInterval(() => { if (this.peerMap.size > 0) this.tracker.markAllDirty() }, POLL_MS)
     this.poll.unref()
+    const discovery = swarm.join(topic, { server: true, client: true })
+    this.discovery = discovery
     try {
-      await swarm.join(topic, { server: true, client: true }).flushed()
+      await discovery.flushed()
     } catch (err) {
       await this.stop()
       throw err
     }
+    this.lonelyDelay = LONELY_REFRESH_FIRST_MS
+    this.scheduleLonelyRefresh()
+  }
+
+  /** While no peer is connected, announce and look up again, backing off. */
+  private scheduleLonelyRefresh (): void {
+    if (this.lonelyTimer !== null || this.discovery === null || this.peerMap.size > 0) return
+    const discovery = this.discovery
+    this.lonelyTimer = setTimeout(() => {
+      this.lonelyTimer = null
+      if (this.discovery !== discovery || this.peerMap.size > 0) return
+      this.lonelyDelay = Math.min(this.lonelyDelay * 2, LONELY_REFRESH_MAX_MS)
+      discovery.refresh({ server: true, client: true }).catch(() => {}).finally(() => this.scheduleLonelyRefresh())
+    }, this.lonelyDelay)
+    this.lonelyTimer.unref()
+  }
+
+  private clearLonelyRefresh (): void {
+    if (this.lonelyTimer !== null) clearTimeout(this.lonelyTimer)
+    this.lonelyTimer = null
   }
 
   private async stop (): Promise<void> {
     const swarm = this.swarm
     this.swarm = null
+    this.discovery = null
+    this.clearLonelyRefresh()
     if (this.poll !== null) clearInterval(this.poll)
     this.poll = null
     this.multifeed.removeListener('feed', this.onfeed)
@@ -231,6 +265,7 @@ export class KappaSwarm extends EventEmitter {
     socket.once('close', () => this.removePeer(peer))
     this.multifeed.replicate(socket as unknown as import('node:stream').Duplex)
     peer.attach()
+    this.clearLonelyRefresh()
     this.emit('peer-add', peer.publicStatus())
     this.tracker.markAllDirty()
   }
@@ -241,6 +276,10 @@ export class KappaSwarm extends EventEmitter {
     this.peerMap.delete(peer.remotePublicKey)
     this.emit('peer-remove', peer.publicStatus())
     this.tracker.markAllDirty()
+    if (this.peerMap.size === 0) {
+      this.lonelyDelay = LONELY_REFRESH_FIRST_MS
+      this.scheduleLonelyRefresh()
+    }
   }
 
   private verifiedPeers (): SwarmPeer[] {
