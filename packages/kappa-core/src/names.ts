@@ -10,6 +10,10 @@ export function assertViewName (name: unknown): asserts name is string {
   if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME) {
     throw new KappaError('ERR_INVALID_NAME', `view name must be a string of 1..${MAX_NAME} characters`)
   }
+  // kappa.api.<name> is a plain object property: names like __proto__ would not be
+  if (name === '__proto__' || Object.prototype.hasOwnProperty.call(Object.prototype, name)) {
+    throw new KappaError('ERR_INVALID_NAME', `view name "${name}" is reserved`)
+  }
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i)
     if (c <= 0x22 || c >= 0x7f) {

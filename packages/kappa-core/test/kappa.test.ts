@@ -113,6 +113,8 @@ test('errors: unknown view, duplicate, bad name, bad view, after close', async (
   }
   t.equal(code(() => kappa.use('a', countView())), 'ERR_DUPLICATE_VIEW')
   t.equal(code(() => kappa.use('bad name', countView())), 'ERR_INVALID_NAME')
+  t.equal(code(() => kappa.use('__proto__', countView())), 'ERR_INVALID_NAME', '__proto__ cannot be a view name')
+  t.equal(code(() => kappa.use('toString', countView())), 'ERR_INVALID_NAME')
   t.equal(code(() => kappa.use('x', {} as never)), 'ERR_INVALID_VIEW')
   t.equal(code(() => kappa.use('y', { map () {}, api: { q: 5 } } as never)), 'ERR_INVALID_VIEW', 'api members must be functions')
   t.equal(code(() => new Kappa(dir + '-never', { views: { 'no way': countView() } })), 'ERR_INVALID_NAME', 'bad views in the constructor throw before storage opens')
