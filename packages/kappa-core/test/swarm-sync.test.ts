@@ -4,6 +4,8 @@ import { Multifeed } from '@kappa-ts/multifeed'
 import Hyperswarm from 'hyperswarm'
 import HyperDHT from 'hyperdht'
 import { KappaSwarm } from '../src/swarm/index.js'
+import { STATUS_PROTOCOL, rawEncoding } from '../src/swarm/status-wire.js'
+import type Protomux from 'protomux'
 import type { PeerStatus, SyncProgress, SwarmFeed, PeerErrorInfo } from '../src/swarm/index.js'
 import { tmpdir, testnet, waitFor, until } from './swarm-helpers.js'
 
@@ -278,6 +280,41 @@ test('a connection that never answers is dropped after handshakeTimeout, never a
     t.equal(a.swarm.peers.filter((p) => p.remotePublicKey === info.remotePublicKey).length, 0, 'and is no longer listed')
   } finally {
     await mute.destroy()
+    await a.cleanup()
+  }
+})
+
+test('a peer that knows the key but sends a malformed status is dropped; the process lives', async (t) => {
+  const a = await node(net)
+  const tmp = tmpdir()
+  const evil = new Multifeed(tmp.dir, { key: a.mf.key })
+  await evil.ready()
+  const swarm = new Hyperswarm({ dht: new HyperDHT({ bootstrap: net.bootstrap, host: '127.0.0.1', firewalled: false }) })
+  swarm.on('connection', (socket: Parameters<Multifeed['replicate']>[0] & { userData: Protomux }) => {
+    (socket as unknown as { on: (e: string, f: () => void) => void }).on('error', () => {})
+    evil.replicate(socket)
+    const ch = socket.userData.createChannel({
+      protocol: STATUS_PROTOCOL,
+      id: a.mf.discoveryKey,
+      messages: [{ encoding: rawEncoding }],
+      onopen: (_hs: unknown, channel: Protomux.Channel) => { channel.messages[0]?.send(Buffer.from([9, 9, 9, 9])) }
+    })
+    ch?.open()
+  })
+  try {
+    await (await a.mf.writer()).append({ n: 1 })
+    await a.swarm.join()
+    const failed = waitFor<[PeerErrorInfo]>(a.swarm, 'connection-error', () => true, 'the malformed status to be refused')
+    await swarm.join(a.mf.discoveryKey, { server: false, client: true }).flushed()
+    const [info] = await failed
+    t.equal((info.error as { code?: string }).code, 'ERR_BAD_MESSAGE', 'connection-error ERR_BAD_MESSAGE')
+    t.equal(info.remotePublicKey, swarm.keyPair.publicKey.toString('hex'), 'names the sender')
+    await until([[a.swarm, ['peer-remove']]], () => !a.swarm.peers.some((p) => p.remotePublicKey === info.remotePublicKey), 'the sender to be dropped')
+    t.notOk(a.swarm.isSynced, 'a never counted the hostile peer as synced')
+  } finally {
+    await swarm.destroy()
+    await evil.close()
+    tmp.cleanup()
     await a.cleanup()
   }
 })
