@@ -5,7 +5,7 @@
 //   kappa-dht                      127.0.0.1:49736, this machine only
 //   kappa-dht --host 0.0.0.0       every interface; prints this machine's LAN address
 //   kappa-dht --port 0             any free port
-import { startDhtNode, type DhtNode } from '../swarm/dht-node.js'
+import { startDhtNode, lanAddresses, type DhtNode } from '../swarm/dht-node.js'
 
 const USAGE = `usage: kappa-dht [--host <ipv4>] [--port <port>]
 
@@ -76,6 +76,10 @@ async function main (): Promise<void> {
   }
   process.stderr.write(`kappa-dht: bootstrap node up, bound to ${opts.host}:${node.port}; ` +
     `peers use bootstrap ${node.address} (Ctrl-C to stop)\n`)
+  const others = opts.host === '0.0.0.0' ? lanAddresses().filter((a) => a !== node?.host) : []
+  if (others.length > 0) {
+    process.stderr.write(`kappa-dht: also reachable at ${others.map((a) => `${a}:${node?.port ?? ''}`).join(', ')}\n`)
+  }
   process.stdout.write(node.address + '\n')
 }
 

@@ -86,10 +86,16 @@ function freeUdpPort (bindHost: string): Promise<number> {
 
 /** This machine's first non-internal IPv4 address, or 127.0.0.1 when it has none. */
 export function lanAddress (): string {
+  return lanAddresses()[0] ?? '127.0.0.1'
+}
+
+/** Every non-internal IPv4 address of this machine. */
+export function lanAddresses (): string[] {
+  const out: string[] = []
   for (const list of Object.values(networkInterfaces())) {
     for (const addr of list ?? []) {
-      if (addr.family === 'IPv4' && !addr.internal) return addr.address
+      if (addr.family === 'IPv4' && !addr.internal) out.push(addr.address)
     }
   }
-  return '127.0.0.1'
+  return out
 }
