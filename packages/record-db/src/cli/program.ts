@@ -274,10 +274,10 @@ function buildProgram (): Command {
         // One status line, redrawn in place on a terminal; plain lines otherwise.
         let lastStatus = ''
         const status = (line: string): void => {
-          if (o.json || line === lastStatus) return
+          // Off a terminal the status line would be noise: peer events and the summary remain.
+          if (o.json || line === lastStatus || process.stderr.isTTY !== true) return
           lastStatus = line
-          if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${line}`)
-          else process.stderr.write(line + '\n')
+          process.stderr.write(`\r\x1b[K${line}`)
         }
         const event = (line: string): void => {
           if (o.json) return
