@@ -150,6 +150,7 @@ export class RecordDB extends EventEmitter {
 
     const kappa = new Kappa(this.storage, { key }).use(VIEW, recordsView({
       onAuthOrSchemaChange: () => { this.limits = null; this.schemaCache.clear(); this.schemaGen++ }
+      // (Runs right after the commit, before indexed() waiters resolve.)
     }))
     kappa.on('view-error', (name: string, err: Error) => this.emit('view-error', name, err))
     kappa.on('progress', (name: string, p: { indexed: number; total: number }) => { if (name === VIEW) this.emit('progress', p) })
@@ -379,6 +380,7 @@ export class RecordDB extends EventEmitter {
 
   private async authLimits (): Promise<Map<string, number>> {
     if (this.limits !== null) return this.limits
+    const gen = this.schemaGen // bumped with every change of core/source (and core/schema) records
     const ops: AuthOp[] = []
     for await (const [k, v] of this.data().iterator(under('a')) as AsyncIterable<[string, { op: 'put' | 'del'; length?: number }]>) {
       const [, target, author, seq] = splitKey(k)
@@ -387,7 +389,7 @@ export class RecordDB extends EventEmitter {
       ops.push(op)
     }
     const limits = computeLimits(this._key, ops)
-    this.limits = limits
+    if (gen === this.schemaGen) this.limits = limits // else a newer change landed while reading
     return limits
   }
 

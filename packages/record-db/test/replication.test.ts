@@ -167,3 +167,30 @@ test('open mode: every feed counts; query and search on the replica', async (t) 
     await done()
   }
 })
+
+test('malformed entries from a peer are skipped the same way everywhere, indexing goes on', async (t) => {
+  const { a, b, done } = await pair('open')
+  const stop = connect(a, b)
+  try {
+    await a.putSchema('person', personSchema)
+    await caughtUp(b, a)
+    const raw = await b.kappa.writer()
+    await raw.append([
+      'just a string',
+      null,
+      { id: 'x', schema: 'person', op: 'put', timestamp: 1, links: [] }, // put without a value
+      { id: 'y', schema: 'person', op: 'put', value: { name: 'bad links' }, timestamp: 1, links: ['nope'] },
+      { id: 'z\u0000', schema: 'person', op: 'put', value: { name: 'bad id' }, timestamp: 1, links: [] },
+      { id: 'ok', schema: 'person', op: 'put', value: { name: 'fine', bio: 'survivor' }, timestamp: 1, links: [] }
+    ])
+    await caughtUp(a, b)
+    for (const [peer, db] of [['A', a], ['B', b]] as const) {
+      t.deepEqual((await collect(db.list('person'))).map((r) => r.id), ['ok'], `${peer}: only the well-formed record`)
+      t.deepEqual((await db.search('survivor')).map((h) => h.record.id), ['ok'], `${peer}: and it is searchable`)
+      t.equal(db.kappa.status().records?.state === 'error', false, `${peer}: the view is not in error`)
+    }
+  } finally {
+    stop()
+    await done()
+  }
+})
