@@ -12,7 +12,7 @@ const N = Number(process.argv[2] ?? 1_000_000)
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-scale-'))
 const views = () => ({
   kv: kvView({ map: (e) => ({ key: e.value.id }) }),
-  byYear: listView({ map: (e) => e.value.year })
+  byYear: listView({ map: (e) => e.value.year, ...(process.env.LMB ? { maxBatch: Number(process.env.LMB) } : {}) })
 })
 let peak = 0
 const sample = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss) }, 50)

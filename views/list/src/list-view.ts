@@ -53,6 +53,8 @@ interface ListState<T> {
 
 // Bumped when the stored layout changes, so old data is rebuilt, not misread.
 const LAYOUT = 'list1'
+// Fewer, larger commits: measured faster than the indexer's 500 for bulk imports.
+const DEFAULT_MAX_BATCH = 1000
 
 /** Sorted list view. Use it several times under different names for several lists. */
 export function listView<T = unknown> (opts: ListViewOptions<T>): View<ListApi<T>, T> {
@@ -105,7 +107,7 @@ export function listView<T = unknown> (opts: ListViewOptions<T>): View<ListApi<T
 
   return {
     version: `${LAYOUT}/${opts.version ?? 0}`,
-    ...(opts.maxBatch !== undefined ? { maxBatch: opts.maxBatch } : {}),
+    maxBatch: opts.maxBatch ?? DEFAULT_MAX_BATCH,
     ...(opts.filter !== undefined ? { filter: opts.filter } : {}),
 
     map (entries: Entry<T>[], batch: ViewBatch, ctx: ViewContext): void {
