@@ -1,5 +1,5 @@
 export { Kappa } from './kappa.js'
-export type { KappaOptions, ViewStatus, AnyView, ViewMap, KappaDb } from './kappa.js'
+export type { KappaOptions, KappaEvents, ViewStatus, AnyView, ViewMap, KappaDb } from './kappa.js'
 export { Writer } from './writer.js'
 export { KappaError } from './errors.js'
 export type { KappaErrorCode } from './errors.js'

@@ -299,3 +299,28 @@ function checkView (name: string, view: AnyView): void {
     throw new KappaError('ERR_INVALID_VIEW', `view "${name}": api must be an object of functions`, { view: name })
   }
 }
+
+/** The events of a Kappa, typed (see the class comment). */
+export interface KappaEvents {
+  state: (name: string, state: IndexState) => void
+  progress: (name: string, progress: { indexed: number; total: number }) => void
+  indexed: (name: string, entries: Array<{ key: string; seq: number; value: unknown }>) => void
+  'view-error': (name: string, err: KappaError) => void
+  'invalid-entry': (name: string, bad: { key: string; seq: number; error: Error }) => void
+  feed: (feed: Feed, info: FeedInfo) => void
+  'peer-error': (err: Error, peer: unknown) => void
+  'peer-add': (peer: PeerStatus) => void
+  'peer-remove': (peer: PeerStatus) => void
+  close: () => void
+}
+
+// Typed listeners for the known events; any other name falls through to EventEmitter's.
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+export interface Kappa<V extends ViewMap = Record<never, never>> {
+  on<E extends keyof KappaEvents>(event: E, listener: KappaEvents[E]): this
+  on(event: string | symbol, listener: (...args: any[]) => void): this // eslint-disable-line @typescript-eslint/no-explicit-any
+  once<E extends keyof KappaEvents>(event: E, listener: KappaEvents[E]): this
+  once(event: string | symbol, listener: (...args: any[]) => void): this // eslint-disable-line @typescript-eslint/no-explicit-any
+  off<E extends keyof KappaEvents>(event: E, listener: KappaEvents[E]): this
+  off(event: string | symbol, listener: (...args: any[]) => void): this // eslint-disable-line @typescript-eslint/no-explicit-any
+}
