@@ -1,0 +1,107 @@
+// The real terminal UI, driven in tmux (send-keys, capture-pane), chatting with
+// a --headless peer over the local DHT. Skips (with a message) without tmux.
+import test from 'tape'
+import fs from 'node:fs'
+import path from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { BIN, Headless, freeUdpPort, poll, tmpDir } from './helpers.js'
+
+const SOCKET = `kappa-chat-test-${process.pid}`
+const SESSION = 'chat'
+const hasTmux = spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0
+
+function tmux (...args: string[]): string {
+  const r = spawnSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr}`)
+  return r.stdout
+}
+const screen = (escapes = false) => tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', SESSION)
+const alive = () => spawnSync('tmux', ['-L', SOCKET, 'has-session', '-t', SESSION]).status === 0
+const inputRow = () => screen().split('\n').find((row) => /^#[\w-]+> /.test(row)) ?? ''
+
+/**
+ * Types a line and presses Enter, each once the UI has shown the previous step:
+ * keys sent in one burst reach ink as one chunk, which it does not split into keys.
+ */
+async function type (text: string, waitCleared = true): Promise<void> {
+  tmux('send-keys', '-t', SESSION, '-l', text)
+  await poll(() => inputRow().includes(text), `"${text}" in the input line`)
+  tmux('send-keys', '-t', SESSION, 'Enter')
+  if (waitCleared) await poll(() => !inputRow().includes(text), `the input line to clear after "${text}"`)
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+
+test('terminal UI in tmux: shows the other peer\'s messages (escape codes stripped), sends, scrolls, quits', { skip: !hasTmux }, async (t) => {
+  const root = tmpDir()
+  const port = String(await freeUdpPort())
+  const bob = new Headless('bob', ['--storage', path.join(root, 'bob'), '--local', '--local-port', port, '--nick', 'bob'])
+  try {
+    const ready = await bob.wait((m) => m.type === 'ready', 'bob ready')
+    const key = ready.key as string
+    const cmd = ['env', 'KAPPA_BOOTSTRAP=', process.execPath, BIN, key, '--storage', path.join(root, 'alice'), '--local', '--local-port', port, '--nick', 'alice']
+    tmux('new-session', '-d', '-s', SESSION, '-x', '100', '-y', '24', cmd.map(shellQuote).join(' '))
+    await poll(() => screen().includes('you: alice'), 'the UI to draw')
+    t.pass('the UI drew its header')
+    await bob.wait((m) => m.type === 'peers' && m.count >= 1, 'bob sees the UI peer')
+    await poll(() => screen().includes('peers: 1'), 'the header to show one peer')
+    t.pass('peer count shown')
+
+    bob.send('hello from bob')
+    bob.send('\x1b[31mRED\x1b[0m alert\x1b]0;pwned\x07 \x1b[2J')
+    await poll(() => screen().includes('<bob> hello from bob') && screen().includes('RED alert'), 'bob\'s messages on screen')
+    t.pass('the other peer\'s messages are shown with timestamp and nick')
+    t.match(screen(), /\[\d\d:\d\d:\d\d\] <bob> hello from bob/, 'as [HH:MM:SS] <nick> text')
+    t.notOk(screen(true).includes('\x1b[31m'), 'no red: the peer\'s colour codes never reach the terminal')
+    t.notOk(tmux('display-message', '-p', '-t', SESSION, '#{pane_title}').includes('pwned'), 'the peer could not set the window title')
+    t.ok(screen().includes('you: alice'), 'the screen was not cleared by the peer')
+
+    await type('hi from the terminal')
+    const got = await bob.wait((m) => m.type === 'message' && m.text === 'hi from the terminal', 'bob gets the typed message')
+    t.equal(got.nick, 'alice', 'typed in the UI, received by bob as alice')
+
+    await type('/topic drawn in tmux')
+    await bob.wait((m) => m.type === 'topic' && m.topic === 'drawn in tmux', 'bob gets the topic')
+    await poll(() => screen().includes('#general — drawn in tmux'), 'the topic in the header')
+    t.pass('/topic from the UI reaches bob and shows in the header')
+
+    for (let i = 1; i <= 30; i++) bob.send(`line ${String(i).padStart(2, '0')}`)
+    // lines may be indexed out of order: wait for the settled bottom of the pane (lines 13-30)
+    await poll(() => screen().includes('line 30') && screen().includes('line 13') && !screen().includes('line 12'), 'the newest lines at the bottom')
+    t.notOk(screen().includes('line 05'), 'older lines are above the pane')
+    tmux('send-keys', '-t', SESSION, 'PPage')
+    await poll(() => screen().includes('line 05'), 'PageUp to show older lines')
+    t.ok(screen().includes('scrolled') && !screen().includes('line 30'), 'PageUp scrolls through history')
+    tmux('send-keys', '-t', SESSION, 'NPage')
+    await poll(() => screen().includes('line 30'), 'PageDown back to the bottom')
+    t.pass('PageDown returns to the newest')
+
+    // (rows are prefixed with '|': tape trims a leading '#' or space from comments)
+    t.comment('--- capture of the UI ---')
+    for (const row of screen().split('\n')) t.comment('|' + row.replace(/\s+$/, ''))
+
+    await type('/join #random')
+    await poll(() => screen().includes('no messages in #random yet'), 'an empty #random')
+    t.ok(screen().includes('▸#random') && screen().includes(' #general'), 'channel list with the current one marked')
+
+
+    await type('/quit', false)
+    await poll(() => !alive(), 'the UI to exit')
+    t.pass('/quit exits')
+    await bob.ask('/quit', 'bye')
+  } catch (err) {
+    if (alive()) { t.comment('--- screen at the failure ---'); for (const row of screen().split('\n')) t.comment('|' + row) }
+    throw err
+  } finally {
+    bob.kill()
+    spawnSync('tmux', ['-L', SOCKET, 'kill-server'])
+    fs.rmSync(root, { recursive: true, force: true })
+  }
+})
+
+if (!hasTmux) {
+  test('terminal UI in tmux', (t) => {
+    t.comment('tmux is not installed: the terminal UI test is SKIPPED (install it with `apt-get install -y tmux`)')
+    t.end()
+  })
+}
