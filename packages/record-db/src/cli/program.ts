@@ -207,9 +207,8 @@ function buildProgram (): Command {
         })
         bar?.update(size, { rows: summary.rows, rejected: summary.rejected })
         bar?.stop()
-        o.info('indexing…')
         const t = Date.now()
-        await db.indexed()
+        await indexedWithProgress(db, o)
         const indexMs = Date.now() - t
         o.result({ ...summary, indexMs }, () => [
           `imported ${summary.imported} of ${summary.rows} rows, rejected ${summary.rejected} (${summary.ms} ms, indexed in ${indexMs} ms)`,
@@ -353,6 +352,25 @@ function feedLine (f: { key: string; length: number; local: boolean; counted: nu
   return `  ${f.key} ${f.local ? '(this peer) ' : ''}length ${f.length}, counted ${f.counted === 'all' ? 'all' : f.counted}`
 }
 
+/** Waits for the index, with a progress bar on a terminal when there is a backlog. */
+async function indexedWithProgress (db: RecordDB, o: Out): Promise<void> {
+  const { index } = await db.status()
+  if (o.json || process.stderr.isTTY !== true || index.total - index.indexed < 1000) {
+    await db.indexed()
+    return
+  }
+  const bar = new cliProgress.SingleBar({ format: 'index  |{bar}| {percentage}% | {value}/{total} entries', stream: process.stderr }, cliProgress.Presets.shades_classic)
+  bar.start(index.total, index.indexed)
+  const onProgress = (p: { indexed: number; total: number }): void => { bar.setTotal(p.total); bar.update(p.indexed) }
+  db.on('progress', onProgress)
+  try {
+    await db.indexed()
+  } finally {
+    db.off('progress', onProgress)
+    bar.stop()
+  }
+}
+
 async function withDb (opts: GlobalOpts, fn: (db: RecordDB) => Promise<void>): Promise<void> {
   if (!existsSync(path.join(opts.storage, CONFIG_FILE))) {
     throw new RecordDbError('ERR_NOT_FOUND', `no database in ${opts.storage}: run kappa-db init (or pass --storage)`)
@@ -360,6 +378,8 @@ async function withDb (opts: GlobalOpts, fn: (db: RecordDB) => Promise<void>): P
   const db = new RecordDB(opts.storage)
   try {
     await db.ready()
+    // A backlog (after a sync, or an interrupted import) is indexed before the command runs.
+    await indexedWithProgress(db, makeOut(opts.json === true))
     await fn(db)
   } finally {
     await db.close()
