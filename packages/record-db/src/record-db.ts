@@ -378,6 +378,14 @@ export class RecordDB extends EventEmitter {
     return new Map(await this.authLimits())
   }
 
+  /** Whether what this peer writes now counts (open mode, or its writer is authorized and not revoked). */
+  async writable (): Promise<boolean> {
+    await this.indexed()
+    if (this._mode === 'open') return true
+    const limit = (await this.authLimits()).get(this._writerKey) ?? 0
+    return limit > (this.kappa.feed(this._writerKey)?.length ?? 0)
+  }
+
   private async authLimits (): Promise<Map<string, number>> {
     if (this.limits !== null) return this.limits
     const gen = this.schemaGen // bumped with every change of core/source (and core/schema) records

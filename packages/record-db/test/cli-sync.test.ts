@@ -40,7 +40,9 @@ test('kappa-db sync over a local DHT; authorize from the CLI', async (t) => {
     const got = JSON.parse((await b('--json', 'get', 'note', 'n1')).stdout) as Array<{ value: unknown }>
     t.deepEqual(got.map((g) => g.value), [{ text: 'hello from a' }], "b has a's record")
 
-    t.equal((await b('put', 'note', '{"text":"hello from b"}', '--id', 'n2')).code, 0, 'b writes (with the schema it synced)')
+    const bput = await b('put', 'note', '{"text":"hello from b"}', '--id', 'n2')
+    t.equal(bput.code, 0, 'b writes (with the schema it synced)')
+    t.match(bput.stderr, /not authorized.*kappa-db authorize [0-9a-f]{64}/, 'and is told its records do not count yet')
     t.equal((await a('authorize', binit.writer)).code, 0, 'a authorizes b')
     await Promise.all([a('sync', '--until-synced', '--duration', '45'), b('sync', '--until-synced', '--duration', '45')])
     const hits = JSON.parse((await a('--json', 'search', 'hello')).stdout) as Array<{ record: { id: string } }>

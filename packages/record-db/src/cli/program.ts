@@ -119,6 +119,7 @@ function buildProgram (): Command {
       await withDb(g(), async (db) => {
         const id = await db.put(schemaName, value, opts.id === undefined ? {} : { id: opts.id })
         out().result({ id }, () => id)
+        await warnIfNotCounted(db, out())
       })
     })
 
@@ -210,6 +211,7 @@ function buildProgram (): Command {
         const t = Date.now()
         await indexedWithProgress(db, o)
         const indexMs = Date.now() - t
+        await warnIfNotCounted(db, o)
         o.result({ ...summary, indexMs }, () => [
           `imported ${summary.imported} of ${summary.rows} rows, rejected ${summary.rejected} (${summary.ms} ms, indexed in ${indexMs} ms)`,
           ...summary.errors.slice(0, 20).map((e) => `  line ${e.line}: ${e.error}`),
@@ -350,6 +352,13 @@ function buildProgram (): Command {
 
 function feedLine (f: { key: string; length: number; local: boolean; counted: number | 'all' }): string {
   return `  ${f.key} ${f.local ? '(this peer) ' : ''}length ${f.length}, counted ${f.counted === 'all' ? 'all' : f.counted}`
+}
+
+/** Says so when what this peer writes does not count (an unauthorized writer). */
+async function warnIfNotCounted (db: RecordDB, o: Out): Promise<void> {
+  if (!o.json && !(await db.writable())) {
+    o.info(`note: this peer's writer is not authorized, so its records are stored and replicated but do not count; the owner can run: kappa-db authorize ${db.writerKey}`)
+  }
 }
 
 /** Waits for the index, with a progress bar on a terminal when there is a backlog. */
