@@ -90,6 +90,8 @@ test('headless: bad commands and bad input get typed errors, the process lives',
     t.equal((await p.ask('/join #no spaces', 'error')).code, 'ERR_BAD_COMMAND', 'bad channel')
     t.equal((await p.ask('x'.repeat(5000), 'error')).code, 'ERR_INVALID_MESSAGE', 'a message over 4096 characters')
     t.equal((await p.ask('/nick ' + 'n'.repeat(40), 'error')).code, 'ERR_INVALID_MESSAGE', 'a nick over 32 characters')
+    t.equal((await p.ask('M'.repeat(1024 * 1024), 'error')).code, 'ERR_INVALID_MESSAGE', 'a 1 MB line is refused, not written')
+    t.equal((await p.ask('/nick bad\x1b[31mnick', 'error')).code, 'ERR_INVALID_MESSAGE', 'a nick with an escape code is refused')
     const sent = await p.ask('still here', 'sent')
     t.ok(sent.id, 'and it still sends')
     await p.ask('/quit', 'bye')
