@@ -68,6 +68,8 @@ const CONFIG_FILE = 'record-db.json'
 /** Most ops one batch() may hold (so they fit in one hypercore append). */
 export const MAX_BATCH = 10_000
 const HEX_KEY = /^[0-9a-f]{64}$/
+/** Index entries counted per condition to pick the narrowest one to scan. */
+const DRIVER_PROBE = 4096
 const ID_PATTERN = /^[^\u0000-\u001f\u007f]{1,256}$/
 // The multifeed derives its default writer from this Corestore namespace and name; a new
 // database uses that writer's key as its own key (so the key names the root). Checked after open.
@@ -472,10 +474,18 @@ export class RecordDB extends EventEmitter {
     const limit = opts.limit ?? Infinity
     await this.indexed()
     const counts = await this.counter()
-    // Drive the scan with an equality if there is one (narrowest), else the first condition.
-    const driver = conds.find((c) => c.range.eq !== undefined) ?? conds[0] as Cond
-    const prefix = ['i', schema, driver.field].join(SEP) + SEP
-    const bounds = scanBounds(prefix, driver.range)
+    // Drive the scan with the narrowest condition: count each one's index entries up to a cap.
+    const boundsOf = (c: Cond): { gt?: string; gte?: string; lt?: string; lte?: string } =>
+      scanBounds(['i', schema, c.field].join(SEP) + SEP, c.range)
+    let driver = conds[0] as Cond
+    if (conds.length > 1) {
+      let best = Infinity
+      for (const c of conds) {
+        const n = (await this.data().keys({ ...boundsOf(c), limit: DRIVER_PROBE }).all()).length
+        if (n < best) { best = n; driver = c }
+      }
+    }
+    const bounds = boundsOf(driver)
     const seenRefs = new Set<string>()
     let n = 0
     if (n >= limit) return
