@@ -53,7 +53,8 @@ export function parseChatKey (input: string): string {
  *  'nick' ({ author, nick })                     an author's resolved nick changed
  *  'topic' ({ channel, topic, author })          a channel's resolved topic changed
  *  'peers' (count: number)
- *  'problem' ({ view, error })                   a view failed or an entry could not be decoded
+ *  'problem' ({ view, error })                   a view failed (it stops at that entry; the others go on)
+ *  'invalid-entry' ({ view, key, seq })          a peer's block could not be decoded as JSON: skipped
  */
 export class Chat extends EventEmitter {
   readonly kappa: ChatKappa
@@ -118,15 +119,25 @@ export class Chat extends EventEmitter {
 
   private listen (): void {
     const api = this.kappa.api
+    // Lines are emitted in the order the view indexed them (a nick lookup must not let one overtake another).
+    let emitting: Promise<void> = Promise.resolve()
     this.unsubscribe.push(api.messages.onInsert((items) => {
-      for (const item of items) void this.toLine(item).then((line) => { if (line !== null && !this.closed) this.emit('message', line) })
+      emitting = emitting.then(async () => {
+        for (const item of items) {
+          const line = await this.toLine(item).catch(() => null)
+          if (line !== null && !this.closed) this.emit('message', line)
+        }
+      })
     }))
     this.unsubscribe.push(api.meta.onUpdate(null, (u) => this.onMeta(u.key, u.heads)))
     const peers = () => this.emit('peers', this.peerCount)
     this.kappa.multifeed.on('peer-add', peers)
     this.kappa.multifeed.on('peer-remove', peers)
     this.kappa.on('view-error', (view: string, error: Error) => this.emit('problem', { view, error }))
-    this.kappa.on('invalid-entry', (view: string, error: unknown) => this.emit('problem', { view, error }))
+    // A block that is not JSON at all (a peer may write raw bytes): skipped by the views, reported once per view.
+    this.kappa.on('invalid-entry', (view: string, bad: { key?: string; seq?: number }) => {
+      this.emit('invalid-entry', { view, key: bad?.key, seq: bad?.seq })
+    })
   }
 
   private onMeta (key: string, heads: MetaHead[]): void {

@@ -60,10 +60,12 @@ function App ({ session, channel: firstChannel, onQuit }: AppProps) {
     const onNick = (e: { author: string; nick: string }) => { store.renick(e.author, e.nick); if (e.author === me) setMyNick(e.nick); redraw() }
     const onTopic = (e: { channel: string; topic: string }) => { setTopics((t) => ({ ...t, [e.channel]: e.topic })); void refreshChannels() }
     const onPeers = (n: number) => setPeers(n)
+    const onProblem = (p: { view: string; error: unknown }) => setStatus(`view ${p.view} stopped: ${sanitize(String((p.error as Error)?.message ?? p.error), 200)}`)
     chat.on('message', onMessage)
     chat.on('nick', onNick)
     chat.on('topic', onTopic)
     chat.on('peers', onPeers)
+    chat.on('problem', onProblem)
     void (async () => {
       await chat.indexed()
       for (const c of await chat.channels()) for (const line of await chat.history(c.channel)) store.add(line)
@@ -85,6 +87,7 @@ function App ({ session, channel: firstChannel, onQuit }: AppProps) {
       chat.off('nick', onNick)
       chat.off('topic', onTopic)
       chat.off('peers', onPeers)
+      chat.off('problem', onProblem)
     }
   }, [chat])
 

@@ -139,10 +139,14 @@ test('hostile peer: escape codes are stripped, a 1 MB message and malformed reco
   const honest = await Chat.open({ storage: path.join(root, 'honest') })
   const honestKey = await honest.me()
   await honest.setNick('honest')
-  const hostile = new Kappa(path.join(root, 'hostile'), { key: honest.key })
+  // The hostile peer writes raw bytes, so it can also append blocks that are not JSON at all.
+  const hostile = new Kappa(path.join(root, 'hostile'), { key: honest.key, valueEncoding: 'binary' })
   await hostile.ready()
   const problems: unknown[] = []
+  const undecodable: Array<{ view: string; seq?: number }> = []
   honest.on('problem', (p) => problems.push(p))
+  honest.on('invalid-entry', (e) => undecodable.push(e))
+  const raw = (v: unknown) => Buffer.from(JSON.stringify(v))
   const stop = connect(hostile, honest.kappa)
   try {
     const w = await hostile.writer()
@@ -150,17 +154,19 @@ test('hostile peer: escape codes are stripped, a 1 MB message and malformed reco
     const huge = messageRecord('#general', 'ok', Date.now())
     huge.value!.text = 'A'.repeat(1024 * 1024)
     await w.append([
-      messageRecord('#general', ansi), // valid by the schema: shown, but sanitized
-      huge, // 1 MB: fails the schema
-      'just a string', 12345, null, [1, 2, 3], { schema: 'chat/message' },
-      { ...messageRecord('#general', 'extra'), evil: true },
-      nickRecord(honestKey, 'impostor', []), // a nick record for someone else's feed
-      { ...nickRecord(w.key, 'x', []), value: { nick: 'bad\x1b[31m' } } // nick with ESC: fails the schema
+      raw(messageRecord('#general', ansi)), // valid by the schema: shown, but sanitized
+      raw(huge), // 1 MB: fails the schema
+      ...['just a string', 12345, null, [1, 2, 3], { schema: 'chat/message' }].map(raw),
+      raw({ ...messageRecord('#general', 'extra'), evil: true }),
+      raw(nickRecord(honestKey, 'impostor', [])), // a nick record for someone else's feed
+      raw({ ...nickRecord(w.key, 'x', []), value: { nick: 'bad\x1b[31m' } }), // nick with ESC: fails the schema
+      Buffer.from([0xff, 0x00, 0x1b, 0x5b, 0x32, 0x4a]), // not JSON at all
+      Buffer.from('{"schema": "chat/message", "truncated')
     ])
-    await w.append(messageRecord('#general', 'last hostile entry'))
+    await w.append(raw(messageRecord('#general', 'last hostile entry')))
     // blocks download (and get indexed) in any order: wait for both valid ones, then for every block
     await Promise.all([messageWhere(honest, (l) => l.text === 'last hostile entry'), messageWhere(honest, (l) => l.text.startsWith('RED'))])
-    await until(honest, async () => honest.kappa.feed(w.key)?.contiguousLength === 11)
+    await until(honest, async () => honest.kappa.feed(w.key)?.contiguousLength === 13)
     await honest.indexed()
     const lines = await honest.history('#general')
     t.deepEqual(lines.map((l) => l.text), ['RED title  done', 'last hostile entry'], 'only the two valid messages, the first stripped of escape codes')
@@ -171,6 +177,7 @@ test('hostile peer: escape codes are stripped, a 1 MB message and malformed reco
     const status = honest.kappa.status()
     t.ok(Object.values(status).every((s) => s.error === null && s.state !== 'error'), 'every view healthy')
     t.deepEqual(problems, [], 'no view errors')
+    t.deepEqual([...new Set(undecodable.map((e) => e.seq))].sort(), [10, 11], 'the two blocks that are not JSON were reported as invalid entries and skipped')
     await honest.send('#general', 'still alive')
     await messageWhere(honest, (l) => l.text === 'still alive')
     t.pass('the chat goes on')
