@@ -36,32 +36,50 @@ async function checkAgainst (t: test.Test, db: RecordDB, truth: Map<string, Reco
   t.deepEqual(quartz, quartzTruth, `${who}: search quartz (${quartzTruth.length})`)
 }
 
-test('query and search are right after kill -9 during writes and indexing, and on a replica', async (t) => {
+/** Runs the child until `until` says so, then kills it with SIGKILL. */
+async function runAndKill (dir: string, mode: string, until: (line: string, count: number) => boolean): Promise<number> {
+  const child = spawn(process.execPath, [CHILD, dir, mode], { stdio: ['ignore', 'pipe', 'inherit'] })
+  let lines = 0
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.setEncoding('utf8')
+    child.stdout.on('data', (chunk: string) => {
+      for (const line of chunk.split('\n').filter((l) => l !== '')) {
+        lines++
+        if (until(line, lines) && child.exitCode === null && !child.killed) child.kill('SIGKILL')
+      }
+    })
+    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`child exited ${code ?? signal}`))))
+  })
+  return lines
+}
+
+test('query and search are right after kill -9 with an unindexed backlog and in the middle of indexing, and on a replica', async (t) => {
   const dir = tmpdir()
   const dir2 = tmpdir()
   const setup = await openDb(dir)
   await setup.putSchema('person', personSchema)
   await setup.close()
 
-  const child = spawn(process.execPath, [CHILD, dir], { stdio: ['ignore', 'pipe', 'inherit'] })
-  let rounds = 0
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.setEncoding('utf8')
-    child.stdout.on('data', (chunk: string) => {
-      rounds += chunk.split('\n').filter((l) => l.startsWith('wrote')).length
-      if (rounds >= 12 && child.exitCode === null && !child.killed) child.kill('SIGKILL')
-    })
-    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`child exited ${code ?? signal}`))))
-  })
-  t.pass(`child killed with SIGKILL after ${rounds} acknowledged batches`)
+  const steps = await runAndKill(dir, 'backlog', (_line, count) => count >= 7)
+  t.pass(`killed with SIGKILL after ${steps} acknowledged steps (the last 3 with indexing paused)`)
+  let db = await openDb(dir)
+  let { index } = await db.status()
+  t.comment(`after the kill: ${index.indexed} of ${index.total} entries were indexed`)
+  await db.indexed()
+  await checkAgainst(t, db, await truthFromLog(db), 'restarted')
+  await db.close()
 
-  const db = await openDb(dir)
+  await runAndKill(dir, 'mid-index', (line) => line === 'resuming')
+  t.pass('killed with SIGKILL while indexing a backlog of 8,000 entries')
+  db = await openDb(dir)
   const peer = await openDb(dir2, { key: db.key })
   try {
+    ;({ index } = await db.status())
+    t.comment(`after the kill: ${index.indexed} of ${index.total} entries were indexed`)
     await db.indexed()
     const truth = await truthFromLog(db)
-    t.ok(truth.size >= 1000, `the log holds ${truth.size} live records`)
-    await checkAgainst(t, db, truth, 'restarted')
+    t.ok(truth.size >= 11000, `the log holds ${truth.size} live records`)
+    await checkAgainst(t, db, truth, 'restarted again')
 
     const stop = connect(db, peer)
     await caughtUp(peer, db)
