@@ -8,7 +8,7 @@
 //
 // Run `tsc -b` first (npm test does it through `pretest`).
 import { spawn } from 'node:child_process'
-import { readdirSync, statSync, existsSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs'
 import { join, relative, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -16,21 +16,21 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const tapeBin = join(root, 'node_modules', 'tape', 'bin', 'tape')
 const PER_PACKAGE_TIMEOUT_MS = Number(process.env.KAPPA_TEST_TIMEOUT_MS || 8 * 60 * 1000)
 
-// Dependency order: foundations first, so the first failure is the root cause.
-const ORDER = [
-  'packages/multifeed',
-  'packages/unordered-materialized-kv',
-  'packages/multifeed-index',
-  'packages/kappa-core',
-  'views/kv',
-  'views/list',
-  'packages/record-db',
-  'schemas',
-  'workshop/chat',
-  'workshop',
-  'test',
-  'bench'
-]
+// Every workspace, in the order the root package.json lists them (dependency
+// order: foundations first, so the first failure is the root cause), then the
+// cross-package tests and the bench. Derived, so a new package is never skipped.
+function packagesInOrder () {
+  const { workspaces } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  const out = []
+  for (const w of workspaces) {
+    if (!w.endsWith('/*')) { out.push(w); continue }
+    const parent = w.slice(0, -2)
+    for (const name of readdirSync(join(root, parent)).sort()) {
+      if (existsSync(join(root, parent, name, 'package.json'))) out.push(`${parent}/${name}`)
+    }
+  }
+  return [...out, 'test', 'bench']
+}
 
 function testFiles (dir) {
   const out = []
@@ -87,7 +87,7 @@ function lastCount (text, word) {
 }
 
 const wanted = process.argv.slice(2).map((p) => p.replace(/\/$/, ''))
-const pkgs = wanted.length ? wanted : ORDER.filter((p) => existsSync(join(root, p)))
+const pkgs = wanted.length ? wanted : packagesInOrder().filter((p) => existsSync(join(root, p)))
 
 const results = []
 for (const pkg of pkgs) {
