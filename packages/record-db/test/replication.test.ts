@@ -67,7 +67,7 @@ test('authorized mode: an unauthorized writer is replicated but invisible until 
   }
 })
 
-test('authorization reaches the same state whatever order peers receive records in', async (t) => {
+test('authorization through a chain reaches the same state whatever order peers receive records in; a grantor revokes', async (t) => {
   // C is authorized by B, B by the root; C's peer gets C's grant before B's.
   const dirs = [tmpdir(), tmpdir(), tmpdir()]
   const root = await openDb(dirs[0] as string)
@@ -93,6 +93,22 @@ test('authorization reaches the same state whatever order peers receive records 
     await caughtUp(root, c)
     t.deepEqual(names(await root.get('person', 'c1')), ['by c'], 'root agrees')
     t.deepEqual([...(await root.authorizations())].sort(), [...(await c.authorizations())].sort(), 'same limits on both')
+    stop()
+
+    // The granting feed (B, not the root) revokes C at C's length as B knows it (1 record).
+    await b.revoke(c.writerKey)
+    await c.put('person', { name: 'after b revoked' }, { id: 'c2' })
+    stop = connect(b, c)
+    await caughtUp(c, b)
+    stop()
+    stop = connect(root, c)
+    await caughtUp(root, c)
+    await caughtUp(root, b)
+    for (const [peer, db] of [['root', root], ['C', c]] as const) {
+      t.deepEqual(names(await db.get('person', 'c1')), ['by c'], `${peer}: C's record before the revocation still counts`)
+      t.deepEqual(await db.get('person', 'c2'), [], `${peer}: C's record after its grantor revoked it does not`)
+      t.equal((await db.authorizations()).get(c.writerKey), 1, `${peer}: C counts 1 record`)
+    }
     stop()
   } finally {
     await root.close(); await b.close(); await c.close()
