@@ -9,10 +9,14 @@ export interface Doc {
 
 // A lone surrogate cannot round-trip through UTF-8 storage, so two different strings could map to
 // the same stored key; rejecting them keeps the key layout injective.
+// (String#isWellFormed is Node 20's native check; ES2022 typings do not declare it.)
+type MaybeWellFormed = string & { isWellFormed?: () => boolean }
 const LONE_SURROGATE = /\p{Cs}/u
 
 function isCleanString (value: unknown): value is string {
-  return typeof value === 'string' && !LONE_SURROGATE.test(value)
+  if (typeof value !== 'string') return false
+  const check = (value as MaybeWellFormed).isWellFormed
+  return check !== undefined ? check.call(value) : !LONE_SURROGATE.test(value)
 }
 
 /** Throws UmkvError ERR_INVALID_DOC for the first malformed doc; checks all before anything is written. */

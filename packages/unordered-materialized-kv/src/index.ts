@@ -1,5 +1,5 @@
 export { UnorderedMaterializedKV } from './umkv.js'
-export type { UmkvDb, UmkvOperation } from './umkv.js'
+export type { UmkvDb, UmkvOperation, UmkvOpsWithHeads } from './umkv.js'
 export type { Doc } from './doc.js'
 export { UmkvError } from './errors.js'
 export type { UmkvErrorCode } from './errors.js'

@@ -189,3 +189,61 @@ test('the db\'s own default encodings do not matter', async (t) => {
   t.deepEqual(await kv.get('k'), ['b', 'c'])
   t.equal(await jsonDb.get('h!k', { valueEncoding: 'utf8' }), '["b","c"]', 'stored as documented')
 })
+
+test('opsWithHeads() gives the ops and the new heads of every key they rewrite', async (t) => {
+  const db = new MemoryLevel()
+  const kv = new UnorderedMaterializedKV(db)
+  await kv.batch([doc('a', 'k'), doc('x', 'j')])
+  const { ops, heads } = await kv.opsWithHeads([doc('b', 'k', ['a']), doc('c', 'k', ['a']), doc('x', 'j')])
+  t.deepEqual([...heads], [['k', ['b', 'c']]], 'k forked; j unchanged (its doc is a duplicate) is absent')
+  t.deepEqual(ops, (await kv.ops([doc('b', 'k', ['a']), doc('c', 'k', ['a']), doc('x', 'j')])), 'same ops as ops()')
+  await db.batch(ops)
+  t.deepEqual(await kv.get('k'), ['b', 'c'])
+  const emptied = await kv.opsWithHeads([doc('d', 'k', ['b', 'c', 'd'])])
+  t.deepEqual([...emptied.heads], [['k', []]], 'a key left without heads reports []')
+})
+
+test('docs of keys never seen before need no link-marker reads', async (t) => {
+  const db = new MemoryLevel()
+  const kv = new UnorderedMaterializedKV(db)
+  let lookups = 0
+  const hasMany = db.hasMany.bind(db)
+  db.hasMany = ((...args: Parameters<typeof hasMany>) => { lookups++; return hasMany(...args) }) as typeof db.hasMany
+  await kv.batch([doc('a', 'k1'), doc('b', 'k2'), doc('c', 'k2', ['b'])])
+  t.equal(lookups, 0, 'first batch: no marker lookups')
+  t.deepEqual(await kv.get('k2'), ['c'])
+  await kv.batch([doc('d', 'k3'), doc('b', 'k2')])
+  t.equal(lookups, 1, 'a batch with a known key looks up its docs\' markers')
+  t.deepEqual(await kv.get('k2'), ['c'], 'the replaced doc arriving again stays replaced')
+})
+
+test('a key left without heads keeps a record, so a late replaced doc stays out', async (t) => {
+  const db = new MemoryLevel()
+  const kv = new UnorderedMaterializedKV(db)
+  await kv.batch([doc('x', 'k', ['x', 'a'])])
+  t.equal(await db.get('h!k', { valueEncoding: 'utf8' }), '[]', 'stored as documented')
+  await kv.batch([doc('a', 'k')])
+  t.deepEqual(await kv.get('k'), [], 'a was linked before it arrived')
+})
+
+test('data of the first storage format (no format record) is read the old way', async (t) => {
+  const db = new MemoryLevel()
+  // format 1 deleted the heads record of a key left without heads, keeping only its markers
+  await db.put('l!1!k!a', '1', { keyEncoding: 'utf8', valueEncoding: 'utf8' })
+  const kv = new UnorderedMaterializedKV(db)
+  await kv.batch([doc('a', 'k'), doc('b', 'j')])
+  t.deepEqual(await kv.get('k'), [], 'the stored marker is honoured for a key without a heads record')
+  t.deepEqual(await kv.get('j'), ['b'])
+  t.equal(await db.get('format', { valueEncoding: 'utf8' }), undefined, 'not marked as the new format')
+})
+
+test('a fresh db is marked with the storage format by its first commit', async (t) => {
+  const db = new MemoryLevel()
+  const kv = new UnorderedMaterializedKV(db)
+  await kv.ops([doc('a', 'k')])
+  t.equal(await db.get('format', { valueEncoding: 'utf8' }), undefined, 'an abandoned result writes nothing')
+  await kv.batch([doc('a', 'k')])
+  t.equal(await db.get('format', { valueEncoding: 'utf8' }), '2')
+  const again = new UnorderedMaterializedKV(db)
+  t.deepEqual((await again.ops([doc('b', 'k', ['a'])])).map((op) => op.key), ['h!k', 'l!1!k!a'], 'no format op once stored')
+})

@@ -79,8 +79,8 @@ export type KvApi<T> = {
 // Bumped when the stored layout changes, so old data is rebuilt, not misread.
 const LAYOUT = 'kv2'
 const IDS = 'i!'
-const UMKV_HEADS = 'h!' // the umkv's heads records, as its README's storage layout documents
 const DEFAULT_MAX_BATCH = 1000
+const NO_LINKS: string[] = [] // shared by every doc without links; never mutated
 const DEFAULT_ID = /^([0-9a-f]{64})@(\d+)$/
 
 type Umkv = { db: ViewDb; kv: UnorderedMaterializedKV }
@@ -89,8 +89,8 @@ interface KvState<T> {
   umkv: WeakMap<ViewDb, Umkv>
   listeners: Map<string | null, Set<(u: KvUpdate<T>) => void>>
   queues: Set<LiveQueue<KvUpdate<T>>>
-  /** Per batch being committed: the umkv operations it wrote. */
-  changes: WeakMap<Entry[], UmkvOperation[]>
+  /** Per batch being committed: the keys whose heads it rewrote, with their new head ids. */
+  changes: WeakMap<Entry[], Map<string, string[]>>
   /** Notifications run one after another so listeners see changes in commit order. */
   notifying: Promise<void>
   /** This peer's puts appended but not indexed yet, by key: linked by the next put. */
@@ -111,7 +111,7 @@ function recordDoc (entry: Entry<any>): KvDoc | null {
   return { key: r.key, links: Array.isArray(r.links) ? r.links.filter(isString) : [], value: r.value }
 }
 
-interface MappedDoc { doc: Doc; value: unknown }
+interface MappedDoc { doc: Doc; value: unknown; /** id is `${entry.key}@${entry.seq}` */ defaultId: boolean }
 
 export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
   const userMap = opts.map ?? recordDoc
@@ -123,10 +123,11 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
     const docs: MappedDoc[] = []
     for (const d of Array.isArray(out) ? out : [out]) {
       if (d === null || typeof d !== 'object' || !isString(d.key)) continue
-      const id = d.id ?? `${entry.key}@${entry.seq}`
+      const defaultId = `${entry.key}@${entry.seq}`
+      const id = d.id ?? defaultId
       if (!isString(id) || id.length === 0) continue
-      const links = Array.isArray(d.links) ? d.links.filter((l) => isString(l) && l.length > 0) : []
-      docs.push({ doc: { id, key: d.key, links }, value: 'value' in d ? d.value : entry.value })
+      const links = Array.isArray(d.links) && d.links.length > 0 ? d.links.filter((l) => isString(l) && l.length > 0) : NO_LINKS
+      docs.push({ doc: { id, key: d.key, links }, value: 'value' in d ? d.value : entry.value, defaultId: id === defaultId })
     }
     return docs
   }
@@ -212,30 +213,28 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
     async map (entries: Entry[], batch: ViewBatch, ctx: ViewContext): Promise<void> {
       const docs: Doc[] = []
       for (const entry of entries) {
-        for (const { doc } of docsOf(entry)) {
+        for (const { doc, defaultId } of docsOf(entry)) {
           docs.push(doc)
-          if (doc.id !== `${entry.key}@${entry.seq}`) batch.put(IDS + doc.id, [entry.key, entry.seq])
+          if (!defaultId) batch.put(IDS + doc.id, [entry.key, entry.seq])
         }
       }
       if (docs.length === 0) return
       const { db: umkvDb, kv } = umkvOf(ctx)
-      const ops = await kv.ops(docs)
+      const { ops, heads } = await kv.opsWithHeads(docs)
       for (const op of ops) applyOp(batch, op, umkvDb)
-      // what changed is worked out after the commit, and only if someone asks
-      if (ops.length > 0) stateOf(ctx).changes.set(entries, ops)
+      // who is told what changed is worked out after the commit, and only if someone asks
+      if (heads.size > 0) stateOf(ctx).changes.set(entries, heads)
     },
 
     indexed (entries: Entry[], ctx: ViewContext): void {
       const s = stateOf(ctx)
-      const ops = s.changes.get(entries)
-      if (ops === undefined) return
+      const heads = s.changes.get(entries)
+      if (heads === undefined) return
       s.changes.delete(entries)
       if (s.unindexed.size === 0 && s.listeners.size === 0) return
-      // The umkv's heads records name the keys this batch changed and their heads.
+      // the keys this batch changed and their heads, as the umkv computed them
       const changed: Array<{ key: string; ids: string[] }> = []
-      for (const op of ops) {
-        if (op.key.startsWith(UMKV_HEADS)) changed.push({ key: op.key.slice(UMKV_HEADS.length), ids: op.type === 'put' ? headIds(op.value) : [] })
-      }
+      for (const [key, ids] of heads) changed.push({ key, ids })
       const created = new Map<string, KvHead<T>>()
       for (const entry of entries) {
         for (const { doc, value } of docsOf(entry)) {
@@ -296,11 +295,6 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
       }
     }
   }
-}
-
-function headIds (value: unknown): string[] {
-  const ids: unknown = typeof value === 'string' ? JSON.parse(value) : value
-  return Array.isArray(ids) ? ids.filter(isString) : []
 }
 
 // The op names its own encodings; pass them on so the umkv reads back what it wrote.
