@@ -9,13 +9,15 @@ import { Kappa, type JoinOptions, type ViewDb } from '@kappa-ts/kappa-core'
 import { builtinSchemas, envelopeSchema, type Envelope, type JsonSchema } from '@kappa-ts/schemas'
 import { computeLimits, type AuthOp } from './auth.js'
 import { RecordDbError, ValidationError } from './errors.js'
-import { headsKey, parseRef, ref, splitKey, statsKey, under, versionKey, SEP } from './layout.js'
-import { recordsView, SCHEMA_TYPE, SOURCE_TYPE, type Posting, type RecordsView, type StoredVersion, type TextStats } from './records-view.js'
-import { bm25Term, idf, tokenize } from './text.js'
+import { headsKey, parseRef, splitKey, under, SEP } from './layout.js'
+import { recordsView, SCHEMA_TYPE, SOURCE_TYPE, type RecordsView, type StoredVersion } from './records-view.js'
+import { tokenize } from './text.js'
 import { fieldsOf, issuesOf, Validators, createAjv } from './validation.js'
 import { matches, parseWhere, scanBounds, type Cond, type Range, type Where } from './where.js'
+import { byTime, currentMany, currentVersions, toVersion, type Counts, type RecordVersion } from './versions.js'
+import { rankPostings } from './ranking.js'
 
-export type { Range, Where }
+export type { Range, Where, RecordVersion }
 
 export type Mode = 'authorized' | 'open'
 
@@ -24,21 +26,6 @@ export interface RecordDBOptions {
   key?: string | Uint8Array
   /** 'authorized' (default for a new database): only the root and feeds it authorized count. 'open': every feed counts. */
   mode?: Mode
-}
-
-/** One version of a record, as get/list/query/search/history return it. */
-export interface RecordVersion<V = unknown> {
-  schema: string
-  id: string
-  op: 'put' | 'del'
-  value?: V
-  timestamp: number
-  links: string[]
-  /** Author feed key (hex) and the entry's seq in it. */
-  feed: string
-  seq: number
-  /** `<feed>@<seq>`: what later versions link to. */
-  ref: string
 }
 
 export type BatchOp =
@@ -404,7 +391,7 @@ export class RecordDB extends EventEmitter {
     return limits
   }
 
-  private async counter (): Promise<(feed: string, seq: number) => boolean> {
+  private async counter (): Promise<Counts> {
     if (this._mode === 'open') return () => true
     const limits = await this.authLimits()
     return (feed, seq) => seq < (limits.get(feed) ?? 0)
@@ -528,39 +515,7 @@ export class RecordDB extends EventEmitter {
     await this.indexed()
     if (terms.length === 0) return []
     const counts = await this.counter()
-    const db = this.data()
-    // candidate ref -> { schema, id, per-term [tf, dl] }
-    const candidates = new Map<string, { schema: string; id: string; hits: Array<[string, Posting]> }>()
-    const df = new Map<string, number>() // term + SEP + schema -> postings
-    for (const term of terms) {
-      const range = opts.schema === undefined ? under('t', term) : under('t', term, opts.schema)
-      for await (const [k, p] of db.iterator(range) as AsyncIterable<[string, Posting]>) {
-        const parts = splitKey(k)
-        const schema = parts[2] as string
-        const id = parts[3] as string
-        const r = parts[4] as string
-        const dk = term + SEP + schema
-        df.set(dk, (df.get(dk) ?? 0) + 1)
-        const { feed, seq } = parseRef(r)
-        if (!counts(feed, seq)) continue
-        let c = candidates.get(r)
-        if (c === undefined) candidates.set(r, c = { schema, id, hits: [] })
-        c.hits.push([term, p])
-      }
-    }
-    const schemasSeen = [...new Set([...candidates.values()].map((c) => c.schema))]
-    const statList = await db.getMany(schemasSeen.map(statsKey)) as Array<TextStats | undefined>
-    const stats = new Map(schemasSeen.map((s, i) => [s, statList[i] ?? { docs: 0, length: 0 }]))
-    const scored: Array<{ r: string; score: number; schema: string; id: string }> = []
-    for (const [r, c] of candidates) {
-      const st = stats.get(c.schema) as TextStats
-      const docs = Math.max(st.docs, 1)
-      const avg = st.docs > 0 ? st.length / st.docs : 1
-      let score = 0
-      for (const [term, [tf, dl]] of c.hits) score += bm25Term(tf, dl, avg, idf(docs, df.get(term + SEP + c.schema) ?? 1))
-      scored.push({ r, score, schema: c.schema, id: c.id })
-    }
-    scored.sort((a, b) => b.score - a.score || (a.r < b.r ? -1 : 1))
+    const scored = await rankPostings(this.data(), terms, opts.schema, counts)
     // Keep the best live version of each record: stale or deleted versions are skipped here.
     const out: Array<SearchHit<V>> = []
     const done = new Set<string>()
@@ -576,68 +531,12 @@ export class RecordDB extends EventEmitter {
     return out
   }
 
-  /**
-   * The current versions of a record, puts and deletes, among the versions that count.
-   * Fast path: the stored heads (over all versions) when they all count. Otherwise the
-   * versions that count and that no counting version replaces (through any chain of links).
-   */
-  private async current (schema: string, id: string, counts?: (feed: string, seq: number) => boolean): Promise<RecordVersion[]> {
-    const ok = counts ?? await this.counter()
-    const db = this.data()
-    const heads = await db.get(headsKey(schema, id)) as string[] | undefined
-    if (heads === undefined) return []
-    if (heads.every((h) => { const p = parseRef(h); return ok(p.feed, p.seq) })) {
-      const stored = await db.getMany(heads.map((h) => versionKey(schema, id, h))) as Array<StoredVersion | undefined>
-      return stored.filter((v): v is StoredVersion => v !== undefined).map((v) => toVersion(schema, id, v)).sort(byTime)
-    }
-    const all = new Map<string, StoredVersion>()
-    for await (const [k, v] of db.iterator(under('v', schema, id)) as AsyncIterable<[string, StoredVersion]>) {
-      const parts = splitKey(k)
-      if (parts.length === 4) all.set(parts[3] as string, v)
-    }
-    const counting = [...all.entries()].filter(([, v]) => ok(v.feed, v.seq))
-    const replaced = new Set<string>()
-    for (const [, v] of counting) {
-      const stack = [...v.links]
-      while (stack.length > 0) {
-        const l = stack.pop() as string
-        if (replaced.has(l)) continue
-        replaced.add(l)
-        const older = all.get(l)
-        if (older !== undefined) stack.push(...older.links)
-      }
-    }
-    return counting.filter(([r]) => !replaced.has(r)).map(([, v]) => toVersion(schema, id, v)).sort(byTime)
+  private async current (schema: string, id: string, counts?: Counts): Promise<RecordVersion[]> {
+    return await currentVersions(this.data(), schema, id, counts ?? await this.counter())
   }
 
-  /** current() for many records of one schema, with two getMany reads for the common case. */
-  private async currentMany (schema: string, ids: string[], counts: (feed: string, seq: number) => boolean, knownHeads?: Map<string, string[]>): Promise<Map<string, RecordVersion[]>> {
-    const db = this.data()
-    const unique = [...new Set(ids)]
-    const out = new Map<string, RecordVersion[]>()
-    let heads: Array<string[] | undefined>
-    if (knownHeads !== undefined) heads = unique.map((id) => knownHeads.get(id))
-    else heads = await db.getMany(unique.map((id) => headsKey(schema, id))) as Array<string[] | undefined>
-    const fast: Array<{ id: string; heads: string[] }> = []
-    for (let i = 0; i < unique.length; i++) {
-      const id = unique[i] as string
-      const h = heads[i]
-      if (h === undefined) { out.set(id, []); continue }
-      if (h.every((r) => { const p = parseRef(r); return counts(p.feed, p.seq) })) fast.push({ id, heads: h })
-      else out.set(id, await this.current(schema, id, counts))
-    }
-    const keys = fast.flatMap((f) => f.heads.map((h) => versionKey(schema, f.id, h)))
-    const stored = await db.getMany(keys) as Array<StoredVersion | undefined>
-    let k = 0
-    for (const f of fast) {
-      const versions: RecordVersion[] = []
-      for (let j = 0; j < f.heads.length; j++) {
-        const v = stored[k++]
-        if (v !== undefined) versions.push(toVersion(schema, f.id, v))
-      }
-      out.set(f.id, versions.sort(byTime))
-    }
-    return out
+  private async currentMany (schema: string, ids: string[], counts: Counts, knownHeads?: Map<string, string[]>): Promise<Map<string, RecordVersion[]>> {
+    return await currentMany(this.data(), schema, ids, counts, knownHeads)
   }
 
   // ---- replication, status, lifecycle -------------------------------------------
@@ -736,12 +635,3 @@ function checkSource (id: string, value: unknown): void {
   }
 }
 
-function toVersion (schema: string, id: string, v: StoredVersion): RecordVersion {
-  const out: RecordVersion = { schema, id, op: v.op, timestamp: v.timestamp, links: v.links, feed: v.feed, seq: v.seq, ref: ref(v.feed, v.seq) }
-  if (v.value !== undefined) out.value = v.value
-  return out
-}
-
-function byTime (a: RecordVersion, b: RecordVersion): number {
-  return a.timestamp - b.timestamp || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0)
-}
