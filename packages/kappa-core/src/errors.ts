@@ -9,6 +9,7 @@ export type KappaErrorCode =
   | 'ERR_CLOSED'            // any call after close()
   | 'ERR_NOT_READY'         // a view's data read before the view is open (await kappa.ready())
   | 'ERR_VIEW_FAILED'       // a view's map threw: carries the view name, feed and seq
+  | 'ERR_INVALID_VALUE'     // Writer.append() of a value JSON cannot encode: nothing appended
 
 export interface KappaErrorDetails {
   view?: string

@@ -1,6 +1,6 @@
 export { RangeSet, type Range } from './ranges.js'
 export { IndexError, type IndexErrorCode } from './errors.js'
-export { EntryReader, type EntryReaderOptions, type EntryReaderStats, type ReadResult } from './reader.js'
+export { EntryReader, JsonText, type EntryReaderOptions, type EntryReaderStats, type ReadResult } from './reader.js'
 export type { Entry, IndexState, Feed, MultifeedLike } from './types.js'
 export type { IndexDb, DataSublevel, IndexBatch, Version, CursorRecord } from './store.js'
 export {

@@ -26,6 +26,15 @@ interface Chunk { cache: FeedCache; start: number; count: number }
 
 const DEFAULT_CACHE_SIZE = 20_000
 
+/**
+ * A value handed to the cache as its JSON text (the exact text of the block): every
+ * read parses it, so each index gets its own copy, equal to a read from storage, and
+ * the cache holds one flat string per entry instead of an object graph.
+ */
+export class JsonText {
+  constructor (readonly text: string) {}
+}
+
 export class EntryReader {
   readonly cacheSize: number
   readonly stats: EntryReaderStats = { cacheHits: 0, storageReads: 0, sharedReads: 0, invalid: 0 }
@@ -59,8 +68,12 @@ export class EntryReader {
    * Appends `values` to a local feed and hands them to the cache first, so no index
    * reads them back. Appends to one feed must all go through here for the seqs to
    * be right; a failed or unexpected append drops what was remembered.
+   * `blocks`, when given, is what goes into the feed instead of `values` (the same
+   * entries already encoded, one block per value): `values` must equal what a read
+   * of those blocks returns.
    */
-  async append (feed: Feed, values: unknown[]): Promise<{ length: number; byteLength: number }> {
+  async append (feed: Feed, values: unknown[], blocks?: unknown[]): Promise<{ length: number; byteLength: number }> {
+    if (blocks !== undefined && blocks.length !== values.length) throw new TypeError('append: one block per value')
     if (feed.key === null) await feed.ready()
     const key = toHex(feed.key as Buffer)
     const start = Math.max(feed.length, this.pendingEnd.get(key) ?? 0)
@@ -68,7 +81,7 @@ export class EntryReader {
     this.pendingEnd.set(key, end)
     this.rememberAt(key, feed.fork, start, values)
     try {
-      const result = await feed.append(values)
+      const result = await feed.append(blocks ?? values)
       if (result.length !== end) this.forget(key) // someone else appended in between
       return result
     } catch (err) {
@@ -113,7 +126,8 @@ export class EntryReader {
       const seq = seqs[i]
       if (usable !== null && usable.values.has(seq)) {
         this.stats.cacheHits++
-        out[i] = { status: 'ok', value: usable.values.get(seq) }
+        const value = usable.values.get(seq)
+        out[i] = { status: 'ok', value: value instanceof JsonText ? JSON.parse(value.text) : value }
         continue
       }
       const pending = this.inflight.get(feedKey + '/' + fork + '/' + seq)
