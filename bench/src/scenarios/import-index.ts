@@ -10,13 +10,15 @@ import { MB, dirSize, latencies, now, round } from '../stats.js'
 
 const BATCH = 1000
 const GETS = 1000
+/** Pause before the settled kv gets: the stores' background flushes and compactions after the import end first. */
+const SETTLE_MS = { quick: 500, full: 2000 }
 
 export const importIndex: Scenario = {
   id: 1,
   name: 'import-index',
   title: 'Import + index (batches of 1,000, kv view) vs raw hypercore append',
   data: 'main',
-  fields: ['records', 'rawAppendMs', 'rawDiskMB', 'appendMs', 'indexedMs', 'ratio', 'diskMB', 'kvGetP50Ms', 'kvGetP99Ms'],
+  fields: ['records', 'rawAppendMs', 'rawDiskMB', 'appendMs', 'indexedMs', 'ratio', 'diskMB', 'kvGetP50Ms', 'kvGetP99Ms', 'kvGetHotP50Ms', 'kvGetHotP99Ms'],
 
   async run (cfg, log) {
     const records = await readAll(cfg.dataFile)
@@ -48,11 +50,18 @@ export const importIndex: Scenario = {
     log(`kappa append ${appendMs.toFixed(0)} ms, indexed at ${indexedMs.toFixed(0)} ms`)
 
     const rng = new Prng(cfg.seed ^ 0x9e3779b9)
-    const keys = Array.from({ length: GETS }, () => records[rng.int(0, records.length - 1)]!.tconst)
-    const gets = await latencies(GETS, async (i) => {
-      const heads = await kappa.api.kv.get(keys[i]!)
-      if (heads.length !== 1) throw new Error(`kv get ${keys[i]!}: expected one head, got ${heads.length}`)
-    })
+    const getRandom = async (): Promise<{ p50: number; p99: number }> => {
+      const keys = Array.from({ length: GETS }, () => records[rng.int(0, records.length - 1)]!.tconst)
+      return latencies(GETS, async (i) => {
+        const heads = await kappa.api.kv.get(keys[i]!)
+        if (heads.length !== 1 || (heads[0]!.value as { tconst?: string }).tconst !== keys[i]) throw new Error(`kv get ${keys[i]!}: expected its one record, got ${heads.length} heads`)
+      })
+    }
+    // Right after the import, RocksDB and LevelDB are still flushing and compacting
+    // in the background on the same 2 cores; then again once they have settled.
+    const hot = await getRandom()
+    await new Promise((resolve) => setTimeout(resolve, cfg.quick ? SETTLE_MS.quick : SETTLE_MS.full))
+    const gets = await getRandom()
     await kappa.close()
 
     return {
@@ -65,14 +74,16 @@ export const importIndex: Scenario = {
       ratio: round(indexedMs / raw.appendMs, 2),
       diskMB: round(dirSize(dir) / MB, 2),
       kvGetP50Ms: round(gets.p50, 4),
-      kvGetP99Ms: round(gets.p99, 4)
+      kvGetP99Ms: round(gets.p99, 4),
+      kvGetHotP50Ms: round(hot.p50, 4),
+      kvGetHotP99Ms: round(hot.p99, 4)
     }
   },
 
   row (r, quick) {
     const met = quick ? null : (r.ratio as number) <= 1.3 && (r.kvGetP50Ms as number) < 0.1
     return {
-      figures: `raw ${fmtS(r.rawAppendMs)} (${String(r.rawDiskMB)} MB); kappa append ${fmtS(r.appendMs)}, indexed ${fmtS(r.indexedMs)} = ${String(r.ratio)}x raw, ${String(r.diskMB)} MB; kv get p50 ${String(r.kvGetP50Ms)} ms / p99 ${String(r.kvGetP99Ms)} ms`,
+      figures: `raw ${fmtS(r.rawAppendMs)} (${String(r.rawDiskMB)} MB); kappa append ${fmtS(r.appendMs)}, indexed ${fmtS(r.indexedMs)} = ${String(r.ratio)}x raw, ${String(r.diskMB)} MB; kv get p50 ${String(r.kvGetP50Ms)} ms / p99 ${String(r.kvGetP99Ms)} ms (right after the import ${String(r.kvGetHotP50Ms)} / ${String(r.kvGetHotP99Ms)} ms)`,
       aim: 'indexed <= 1.3x raw; kv get p50 < 0.1 ms',
       met
     }
