@@ -20,7 +20,7 @@ const chapters = listChapters()
 
 test('the workshop has every chapter, in order', (t) => {
   const dirs = chapters.map((c) => c.dir)
-  for (const dir of ['01-log', '02-json', '03-trust', '04-replicate', '05-swarm', '06-multifeed', '07-view', '08-live-tail', '09-kv-forks', '10-own-view']) t.ok(dirs.includes(dir), `${dir} exists`)
+  for (const dir of ['01-log', '02-json', '03-trust', '04-replicate', '05-swarm', '06-multifeed', '07-view', '08-live-tail', '09-kv-forks', '10-own-view', '11-chat']) t.ok(dirs.includes(dir), `${dir} exists`)
   t.deepEqual(dirs.map((d) => d.slice(0, 2)), dirs.map((_, i) => String(i + 1).padStart(2, '0')), 'numbered 01.. without gaps')
   t.end()
 })

@@ -9,6 +9,9 @@ import { startSession } from './session.js'
 import { LOCAL_DHT_PORT } from './local-dht.js'
 import { isChannel } from './records.js'
 
+/** Longest wait for a clean close on quit. */
+const CLOSE_GRACE_MS = 3000
+
 const program = new Command()
   .name('kappa-chat')
   .description('A peer-to-peer chat over kappa-core: every author a log, every peer the same views.')
@@ -49,7 +52,9 @@ async function main (): Promise<void> {
   const stop = async (code = 0): Promise<void> => {
     if (stopping) return
     stopping = true
-    await session.close().catch(() => {})
+    // Appends are on disk once acknowledged; a swarm that is slow to say goodbye must not keep us here.
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())
+    await Promise.race([session.close().catch(() => {}), grace])
     process.exit(code)
   }
   process.once('SIGINT', () => { void stop(130) })

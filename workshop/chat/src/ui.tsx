@@ -3,7 +3,6 @@
 // from the Chat; this file only draws and routes keys.
 import { useEffect, useMemo, useReducer, useRef, useState, useCallback } from 'react'
 import { Box, Text, useApp, useInput, useStdout, render } from 'ink'
-import TextInput from 'ink-text-input'
 import type { ChatLine } from './chat.js'
 import { parseCommand, HELP } from './commands.js'
 import { MessageStore } from './message-store.js'
@@ -97,12 +96,33 @@ function App ({ session, channel: firstChannel, onQuit }: AppProps) {
   const lines = store.lines(channel)
   const maxScroll = Math.max(0, lines.length - paneHeight)
 
+  // ink calls the newest handler only after a render's effects have run, so a key
+  // that arrives right after a redraw can reach the previous one: everything the
+  // handler reads is in refs, never in a render's closure.
+  const view = useRef({ maxScroll, paneHeight })
+  view.current = { maxScroll, paneHeight }
+  const inputRef = useRef('')
+  const queue = useRef<Promise<void>>(Promise.resolve())
+  const edit = (next: string) => { inputRef.current = next; setInput(next) }
+  // Lines run one after another, in the order typed or pasted.
+  const enqueue = (line: string) => { queue.current = queue.current.then(() => submit(line)) }
+
   useInput((ch, key) => {
+    const { maxScroll, paneHeight } = view.current
     if (key.ctrl && ch === 'c') quit()
     else if (key.pageUp) setScroll((s) => Math.min(maxScroll, s + paneHeight - 1))
     else if (key.pageDown) setScroll((s) => Math.max(0, s - paneHeight + 1))
     else if (key.upArrow) setScroll((s) => Math.min(maxScroll, s + 1))
     else if (key.downArrow) setScroll((s) => Math.max(0, s - 1))
+    else if (key.return) { const line = inputRef.current; edit(''); enqueue(line) } else if (key.backspace || key.delete) edit(inputRef.current.slice(0, -1))
+    else if (key.ctrl && ch === 'u') edit('')
+    else if (!key.ctrl && !key.meta && ch.length > 0) {
+      // Pasted text can carry line breaks: each complete line is submitted.
+      const parts = (inputRef.current + ch).split(/\r\n|\r|\n/)
+      const rest = parts.pop() ?? ''
+      for (const line of parts) enqueue(line)
+      edit(rest)
+    }
   })
 
   const submit = async (value: string) => {
@@ -122,7 +142,7 @@ function App ({ session, channel: firstChannel, onQuit }: AppProps) {
         }
         case 'peers': setStatus(`${chat.peerCount} peer(s): ${chat.peers.map((p) => p.slice(0, 8)).join(' ') || 'none yet'}`); return
         case 'key': setStatus(`chat key ${chat.key} (kappa-chat ${chat.key})`); return
-        case 'history': setScroll(maxScroll); return
+        case 'history': setScroll(view.current.maxScroll); return
         case 'help': setStatus(HELP); return
         case 'invalid': setStatus(cmd.message); return
         case 'quit': quit()
@@ -130,15 +150,6 @@ function App ({ session, channel: firstChannel, onQuit }: AppProps) {
     } catch (err) {
       setStatus(`error: ${(err as Error).message}`)
     }
-  }
-
-  // Pasted text (or keys sent in one chunk) can carry line breaks: each complete line is submitted.
-  const onChange = (value: string) => {
-    if (!/[\r\n]/.test(value)) { setInput(value); return }
-    const parts = value.split(/\r\n|\r|\n/)
-    const rest = parts.pop() ?? ''
-    void (async () => { for (const line of parts) await submit(line) })()
-    setInput(rest)
   }
 
   const end = lines.length - Math.min(scroll, maxScroll)
@@ -170,7 +181,7 @@ function App ({ session, channel: firstChannel, onQuit }: AppProps) {
       <Text dimColor wrap='truncate-end'>{status}</Text>
       <Box>
         <Text color='cyan'>{channel}&gt; </Text>
-        <TextInput value={input} onChange={onChange} onSubmit={(v) => { setInput(''); void submit(v) }} />
+        <Text>{sanitize(input)}</Text><Text inverse> </Text>
       </Box>
     </Box>
   )

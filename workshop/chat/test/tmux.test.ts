@@ -17,17 +17,19 @@ function tmux (...args: string[]): string {
 }
 const screen = (escapes = false) => tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', SESSION)
 const alive = () => spawnSync('tmux', ['-L', SOCKET, 'has-session', '-t', SESSION]).status === 0
-const inputRow = () => screen().split('\n').find((row) => /^#[\w-]+> /.test(row)) ?? ''
+/** The input line ("#channel> text"), or null while ink is mid-redraw. */
+const inputRow = () => screen().split('\n').find((row) => /^#[\w-]+>( |$)/.test(row)) ?? null
 
 /**
  * Types a line and presses Enter, each once the UI has shown the previous step:
- * keys sent in one burst reach ink as one chunk, which it does not split into keys.
+ * keys sent in one burst reach ink as one chunk, which it does not split into keys
+ * (a PageUp glued to text is not a PageUp).
  */
 async function type (text: string, waitCleared = true): Promise<void> {
   tmux('send-keys', '-t', SESSION, '-l', text)
-  await poll(() => inputRow().includes(text), `"${text}" in the input line`)
+  await poll(() => inputRow()?.includes(text) === true, `"${text}" in the input line`)
   tmux('send-keys', '-t', SESSION, 'Enter')
-  if (waitCleared) await poll(() => !inputRow().includes(text), `the input line to clear after "${text}"`)
+  if (waitCleared) await poll(() => /^#[\w-]+>\s*$/.test(inputRow() ?? 'x'), `the input line to clear after "${text}"`)
 }
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
