@@ -39,6 +39,10 @@ const opts = program.opts<{ storage?: string; nick?: string; channel: string; bo
 const [key] = program.args
 
 async function main (): Promise<void> {
+  if (opts.headless !== true && (!process.stdin.isTTY || !process.stdout.isTTY)) {
+    process.stderr.write('kappa-chat: the chat UI needs a terminal; use --headless for scripts (commands on stdin, JSON lines out)\n')
+    process.exit(2)
+  }
   const session = await startSession({
     ...(key !== undefined ? { key } : {}),
     ...(opts.storage !== undefined ? { storage: opts.storage } : {}),

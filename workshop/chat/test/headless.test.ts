@@ -4,7 +4,8 @@
 import test from 'tape'
 import fs from 'node:fs'
 import path from 'node:path'
-import { Headless, freeUdpPort, tmpDir, type Msg } from './helpers.js'
+import { spawnSync } from 'node:child_process'
+import { BIN, Headless, freeUdpPort, tmpDir, type Msg } from './helpers.js'
 
 // Message texts of a channel in timestamp order (blocks may download, and so be indexed, out of order).
 const texts = (msgs: Msg[], channel: string, author?: string) =>
@@ -100,4 +101,14 @@ test('headless: bad commands and bad input get typed errors, the process lives',
     p.kill()
     fs.rmSync(root, { recursive: true, force: true })
   }
+})
+
+test('without a terminal and without --headless: a clear message, exit 2, nothing created', (t) => {
+  const root = tmpDir()
+  const r = spawnSync(process.execPath, [BIN, '--storage', path.join(root, 'x'), '--offline'], { input: '', encoding: 'utf8' })
+  t.equal(r.status, 2, 'exit code 2')
+  t.match(r.stderr, /needs a terminal; use --headless/, 'says why and what to use')
+  t.notOk(fs.existsSync(path.join(root, 'x')), 'no storage created')
+  fs.rmSync(root, { recursive: true, force: true })
+  t.end()
 })
