@@ -71,6 +71,10 @@ async function main (): Promise<void> {
     // Printed before the UI takes the screen, so it stays in the scrollback.
     const dht = session.dht === null ? '' : session.dht.owned ? ` · local DHT node started on ${session.dht.address}` : ` · using the local DHT node on ${session.dht.address}`
     process.stdout.write(`kappa-chat ${session.chat.key}\nshare the key: kappa-chat ${session.chat.key}${opts.local === true ? ' --local' : ''}\nstorage ${session.chat.storage}${dht}\n`)
+    // ink renders only a final frame when CI/CONTINUOUS_INTEGRATION is set (read when ink loads);
+    // a chat on a terminal needs live frames, so the UI is loaded with them cleared.
+    process.env.CI = 'false'
+    process.env.CONTINUOUS_INTEGRATION = 'false'
     const { runUi } = await import('./ui.js')
     await runUi(session, opts.channel)
   }

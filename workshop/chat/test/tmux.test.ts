@@ -41,7 +41,8 @@ test('terminal UI in tmux: shows the other peer\'s messages (escape codes stripp
   try {
     const ready = await bob.wait((m) => m.type === 'ready', 'bob ready')
     const key = ready.key as string
-    const cmd = ['env', 'KAPPA_BOOTSTRAP=', process.execPath, BIN, key, '--storage', path.join(root, 'alice'), '--local', '--local-port', port, '--nick', 'alice']
+    // CI=true on purpose: ink would draw only a last frame in CI, and kappa-chat must not let it
+    const cmd = ['env', 'KAPPA_BOOTSTRAP=', 'CI=true', process.execPath, BIN, key, '--storage', path.join(root, 'alice'), '--local', '--local-port', port, '--nick', 'alice']
     tmux('new-session', '-d', '-s', SESSION, '-x', '100', '-y', '24', cmd.map(shellQuote).join(' '))
     await poll(() => screen().includes('you: alice'), 'the UI to draw')
     t.pass('the UI drew its header')
