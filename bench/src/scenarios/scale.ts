@@ -5,7 +5,7 @@ import { readBatches } from '../generate.js'
 import { rawAppendReopen } from '../raw.js'
 import type { Scenario } from '../scenario.js'
 import { allIndexed, kvListKappa } from '../setup.js'
-import { MB, RssSampler, dirSize, now, round } from '../stats.js'
+import { MB, RssSampler, dirSize, now, processPeakRss, round } from '../stats.js'
 import { fmtS } from './import-index.js'
 
 const BATCH = 1000
@@ -34,7 +34,8 @@ export const scale: Scenario = {
     const appendMs = now() - start
     await kappa.indexed()
     const indexedMs = now() - start
-    const indexPeak = rss.peakBytes
+    // the kernel's high-water mark catches a spike between two samples
+    const indexPeak = Math.max(rss.peakBytes, processPeakRss())
     log(`indexed ${n} in ${(indexedMs / 1000).toFixed(1)} s, peak rss ${(indexPeak / MB).toFixed(0)} MB`)
     await kappa.close()
     const diskMB = dirSize(dir) / MB
@@ -68,9 +69,9 @@ export const scale: Scenario = {
 
   row (r, quick) {
     return {
-      figures: `${String(r.records)} records indexed in ${fmtS(r.indexedMs)} (${String(r.entriesPerS)} entries/s), peak RSS ${String(r.peakRssMB)} MB, ${String(r.diskMB)} MB on disk; reopen: ready ${String(r.reopenReadyMs)} ms, indexed ${String(r.reopenIndexedMs)} ms; raw hypercore: append ${fmtS(r.rawAppendMs)}, reopen ${String(r.rawReopenMs)} ms`,
+      figures: `${String(r.records)} records indexed in ${fmtS(r.indexedMs)} (${String(r.entriesPerS)} entries/s), peak RSS ${String(r.indexPeakRssMB)} MB, ${String(r.diskMB)} MB on disk; reopen: ready ${String(r.reopenReadyMs)} ms, indexed ${String(r.reopenIndexedMs)} ms; raw hypercore: append ${fmtS(r.rawAppendMs)}, reopen ${String(r.rawReopenMs)} ms`,
       aim: 'peak RSS < 300 MB; reopen < 1 s',
-      met: quick ? null : (r.peakRssMB as number) < 300 && (r.reopenIndexedMs as number) < 1000
+      met: quick ? null : (r.indexPeakRssMB as number) < 300 && (r.reopenIndexedMs as number) < 1000
     }
   }
 }
