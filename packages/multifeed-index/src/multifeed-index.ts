@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events'
 import { IndexError } from './errors.js'
 import { EntryReader, toHex, type ReadResult } from './reader.js'
+import { directBatch } from './direct-batch.js'
 import { RangeSet } from './ranges.js'
 import { IndexStore, type CursorRecord, type DataSublevel, type IndexBatch, type IndexDb, type Version } from './store.js'
 import type { Entry, Feed, IndexState, MultifeedLike } from './types.js'
@@ -421,7 +422,7 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
 
   /** map() + cursors in one LevelDB batch; memory is updated only after it is written. */
   private async commit (pending: PendingBatch): Promise<void> {
-    const batch = this.store.db.batch()
+    const batch = directBatch(this.store.db)
     const first = pending.entries[0] ?? pending.invalid[0]
     try {
       if (pending.entries.length > 0) {
@@ -474,7 +475,7 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
         await this.commitTruncation(state, length, fork, null, seen)
         this.emit('truncate', { key: state.key, length, rebuilt: false } satisfies TruncateEvent)
       } else if (this.truncateFn !== undefined) {
-        const batch = this.store.db.batch()
+        const batch = directBatch(this.store.db)
         try {
           await this.truncateFn(state.key, length, batch, { data: this.store.data })
         } catch (err) {
@@ -500,7 +501,7 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
   private async commitTruncation (state: FeedState, length: number, fork: number, batch: IndexBatch | null, seen: number): Promise<void> {
     const done = state.done.clone()
     done.truncate(length)
-    const b = batch ?? this.store.db.batch()
+    const b = batch ?? directBatch(this.store.db)
     this.store.putCursor(b, state.key, { fork, ranges: done.toJSON() })
     await b.write()
     state.done = done
