@@ -53,6 +53,8 @@ declare module 'hypercore' {
     proof(opts: Record<string, unknown>): Promise<Hypercore.Proof>
     applyProof(proof: Hypercore.Proof, from?: unknown): Promise<unknown>
     static discoveryKey(key: Uint8Array): Buffer
+    /** Opens Corestore/hypercore storage (RocksDB) at a directory; opts reach RocksDB (e.g. writeBufferSize). */
+    static defaultStorage(storage: string | object, opts?: { writeBufferSize?: number; readOnly?: boolean; [k: string]: unknown }): object
     static getProtocolMuxer(stream: unknown): import('protomux')
     static createProtocolStream(isInitiator: boolean | Duplex, opts?: Record<string, unknown>): Duplex & { noiseStream: unknown }
 

@@ -68,8 +68,26 @@ test('bad options throw typed errors', (t) => {
   t.equal(codeOf(() => new Multifeed('/nonexistent', { key: new Uint8Array(31) })), 'ERR_BAD_KEY')
   t.equal(codeOf(() => new Multifeed('/nonexistent', { valueEncoding: 'yaml' as 'json' })), 'ERR_BAD_OPTION')
   t.equal(codeOf(() => new Multifeed('/nonexistent', { maxFeeds: 0 })), 'ERR_BAD_OPTION')
+  t.equal(codeOf(() => new Multifeed('/nonexistent', { writeBufferSize: 0.5 })), 'ERR_BAD_OPTION')
   t.equal(codeOf(() => new Multifeed(42 as unknown as string)), 'ERR_BAD_OPTION')
   t.end()
+})
+
+test('writeBufferSize: a store opened with a small RocksDB write buffer keeps every entry across a reopen', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const small = { writeBufferSize: 64 * 1024 }
+  const m = new Multifeed(dir, small)
+  const w = await m.writer()
+  // several write buffers' worth, so RocksDB flushes while we write
+  for (let i = 0; i < 20; i++) await w.append(Array.from({ length: 100 }, (_, j) => ({ i, j, pad: 'x'.repeat(100) })))
+  await m.close()
+  const again = new Multifeed(dir, small)
+  await again.ready()
+  const feed = (await again.writer())
+  t.equal(feed.length, 2000, 'all entries are back')
+  t.deepEqual(await feed.get(1999), { i: 19, j: 99, pad: 'x'.repeat(100) }, 'the last entry reads back')
+  await again.close()
+  cleanup()
 })
 
 test('writer(name): json by default, named writers differ, feeds()/feed(key)/feed event', async (t) => {
