@@ -20,6 +20,8 @@ export interface BenchOptions {
   keep: boolean
   /** Write a V8 CPU profile of each scenario process into this folder (node --cpu-prof). */
   profileDir: string | null
+  /** Extra node flags for the scenario processes (e.g. --max-old-space-size=80). */
+  nodeArgs: string[]
 }
 
 /** What one scenario process is handed. */
@@ -52,7 +54,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --out FILE           results JSON (default bench/results/latest.json)
   --timeout S          time limit of one scenario process, seconds (default 900; quick 120)
   --keep               keep the temp folder
-  --profile DIR        a CPU profile (.cpuprofile) of each scenario process in DIR`
+  --profile DIR        a CPU profile (.cpuprofile) of each scenario process in DIR
+  --node-args "FLAGS"  node flags for the scenario processes, e.g. "--max-old-space-size=80"`
 
 function positiveInt (flag: string, v: string | undefined): number {
   const n = Number(v)
@@ -73,7 +76,8 @@ export function parseArgs (argv: string[]): BenchOptions {
     out: null,
     timeoutS: quick ? 120 : 900,
     keep: false,
-    profileDir: null
+    profileDir: null,
+    nodeArgs: []
   }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
@@ -89,6 +93,7 @@ export function parseArgs (argv: string[]): BenchOptions {
       case '--out': opts.out = next() ?? null; break
       case '--timeout': opts.timeoutS = positiveInt(a, next()); break
       case '--profile': opts.profileDir = next() ?? null; break
+      case '--node-args': opts.nodeArgs = (next() ?? '').split(' ').filter(Boolean); break
       case '--help': case '-h': throw new UsageError(USAGE)
       default: throw new UsageError(`unknown option ${a}\n${USAGE}`)
     }

@@ -23,9 +23,17 @@ function log (msg: string): void {
 }
 
 /** Runs one scenario (one variant) in a child process of `entry`. */
-export function runChild (entry: string, scenario: Scenario, cfg: ScenarioConfig, timeoutS: number, profileDir: string | null = null): Promise<ChildOutcome> {
+export interface ChildOptions {
+  timeoutS: number
+  profileDir: string | null
+  nodeArgs: string[]
+}
+
+export function runChild (entry: string, scenario: Scenario, cfg: ScenarioConfig, opts: ChildOptions): Promise<ChildOutcome> {
+  const { timeoutS, profileDir } = opts
   return new Promise((resolve) => {
-    const nodeArgs = profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir), '--cpu-prof-name', `${scenario.name}${cfg.variant === null ? '' : `-${cfg.variant}`}.cpuprofile`]
+    const nodeArgs = [...opts.nodeArgs]
+    if (profileDir !== null) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir), '--cpu-prof-name', `${scenario.name}${cfg.variant === null ? '' : `-${cfg.variant}`}.cpuprofile`)
     const child = spawn(process.execPath, [...nodeArgs, entry, '--child', scenario.name, '--config', JSON.stringify(cfg)], {
       stdio: ['ignore', 'pipe', 'pipe']
     })
@@ -103,7 +111,7 @@ export async function runBench (opts: BenchOptions, entry: string, defaultOut: s
       let line: Figures
       if (scenario.variants === undefined) {
         log(`${scenario.id}. ${scenario.title}`)
-        const out = await runChild(entry, scenario, { ...base, workDir: workDir(null), variant: null }, opts.timeoutS, opts.profileDir)
+        const out = await runChild(entry, scenario, { ...base, workDir: workDir(null), variant: null }, opts)
         rmSync(workDir(null), { recursive: true, force: true })
         line = { scenario: scenario.name, ...out.figures }
       } else {
@@ -114,7 +122,7 @@ export async function runBench (opts: BenchOptions, entry: string, defaultOut: s
           stopReason = scenario.variants.stop(runs, v, { timeoutS: opts.timeoutS, memoryMB: Math.round(os.freemem() * 0.6 / MB) })
           if (stopReason !== null) break
           log(`${scenario.id}. ${scenario.title}: ${v}`)
-          const out = await runChild(entry, scenario, { ...base, workDir: workDir(v), variant: v }, opts.timeoutS, opts.profileDir)
+          const out = await runChild(entry, scenario, { ...base, workDir: workDir(v), variant: v }, opts)
           rmSync(workDir(v), { recursive: true, force: true })
           runs.push({ variant: v, ...out.figures })
           if (out.figures.ok !== true) {
@@ -140,6 +148,7 @@ export async function runBench (opts: BenchOptions, entry: string, defaultOut: s
   const results = {
     generatedAt: new Date().toISOString(),
     quick: opts.quick,
+    options: { rows: opts.rows, scaleRows: opts.scaleRows, readers: opts.readers, seed: opts.seed, nodeArgs: opts.nodeArgs },
     totalMs: round(now() - started, 0),
     machine: {
       cpus: os.cpus().length,
