@@ -87,6 +87,7 @@ export async function runBench (opts: BenchOptions, entry: string, defaultOut: s
   const scenarios = selectScenarios(opts.only)
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'kappa-bench-'))
   const started = now()
+  const loadAtStart = os.loadavg().map((x) => round(x, 2))
   log(`kappa-ts bench${opts.quick ? ' (quick)' : ''}: ${scenarios.map((s) => s.name).join(', ')}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; temp ${tmp}`)
 
   const data = { rows: opts.rows, bytes: 0, scaleRows: opts.scaleRows, scaleBytes: 0, generateMs: 0 }
@@ -154,7 +155,8 @@ export async function runBench (opts: BenchOptions, entry: string, defaultOut: s
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model ?? '',
       totalMemMB: Math.round(os.totalmem() / MB),
-      loadAverage: os.loadavg().map((x) => round(x, 2)),
+      loadAtStart,
+      loadAtEnd: os.loadavg().map((x) => round(x, 2)),
       node: process.version,
       platform: `${process.platform} ${process.arch}`
     },

@@ -8,7 +8,7 @@ import { MB, RssSampler, now, percentile, round } from '../stats.js'
 
 const BATCH = 1000
 /** How long the readers of one N get to finish; those not done by then count as failed. */
-const DEADLINE_S = { quick: 60, full: 300 }
+const DEADLINE_S = { quick: 60, full: 420 }
 
 export const fanout: Scenario = {
   id: 4,
