@@ -11,17 +11,18 @@ const argv = process.argv.slice(2)
 
 async function main (): Promise<number> {
   if (argv[0] === '--child') return runChildScenario(argv[1] ?? '', argv[3] ?? '{}')
-  let opts
   try {
-    opts = parseArgs(argv)
+    const opts = parseArgs(argv)
+    return await runBench(opts, entry, path.join(path.dirname(entry), '..', 'results', 'latest.json'))
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(err.message + '\n')
-      return argv.includes('--help') || argv.includes('-h') ? 0 : 2
+    if (!(err instanceof UsageError)) throw err
+    if (argv.includes('--help') || argv.includes('-h')) {
+      process.stdout.write(err.message + '\n')
+      return 0
     }
-    throw err
+    process.stderr.write(err.message + '\n')
+    return 2
   }
-  return runBench(opts, entry, path.join(path.dirname(entry), '..', 'results', 'latest.json'))
 }
 
 main().then((code) => {
