@@ -42,6 +42,9 @@ interface FeedState {
   fork: number // the fork `done` refers to
   missing: RangeSet // in memory: seqs found not local; cleared per seq on 'download'
   arrivals: Set<number> | null // downloads seen while a scan is in flight (race guard)
+  pending: Set<number> // seqs 'download' named, not yet taken as candidates: the cheap way to find work
+  scanFrom: number | null // a scan of [scanFrom, length) is needed (startup, append, truncate); null: none
+  scannedLength: number // the feed length the last complete scan reached
   scans: number
   truncateTo: number | null // pending truncation (lowest length seen)
   truncations: number // counts 'truncate' events, to tell if one came in while we handled another
@@ -63,6 +66,8 @@ interface Waiter {
 
 const DEFAULT_MAX_BATCH = 500
 const PROGRESS_INTERVAL_MS = 100
+// how long a batch of only downloaded entries may wait to fill up before it is committed
+const FILL_WAIT_MS = 8
 
 export class MultifeedIndex<T = unknown> extends EventEmitter {
   readonly multifeed: MultifeedLike
@@ -91,6 +96,8 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
   private lastProgress = 0
   private progressTimer: NodeJS.Timeout | null = null
   private readonly onfeed = (feed: Feed): void => { this.addFeed(feed) }
+  // a short wait for downloads to fill the next batch (see fillBatch)
+  private fill: { left: number; resolve: () => void } | null = null
 
   constructor (opts: MultifeedIndexOptions<T>) {
     super()
@@ -238,6 +245,9 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
       fork: record?.fork ?? feed.fork,
       missing: new RangeSet(),
       arrivals: null,
+      pending: new Set(),
+      scanFrom: 0,
+      scannedLength: 0,
       scans: 0,
       truncateTo: null,
       truncations: 0,
@@ -249,16 +259,25 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
     if (!state.done.isEmpty && state.fork !== feed.fork) state.truncateTo = 0
     else if (state.done.end > feed.length) state.truncateTo = feed.length
 
-    const onappend = (): void => { this.touch(state) }
+    const onappend = (): void => {
+      // only the part past what was scanned can hold new local entries
+      state.scanFrom = Math.min(state.scanFrom ?? state.scannedLength, state.scannedLength)
+      this.touch(state)
+    }
     const ondownload = (seq: number): void => {
       state.arrivals?.add(seq)
       state.missing.remove(seq)
+      state.pending.add(seq)
+      const fill = this.fill
+      if (fill !== null && --fill.left <= 0) { this.fill = null; fill.resolve() }
       this.touch(state)
     }
     const ontruncate = (length: number): void => {
       state.truncateTo = Math.min(state.truncateTo ?? length, length)
       state.truncations++
       state.missing.truncate(length)
+      state.scanFrom = 0
+      state.scannedLength = Math.min(state.scannedLength, length)
       this.touch(state)
     }
     feed.on('append', onappend)
@@ -295,7 +314,9 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
       while (this.dirty && this.closing === null && !this.paused && this._error === null) {
         this.dirty = false
         if (await this.applyTruncations()) continue
-        const batch = this.takeRetry() ?? await this.collect()
+        const retry = this.takeRetry()
+        if (retry === null) await this.fillBatch()
+        const batch = retry ?? await this.collect()
         if (batch === null) continue
         if (this.closing !== null) break
         this.setState('indexing')
@@ -329,6 +350,25 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
   }
 
   /**
+   * When the only work is downloaded entries and they are fewer than a batch, waits
+   * a few ms (or until a batch is pending) so a downloading feed is indexed in full
+   * batches rather than one commit per network message.
+   */
+  private async fillBatch (): Promise<void> {
+    let pending = 0
+    for (const state of this.work) {
+      if (state.scanFrom !== null || state.truncateTo !== null) return
+      pending += state.pending.size
+    }
+    if (pending === 0 || pending >= this.maxBatch) return
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => { if (this.fill === fill) this.fill = null; resolve() }, FILL_WAIT_MS)
+      const fill = { left: this.maxBatch - pending, resolve: () => { clearTimeout(timer); resolve() } }
+      this.fill = fill
+    })
+  }
+
+  /**
    * Picks up to maxBatch entries that are local and not done, fairly across feeds.
    * Blocks that are not local are remembered as missing until a 'download' names them.
    */
@@ -352,7 +392,7 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
         // a feed that was looked at to its end leaves the work set until an event
         // touches it; one cut short goes to the back of the line
         this.work.delete(state)
-        if (!found.complete || state.changes !== changes || found.seqs.length > 0) this.work.add(state)
+        if (!found.complete || state.changes !== changes || found.seqs.length > 0 || state.pending.size > 0) this.work.add(state)
       } finally {
         if (--state.scans === 0) state.arrivals = null
       }
@@ -388,20 +428,54 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
     return batch
   }
 
-  /** Seqs of `state` not done, not known missing, below its length, that are local. */
+  /**
+   * Seqs of `state` not done, below its length, that are local: the downloads named
+   * since the last look (no storage access), plus, when a scan is due (startup, append,
+   * truncate), those found scanning [scanFrom, length) past the known-missing seqs.
+   */
   private async localCandidates (state: FeedState, budget: number, scanBudget: number): Promise<{ seqs: number[]; scanned: number; complete: boolean }> {
     const feed = state.feed
     const length = feed.length
     const seqs: number[] = []
+    if (state.pending.size > 0) {
+      for (const seq of state.pending) {
+        if (seqs.length >= budget) break
+        state.pending.delete(seq)
+        if (seq < length && !state.done.has(seq)) seqs.push(seq)
+      }
+      seqs.sort((a, b) => a - b)
+      // a scan would find these same entries: the next look does it
+      if (seqs.length >= budget || state.scanFrom !== null) return { seqs, scanned: 0, complete: false }
+      return { seqs, scanned: 0, complete: state.pending.size === 0 }
+    }
+    if (state.scanFrom === null) return { seqs, scanned: 0, complete: true }
+    const from = Math.max(state.scanFrom, state.done.contiguous)
+    const truncations = state.truncations
+    state.scanFrom = null
+    const result = await this.scan(state, from, length, budget, scanBudget, seqs)
+    if (result.complete) {
+      // a truncation meanwhile reset scannedLength and asked for a full scan: keep that
+      if (state.truncations === truncations) state.scannedLength = Math.max(state.scannedLength, length)
+    } else {
+      // resume where this look stopped: everything before was taken or marked missing
+      state.scanFrom = Math.min(state.scanFrom ?? result.next, result.next)
+    }
+    return { seqs, scanned: result.scanned, complete: result.complete && state.scanFrom === null }
+  }
+
+  private async scan (state: FeedState, from: number, length: number, budget: number, scanBudget: number, seqs: number[]): Promise<{ scanned: number; complete: boolean; next: number }> {
+    const feed = state.feed
     let scanned = 0
-    for (const [a, b] of state.done.gaps(state.done.contiguous, length)) {
+    for (const [a, b] of state.done.gaps(from, length)) {
       for (const [s, e] of state.missing.gaps(a, b)) {
         // below contiguousLength everything is local: no need to ask
         const local = Math.min(e, Math.max(s, feed.contiguousLength))
-        for (let i = s; i < local && seqs.length < budget; i++) seqs.push(i)
-        if (seqs.length >= budget) return { seqs, scanned, complete: false }
+        for (let i = s; i < local; i++) {
+          if (seqs.length >= budget) return { scanned, complete: false, next: i }
+          seqs.push(i)
+        }
         for (let i = Math.max(s, local); i < e; i++) {
-          if (seqs.length >= budget || scanned >= scanBudget) return { seqs, scanned, complete: false }
+          if (seqs.length >= budget || scanned >= scanBudget) return { scanned, complete: false, next: i }
           if (await feed.has(i)) {
             seqs.push(i)
           } else {
@@ -411,7 +485,7 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
         }
       }
     }
-    return { seqs, scanned, complete: true }
+    return { scanned, complete: true, next: length }
   }
 
   private markMissing (state: FeedState, seq: number): void {
@@ -518,6 +592,8 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
     for (const state of this.states.values()) {
       state.done = new RangeSet()
       state.fork = state.feed.fork
+      state.scanFrom = 0
+      state.scannedLength = 0
       if (state.truncations === seen.get(state)) state.truncateTo = null
       this.work.add(state)
     }
