@@ -31,6 +31,9 @@ export function listKappa (dir: string, opts: Omit<KappaOptions, 'views'> = {}) 
 type AnyKappa = Kappa<any>
 
 /** Appends `records` in batches of `batchSize` through the kappa's default writer. */
+/** Records per append in every batched scenario (issue 6: batches of 1,000). */
+export const BATCH = 1000
+
 export async function appendBatched (kappa: AnyKappa, records: readonly unknown[], batchSize: number): Promise<void> {
   const w = await kappa.writer()
   for (let i = 0; i < records.length; i += batchSize) await w.append(records.slice(i, i + batchSize))

@@ -97,3 +97,8 @@ export function round (x: number, digits = 3): number {
   const f = 10 ** digits
   return Math.round(x * f) / f
 }
+
+/** Milliseconds as seconds for the markdown table, e.g. `1.23 s`. */
+export function fmtS (ms: unknown): string {
+  return `${((ms as number) / 1000).toFixed(2)} s`
+}

@@ -3,10 +3,9 @@
 import path from 'node:path'
 import { readAll } from '../generate.js'
 import type { Figures, Scenario } from '../scenario.js'
-import { appendBatched, connect, kvKappa, untilIndexed } from '../setup.js'
+import { BATCH, appendBatched, connect, kvKappa, untilIndexed } from '../setup.js'
 import { MB, RssSampler, now, percentile, round } from '../stats.js'
 
-const BATCH = 1000
 /** How long the readers of one N get to finish; those not done by then count as failed. */
 const DEADLINE_S = { quick: 60, full: 420 }
 

@@ -5,10 +5,9 @@ import { readAll } from '../generate.js'
 import { Prng } from '../prng.js'
 import { rawAppend } from '../raw.js'
 import type { Scenario } from '../scenario.js'
-import { appendBatched, kvKappa } from '../setup.js'
-import { MB, dirSize, latencies, now, round } from '../stats.js'
+import { BATCH, appendBatched, kvKappa } from '../setup.js'
+import { MB, dirSize, fmtS, latencies, now, round } from '../stats.js'
 
-const BATCH = 1000
 const GETS = 1000
 /** Pause before the settled kv gets: the stores' background flushes and compactions after the import end first. */
 const SETTLE_MS = { quick: 500, full: 2000 }
@@ -90,6 +89,3 @@ export const importIndex: Scenario = {
   }
 }
 
-export function fmtS (ms: unknown): string {
-  return `${((ms as number) / 1000).toFixed(2)} s`
-}

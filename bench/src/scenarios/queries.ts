@@ -3,10 +3,9 @@ import path from 'node:path'
 import { readAll } from '../generate.js'
 import { Prng } from '../prng.js'
 import type { Scenario } from '../scenario.js'
-import { appendBatched, listKappa } from '../setup.js'
+import { BATCH, appendBatched, listKappa } from '../setup.js'
 import { latencies, now, round } from '../stats.js'
 
-const BATCH = 1000
 
 export const queries: Scenario = {
   id: 6,

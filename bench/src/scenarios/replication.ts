@@ -5,11 +5,9 @@ import { readAll } from '../generate.js'
 import type { Scenario } from '../scenario.js'
 import { Kappa } from '@kappa-ts/kappa-core'
 import { rawReplicate } from '../raw.js'
-import { allIndexed, appendBatched, connect, kvKappa, untilIndexed } from '../setup.js'
-import { MB, now, round } from '../stats.js'
-import { fmtS } from './import-index.js'
+import { BATCH, allIndexed, appendBatched, connect, kvKappa, untilIndexed } from '../setup.js'
+import { MB, fmtS, now, round } from '../stats.js'
 
-const BATCH = 1000
 const WRITERS = 3
 
 /** Resolves when `kappa` holds `feeds` feeds with `entries` entries in all, downloaded. */

@@ -4,11 +4,9 @@ import path from 'node:path'
 import { readBatches } from '../generate.js'
 import { rawAppendReopen } from '../raw.js'
 import type { Scenario } from '../scenario.js'
-import { allIndexed, kvListKappa } from '../setup.js'
-import { MB, RssSampler, dirSize, now, processPeakRss, round } from '../stats.js'
-import { fmtS } from './import-index.js'
+import { BATCH, allIndexed, kvListKappa } from '../setup.js'
+import { MB, RssSampler, dirSize, fmtS, now, processPeakRss, round } from '../stats.js'
 
-const BATCH = 1000
 
 export const scale: Scenario = {
   id: 5,

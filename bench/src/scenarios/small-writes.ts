@@ -2,10 +2,9 @@
 import path from 'node:path'
 import { readAll } from '../generate.js'
 import type { Scenario } from '../scenario.js'
-import { kvKappa } from '../setup.js'
+import { BATCH, kvKappa } from '../setup.js'
 import { now, round } from '../stats.js'
 
-const BATCH = 1000
 
 type WriteMode = 'batched' | 'concurrent' | 'awaited'
 
