@@ -1,13 +1,14 @@
 export { RangeSet, type Range } from './ranges.js'
 export { IndexError, type IndexErrorCode } from './errors.js'
-export { EntryReader, JsonText, type EntryReaderOptions, type EntryReaderStats, type ReadResult } from './reader.js'
-export type { Entry, IndexState, Feed, MultifeedLike } from './types.js'
-export type { IndexDb, DataSublevel, IndexBatch, Version, CursorRecord } from './store.js'
+export {
+  EntryReader, type EntryReaderOptions, type EntryReaderStats, type BlockRead, type EntryRead, type AppendResult
+} from './reader.js'
+export type { Entry, Address, IndexState, Feed, MultifeedLike } from './types.js'
+export type { IndexDb, DataSublevel, IndexBatch, Version, CursorRecord, SkippedEntry } from './store.js'
 export {
   MultifeedIndex,
   type MultifeedIndexOptions,
   type IndexContext,
   type IndexProgress,
-  type InvalidEntry,
   type TruncateEvent
 } from './multifeed-index.js'

@@ -2,12 +2,19 @@
 // batches, hands them to a consumer's map(), and commits the consumer's writes
 // together with the advanced per-feed progress in ONE LevelDB batch. A crash at any
 // moment therefore loses nothing and indexes nothing twice.
+//
+// Progress is kept per block: a block's entries always go to map() together, in the
+// same commit, so a block is either wholly indexed or not at all. What cannot be
+// indexed (a block that is not a readable packed block, an entry that is not valid
+// in the feed's encoding) is skipped for good and recorded with the reason, in the
+// same commit.
 import { EventEmitter } from 'node:events'
+import { decodeEntry } from '@kappa-ts/multifeed'
 import { IndexError } from './errors.js'
-import { EntryReader, toHex, type ReadResult } from './reader.js'
+import { EntryReader, toHex, type BlockRead } from './reader.js'
 import { directBatch } from './direct-batch.js'
 import { RangeSet } from './ranges.js'
-import { IndexStore, type CursorRecord, type DataSublevel, type IndexBatch, type IndexDb, type Version } from './store.js'
+import { IndexStore, type CursorRecord, type DataSublevel, type IndexBatch, type IndexDb, type SkippedEntry, type Version } from './store.js'
 import type { Entry, Feed, IndexState, MultifeedLike } from './types.js'
 
 export interface IndexContext { data: DataSublevel }
@@ -18,31 +25,43 @@ export interface MultifeedIndexOptions<T = unknown> {
   db: IndexDb
   /** Puts the consumer's writes for `entries` into `batch` (use `{ sublevel: ctx.data }`). */
   map(entries: Entry<T>[], batch: IndexBatch, ctx: IndexContext): void | Promise<void>
-  /** Most entries handed to one map() call. Default 500. */
+  /** Most entries handed to one map() call (a block is never split: one larger block goes alone). Default 500. */
   maxBatch?: number
   /** A change clears data and cursors atomically and rebuilds from the logs. */
   version?: number | string
   /**
-   * A feed was truncated to `newLength`: remove what was derived from its entries
-   * at seq >= newLength, into `batch`. Absent => the consumer is rebuilt.
+   * A feed was truncated to `newLength` blocks: remove what was derived from its
+   * entries in blocks >= newLength, into `batch`. Absent => the consumer is rebuilt.
    */
   truncate?(feedKey: string, newLength: number, batch: IndexBatch, ctx: IndexContext): void | Promise<void>
   /** Shared by several indexes so each block is read from storage once. */
   reader?: EntryReader
 }
 
-export interface IndexProgress { indexed: number; total: number }
-export interface InvalidEntry { key: string; seq: number; error: Error }
+export interface IndexProgress {
+  /** Entries done (indexed or skipped). */
+  indexed: number
+  /** Entries in the feeds: exact for a feed whose last block has been read, else a lower bound. */
+  total: number
+  /** The same in blocks (what replication moves). */
+  blocks: { indexed: number; total: number }
+  /** Skip records: entries, or whole blocks, that could not be indexed (see skipped()). */
+  skipped: number
+}
 export interface TruncateEvent { key: string; length: number; rebuilt: boolean }
+export type { SkippedEntry }
 
 interface FeedState {
   key: string
   feed: Feed
-  done: RangeSet // committed progress (as in the cursor record)
+  done: RangeSet // committed progress in blocks (as in the cursor record)
+  entries: number // entries in the done blocks (as in the cursor record)
+  skipped: number // skip records of this feed (as in the cursor record)
+  perBlock: number // entries per block in the last blocks read: how many blocks fill a batch
   fork: number // the fork `done` refers to
-  missing: RangeSet // in memory: seqs found not local; cleared per seq on 'download'
+  missing: RangeSet // in memory: blocks found not local; cleared per block on 'download'
   arrivals: Set<number> | null // downloads seen while a scan is in flight (race guard)
-  pending: Set<number> // seqs 'download' named, not yet taken as candidates: the cheap way to find work
+  pending: Set<number> // local blocks named by 'download' (or read but left for the next batch), not taken yet
   scanFrom: number | null // a scan of [scanFrom, length) is needed (startup, append, truncate); null: none
   scannedLength: number // the feed length the last complete scan reached
   scans: number
@@ -54,8 +73,10 @@ interface FeedState {
 
 interface PendingBatch {
   entries: Array<Entry<unknown>>
-  invalid: InvalidEntry[]
-  forks: Map<FeedState, number> // fork of each feed when its entries were read
+  skips: SkippedEntry[]
+  /** The blocks this batch completes, per feed, with their entry counts. */
+  blocks: Map<FeedState, Array<{ block: number; count: number }>>
+  forks: Map<FeedState, number> // fork of each feed when its blocks were read
 }
 
 interface Waiter {
@@ -65,6 +86,11 @@ interface Waiter {
 }
 
 const DEFAULT_MAX_BATCH = 500
+// A first guess of entries per block for a feed not read yet (packed logs hold many);
+// the guess only sets how many blocks the first read of a feed asks for.
+const FIRST_GUESS_PER_BLOCK = 64
+// Rounds of reads one batch may take to fill up (see collect)
+const MAX_ROUNDS = 4
 const PROGRESS_INTERVAL_MS = 100
 // how long a batch of only downloaded entries may wait to fill up before it is committed
 const FILL_WAIT_MS = 8
@@ -187,12 +213,29 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
   progress (): IndexProgress {
     let indexed = 0
     let total = 0
+    let blocksIndexed = 0
+    let blocksTotal = 0
+    let skipped = 0
     for (const s of this.states.values()) {
       const length = s.feed.length
-      total += length
-      indexed += s.done.sizeBelow(length)
+      const doneBlocks = s.done.sizeBelow(length)
+      blocksTotal += length
+      blocksIndexed += doneBlocks
+      skipped += s.skipped
+      indexed += s.entries
+      // what the reader knows of the feed's entry count, and at least one entry per block not done
+      const known = this.reader.knownEntries(s.feed, s.key)
+      total += known.exact ? Math.max(known.entries, s.entries) : Math.max(known.entries, s.entries + length - doneBlocks)
     }
-    return { indexed, total }
+    return { indexed, total, blocks: { indexed: blocksIndexed, total: blocksTotal }, skipped }
+  }
+
+  /** The skip records, in feed then log order (of one feed with `feedKey`): what could not be indexed and why. */
+  async skipped (feedKey?: string): Promise<SkippedEntry[]> {
+    await this.opening
+    const out: SkippedEntry[] = []
+    for await (const skip of this.store.skips(feedKey)) out.push(skip)
+    return out
   }
 
   async close (): Promise<void> {
@@ -242,6 +285,9 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
       key,
       feed,
       done: new RangeSet(record?.ranges ?? []),
+      entries: record?.entries ?? 0,
+      skipped: record?.skipped ?? 0,
+      perBlock: FIRST_GUESS_PER_BLOCK,
       fork: record?.fork ?? feed.fork,
       missing: new RangeSet(),
       arrivals: null,
@@ -264,12 +310,12 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
       state.scanFrom = Math.min(state.scanFrom ?? state.scannedLength, state.scannedLength)
       this.touch(state)
     }
-    const ondownload = (seq: number): void => {
-      state.arrivals?.add(seq)
-      state.missing.remove(seq)
-      state.pending.add(seq)
+    const ondownload = (block: number): void => {
+      state.arrivals?.add(block)
+      state.missing.remove(block)
+      state.pending.add(block)
       const fill = this.fill
-      if (fill !== null && --fill.left <= 0) { this.fill = null; fill.resolve() }
+      if (fill !== null && (fill.left -= state.perBlock) <= 0) { this.fill = null; fill.resolve() }
       this.touch(state)
     }
     const ontruncate = (length: number): void => {
@@ -355,10 +401,10 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
    * batches rather than one commit per network message.
    */
   private async fillBatch (): Promise<void> {
-    let pending = 0
+    let pending = 0 // entries, estimated from each feed's entries per block
     for (const state of this.work) {
       if (state.scanFrom !== null || state.truncateTo !== null) return
-      pending += state.pending.size
+      pending += state.pending.size * state.perBlock
     }
     if (pending === 0 || pending >= this.maxBatch) return
     await new Promise<void>((resolve) => {
@@ -369,90 +415,147 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
   }
 
   /**
-   * Picks up to maxBatch entries that are local and not done, fairly across feeds.
-   * Blocks that are not local are remembered as missing until a 'download' names them.
+   * Picks local blocks that are not done, fairly across feeds, until their entries
+   * fill a batch (a block is never split). Blocks that are not local are remembered
+   * as missing until a 'download' names them.
    */
   private async collect (): Promise<PendingBatch | null> {
-    if (this.work.size === 0) return null
-    let budget = this.maxBatch
+    const batch: PendingBatch = { entries: [], skips: [], blocks: new Map(), forks: new Map() }
+    let taken = 0
+    // Entries per block are only known once a feed's blocks are read, so a batch is
+    // filled in a few rounds: each round asks every feed with work for the blocks its
+    // last density says would fill what is left, fairly, then reads them together.
+    for (let round = 0; round < MAX_ROUNDS && taken < this.maxBatch && this.work.size > 0; round++) {
+      const got = await this.collectRound(batch, this.maxBatch - taken)
+      if (got === 0) break
+      taken += got
+    }
+    if (batch.blocks.size === 0) return null
+    return batch
+  }
+
+  /** One round of collect(): adds up to `budget` entries' worth of blocks to `batch`; returns the entries (and skipped blocks) added. */
+  private async collectRound (batch: PendingBatch, budget: number): Promise<number> {
+    const maxEntries = budget
     let scanBudget = this.maxBatch * 4
-    const wanted: Array<{ state: FeedState; seqs: number[] }> = []
+    const wanted: Array<{ state: FeedState; blocks: number[] }> = []
     for (const state of [...this.work]) {
       if (budget <= 0) break
       if (state.truncateTo !== null) continue
-      const seqs: number[] = []
+      if (batch.forks.has(state) && batch.forks.get(state) !== state.feed.fork) continue
       const changes = state.changes
+      const want = Math.max(1, Math.min(this.maxBatch, Math.ceil(budget / state.perBlock)))
       state.scans++
       state.arrivals ??= new Set()
       try {
-        const found = await this.localCandidates(state, budget, scanBudget)
+        const found = await this.localCandidates(state, want, scanBudget)
         scanBudget -= found.scanned
-        for (const seq of found.seqs) seqs.push(seq)
         if (found.scanned > 0) this.dirty = true // missing grew: look again past it
         // a feed that was looked at to its end leaves the work set until an event
         // touches it; one cut short goes to the back of the line
         this.work.delete(state)
-        if (!found.complete || state.changes !== changes || found.seqs.length > 0 || state.pending.size > 0) this.work.add(state)
+        if (!found.complete || state.changes !== changes || found.blocks.length > 0 || state.pending.size > 0) this.work.add(state)
+        if (found.blocks.length > 0) {
+          wanted.push({ state, blocks: found.blocks })
+          budget -= found.blocks.length * state.perBlock
+        }
       } finally {
         if (--state.scans === 0) state.arrivals = null
       }
-      if (seqs.length > 0) {
-        wanted.push({ state, seqs })
-        budget -= seqs.length
-      }
     }
-    if (wanted.length === 0) return null
+    if (wanted.length === 0) return 0
 
-    const batch: PendingBatch = { entries: [], invalid: [], forks: new Map() }
-    const results = await Promise.all(wanted.map(async ({ state, seqs }) => {
+    const reads = await Promise.all(wanted.map(async ({ state, blocks }) => {
       const fork = state.feed.fork
       state.scans++
       state.arrivals ??= new Set()
       try {
-        return { state, seqs, fork, results: await this.reader.readMany(state.feed, state.key, seqs) }
+        const results = await this.reader.readBlocks(state.feed, state.key, blocks)
+        for (let i = 0; i < blocks.length; i++) if (results[i]!.status === 'missing') this.markMissing(state, blocks[i]!)
+        return { state, blocks, fork, results }
       } finally {
         if (--state.scans === 0) state.arrivals = null
       }
     }))
-    for (const { state, seqs, fork, results: read } of results) {
-      batch.forks.set(state, fork)
-      for (let i = 0; i < seqs.length; i++) {
-        const seq = seqs[i]
-        const r: ReadResult = read[i]
-        if (r.status === 'ok') batch.entries.push({ key: state.key, seq, value: r.value })
-        else if (r.status === 'invalid') batch.invalid.push({ key: state.key, seq, error: r.error })
-        else this.markMissing(state, seq)
+
+    let taken = 0
+    const already = batch.entries.length + batch.skips.length
+    for (const { state, blocks, fork, results } of reads) {
+      const done = batch.blocks.get(state) ?? []
+      let readEntries = 0
+      let readBlocks = 0
+      for (let i = 0; i < blocks.length; i++) {
+        const block = blocks[i]!
+        const r: BlockRead = results[i]!
+        if (r.status === 'missing') continue
+        const count = r.status === 'ok' ? r.block.count : 1
+        if (r.status === 'ok') { readEntries += count; readBlocks++ }
+        if ((already + taken > 0 && taken + count > maxEntries) || (batch.forks.has(state) && batch.forks.get(state) !== fork)) {
+          // full: this block waits for the next batch (it is cached, not read again)
+          state.pending.add(block)
+          this.work.add(state)
+          this.dirty = true
+          continue
+        }
+        taken += count
+        if (r.status === 'invalid') {
+          const reason = r.error.message
+          batch.skips.push({ key: state.key, block, index: null, code: errorCode(r.error, 'ERR_BLOCK_FORMAT'), reason })
+          done.push({ block, count: 0 })
+          continue
+        }
+        this.takeEntries(state.key, block, r, batch)
+        done.push({ block, count })
+      }
+      if (readBlocks > 0) state.perBlock = Math.max(1, Math.round(readEntries / readBlocks))
+      if (done.length > 0) {
+        batch.blocks.set(state, done)
+        batch.forks.set(state, fork)
       }
     }
-    if (batch.entries.length === 0 && batch.invalid.length === 0) return null
-    return batch
+    return taken
+  }
+
+  /** The entries of one block, each decoded in the feed's encoding; one that is not valid is skipped and recorded. */
+  private takeEntries (key: string, block: number, r: Extract<BlockRead, { status: 'ok' }>, batch: PendingBatch): void {
+    const encoding = this.reader.encoding
+    for (let index = 0; index < r.block.count; index++) {
+      let value: unknown
+      try {
+        value = decodeEntry(encoding, r.block, index)
+      } catch (err) {
+        batch.skips.push({ key, block, index, code: 'ERR_ENTRY_DECODE', reason: `not valid ${encoding}: ${errorMessage(err)}` })
+        continue
+      }
+      batch.entries.push({ key, address: { block, index }, value })
+    }
   }
 
   /**
-   * Seqs of `state` not done, below its length, that are local: the downloads named
+   * Blocks of `state` not done, below its length, that are local: the downloads named
    * since the last look (no storage access), plus, when a scan is due (startup, append,
-   * truncate), those found scanning [scanFrom, length) past the known-missing seqs.
+   * truncate), those found scanning [scanFrom, length) past the known-missing blocks.
    */
-  private async localCandidates (state: FeedState, budget: number, scanBudget: number): Promise<{ seqs: number[]; scanned: number; complete: boolean }> {
+  private async localCandidates (state: FeedState, budget: number, scanBudget: number): Promise<{ blocks: number[]; scanned: number; complete: boolean }> {
     const feed = state.feed
     const length = feed.length
-    const seqs: number[] = []
+    const blocks: number[] = []
     if (state.pending.size > 0) {
-      for (const seq of state.pending) {
-        if (seqs.length >= budget) break
-        state.pending.delete(seq)
-        if (seq < length && !state.done.has(seq)) seqs.push(seq)
+      for (const block of state.pending) {
+        if (blocks.length >= budget) break
+        state.pending.delete(block)
+        if (block < length && !state.done.has(block)) blocks.push(block)
       }
-      seqs.sort((a, b) => a - b)
+      blocks.sort((a, b) => a - b)
       // a scan would find these same entries: the next look does it
-      if (seqs.length >= budget || state.scanFrom !== null) return { seqs, scanned: 0, complete: false }
-      return { seqs, scanned: 0, complete: state.pending.size === 0 }
+      if (blocks.length >= budget || state.scanFrom !== null) return { blocks, scanned: 0, complete: false }
+      return { blocks, scanned: 0, complete: state.pending.size === 0 }
     }
-    if (state.scanFrom === null) return { seqs, scanned: 0, complete: true }
+    if (state.scanFrom === null) return { blocks, scanned: 0, complete: true }
     const from = Math.max(state.scanFrom, state.done.contiguous)
     const truncations = state.truncations
     state.scanFrom = null
-    const result = await this.scan(state, from, length, budget, scanBudget, seqs)
+    const result = await this.scan(state, from, length, budget, scanBudget, blocks)
     if (result.complete) {
       // a truncation meanwhile reset scannedLength and asked for a full scan: keep that
       if (state.truncations === truncations) state.scannedLength = Math.max(state.scannedLength, length)
@@ -460,10 +563,10 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
       // resume where this look stopped: everything before was taken or marked missing
       state.scanFrom = Math.min(state.scanFrom ?? result.next, result.next)
     }
-    return { seqs, scanned: result.scanned, complete: result.complete && state.scanFrom === null }
+    return { blocks, scanned: result.scanned, complete: result.complete && state.scanFrom === null }
   }
 
-  private async scan (state: FeedState, from: number, length: number, budget: number, scanBudget: number, seqs: number[]): Promise<{ scanned: number; complete: boolean; next: number }> {
+  private async scan (state: FeedState, from: number, length: number, budget: number, scanBudget: number, blocks: number[]): Promise<{ scanned: number; complete: boolean; next: number }> {
     const feed = state.feed
     let scanned = 0
     for (const [a, b] of state.done.gaps(from, length)) {
@@ -471,13 +574,13 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
         // below contiguousLength everything is local: no need to ask
         const local = Math.min(e, Math.max(s, feed.contiguousLength))
         for (let i = s; i < local; i++) {
-          if (seqs.length >= budget) return { scanned, complete: false, next: i }
-          seqs.push(i)
+          if (blocks.length >= budget) return { scanned, complete: false, next: i }
+          blocks.push(i)
         }
         for (let i = Math.max(s, local); i < e; i++) {
-          if (seqs.length >= budget || scanned >= scanBudget) return { scanned, complete: false, next: i }
+          if (blocks.length >= budget || scanned >= scanBudget) return { scanned, complete: false, next: i }
           if (await feed.has(i)) {
-            seqs.push(i)
+            blocks.push(i)
           } else {
             scanned++
             this.markMissing(state, i)
@@ -488,47 +591,61 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
     return { scanned, complete: true, next: length }
   }
 
-  private markMissing (state: FeedState, seq: number): void {
+  private markMissing (state: FeedState, block: number): void {
     // it may have arrived while we were looking: then it is not missing
-    if (state.arrivals?.has(seq) === true) { this.dirty = true; return }
-    state.missing.add(seq)
+    if (state.arrivals?.has(block) === true) { this.dirty = true; return }
+    state.missing.add(block)
   }
 
-  /** map() + cursors in one LevelDB batch; memory is updated only after it is written. */
+  /** map() + cursors + skip records in one LevelDB batch; memory is updated only after it is written. */
   private async commit (pending: PendingBatch): Promise<void> {
     const batch = directBatch(this.store.db)
-    const first = pending.entries[0] ?? pending.invalid[0]
+    const first = pending.entries[0]
     try {
-      if (pending.entries.length > 0) {
+      if (first !== undefined) {
         await this.mapFn(pending.entries as Array<Entry<T>>, batch, { data: this.store.data })
       }
     } catch (err) {
       await batch.close().catch(() => {})
       this.retry = pending
-      this.fail(new IndexError('ERR_MAP_FAILED', `map failed at ${first.key}:${first.seq}: ${errorMessage(err)}`,
-        { feed: first.key, seq: first.seq, cause: err }), 'map-error')
+      const at = first as Entry<unknown>
+      this.fail(new IndexError('ERR_MAP_FAILED', `map failed at ${at.key}@${at.address.block}.${at.address.index}: ${errorMessage(err)}`,
+        { feed: at.key, address: at.address, cause: err }), 'map-error')
       return
     }
-    const updates = new Map<FeedState, RangeSet>()
-    for (const { key, seq } of [...pending.entries, ...pending.invalid]) {
-      const state = this.states.get(key) as FeedState
-      let done = updates.get(state)
-      if (done === undefined) { done = state.done.clone(); updates.set(state, done) }
-      done.add(seq)
+    const updates = new Map<FeedState, CursorRecord & { done: RangeSet }>()
+    for (const [state, blocks] of pending.blocks) {
+      const done = state.done.clone()
+      let entries = state.entries
+      for (const { block, count } of blocks) {
+        if (done.has(block)) continue
+        done.add(block)
+        entries += count
+      }
+      updates.set(state, { done, fork: state.fork, ranges: [], entries, skipped: state.skipped })
     }
-    for (const [state, done] of updates) {
-      this.store.putCursor(batch, state.key, { fork: state.fork, ranges: done.toJSON() })
+    for (const skip of pending.skips) {
+      this.store.putSkip(batch, skip)
+      const u = updates.get(this.states.get(skip.key) as FeedState)
+      if (u !== undefined) u.skipped++
+    }
+    for (const [state, u] of updates) {
+      this.store.putCursor(batch, state.key, { fork: state.fork, ranges: u.done.toJSON(), entries: u.entries, skipped: u.skipped })
     }
     try {
       await batch.write()
     } catch (err) {
       this.retry = pending
-      this.fail(new IndexError('ERR_STORAGE', `commit failed at ${first.key}:${first.seq}: ${errorMessage(err)}`,
-        { feed: first.key, seq: first.seq, cause: err }), 'index-error')
+      const where = first !== undefined ? { feed: first.key, address: first.address } : {}
+      this.fail(new IndexError('ERR_STORAGE', `commit failed: ${errorMessage(err)}`, { ...where, cause: err }), 'index-error')
       return
     }
-    for (const [state, done] of updates) state.done = done
-    for (const bad of pending.invalid) this.emit('invalid-entry', bad)
+    for (const [state, u] of updates) {
+      state.done = u.done
+      state.entries = u.entries
+      state.skipped = u.skipped
+    }
+    for (const skip of pending.skips) this.emit('skip', skip)
     if (pending.entries.length > 0) this.emit('batch', pending.entries)
     this.emitProgress(false)
     this.checkWaiters()
@@ -554,8 +671,8 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
           await this.truncateFn(state.key, length, batch, { data: this.store.data })
         } catch (err) {
           await batch.close().catch(() => {})
-          this.fail(new IndexError('ERR_MAP_FAILED', `truncate failed for ${state.key} at ${length}: ${errorMessage(err)}`,
-            { feed: state.key, seq: length, cause: err }), 'map-error')
+          this.fail(new IndexError('ERR_MAP_FAILED', `truncate failed for ${state.key} at block ${length}: ${errorMessage(err)}`,
+            { feed: state.key, address: { block: length, index: 0 }, cause: err }), 'map-error')
           return true
         }
         await this.commitTruncation(state, length, fork, batch, seen)
@@ -576,12 +693,29 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
     const done = state.done.clone()
     done.truncate(length)
     const b = batch ?? directBatch(this.store.db)
-    this.store.putCursor(b, state.key, { fork, ranges: done.toJSON() })
+    const dropped = await this.store.dropSkips(b, state.key, length)
+    const entries = state.done.end <= length ? state.entries : await this.countEntries(state, done)
+    const skipped = Math.max(0, state.skipped - dropped)
+    this.store.putCursor(b, state.key, { fork, ranges: done.toJSON(), entries, skipped })
     await b.write()
     state.done = done
     state.fork = fork
+    state.entries = entries
+    state.skipped = skipped
     // a truncation that came in while we were writing stays pending
     if (state.truncations === seen) state.truncateTo = null
+  }
+
+  /** Entries in the `done` blocks of a feed, from the headers of each range's first and last block. */
+  private async countEntries (state: FeedState, done: RangeSet): Promise<number> {
+    let entries = 0
+    for (const [start, end] of done.toJSON()) {
+      const [first, last] = await this.reader.readBlocks(state.feed, state.key, [start, end - 1])
+      entries += first?.status === 'ok' && last?.status === 'ok'
+        ? last.block.end - first.block.offset
+        : end - start // a boundary that cannot be read: count one entry per block
+    }
+    return entries
   }
 
   /** Starts over in a fresh generation: data and cursors gone in one meta write. */
@@ -591,6 +725,8 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
     this.retry = null
     for (const state of this.states.values()) {
       state.done = new RangeSet()
+      state.entries = 0
+      state.skipped = 0
       state.fork = state.feed.fork
       state.scanFrom = 0
       state.scannedLength = 0
@@ -639,7 +775,7 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
     })
   }
 
-  /** Every seq below `length` (and the feed's length) is done or known not local. */
+  /** Every block below `length` (and the feed's length) is done or known not local. */
   private caughtUp (state: FeedState, length: number): boolean {
     if (state.truncateTo !== null) return false
     const end = Math.min(length, state.feed.length)
@@ -648,6 +784,11 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
     }
     return true
   }
+}
+
+function errorCode (err: Error, fallback: string): string {
+  const code = (err as { code?: unknown }).code
+  return typeof code === 'string' ? code : fallback
 }
 
 function errorMessage (err: unknown): string {

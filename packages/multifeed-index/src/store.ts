@@ -1,7 +1,10 @@
 // The on-disk layout of one index under its db:
 //
 //   meta/state          { version, generation, stale: [old generations still to clear] }
-//   g<N>/cursors/<feed> { fork, ranges: [[start, end), ...] }   per-feed progress
+//   g<N>/cursors/<feed> { fork, ranges: [[start, end), ...], entries, skipped }
+//                       per-feed progress: the blocks done, the entries they hold,
+//                       and how many entries (or blocks) of them were skipped
+//   g<N>/skipped/<feed>!<block>!<index>  { code, reason }: what was skipped and why
 //   g<N>/data/...       the consumer's own data (json values)
 //
 // Everything a generation knows lives under g<N>, so clearing a view and its
@@ -28,7 +31,42 @@ export type IndexBatch = AbstractChainedBatch<any, any, any>
 export type Version = number | string | null
 
 export interface Meta { version: Version; generation: number; stale: number[] }
-export interface CursorRecord { fork: number; ranges: Range[] }
+export interface CursorRecord {
+  fork: number
+  /** Blocks done (indexed or skipped), as [start, end) ranges. */
+  ranges: Range[]
+  /** Entries those blocks hold. */
+  entries: number
+  /** Skip records of this feed (entries, or whole blocks, that could not be indexed). */
+  skipped: number
+}
+
+/** An entry (or a whole block) that could not be indexed, kept with the reason. */
+export interface SkippedEntry {
+  /** Feed key, hex. */
+  key: string
+  block: number
+  /** The entry's index in the block; null when the whole block could not be read. */
+  index: number | null
+  /** A stable code: ERR_BLOCK_FORMAT (not a readable block), ERR_ENTRY_DECODE (not valid in the feed's encoding), or the view's own. */
+  code: string
+  reason: string
+}
+
+const BLOCK_DIGITS = 14 // 2^53 fits in 14 hex digits
+const INDEX_DIGITS = 4 // MAX_ENTRIES_PER_BLOCK fits in 4 hex digits
+const WHOLE_BLOCK = '----' // sorts before every index (0x2d < 0x30)
+
+/** Skip record key: feed, block and index, sorting in log order within a feed. */
+export function skipKey (feed: string, block: number, index: number | null): string {
+  return feed + '!' + block.toString(16).padStart(BLOCK_DIGITS, '0') + '!' +
+    (index === null ? WHOLE_BLOCK : index.toString(16).padStart(INDEX_DIGITS, '0'))
+}
+
+function parseSkipKey (key: string): { key: string; block: number; index: number | null } {
+  const [feed, block, index] = key.split('!') as [string, string, string]
+  return { key: feed, block: parseInt(block, 16), index: index === WHOLE_BLOCK ? null : parseInt(index, 16) }
+}
 
 const META_KEY = 'state'
 
@@ -39,6 +77,7 @@ export class IndexStore {
   private generationDb: DataSublevel | null = null
   private dataDb: DataSublevel | null = null
   private cursorsDb: DataSublevel | null = null
+  private skippedDb: DataSublevel | null = null
   private clearing: Promise<void> = Promise.resolve()
   private metaWrites: Promise<void> = Promise.resolve()
   private closed = false
@@ -99,6 +138,35 @@ export class IndexStore {
     batch.put(feedKey, record, { sublevel: this.cursors })
   }
 
+  get skippedSublevel (): DataSublevel {
+    if (this.skippedDb === null) throw new IndexError('ERR_NOT_OPEN', 'index is not open yet: await opened()')
+    return this.skippedDb
+  }
+
+  putSkip (batch: IndexBatch, skip: SkippedEntry): void {
+    batch.put(skipKey(skip.key, skip.block, skip.index), { code: skip.code, reason: skip.reason }, { sublevel: this.skippedSublevel })
+  }
+
+  /** Deletes (into batch) the skip records of a feed from block `from` on; returns how many. */
+  async dropSkips (batch: IndexBatch, feedKey: string, from: number): Promise<number> {
+    let n = 0
+    const range = { gte: skipKey(feedKey, from, null), lt: feedKey + '!~' }
+    for await (const key of this.skippedSublevel.keys(range)) {
+      batch.del(key, { sublevel: this.skippedSublevel })
+      n++
+    }
+    return n
+  }
+
+  /** The skip records, in feed then log order (of one feed when `feedKey` is given). */
+  async * skips (feedKey?: string): AsyncGenerator<SkippedEntry> {
+    const range = feedKey === undefined ? {} : { gt: feedKey + '!', lt: feedKey + '!~' }
+    for await (const [key, value] of this.skippedSublevel.iterator(range)) {
+      const v = value as { code?: unknown; reason?: unknown }
+      yield { ...parseSkipKey(String(key)), code: String(v.code), reason: String(v.reason) }
+    }
+  }
+
   /** Resolves when the background deletion of old generations has finished. */
   async settled (): Promise<void> {
     await this.clearing
@@ -113,6 +181,7 @@ export class IndexStore {
     this.generationDb = this.db.sublevel('g' + generation)
     this.dataDb = this.generationDb.sublevel('data', { valueEncoding: 'json' })
     this.cursorsDb = this.generationDb.sublevel('cursors', { valueEncoding: 'json' })
+    this.skippedDb = this.generationDb.sublevel('skipped', { valueEncoding: 'json' })
   }
 
   private async loadCursors (): Promise<Map<string, CursorRecord>> {
@@ -151,5 +220,7 @@ function isMeta (value: unknown): value is Meta {
 function isCursorRecord (value: unknown): value is CursorRecord {
   if (typeof value !== 'object' || value === null) return false
   const c = value as Record<string, unknown>
-  return Number.isSafeInteger(c.fork) && RangeSet.isValid(c.ranges)
+  return Number.isSafeInteger(c.fork) && RangeSet.isValid(c.ranges) &&
+    Number.isSafeInteger(c.entries) && (c.entries as number) >= 0 &&
+    Number.isSafeInteger(c.skipped) && (c.skipped as number) >= 0
 }

@@ -1,12 +1,13 @@
 // Exactly-once under SIGKILL: a child process indexes a multifeed into a counting
 // consumer and is killed at random moments (seeded); after the last restart every
-// entry has been counted exactly once.
+// entry has been counted exactly once. The logs mix block sizes: one entry per
+// block, small packed blocks and large ones, so kills land inside and between blocks.
 import test from 'tape'
 import path from 'node:path'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Multifeed } from '@kappa-ts/multifeed'
-import { tmpdir, openDb, feedKey } from './helpers.js'
+import { tmpdir, openDb, feedKey, append } from './helpers.js'
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'crash-child.js')
 const FEEDS = 3
@@ -72,8 +73,9 @@ test(`exactly-once under SIGKILL: ${FEEDS} feeds, ${FEEDS * PER_FEED} entries, $
   for (let f = 0; f < FEEDS; f++) {
     const w = await multifeed.writer('w' + f)
     keys.push(feedKey(w))
-    for (let i = 0; i < PER_FEED; i += 1000) {
-      await w.append(Array.from({ length: Math.min(1000, PER_FEED - i) }, (_, j) => ({ f, i: i + j, text: 'entry ' + (i + j) })))
+    for (let i = 0, chunk = 0; i < PER_FEED; i += 1000, chunk++) {
+      const perBlock = [1, 7, 100, 3, 250][(f + chunk) % 5]
+      await append(w, Array.from({ length: Math.min(1000, PER_FEED - i) }, (_, j) => ({ f, i: i + j, text: 'entry ' + (i + j) })), perBlock)
     }
   }
   await multifeed.close()
@@ -124,14 +126,19 @@ test(`exactly-once under SIGKILL: ${FEEDS} feeds, ${FEEDS * PER_FEED} entries, $
   let oldKeys = 0
   for await (const _ of db.sublevel('g0').keys()) oldKeys++ // eslint-disable-line @typescript-eslint/no-unused-vars
   t.equal(oldKeys, 0, 'nothing left of generation 0')
-  const data = db.sublevel('g' + String(meta?.generation)).sublevel<string, { count: number }>('data', { valueEncoding: 'json' })
+  const data = db.sublevel('g' + String(meta?.generation)).sublevel<string, { count: number; value: { f: number; i: number } }>('data', { valueEncoding: 'json' })
+  // counted by address; each entry's value says which (feed, i) it is
   const counts = new Map<string, number>()
-  for await (const [k, v] of data.iterator()) counts.set(k, v.count)
+  for await (const [k, v] of data.iterator()) {
+    const id = `${keys[v.value.f]}/${v.value.i}`
+    if (!k.startsWith(keys[v.value.f]! + ':')) t.fail(`entry ${id} recorded under another feed`)
+    counts.set(id, (counts.get(id) ?? 0) + v.count)
+  }
   let missing = 0
   let twice = 0
   for (const key of keys) {
     for (let i = 0; i < PER_FEED; i++) {
-      const c = counts.get(`${key}:${i}`)
+      const c = counts.get(`${key}/${i}`)
       if (c === undefined) missing++
       else if (c !== 1) twice++
     }

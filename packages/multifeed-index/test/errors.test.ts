@@ -1,14 +1,14 @@
 import test from 'tape'
 import path from 'node:path'
-import { Multifeed } from '@kappa-ts/multifeed'
-import { MultifeedIndex, IndexError, type Entry, type InvalidEntry } from '../src/index.js'
-import { tmpdir, openDb, countingMap, dataOf, feedKey, once, untilState } from './helpers.js'
+import { Multifeed, packBlocks, entrySize, BLOCK_FORMAT } from '@kappa-ts/multifeed'
+import { MultifeedIndex, IndexError, type Entry, type SkippedEntry } from '../src/index.js'
+import { tmpdir, openDb, countingMap, dataOf, feedKey, once, untilState, append, entries as entriesOf } from './helpers.js'
 
-test('a throwing map stops at that batch with feed/seq, commits nothing of it, and resume() retries it', async (t) => {
+test('a throwing map stops at that batch with feed/address, commits nothing of it, and resume() retries it', async (t) => {
   const { dir, cleanup } = tmpdir()
   const multifeed = new Multifeed(path.join(dir, 'cores'))
   const w = await multifeed.writer()
-  await w.append(Array.from({ length: 10 }, (_, i) => ({ i })))
+  await append(w, Array.from({ length: 10 }, (_, i) => ({ i })))
   const db = openDb(dir)
   let broken = true
   const attempts: number[] = []
@@ -17,7 +17,7 @@ test('a throwing map stops at that batch with feed/seq, commits nothing of it, a
     db,
     maxBatch: 4,
     map: async (entries: Entry[], batch, ctx) => {
-      attempts.push(entries[0].seq)
+      attempts.push(entries[0]!.address.block)
       // writes before the throw must not land
       await countingMap(entries, batch, ctx)
       if (broken && entries.some((e) => (e.value as { i: number }).i === 6)) throw new Error('cannot handle 6')
@@ -28,17 +28,17 @@ test('a throwing map stops at that batch with feed/seq, commits nothing of it, a
   const err = await failed
   t.ok(err instanceof IndexError, 'an IndexError')
   t.equal(err.feed, feedKey(w), 'error.feed is the feed of the batch\'s first entry')
-  t.equal(err.seq, 4, 'error.seq is the first entry of the failing batch')
+  t.deepEqual(err.address, { block: 4, index: 0 }, 'error.address is the first entry of the failing batch')
   t.equal(index.state, 'error')
   t.equal(index.error, err)
   t.match(String((err.cause as Error).message), /cannot handle 6/, 'cause kept')
   const before = await dataOf(index)
-  t.deepEqual([...before.keys()].map((k) => Number(k.split(':')[1])).sort((a, b) => a - b), [0, 1, 2, 3], 'only the batch before the failure is committed')
-  t.deepEqual(index.progress(), { indexed: 4, total: 10 })
+  t.deepEqual([...before.keys()].map((k) => parseInt(k.split(':')[1]!)).sort((a, b) => a - b), [0, 1, 2, 3], 'only the batch before the failure is committed')
+  t.deepEqual(entriesOf(index), { indexed: 4, total: 10 })
   await index.indexed().then(() => t.fail('indexed() should reject in error state'), (e: IndexError) => t.equal(e, err, 'indexed() rejects with the error'))
 
   // more appends while in error do not move it
-  await w.append({ i: 10 })
+  await append(w, { i: 10 })
   await new Promise((resolve) => setImmediate(resolve))
   t.equal(index.state, 'error', 'stays in error')
 
@@ -65,19 +65,19 @@ test('several consumers over one multifeed: each has its own cursors; one failin
   const bad = new MultifeedIndex({
     multifeed,
     db: db.sublevel('bad'),
-    map: (entries) => { if (entries.some((e) => e.seq >= 5)) throw new Error('nope') }
+    map: (entries) => { if (entries.some((e) => e.address.block >= 5)) throw new Error('nope') }
   })
   const good = new MultifeedIndex({ multifeed, db: db.sublevel('good'), map: countingMap, reader: bad.reader })
   const failed = once<IndexError>(bad, 'map-error')
-  await w.append(Array.from({ length: 5 }, (_, i) => ({ i })))
+  await append(w, Array.from({ length: 5 }, (_, i) => ({ i })))
   await Promise.all([bad.indexed(), good.indexed()])
-  await w.append(Array.from({ length: 5 }, (_, i) => ({ i: i + 5 })))
+  await append(w, Array.from({ length: 5 }, (_, i) => ({ i: i + 5 })))
   const err = await failed
-  t.equal(err.seq, 5)
+  t.deepEqual(err.address, { block: 5, index: 0 })
   await good.indexed()
   t.equal(bad.state, 'error', 'the failing consumer stopped')
-  t.deepEqual(bad.progress(), { indexed: 5, total: 10 })
-  t.deepEqual(good.progress(), { indexed: 10, total: 10 }, 'the other went on')
+  t.deepEqual(entriesOf(bad), { indexed: 5, total: 10 })
+  t.deepEqual(entriesOf(good), { indexed: 10, total: 10 }, 'the other went on')
   t.equal((await dataOf(good)).size, 10)
   await bad.close()
   await good.close()
@@ -86,30 +86,44 @@ test('several consumers over one multifeed: each has its own cursors; one failin
   cleanup()
 })
 
-test('an entry that cannot be decoded is skipped, counted and reported, and does not wedge the index', async (t) => {
+test('a block that is not a packed block, and a bad entry among good ones, are skipped, recorded and reported; the index goes on', async (t) => {
   const { dir, cleanup } = tmpdir()
   const multifeed = new Multifeed(path.join(dir, 'cores'))
   const w = await multifeed.writer()
-  await w.append({ ok: 0 })
-  // write raw bytes that are not JSON through a binary session of the same core
-  const raw = multifeed.corestore.get({ key: w.key as Buffer, valueEncoding: 'binary' })
-  await raw.ready()
-  await raw.append(Buffer.from('{not json'))
-  await w.append({ ok: 2 })
+  await append(w, { ok: 0 })
+  // block 1: raw bytes in no known format; block 2: a v1 block whose middle entry is not JSON
+  await w.append(Buffer.from('{not a packed block'))
+  const entries = ['{"ok":2}', '{not json', '{"ok":3}']
+  await w.append(packBlocks(entries, entries.map(entrySize), 3, Infinity)[0]!.block)
+  // block 3: a later format tag
+  await w.append(Buffer.from([BLOCK_FORMAT + 1, 0, 1, 1, 0x30]))
+  await append(w, { ok: 4 })
   const db = openDb(dir)
-  const invalid: InvalidEntry[] = []
-  const index = new MultifeedIndex({ multifeed, db, map: countingMap })
-  index.on('invalid-entry', (e: InvalidEntry) => invalid.push(e))
+  const skips: SkippedEntry[] = []
+  let index = new MultifeedIndex({ multifeed, db, map: countingMap })
+  index.on('skip', (e: SkippedEntry) => skips.push(e))
   await index.ready()
   await untilState(index, 'idle')
-  t.equal(invalid.length, 1, 'one invalid-entry event')
-  t.equal(invalid[0].seq, 1)
-  t.equal(invalid[0].key, feedKey(w))
+  const key = feedKey(w)
+  t.deepEqual(skips.map((s) => [s.block, s.index, s.code]), [[1, null, 'ERR_BLOCK_FORMAT'], [2, 1, 'ERR_ENTRY_DECODE'], [3, null, 'ERR_BLOCK_FORMAT']], 'three skip events, in order')
+  t.ok(skips.every((s) => s.key === key && s.reason.length > 0), 'each names the feed and gives a reason')
+  t.match(skips[0]!.reason, /format/, 'the raw block: not a format this version reads')
+  t.match(skips[2]!.reason, /format 2/, 'the later format is named')
   const data = await dataOf(index)
-  t.deepEqual([...data.keys()].map((k) => Number(k.split(':')[1])).sort(), [0, 2], 'the good entries around it are indexed')
-  t.deepEqual(index.progress(), { indexed: 3, total: 3 }, 'the bad entry counts as done')
-  t.equal(index.reader.stats.invalid, 1, 'counted by the reader')
-  await raw.close()
+  t.deepEqual([...data.keys()].map((k) => k.split(':')[1]).sort(), ['0.0', '2.0', '2.2', '4.0'], 'the good entries around them are indexed, the good ones of the mixed block too')
+  t.deepEqual(index.progress(), { indexed: 5, total: 5, blocks: { indexed: 5, total: 5 }, skipped: 3 }, 'skipped blocks count as done, and are counted')
+  t.equal(index.reader.stats.invalid, 2, 'the reader counted the two malformed blocks')
+  t.deepEqual(await index.skipped(), skips, 'the records are kept: skipped() lists them')
+  await index.close()
+
+  // after a restart: still recorded, not retried
+  index = new MultifeedIndex({ multifeed, db, map: countingMap })
+  let again = 0
+  index.on('skip', () => again++)
+  await index.ready()
+  t.equal(again, 0, 'nothing skipped again')
+  t.equal(index.progress().skipped, 3)
+  t.deepEqual((await index.skipped(key)).map((s) => s.block), [1, 2, 3], 'skipped(feed) lists one feed\'s records')
   await index.close()
   await db.close()
   await multifeed.close()

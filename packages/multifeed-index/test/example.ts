@@ -27,7 +27,7 @@ const counts = new MultifeedIndex<Message>({
     authors.forEach((a, i) => batch.put(a, (Number(stored[i] ?? 0)) + (totals.get(a) ?? 0), { sublevel: data }))
   }
 })
-counts.on('map-error', (err) => console.error('view failed at', err.feed, err.seq, err.message))
+counts.on('map-error', (err) => console.error('view failed at', err.feed, err.address, err.message))
 
 const feed = await multifeed.writer()
 await reader.append(feed, [{ author: 'ada', text: 'hi' }, { author: 'bob', text: 'hey' }, { author: 'ada', text: 'ok' }])

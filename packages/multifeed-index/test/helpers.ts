@@ -6,7 +6,8 @@ import { EventEmitter } from 'node:events'
 import Corestore from 'corestore'
 import type { Duplex } from 'node:stream'
 import { Level } from 'level'
-import { MultifeedIndex, type Entry, type IndexBatch, type IndexContext, type Feed, type MultifeedLike } from '../src/index.js'
+import { decodeBlock, encodeEntry, entrySize, packBlocks } from '@kappa-ts/multifeed'
+import { MultifeedIndex, type Entry, type IndexBatch, type IndexContext, type IndexProgress, type Feed, type MultifeedLike } from '../src/index.js'
 
 export function tmpdir (): { dir: string; cleanup: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kappa-mfi-'))
@@ -22,9 +23,45 @@ export function feedKey (feed: Feed): string {
   return (feed.key as Buffer).toString('hex')
 }
 
+/** `<feed>:<block>.<index>`: the key countingMap stores an entry under. */
+export function entryKey (feed: string, block: number, index = 0): string {
+  return `${feed}:${block}.${index}`
+}
+
+/**
+ * Appends `values` to a feed in packed blocks of `perBlock` entries each (the
+ * last one may hold fewer), in one hypercore append. One entry per block by
+ * default, so a test can count blocks as it counts values.
+ */
+export async function append (feed: Feed, values: unknown | unknown[], perBlock = 1): Promise<void> {
+  const list = Array.isArray(values) ? values : [values]
+  if (list.length === 0) return
+  await feed.ready()
+  let offset = 0
+  try {
+    offset = feed.length === 0 ? 0 : decodeBlock(await feed.get(feed.length - 1) as Buffer).end
+  } catch {
+    offset = feed.length // a malformed last block (a test wrote one): a lower bound
+  }
+  const blocks: Buffer[] = []
+  for (let i = 0; i < list.length; i += perBlock) {
+    const entries = list.slice(i, i + perBlock).map((v) => encodeEntry('json', v))
+    const [only] = packBlocks(entries, entries.map(entrySize), offset, Infinity)
+    blocks.push(only!.block)
+    offset += entries.length
+  }
+  await feed.append(blocks)
+}
+
+/** Entries indexed and in total (the entry part of progress()). */
+export function entries (index: MultifeedIndex | IndexProgress): { indexed: number; total: number } {
+  const p = index instanceof MultifeedIndex ? index.progress() : index
+  return { indexed: p.indexed, total: p.total }
+}
+
 /** A consumer map that counts how often each entry was indexed, in ctx.data. */
 export async function countingMap (entries: Entry[], batch: IndexBatch, ctx: IndexContext): Promise<void> {
-  const keys = entries.map((e) => `${e.key}:${e.seq}`)
+  const keys = entries.map((e) => entryKey(e.key, e.address.block, e.address.index))
   const counts: unknown[] = await ctx.data.getMany(keys)
   for (let i = 0; i < keys.length; i++) {
     const c = counts[i]
@@ -65,7 +102,7 @@ export class StoreFeeds extends EventEmitter implements MultifeedLike {
     return this.list.find((f) => feedKey(f) === hex)
   }
   async add (opts: { name?: string; key?: Buffer }): Promise<Feed> {
-    const feed = this.store.get({ ...opts, valueEncoding: 'json' })
+    const feed = this.store.get({ ...opts, valueEncoding: 'binary' })
     await feed.ready()
     this.list.push(feed)
     this.emit('feed', feed)

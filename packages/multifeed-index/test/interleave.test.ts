@@ -1,21 +1,23 @@
 // Random interleavings (fast-check, fixed seed) of appends on several feeds,
 // truncations, pauses, failing maps with resume, and restarts: in the end the
 // consumer holds every entry of the logs exactly once, with the logs' values.
+// Appends pack a random number of entries per block, so blocks of one and of many
+// entries mix, and truncations cut between them.
 import test from 'tape'
 import fc from 'fast-check'
 import path from 'node:path'
 import { MemoryLevel } from 'memory-level'
-import { Multifeed } from '@kappa-ts/multifeed'
+import { Multifeed, readEntries } from '@kappa-ts/multifeed'
 import { MultifeedIndex, type Entry, type IndexBatch, type IndexContext } from '../src/index.js'
-import { tmpdir, countingMap, dataOf, feedKey } from './helpers.js'
+import { tmpdir, countingMap, dataOf, feedKey, append, entryKey } from './helpers.js'
 
 type Op =
-  | { type: 'append'; feed: number; n: number }
+  | { type: 'append'; feed: number; n: number; perBlock: number }
   | { type: 'truncate'; feed: number; back: number }
   | { type: 'pause' } | { type: 'resume' } | { type: 'fail' } | { type: 'restart' } | { type: 'settle' }
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ type: fc.constant('append' as const), feed: fc.nat(2), n: fc.integer({ min: 1, max: 30 }) }) },
+  { weight: 6, arbitrary: fc.record({ type: fc.constant('append' as const), feed: fc.nat(2), n: fc.integer({ min: 1, max: 30 }), perBlock: fc.integer({ min: 1, max: 12 }) }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant('truncate' as const), feed: fc.nat(2), back: fc.integer({ min: 1, max: 10 }) }) },
   { weight: 1, arbitrary: fc.constant({ type: 'pause' as const }) },
   { weight: 1, arbitrary: fc.constant({ type: 'resume' as const }) },
@@ -26,7 +28,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 
 async function truncateCounts (key: string, newLength: number, batch: IndexBatch, ctx: IndexContext): Promise<void> {
   for await (const k of ctx.data.keys({ gte: key + ':', lt: key + ';' })) {
-    if (Number(String(k).split(':')[1]) >= newLength) batch.del(k, { sublevel: ctx.data })
+    if (parseInt(String(k).split(':')[1]!) >= newLength) batch.del(k, { sublevel: ctx.data })
   }
 }
 
@@ -50,7 +52,7 @@ test('random interleavings of appends, truncations, pauses, failures and restart
     for (const o of ops) {
       if (o.type === 'append') {
         const f = feeds[o.feed]
-        await f.append(Array.from({ length: o.n }, (_, i) => ({ run, i, at: f.length + i })))
+        await append(f, Array.from({ length: o.n }, (_, i) => ({ run, i, at: f.length })), o.perBlock)
       } else if (o.type === 'truncate') {
         const f = feeds[o.feed]
         await f.truncate(Math.max(0, f.length - o.back))
@@ -66,10 +68,13 @@ test('random interleavings of appends, truncations, pauses, failures and restart
     const data = await dataOf(index)
     let expected = 0
     for (const f of feeds) {
-      for (let i = 0; i < f.length; i++) {
-        const got = data.get(`${feedKey(f)}:${i}`) as { count: number; value: unknown } | undefined
-        if (got === undefined || got.count !== 1 || JSON.stringify(got.value) !== JSON.stringify(await f.get(i))) return false
-        expected++
+      for (let block = 0; block < f.length; block++) {
+        const values = await readEntries(f, block) as unknown[]
+        for (let index = 0; index < values.length; index++) {
+          const got = data.get(entryKey(feedKey(f), block, index)) as { count: number; value: unknown } | undefined
+          if (got === undefined || got.count !== 1 || JSON.stringify(got.value) !== JSON.stringify(values[index])) return false
+          expected++
+        }
       }
     }
     await index.close()

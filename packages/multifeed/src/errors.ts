@@ -13,11 +13,14 @@ export type MultifeedErrorCode =
   | 'ERR_BAD_MESSAGE' // a peer sent a malformed, oversized or out-of-order message
   | 'ERR_TOO_MANY_FEEDS' // a peer exceeded maxFeedsPerMessage or pushed us past maxFeeds
   | 'ERR_STORAGE' // a feed a peer announced could not be stored or opened here
+  | 'ERR_FORMAT_VERSION' // the storage was written in another log format version
+  | 'ERR_BLOCK_FORMAT' // a block is not a well-formed packed block (BlockFormatError, with a reason)
+  | 'ERR_INVALID_VALUE' // a value the feeds' valueEncoding cannot store
 
 export class MultifeedError extends Error {
   readonly code: MultifeedErrorCode
-  constructor (code: MultifeedErrorCode, message: string) {
-    super(`${code}: ${message}`)
+  constructor (code: MultifeedErrorCode, message: string, options?: { cause?: unknown }) {
+    super(`${code}: ${message}`, options?.cause !== undefined ? { cause: options.cause } : undefined)
     this.name = 'MultifeedError'
     this.code = code
   }

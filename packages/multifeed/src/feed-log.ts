@@ -10,7 +10,8 @@ import type Hypercore from 'hypercore'
 import { MultifeedError } from './errors.js'
 import { parseKey } from './keys.js'
 
-export interface KeyRecord { type: 'multifeed'; version: 1; key: string }
+/** The first record: the multifeed key and the storage layout it was written in. */
+export interface KeyRecord { type: 'multifeed'; version: number; format?: number; key: string }
 export interface FeedRecord { type: 'feed'; key: string; local: boolean; name?: string }
 type MetaRecord = KeyRecord | FeedRecord
 
@@ -24,8 +25,8 @@ export class FeedLog {
   }
 
   /** Reads every record; unknown record types are skipped (written by a newer version). */
-  async load (): Promise<{ key: string | null; feeds: FeedRecord[] }> {
-    let key: string | null = null
+  async load (): Promise<{ key: string | null; version: number; format: number | undefined; feeds: FeedRecord[] }> {
+    let head: KeyRecord | null = null
     const feeds: FeedRecord[] = []
     const length = this.core.length
     for (let start = 0; start < length; start += READ_CHUNK) {
@@ -36,11 +37,11 @@ export class FeedLog {
       for (let i = 0; i < values.length; i++) {
         const rec = checkRecord(values[i], start + i)
         if (rec === null) continue
-        if (rec.type === 'multifeed') key ??= rec.key
+        if (rec.type === 'multifeed') head ??= rec
         else feeds.push(rec)
       }
     }
-    return { key, feeds }
+    return { key: head?.key ?? null, version: head?.version ?? 0, format: head?.format, feeds }
   }
 
   async append (records: MetaRecord[]): Promise<void> {
@@ -61,7 +62,11 @@ function checkRecord (value: unknown, seq: number): MetaRecord | null {
   if (typeof rec.key !== 'string' || parseKey(rec.key) === null) {
     throw new MultifeedError('ERR_CORRUPT', `feed list record ${seq} has no valid key`)
   }
-  if (rec.type === 'multifeed') return { type: 'multifeed', version: 1, key: rec.key.toLowerCase() }
+  if (rec.type === 'multifeed') {
+    const head: KeyRecord = { type: 'multifeed', version: typeof rec.version === 'number' ? rec.version : 0, key: rec.key.toLowerCase() }
+    if (typeof rec.format === 'number') head.format = rec.format
+    return head
+  }
   const out: FeedRecord = { type: 'feed', key: rec.key.toLowerCase(), local: rec.local === true }
   if (typeof rec.name === 'string') out.name = rec.name
   return out

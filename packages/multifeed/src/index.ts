@@ -1,5 +1,13 @@
 export { Multifeed } from './multifeed.js'
+export { STORAGE_VERSION } from './multifeed.js'
 export type { Feed, FeedInfo, MultifeedOptions, MultifeedPeer, MultifeedEvents, AcceptInfo, ValueEncoding } from './multifeed.js'
+export {
+  BLOCK_FORMAT, TARGET_BLOCK_BYTES, MAX_ENTRIES_PER_BLOCK, MAX_ENTRY_BYTES,
+  BlockFormatError, DecodedBlock, decodeBlock, packBlocks, entrySize,
+  type BlockFormatReason, type EncodedEntry
+} from './block-format.js'
+export { VALUE_ENCODINGS, EntryValueError, encodeEntry, decodeEntry } from './entry-encoding.js'
 export { MultifeedError } from './errors.js'
 export type { MultifeedErrorCode } from './errors.js'
 export { PROTOCOL, PROTOCOL_VERSION } from './wire.js'
+export { appendEntries, readEntries, type AppendedBlocks } from './entries.js'

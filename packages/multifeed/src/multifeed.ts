@@ -9,16 +9,19 @@ import { MultifeedError } from './errors.js'
 import { FeedLog, type FeedRecord } from './feed-log.js'
 import { parseKey, requireKey, toHex } from './keys.js'
 import { PeerConnection, type PeerHost } from './peer.js'
+import { VALUE_ENCODINGS, type ValueEncoding } from './entry-encoding.js'
+import { BLOCK_FORMAT } from './block-format.js'
 
+/** A feed: one author's hypercore. Its blocks are raw bytes in the packed format (block-format.ts). */
 export type Feed = Hypercore<unknown>
 export interface FeedInfo { key: string /* hex */; local: boolean; name?: string }
-export type ValueEncoding = 'json' | 'binary' | 'utf-8'
+export type { ValueEncoding }
 export interface AcceptInfo { remotePublicKey: string | null }
 
 export interface MultifeedOptions {
   /** 32 bytes or 64 hex chars; random on first open if absent; persisted. */
   key?: Uint8Array | string
-  /** Encoding of every feed's blocks. Default 'json'. */
+  /** Encoding of every entry's value inside the packed blocks. Default 'json'. */
   valueEncoding?: ValueEncoding
   /** Decides which feeds announced by peers to replicate. Default: all. */
   accept?: (feedKey: string, info: AcceptInfo) => boolean | Promise<boolean>
@@ -62,7 +65,13 @@ const NAMESPACE = '@kappa-ts/multifeed'
 const META_NAME = 'meta'
 const WRITER_PREFIX = 'writer/'
 const MAX_NAME_LENGTH = 256
-const ENCODINGS: readonly ValueEncoding[] = ['json', 'binary', 'utf-8']
+/**
+ * The storage layout version, kept in the feed list's first record. 2: feeds hold
+ * packed blocks (block-format.ts). Storage of another version is refused, never misread.
+ */
+export const STORAGE_VERSION = 2
+// Feeds hold raw bytes: entries are packed and decoded by block-format.ts, not by hypercore.
+const FEED_ENCODING = 'binary'
 const DEFAULT_WRITE_BUFFER_SIZE = 16 * 1024 * 1024
 
 export class Multifeed extends EventEmitter {
@@ -93,8 +102,8 @@ export class Multifeed extends EventEmitter {
     super()
     this._givenKey = opts.key === undefined ? null : requireKey(opts.key, 'opts.key')
     const enc = opts.valueEncoding ?? 'json'
-    if (!ENCODINGS.includes(enc)) {
-      throw new MultifeedError('ERR_BAD_OPTION', `valueEncoding must be one of ${ENCODINGS.join(', ')}`)
+    if (!VALUE_ENCODINGS.includes(enc)) {
+      throw new MultifeedError('ERR_BAD_OPTION', `valueEncoding must be one of ${VALUE_ENCODINGS.join(', ')}`)
     }
     this.valueEncoding = enc
     this.maxFeeds = positiveInt(opts.maxFeeds, 10_000, 'maxFeeds')
@@ -155,13 +164,18 @@ export class Multifeed extends EventEmitter {
     const stored = await log.load()
     let key: Buffer
     if (stored.key !== null) {
+      if (stored.version !== STORAGE_VERSION || stored.format !== BLOCK_FORMAT) {
+        throw new MultifeedError('ERR_FORMAT_VERSION',
+          `this storage was written in layout v${stored.version} (block format ${stored.format ?? 'one entry per block'}); ` +
+          `this version reads layout v${STORAGE_VERSION} (block format ${BLOCK_FORMAT}) and does not migrate: open it with the version that wrote it`)
+      }
       key = requireKey(stored.key, 'stored key')
       if (this._givenKey !== null && !this._givenKey.equals(key)) {
         throw new MultifeedError('ERR_KEY_MISMATCH', `storage holds multifeed ${stored.key}, not ${toHex(this._givenKey)}`)
       }
     } else {
       key = this._givenKey ?? randomBytes(32)
-      await log.append([{ type: 'multifeed', version: 1, key: toHex(key) }])
+      await log.append([{ type: 'multifeed', version: STORAGE_VERSION, format: BLOCK_FORMAT, key: toHex(key) }])
     }
     this._key = key
     this._discoveryKey = Hypercore.discoveryKey(key)
@@ -171,8 +185,8 @@ export class Multifeed extends EventEmitter {
     for (const rec of stored.feeds) {
       if (this._feeds.has(rec.key)) continue
       const feed = rec.local && rec.name !== undefined
-        ? this._store.get({ name: WRITER_PREFIX + rec.name, valueEncoding: this.valueEncoding })
-        : this._store.get({ key: rec.key, valueEncoding: this.valueEncoding })
+        ? this._store.get({ name: WRITER_PREFIX + rec.name, valueEncoding: FEED_ENCODING })
+        : this._store.get({ key: rec.key, valueEncoding: FEED_ENCODING })
       await feed.ready()
       if (rec.local && rec.name !== undefined) this._writers.set(rec.name, Promise.resolve(feed))
       this._addOpened(feed, infoOf(rec))
@@ -196,7 +210,7 @@ export class Multifeed extends EventEmitter {
   }
 
   private async _createWriter (name: string): Promise<Feed> {
-    const feed = this._store.get({ name: WRITER_PREFIX + name, valueEncoding: this.valueEncoding })
+    const feed = this._store.get({ name: WRITER_PREFIX + name, valueEncoding: FEED_ENCODING })
     await feed.ready()
     const key = toHex(feed.key as Buffer)
     const known = this._feeds.get(key)
@@ -294,7 +308,7 @@ export class Multifeed extends EventEmitter {
     const added = fresh.map((key) => {
       const p = job.then(async () => {
         if (this._closing !== null) return null
-        const feed = this._store.get({ key, valueEncoding: this.valueEncoding })
+        const feed = this._store.get({ key, valueEncoding: FEED_ENCODING })
         await feed.ready()
         this._addOpened(feed, { key, local: false })
         return feed

@@ -14,7 +14,8 @@ import { MultifeedError } from './errors.js'
 import { KEY_BYTES, toHex } from './keys.js'
 
 export const PROTOCOL = 'kappa-ts/multifeed'
-export const PROTOCOL_VERSION = 1
+// 2: feeds carry packed blocks (block-format.ts); a v1 peer would misread them
+export const PROTOCOL_VERSION = 2
 export const PROOF_BYTES = 32
 /** Largest handshake a v1 peer may send (version + proof + limit, with slack for varints). */
 export const MAX_HANDSHAKE_BYTES = 64

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Multifeed } from '../src/index.js'
-import { tmpdir } from './helpers.js'
+import { tmpdir, entryAt } from './helpers.js'
 
 const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'crash-child.js')
 
@@ -40,7 +40,7 @@ test('kill -9 after a remote feed was announced and during appends: nothing ackn
   const w = await b.writer()
   t.ok(w.length >= acked, `writer holds every acknowledged append (${w.length} >= ${acked})`)
   for (let i = 0; i < w.length; i++) {
-    const v = await w.get(i, { wait: false }) as { i: number }
+    const v = await entryAt(w, i, { wait: false }) as { i: number }
     if (v.i !== i) { t.fail(`entry ${i} is ${JSON.stringify(v)}`); break }
   }
   t.pass('the log reads back in order, intact')

@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { Duplex } from 'node:stream'
-import type { Multifeed, Feed } from '../src/index.js'
+import { appendEntries, readEntries, type Multifeed, type Feed, type ValueEncoding } from '../src/index.js'
 
 export function tmpdir (): { dir: string; cleanup: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kappa-multifeed-'))
@@ -28,7 +28,7 @@ export async function contents (m: Multifeed): Promise<Map<string, unknown>> {
   const out = new Map<string, unknown>()
   for (const feed of m.feeds()) {
     const key = (feed.key as Buffer).toString('hex')
-    for (let i = 0; i < feed.length; i++) out.set(`${key}:${i}`, await feed.get(i, { wait: false }))
+    for (let i = 0; i < feed.length; i++) out.set(`${key}:${i}`, await entryAt(feed, i, { wait: false, encoding: m.valueEncoding }))
   }
   return out
 }
@@ -105,4 +105,18 @@ export function converged (peers: Multifeed[]): boolean {
 
 export function onceEvent<T extends unknown[]> (emitter: { once(ev: string, fn: (...args: any[]) => void): unknown }, ev: string): Promise<T> {
   return new Promise((resolve) => emitter.once(ev, (...args: unknown[]) => resolve(args as T)))
+}
+
+/**
+ * Appends each value as a block of its own (one entry per block), so a test can
+ * count blocks as it counts values. An array appends each of its values.
+ */
+export async function append (feed: Feed, value: unknown, encoding: ValueEncoding = 'json'): Promise<void> {
+  for (const v of Array.isArray(value) ? value : [value]) await appendEntries(feed, [v], encoding)
+}
+
+/** The first entry of block `block` (null when it is not local and `wait` is false). */
+export async function entryAt (feed: Feed, block: number, opts: { wait?: boolean; encoding?: ValueEncoding } = {}): Promise<unknown> {
+  const entries = await readEntries(feed, block, opts)
+  return entries === null ? null : entries[0]
 }

@@ -7,8 +7,8 @@ import Hypercore from 'hypercore'
 import c from 'compact-encoding'
 import type { Duplex } from 'node:stream'
 import { Multifeed, PROTOCOL, type MultifeedError } from '../src/index.js'
-import { createProof, encodeFeeds, encodeHandshake, decodeHandshake } from '../src/wire.js'
-import { tmpdir, pipe, until, onceEvent } from './helpers.js'
+import { createProof, encodeFeeds, encodeHandshake, decodeHandshake, PROTOCOL_VERSION } from '../src/wire.js'
+import { tmpdir, pipe, until, onceEvent, append, entryAt } from './helpers.js'
 
 const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
 const randomKey = (i: number): Buffer => Buffer.alloc(32, i + 1)
@@ -42,7 +42,7 @@ async function rawPeer (target: Multifeed, opts: { openChannel?: boolean } = {})
     link,
     remoteHandshake: () => remoteHandshake,
     validHandshake: (maxFeedsPerMessage = 1024) =>
-      encodeHandshake({ version: 1, proof: createProof(target.key, noise.handshakeHash, true), maxFeedsPerMessage }),
+      encodeHandshake({ version: PROTOCOL_VERSION, proof: createProof(target.key, noise.handshakeHash, true), maxFeedsPerMessage }),
     sawBytes: (needle: Buffer) => received.some((f) => f.includes(needle)),
     close: async () => { stream.destroy(); await link; await store.close(); d.cleanup() }
   }
@@ -55,7 +55,7 @@ async function setup (opts: { maxFeeds?: number; maxFeedsPerMessage?: number } =
   await b.ready()
   const c2 = new Multifeed(dc.dir, { key: b.key })
   const wb = await b.writer()
-  await wb.append({ n: 0 })
+  await append(wb, { n: 0 })
   const errors: MultifeedError[] = []
   b.on('peer-error', (err: MultifeedError) => errors.push(err))
   const honest = pipe(b.replicate(true), c2.replicate(false))
@@ -64,10 +64,10 @@ async function setup (opts: { maxFeeds?: number; maxFeedsPerMessage?: number } =
     b, c: c2, wb, errors,
     /** Proves B still serves its honest peer: a new entry reaches C. */
     async stillServes (n: number) {
-      await wb.append({ n })
+      await append(wb, { n })
       const f = c2.feed(hex(wb.key))!
       await until([c2], () => f.contiguousLength === n + 1, 'honest peer to get the new entry')
-      return (await f.get(n, { wait: false }) as { n: number }).n === n
+      return (await entryAt(f, n, { wait: false }) as { n: number }).n === n
     },
     async close () { await b.close(); await c2.close(); await honest; db.cleanup(); dc.cleanup() }
   }
@@ -90,7 +90,7 @@ async function dropped (t: test.Test, label: string, code: string, send: (peer: 
 }
 
 test('garbage bytes as the channel handshake drop the peer', (t) =>
-  dropped(t, 'garbage handshake', 'ERR_BAD_MESSAGE', (p) => p.channel!.open(Buffer.from([0x01, 0xde, 0xad]))))
+  dropped(t, 'garbage handshake', 'ERR_BAD_MESSAGE', (p) => p.channel!.open(Buffer.from([PROTOCOL_VERSION, 0xde, 0xad]))))
 
 test('an oversized handshake drops the peer', (t) =>
   dropped(t, 'oversized handshake', 'ERR_BAD_MESSAGE', (p) => p.channel!.open(Buffer.alloc(4096, 0x42))))
@@ -99,7 +99,7 @@ test('a wrong proof drops the peer and it learns no feed key', async (t) => {
   const s = await setup()
   const peer = await rawPeer(s.b)
   const error = onceEvent<[MultifeedError]>(s.b, 'peer-error')
-  peer.channel!.open(encodeHandshake({ version: 1, proof: Buffer.alloc(32, 9), maxFeedsPerMessage: 1024 }))
+  peer.channel!.open(encodeHandshake({ version: PROTOCOL_VERSION, proof: Buffer.alloc(32, 9), maxFeedsPerMessage: 1024 }))
   t.equal((await error)[0].code, 'ERR_PROOF')
   await peer.link
   t.ok(peer.remoteHandshake(), 'the peer did get B\'s handshake (so it can see why)')
@@ -116,7 +116,7 @@ test('a reflected proof (B\'s own, sent back to it) is refused', async (t) => {
   // B is the responder on this connection; this is exactly the proof B sends us.
   const hash = (peer.mux.stream as { handshakeHash: Buffer }).handshakeHash
   const reflected = createProof(s.b.key, hash, false)
-  peer.channel!.open(encodeHandshake({ version: 1, proof: reflected, maxFeedsPerMessage: 1024 }))
+  peer.channel!.open(encodeHandshake({ version: PROTOCOL_VERSION, proof: reflected, maxFeedsPerMessage: 1024 }))
   t.equal((await error)[0].code, 'ERR_PROOF', 'the responder-role proof is refused from the initiator')
   await peer.link
   t.ok(decodeHandshake(peer.remoteHandshake()!).proof.equals(reflected), 'what we sent was B\'s own proof, byte for byte')
@@ -125,8 +125,12 @@ test('a reflected proof (B\'s own, sent back to it) is refused', async (t) => {
 })
 
 test('an incompatible protocol version gets ERR_PROTOCOL_VERSION', (t) =>
-  dropped(t, 'version 2', 'ERR_PROTOCOL_VERSION', (p) =>
-    p.channel!.open(Buffer.concat([Buffer.from([0x02]), Buffer.alloc(40, 1)]))))
+  dropped(t, 'a later version', 'ERR_PROTOCOL_VERSION', (p) =>
+    p.channel!.open(Buffer.concat([Buffer.from([PROTOCOL_VERSION + 1]), Buffer.alloc(40, 1)]))))
+
+test('a v1 peer (one entry per block, before packed blocks) gets ERR_PROTOCOL_VERSION', (t) =>
+  dropped(t, 'version 1', 'ERR_PROTOCOL_VERSION', (p) =>
+    p.channel!.open(encodeHandshake({ version: 1, proof: Buffer.alloc(32, 1), maxFeedsPerMessage: 1024 }))))
 
 test('garbage bytes as a feeds message after a valid handshake drop the peer', (t) =>
   dropped(t, 'garbage feeds', 'ERR_BAD_MESSAGE', (p) => {
@@ -161,7 +165,7 @@ test('a peer that never sends a proof gets no feed keys, even for feeds announce
   await hadOpen
   t.pass('B opened its side of the meta channel (a handshake with only its proof)')
   const late = await s.b.writer('late')
-  await late.append({ late: true })
+  await append(late, { late: true })
   // The honest peer hears of the new feed, so the announcement did happen.
   await until([s.c], () => s.c.feed(hex(late.key)) !== undefined, 'honest peer to hear of the late feed')
   t.notOk(peer.sawBytes(s.wb.key!), 'silent peer never saw the first feed key')

@@ -1,7 +1,7 @@
 import test from 'tape'
 import Corestore from 'corestore'
 import { Multifeed, MultifeedError, type Feed, type FeedInfo } from '../src/index.js'
-import { tmpdir } from './helpers.js'
+import { tmpdir, append, entryAt } from './helpers.js'
 
 const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
 
@@ -79,13 +79,13 @@ test('writeBufferSize: a store opened with a small RocksDB write buffer keeps ev
   const m = new Multifeed(dir, small)
   const w = await m.writer()
   // several write buffers' worth, so RocksDB flushes while we write
-  for (let i = 0; i < 20; i++) await w.append(Array.from({ length: 100 }, (_, j) => ({ i, j, pad: 'x'.repeat(100) })))
+  for (let i = 0; i < 20; i++) await append(w, Array.from({ length: 100 }, (_, j) => ({ i, j, pad: 'x'.repeat(100) })))
   await m.close()
   const again = new Multifeed(dir, small)
   await again.ready()
   const feed = (await again.writer())
   t.equal(feed.length, 2000, 'all entries are back')
-  t.deepEqual(await feed.get(1999), { i: 19, j: 99, pad: 'x'.repeat(100) }, 'the last entry reads back')
+  t.deepEqual(await entryAt(feed, 1999), { i: 19, j: 99, pad: 'x'.repeat(100) }, 'the last entry reads back')
   await again.close()
   cleanup()
 })
@@ -105,10 +105,10 @@ test('writer(name): json by default, named writers differ, feeds()/feed(key)/fee
   t.equal(c1, c2, 'concurrent writer(name) calls give one feed')
   t.notOk(c1.key!.equals(w.key!), 'a named writer is a different feed')
 
-  await w.append({ hello: 'world' })
-  await w.append([1, 'two', [3]])
-  t.deepEqual(await w.get(0), { hello: 'world' }, 'json values round trip')
-  t.deepEqual(await w.get(2), 'two')
+  await append(w, { hello: 'world' })
+  await append(w, [1, 'two', [3]])
+  t.deepEqual(await entryAt(w, 0), { hello: 'world' }, 'json values round trip')
+  t.deepEqual(await entryAt(w, 2), 'two')
 
   t.deepEqual(m.feeds(), [w, c1], 'feeds() in order added')
   t.equal(m.feed(hex(w.key)), w, 'feed(hex)')
@@ -129,8 +129,8 @@ test('writers are the same feeds after a restart, and reopened feeds are announc
   const m = new Multifeed(dir)
   const w = await m.writer()
   const x = await m.writer('x')
-  await w.append({ n: 1 })
-  await x.append({ n: 2 })
+  await append(w, { n: 1 })
+  await append(x, { n: 2 })
   const keys = [hex(w.key), hex(x.key)]
   await m.close()
 
@@ -143,9 +143,9 @@ test('writers are the same feeds after a restart, and reopened feeds are announc
   const w2 = await m2.writer()
   t.equal(hex(w2.key), keys[0], 'writer() is the same feed')
   t.ok(w2.writable, 'and still writable')
-  t.deepEqual(await w2.get(0), { n: 1 })
+  t.deepEqual(await entryAt(w2, 0), { n: 1 })
   t.equal(hex((await m2.writer('x')).key), keys[1])
-  await w2.append({ n: 3 })
+  await append(w2, { n: 3 })
   t.equal(w2.length, 2)
   t.equal(m2.feeds().length, 2, 'no duplicate feed for an existing writer')
   await m2.close(); cleanup()
@@ -157,8 +157,8 @@ test('binary value encoding and a caller-owned Corestore', async (t) => {
   const m = new Multifeed(store, { valueEncoding: 'binary' })
   t.equal(m.corestore, store)
   const w = await m.writer()
-  await w.append(Buffer.from('raw'))
-  t.ok(Buffer.from('raw').equals(await w.get(0) as Buffer), 'binary blocks')
+  await append(w, Buffer.from('raw'), 'binary')
+  t.ok(Buffer.from('raw').equals(await entryAt(w, 0, { encoding: 'binary' }) as Buffer), 'binary entries')
   await m.close()
   t.notOk(store.closed, 'closing the multifeed leaves a caller-owned Corestore open')
   const m2 = new Multifeed(store, { valueEncoding: 'binary' })

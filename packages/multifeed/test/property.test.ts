@@ -3,7 +3,7 @@
 import test from 'tape'
 import fc from 'fast-check'
 import { Multifeed } from '../src/index.js'
-import { tmpdir, pipe, until, converged, contents } from './helpers.js'
+import { tmpdir, pipe, until, converged, contents, append } from './helpers.js'
 
 const PEERS = 4
 const WRITERS = ['default', 'side'] as const
@@ -50,7 +50,7 @@ test('property: random writes and pairwise syncs, then a full round: every peer 
         if (act.kind === 'write') {
           const feed = await peers[act.peer]!.writer(WRITERS[act.writer])
           const start = feed.length
-          await feed.append(act.values)
+          await append(feed, act.values)
           act.values.forEach((v, i) => expected.set(`${feed.key!.toString('hex')}:${start + i}`, v))
         } else {
           await sync(peers[act.a]!, peers[act.b]!)

@@ -1,7 +1,7 @@
 import test from 'tape'
 import Hypercore from 'hypercore'
 import { Multifeed, type MultifeedError } from '../src/index.js'
-import { tmpdir, pipe, until, converged, contents, onceEvent } from './helpers.js'
+import { tmpdir, pipe, until, converged, contents, onceEvent, append, entryAt } from './helpers.js'
 
 const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
 
@@ -12,8 +12,8 @@ test('two peers write on their own feeds, replicate over a piped stream, each re
   const b = new Multifeed(db.dir, { key: a.key })
   const wa = await a.writer()
   const wb = await b.writer()
-  await wa.append([{ from: 'a', n: 0 }, { from: 'a', n: 1 }])
-  await wb.append({ from: 'b', n: 0 })
+  await append(wa, [{ from: 'a', n: 0 }, { from: 'a', n: 1 }])
+  await append(wb, { from: 'b', n: 0 })
 
   const added: string[] = []
   a.on('peer-add', () => added.push('a'))
@@ -28,16 +28,16 @@ test('two peers write on their own feeds, replicate over a piped stream, each re
   t.equal(a.peers[0]?.remotePublicKey?.length, 64, 'peer identified by its Noise public key')
   const fb = a.feed(hex(wb.key))
   t.ok(fb, 'a learned b\'s feed')
-  t.deepEqual(await fb!.get(0), { from: 'b', n: 0 }, 'a reads b\'s entry (json decoded)')
+  t.deepEqual(await entryAt(fb!, 0), { from: 'b', n: 0 }, 'a reads b\'s entry (json decoded)')
   const fa = b.feed(hex(wa.key))
-  t.deepEqual(await fa!.get(1), { from: 'a', n: 1 }, 'b reads a\'s entries')
+  t.deepEqual(await entryAt(fa!, 1), { from: 'a', n: 1 }, 'b reads a\'s entries')
   t.equal(b.feedInfo(hex(wa.key))?.local, false, 'a\'s feed is remote at b')
   t.deepEqual(await contents(a), await contents(b), 'same entries on both sides')
 
   // Live: an append after sync reaches the other side on the same connection.
-  await wa.append({ from: 'a', n: 2 })
+  await append(wa, { from: 'a', n: 2 })
   await until([b], () => (fa?.contiguousLength ?? 0) === 3, 'live append to arrive')
-  t.deepEqual(await fa!.get(2, { wait: false }), { from: 'a', n: 2 }, 'live append replicated')
+  t.deepEqual(await entryAt(fa!, 2, { wait: false }), { from: 'a', n: 2 }, 'live append replicated')
 
   const removed = onceEvent(a, 'peer-remove')
   sa.destroy()
@@ -53,7 +53,7 @@ test('three peers in a line (A-B, B-C) converge, including a feed A creates whil
   await a.ready()
   const b = new Multifeed(dirs[1]!.dir, { key: a.key })
   const c = new Multifeed(dirs[2]!.dir, { key: a.key })
-  for (const [m, v] of [[a, 'a'], [b, 'b'], [c, 'c']] as const) await (await m.writer()).append({ v })
+  for (const [m, v] of [[a, 'a'], [b, 'b'], [c, 'c']] as const) await append((await m.writer()), { v })
 
   const ab = pipe(a.replicate(true), b.replicate(false))
   const bc = pipe(b.replicate(true), c.replicate(false))
@@ -62,22 +62,22 @@ test('three peers in a line (A-B, B-C) converge, including a feed A creates whil
 
   // A new feed while both connections stay open: announced A->B at once, B->C onward.
   const late = await a.writer('late')
-  await late.append([{ v: 'late-0' }, { v: 'late-1' }])
+  await append(late, [{ v: 'late-0' }, { v: 'late-1' }])
   await until([a, b, c], () => {
     const f = c.feed(hex(late.key))
     return f !== undefined && f.contiguousLength === 2 && converged([a, b, c])
   }, 'late feed to reach C')
   const atC = c.feed(hex(late.key))!
-  t.deepEqual(await atC.get(1, { wait: false }), { v: 'late-1' }, 'C holds the late feed\'s entries without a new connection')
+  t.deepEqual(await entryAt(atC, 1, { wait: false }), { v: 'late-1' }, 'C holds the late feed\'s entries without a new connection')
   t.equal(c.feeds().length, 4)
   t.deepEqual(await contents(a), await contents(c), 'A and C hold the same entries')
 
   // And C's live appends flow back to A through B.
   const wc = await c.writer()
-  await wc.append({ v: 'c-live' })
+  await append(wc, { v: 'c-live' })
   const atA = a.feed(hex(wc.key))!
   await until([a], () => atA.contiguousLength === 2, 'C\'s live append to reach A')
-  t.deepEqual(await atA.get(1, { wait: false }), { v: 'c-live' })
+  t.deepEqual(await entryAt(atA, 1, { wait: false }), { v: 'c-live' })
 
   for (const m of [a, b, c]) await m.close()
   await Promise.all([ab, bc])
@@ -89,8 +89,8 @@ test('a peer with a different key gets no feed keys and no data, and the connect
   const a = new Multifeed(da.dir)
   const eve = new Multifeed(de.dir) // a random key of its own
   const wa = await a.writer()
-  await wa.append({ secret: true })
-  await (await eve.writer()).append({ eve: true })
+  await append(wa, { secret: true })
+  await append((await eve.writer()), { eve: true })
 
   const errors: Array<[string, MultifeedError]> = []
   a.on('peer-error', (err: MultifeedError) => errors.push(['a', err]))
@@ -121,7 +121,7 @@ test('accept() selects which announced feeds to replicate', async (t) => {
   await a.ready()
   const wanted = await a.writer('wanted')
   const unwanted = await a.writer('unwanted')
-  await wanted.append({ ok: 1 }); await unwanted.append({ ok: 0 })
+  await append(wanted, { ok: 1 }); await append(unwanted, { ok: 0 })
   const asked: Array<[string, string | null]> = []
   const b = new Multifeed(dirs[1]!.dir, {
     key: a.key,
@@ -143,7 +143,7 @@ test('replicate(stream): an existing encrypted connection (as from Hyperswarm) c
   await a.ready()
   const b = new Multifeed(db.dir, { key: a.key })
   const wa = await a.writer()
-  await wa.append({ over: 'socket' })
+  await append(wa, { over: 'socket' })
   // Two ends of a Noise connection we own, like Hyperswarm's sockets.
   const left = Hypercore.createProtocolStream(true)
   const right = Hypercore.createProtocolStream(false)
@@ -152,7 +152,7 @@ test('replicate(stream): an existing encrypted connection (as from Hyperswarm) c
   b.replicate(right)
   t.equal(a.replicate(left), left, 'a second replicate() on the same stream is a no-op')
   const fa = await new Promise<import('../src/index.js').Feed>((resolve) => b.on('feed', (f, info) => { if (!info.local) resolve(f) }))
-  t.deepEqual(await fa.get(0), { over: 'socket' }, 'data flows over the caller\'s stream')
+  t.deepEqual(await entryAt(fa, 0), { over: 'socket' }, 'data flows over the caller\'s stream')
   t.equal(a.peers.length, 1, 'one peer despite two replicate() calls')
   const gone = onceEvent(b, 'peer-remove')
   await a.close()
