@@ -1,4 +1,5 @@
 // Typed errors of kappa-core. Callers branch on `code`, never on the message.
+import type { Address } from '@kappa-ts/multifeed-index'
 
 export type KappaErrorCode =
   | 'ERR_UNKNOWN_VIEW'      // a view name that was never use()d
@@ -8,13 +9,15 @@ export type KappaErrorCode =
   | 'ERR_INVALID_OPTIONS'   // constructor options that cannot work together
   | 'ERR_CLOSED'            // any call after close()
   | 'ERR_NOT_READY'         // a view's data read before the view is open (await kappa.ready())
-  | 'ERR_VIEW_FAILED'       // a view's map threw: carries the view name, feed and seq
-  | 'ERR_INVALID_VALUE'     // Writer.append() of a value JSON cannot encode: nothing appended
+  | 'ERR_VIEW_FAILED'       // a view's map threw: carries the view name, feed and address
+  | 'ERR_INVALID_VALUE'     // Writer.append() of a value the feeds' encoding cannot store: nothing appended
+  | 'ERR_INVALID_ADDRESS'   // kappa.entry() with a feed key or address that is not well-formed
+  | 'ERR_INVALID_ENTRY'     // kappa.entry() of a block or entry that is not readable (malformed)
 
 export interface KappaErrorDetails {
   view?: string
   feed?: string
-  seq?: number
+  address?: Address
   cause?: unknown
 }
 
@@ -22,9 +25,9 @@ export class KappaError extends Error {
   readonly code: KappaErrorCode
   /** The view concerned, when there is one. */
   readonly view?: string
-  /** ERR_VIEW_FAILED: the feed (hex key) and seq of the first entry of the failed batch. */
+  /** ERR_VIEW_FAILED: the feed (hex key) and address of the first entry of the failed batch. */
   readonly feed?: string
-  readonly seq?: number
+  readonly address?: Address
 
   constructor (code: KappaErrorCode, message: string, details: KappaErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause })
@@ -32,7 +35,7 @@ export class KappaError extends Error {
     this.code = code
     if (details.view !== undefined) this.view = details.view
     if (details.feed !== undefined) this.feed = details.feed
-    if (details.seq !== undefined) this.seq = details.seq
+    if (details.address !== undefined) this.address = details.address
   }
 }
 

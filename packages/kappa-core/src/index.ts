@@ -8,4 +8,5 @@ export type { View, ViewContext, ViewBatch, ViewBatchOptions, ViewDb, ApiDef, Bo
 export { KappaSwarm, SwarmError, parseBootstrap, resolveBootstrap, startDhtNode, BOOTSTRAP_ENV } from './swarm/index.js'
 export type { JoinOptions, PeerStatus, PeerErrorInfo, SyncProgress, FeedSyncStatus, BootstrapNode, DhtNode, DhtNodeOptions } from './swarm/index.js'
 export type { Feed, FeedInfo } from '@kappa-ts/multifeed'
-export type { IndexState } from '@kappa-ts/multifeed-index'
+export type { IndexState, IndexProgress, Address, SkippedEntry } from '@kappa-ts/multifeed-index'
+export { entryId, parseEntryId, formatAddress, compareAddress } from './address.js'

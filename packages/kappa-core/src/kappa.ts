@@ -6,9 +6,10 @@ import type { AbstractLevel } from 'abstract-level'
 import type Corestore from 'corestore'
 import { Level } from 'level'
 import { Multifeed, type Feed, type FeedInfo, type MultifeedOptions } from '@kappa-ts/multifeed'
-import { EntryReader, type IndexState } from '@kappa-ts/multifeed-index'
+import { EntryReader, type Address, type Entry, type IndexProgress, type IndexState, type SkippedEntry } from '@kappa-ts/multifeed-index'
 import { bindApi } from './bind-api.js'
 import { KappaError, closedError, unknownViewError } from './errors.js'
+import { parseFeedKey, isAddress } from './address.js'
 import { assertViewName } from './names.js'
 import { Network } from './network.js'
 import type { JoinOptions, KappaSwarm, PeerStatus } from './swarm/index.js'
@@ -23,14 +24,14 @@ export type ViewMap = Record<string, AnyView>
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type KappaDb = AbstractLevel<any, any, any>
 
-// Enough for views to index a bulk import from memory while they keep up with
-// it (they do on this machine); bigger costs ~0.9 KB of heap per entry.
-const DEFAULT_CACHE_SIZE = 20_000
+// Enough for views to index a bulk import from memory while they keep up with it
+// (they do on this machine), and to keep the recently read blocks kv gets hit.
+const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024
 
 export interface KappaOptions<V extends ViewMap = Record<never, never>> {
   /** The multifeed key (32 bytes or 64 hex chars): the identity of the set of logs peers share. */
   key?: Uint8Array | string
-  /** Encoding of every feed's entries. Default 'json'. */
+  /** Encoding of every entry's value. Default 'json'. */
   valueEncoding?: MultifeedOptions['valueEncoding']
   /** Which feeds announced by peers to replicate. Default: all. */
   accept?: MultifeedOptions['accept']
@@ -40,22 +41,28 @@ export interface KappaOptions<V extends ViewMap = Record<never, never>> {
   db?: KappaDb
   /** Views to use() at once, typed like chained use() calls. */
   views?: V
-  /** Entries the shared entry cache keeps (remembered local appends and reads). Default 20,000. */
-  cacheSize?: number
+  /** Bytes of decoded blocks the shared entry cache keeps (local appends and reads). Default 16 MiB. */
+  cacheBytes?: number
 }
 
 export interface ViewStatus {
   state: IndexState
+  /** Entries done (indexed, or skipped and recorded). */
   indexed: number
+  /** Entries in the logs (exact once each feed's last block has been read, else a lower bound). */
   total: number
+  /** The same in hypercore blocks (entries are packed, many to a block). */
+  blocks: { indexed: number; total: number }
+  /** Entries (or whole blocks) this view could not index: see kappa.skipped(name). */
+  skipped: number
   error: KappaError | null
 }
 
 /**
- * Events: 'state'(name, state), 'progress'(name, {indexed,total}),
+ * Events: 'state'(name, state), 'progress'(name, IndexProgress),
  * 'view-error'(name, KappaError), 'indexed'(name, entries) after each committed
- * batch of a view, 'invalid-entry'(name, {key, seq, error}) for a block that
- * cannot be decoded, 'feed'(feed, info), 'peer-error'(MultifeedError, peer) when
+ * batch of a view, 'skip'(name, SkippedEntry) for an entry or block that could not
+ * be indexed (recorded: kappa.skipped(name)), 'feed'(feed, info), 'peer-error'(MultifeedError, peer) when
  * a replication peer was dropped; after join(): 'peer-add'/'peer-remove'
  * (PeerStatus), 'sync-progress'/'synced', 'connection-error'; 'close'.
  * Never 'error'.
@@ -99,7 +106,7 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
       this.ownsDb = true
     }
     this.viewsDb = this.db.sublevel('views')
-    this.reader = new EntryReader(this.multifeed, { cacheSize: opts.cacheSize ?? DEFAULT_CACHE_SIZE })
+    this.reader = new EntryReader(this.multifeed, { cacheBytes: opts.cacheBytes ?? DEFAULT_CACHE_BYTES })
     this.api = {} as KappaApi<V>
     this.network = new Network(this.multifeed, (event, ...args) => this.emit(event, ...args))
     this.multifeed.on('feed', (feed: Feed, info: FeedInfo) => this.emit('feed', feed, info))
@@ -157,11 +164,11 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
     this.hosts.set(name, host)
     ;(this.api as Record<string, unknown>)[name] = bound
     host.on('state', (state: IndexState) => this.emit('state', name, state))
-    host.on('progress', (p: { indexed: number; total: number }) => this.emit('progress', name, p))
+    host.on('progress', (p: IndexProgress) => this.emit('progress', name, p))
     host.on('failed', (err: KappaError) => this.emit('view-error', name, err))
     host.on('hook-error', (err: KappaError) => this.emit('view-error', name, err))
     host.on('indexed', (entries: unknown[]) => this.emit('indexed', name, entries))
-    host.on('invalid-entry', (bad: unknown) => this.emit('invalid-entry', name, bad))
+    host.on('skip', (skip: SkippedEntry) => this.emit('skip', name, skip))
     // After ready() the view starts at once; before, ready() starts it.
     if (this.opening !== null) this.opening.then(() => host.start()).catch(() => {})
     return this as unknown as Kappa<V & Record<N, W>>
@@ -172,8 +179,7 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
     if (this.closing !== null) return Promise.reject(closedError('writer'))
     let w = this.writers.get(name)
     if (w === undefined) {
-      // no views, no one to hand the values to: skip the cache
-      w = this.ready().then(async () => new Writer(await this.multifeed.writer(name), () => (this.hosts.size > 0 ? this.reader : null)))
+      w = this.ready().then(async () => new Writer(await this.multifeed.writer(name), this.reader))
       this.writers.set(name, w)
       w.catch(() => this.writers.delete(name))
     }
@@ -188,6 +194,32 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
   feed (key: string | Uint8Array): Feed | undefined {
     this.assertOpen('feed')
     return this.multifeed.feed(key)
+  }
+
+  /**
+   * The entry at `address` of feed `feedKey`: at most one block read (none when the
+   * block is cached). Null when the feed is unknown, or the block is not local and
+   * `wait` is not set (with `wait`, it is requested from peers), or the block has no
+   * such entry. Throws ERR_INVALID_ADDRESS for a malformed key or address and
+   * ERR_INVALID_ENTRY when the block or the entry cannot be decoded.
+   */
+  async entry<T = unknown> (feedKey: string, address: Address, opts: { wait?: boolean } = {}): Promise<Entry<T> | null> {
+    this.assertOpen('entry')
+    const key = parseFeedKey(feedKey)
+    if (key === null || !isAddress(address)) {
+      throw new KappaError('ERR_INVALID_ADDRESS', 'entry(feedKey, { block, index }): a 64-hex feed key and non-negative integer block and index')
+    }
+    this.opening ??= this.open()
+    await this.opening
+    const feed = this.multifeed.feed(key)
+    if (feed === undefined) return null
+    const read = await this.reader.readEntry(feed, key, address, opts)
+    if (read.status === 'missing') return null
+    if (read.status === 'invalid') {
+      throw new KappaError('ERR_INVALID_ENTRY', `entry ${key.slice(0, 8)}…@${address.block}.${address.index} cannot be decoded: ${read.error.message}`,
+        { feed: key, address, cause: read.error })
+    }
+    return { key, address: { block: address.block, index: address.index }, value: read.value as T }
   }
 
   /**
@@ -218,9 +250,17 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
     const out: Record<string, ViewStatus> = {}
     for (const [name, h] of this.hosts) {
       const p = h.index.progress()
-      out[name] = { state: h.state, indexed: p.indexed, total: p.total, error: h.error }
+      out[name] = { state: h.state, indexed: p.indexed, total: p.total, blocks: p.blocks, skipped: p.skipped, error: h.error }
     }
     return out
+  }
+
+  /** What view `name` could not index and why (feed, block, index, code, reason), in feed then log order. */
+  async skipped (name: string, feedKey?: string): Promise<SkippedEntry[]> {
+    this.assertOpen('skipped')
+    const [host] = this.pick([name])
+    await this.ready()
+    return await (host as ViewHost).index.skipped(feedKey)
   }
 
   /** The ViewContext of a view (what its api functions receive). */
@@ -303,10 +343,10 @@ function checkView (name: string, view: AnyView): void {
 /** The events of a Kappa, typed (see the class comment). */
 export interface KappaEvents {
   state: (name: string, state: IndexState) => void
-  progress: (name: string, progress: { indexed: number; total: number }) => void
-  indexed: (name: string, entries: Array<{ key: string; seq: number; value: unknown }>) => void
+  progress: (name: string, progress: IndexProgress) => void
+  indexed: (name: string, entries: Entry[]) => void
   'view-error': (name: string, err: KappaError) => void
-  'invalid-entry': (name: string, bad: { key: string; seq: number; error: Error }) => void
+  skip: (name: string, skip: SkippedEntry) => void
   feed: (feed: Feed, info: FeedInfo) => void
   'peer-error': (err: Error, peer: unknown) => void
   'peer-add': (peer: PeerStatus) => void

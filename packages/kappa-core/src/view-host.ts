@@ -3,8 +3,8 @@
 import { EventEmitter } from 'node:events'
 import type { AbstractChainedBatch } from 'abstract-level'
 import type { Multifeed } from '@kappa-ts/multifeed'
-import { MultifeedIndex, type EntryReader, type Entry, type IndexDb, type IndexError, type IndexState } from '@kappa-ts/multifeed-index'
-import { KappaError } from './errors.js'
+import { MultifeedIndex, type EntryReader, type Entry, type IndexDb, type IndexError, type IndexState, type IndexProgress, type SkippedEntry } from '@kappa-ts/multifeed-index'
+import { KappaError, type KappaErrorDetails } from './errors.js'
 import type { View, ViewBatch, ViewBatchOptions, ViewContext, ViewDb } from './view.js'
 
 export interface ViewHostOptions {
@@ -21,8 +21,9 @@ export interface ViewHostOptions {
 type AnyBatch = AbstractChainedBatch<any, any, any>
 
 /**
- * Events: 'state'(state), 'progress'({indexed,total}), 'failed'(KappaError),
- * 'indexed'(entries) after each commit with the entries the view was given.
+ * Events: 'state'(state), 'progress'(IndexProgress), 'failed'(KappaError),
+ * 'indexed'(entries) after each commit with the entries the view was given,
+ * 'skip'(SkippedEntry) for an entry or block that could not be indexed.
  */
 export class ViewHost extends EventEmitter {
   readonly name: string
@@ -53,10 +54,10 @@ export class ViewHost extends EventEmitter {
       if (state !== 'error') this.failure = null
       this.emit('state', state)
     })
-    this.index.on('progress', (p: { indexed: number; total: number }) => this.emit('progress', p))
+    this.index.on('progress', (p: IndexProgress) => this.emit('progress', p))
     this.index.on('map-error', (err: IndexError) => this.fail(err))
     this.index.on('index-error', (err: IndexError) => this.fail(err))
-    this.index.on('invalid-entry', (bad: unknown) => this.emit('invalid-entry', bad))
+    this.index.on('skip', (skip: SkippedEntry) => this.emit('skip', skip))
     // the index started over (e.g. a feed was truncated): in-memory view state goes too
     this.index.on('reset', () => { this.reset() })
     this.index.on('batch', (entries: Entry[]) => this.onBatch(entries))
@@ -146,10 +147,11 @@ export class ViewHost extends EventEmitter {
 
   private viewFailed (err: unknown): KappaError {
     const e = err as Partial<IndexError> | null
-    const details: { view: string; cause: unknown; feed?: string; seq?: number } = { view: this.name, cause: err }
+    const details: KappaErrorDetails = { view: this.name, cause: err }
     if (typeof e?.feed === 'string') details.feed = e.feed
-    if (typeof e?.seq === 'number') details.seq = e.seq
-    const where = details.feed !== undefined ? ` at ${details.feed.slice(0, 8)}…@${details.seq ?? '?'}` : ''
+    if (e?.address !== undefined) details.address = e.address
+    const at = details.address !== undefined ? `${details.address.block}.${details.address.index}` : '?'
+    const where = details.feed !== undefined ? ` at ${details.feed.slice(0, 8)}…@${at}` : ''
     const why = err instanceof Error ? err.message : String(err)
     return new KappaError('ERR_VIEW_FAILED', `view "${this.name}" failed${where}: ${why}`, details)
   }

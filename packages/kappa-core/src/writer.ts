@@ -1,87 +1,86 @@
-// A local writer that coalesces concurrent appends into one hypercore append.
+// A local writer: packs entries into blocks and coalesces concurrent appends.
 //
-// Many small appends issued at once (a busy app) would otherwise each pay for a
-// signature and a storage write. Here every append() made while one is in
-// flight waits for it, then all of them go out as ONE hypercore append. The
-// values are also handed to the shared entry cache, so the views index them
-// without reading the blocks back from storage.
+// Every hypercore block costs a signature, a merkle node, a storage write, and on
+// the wire a request and a proof, so entries are packed many to a block (about
+// 64 KB each, see @kappa-ts/multifeed's block format). Every append() made while
+// one is in flight waits for it, then all of them go out as ONE hypercore append
+// of as few blocks as they fill. A single small append with nothing in flight is
+// one block at once: a chat message waits for nothing.
 //
 // What the views get must be what the log holds, or a view would differ from a
-// rebuild of it. On a json feed each value is serialized once, when append() is
-// called: those bytes are the block, and the cache gets the same text, which each
-// view's read parses (a Date becomes its ISO string, undefined fields are gone, a
-// caller changing the object afterwards changes nothing, and views cannot change
-// each other's copies). A value JSON cannot encode is refused before anything is
-// queued.
-import type { Feed } from '@kappa-ts/multifeed'
-import { JsonText } from '@kappa-ts/multifeed-index'
+// rebuild of it. Each value is encoded once, when append() is called (JSON text on
+// a json feed): those bytes go into the block, and the shared entry reader caches
+// the block with that text, which each view's read parses (a Date becomes its ISO
+// string, undefined fields are gone, a caller changing the object afterwards changes
+// nothing, and views cannot change each other's copies). A value the encoding
+// cannot store is refused before anything is queued.
+import { encodeEntry, entrySize, EntryValueError, MAX_ENTRY_BYTES, type EncodedEntry, type Feed, type ValueEncoding } from '@kappa-ts/multifeed'
+import type { Address, AppendResult } from '@kappa-ts/multifeed-index'
 import { closedError, KappaError } from './errors.js'
 
-/** The shared EntryReader: appends and keeps the values for the views (no read-back). */
-export interface AppendCache {
-  /** `blocks`, when given, are appended instead of `values` (the same entries; values may be JsonText). */
-  append(feed: Feed, values: unknown[], blocks?: unknown[]): Promise<{ length: number }>
+/** Where appends go: the shared entry reader packs them and caches the blocks for the views. */
+export interface BlockAppender {
+  readonly encoding: ValueEncoding
+  appendEncoded(feed: Feed, entries: EncodedEntry[]): Promise<AppendResult>
 }
 
 interface PendingAppend {
-  values: unknown[]
-  /** The encoded blocks of `values` (json feeds), or null to let the feed encode them. */
-  blocks: Uint8Array[] | null
-  resolve(firstSeq: number): void
+  entries: EncodedEntry[]
+  resolve(first: number, result: AppendResult): void
   reject(err: unknown): void
 }
 
-/** Most values put into one hypercore append; bigger queues go out in several. */
+/** Most entries put into one hypercore append; bigger queues go out in several. */
 const MAX_COALESCED = 16_384
 
 export class Writer {
   readonly key: string
   readonly feed: Feed
-  private readonly cache: () => AppendCache | null
-  /** The feed decodes blocks as JSON: values are serialized here, once. */
-  private readonly json: boolean
-  /** The feed stores blocks as given (no encryption padding), so pre-encoded bytes can be appended. */
-  private readonly rawBlocks: boolean
+  private readonly log: BlockAppender
   private queue: PendingAppend[] = []
   private queued = 0
   private flushing: Promise<void> | null = null
   private closed = false
 
-  /** `cache` gives the entry cache to append through, or null when no view would read it. */
-  constructor (feed: Feed, cache: () => AppendCache | null) {
+  constructor (feed: Feed, log: BlockAppender) {
     if (feed.key === null) throw new TypeError('writer feed is not ready')
     this.feed = feed
     this.key = feed.key.toString('hex')
-    this.cache = cache
-    this.json = decodesJson(feed)
-    this.rawBlocks = this.json && (feed as { encryption?: unknown }).encryption == null
+    this.log = log
   }
 
-  /** Entries in the feed, including appends still in flight once they land. */
+  /** Blocks in the feed (entries are packed: a block holds one or more). */
   get length (): number { return this.feed.length }
 
   /**
-   * Append one value, or each value of an array as its own entry.
-   * Resolves with the seq of the first appended entry. On a json feed, a value
-   * JSON cannot encode (undefined, a function, a BigInt, a cycle) rejects with
-   * KappaError ERR_INVALID_VALUE and nothing of the call is appended.
+   * Appends each value of an array as its own entry, in order; resolves with their
+   * addresses. Nothing of the call is appended if one value cannot be stored
+   * (KappaError ERR_INVALID_VALUE names it).
    */
-  append (value: unknown): Promise<number> {
+  append (values: unknown[]): Promise<Address[]>
+  /** Appends one value; resolves with its address (block, index in the block). */
+  append (value: unknown): Promise<Address>
+  append (value: unknown): Promise<Address | Address[]> {
     if (this.closed) return Promise.reject(closedError('append'))
-    const input = Array.isArray(value) ? value : [value]
-    if (input.length === 0) return Promise.resolve(this.feed.length)
-    let values = input
-    let blocks: Uint8Array[] | null = null
-    if (this.json) {
-      try {
-        ({ values, blocks } = this.serialize(input))
-      } catch (err) {
-        return Promise.reject(err)
-      }
+    const many = Array.isArray(value)
+    const input: unknown[] = many ? value : [value]
+    if (input.length === 0) return Promise.resolve([])
+    let entries: EncodedEntry[]
+    try {
+      entries = this.encode(input, many)
+    } catch (err) {
+      return Promise.reject(err)
     }
-    return new Promise<number>((resolve, reject) => {
-      this.queue.push({ values, blocks, resolve, reject })
-      this.queued += values.length
+    return new Promise<Address | Address[]>((resolve, reject) => {
+      this.queue.push({
+        entries,
+        resolve: (first, result) => {
+          const addresses = addressesOf(result, first, entries.length)
+          resolve(many ? addresses : addresses[0]!)
+        },
+        reject
+      })
+      this.queued += entries.length
       this.flushing ??= this.flush()
     })
   }
@@ -92,26 +91,21 @@ export class Writer {
     if (this.flushing !== null) await this.flushing
   }
 
-  /**
-   * Each value as the log will hold it: its JSON text, appended as the block, and
-   * handed to the cache as that text (each index parses its own copy of it).
-   */
-  private serialize (input: unknown[]): { values: unknown[]; blocks: Uint8Array[] | null } {
-    const values = new Array<unknown>(input.length)
-    const blocks = this.rawBlocks ? new Array<Uint8Array>(input.length) : null
+  private encode (input: unknown[], many: boolean): EncodedEntry[] {
+    const entries = new Array<EncodedEntry>(input.length)
     for (let i = 0; i < input.length; i++) {
-      let text: string | undefined
       try {
-        text = JSON.stringify(input[i])
+        const entry = encodeEntry(this.log.encoding, input[i])
+        const size = entrySize(entry)
+        if (size > MAX_ENTRY_BYTES) throw new EntryValueError(`it is ${size} bytes; an entry holds at most ${MAX_ENTRY_BYTES}`)
+        entries[i] = entry
       } catch (err) {
-        throw invalidValue(input.length > 1 ? i : null, err instanceof Error ? err.message : String(err), err)
+        const which = many ? `value ${i}` : 'the value'
+        const why = err instanceof Error ? err.message : String(err)
+        throw new KappaError('ERR_INVALID_VALUE', `append: ${which} cannot be stored as ${this.log.encoding} (${why}); nothing was appended`, { cause: err })
       }
-      // undefined, a function or a symbol have no JSON text at all
-      if (text === undefined) throw invalidValue(input.length > 1 ? i : null, `${typeof input[i]} has no JSON form`)
-      values[i] = new JsonText(text)
-      if (blocks !== null) blocks[i] = Buffer.from(text)
     }
-    return { values, blocks }
+    return entries
   }
 
   private async flush (): Promise<void> {
@@ -119,27 +113,18 @@ export class Writer {
     await Promise.resolve()
     while (this.queue.length > 0) {
       const jobs = this.takeJobs()
-      const values = jobs.length === 1 ? jobs[0]!.values : jobs.flatMap((j) => j.values)
-      const blocks = jobs[0]!.blocks === null ? null : jobs.length === 1 ? jobs[0]!.blocks : jobs.flatMap((j) => j.blocks as Uint8Array[])
-      let length: number
+      const entries = jobs.length === 1 ? jobs[0]!.entries : jobs.flatMap((j) => j.entries)
+      let result: AppendResult
       try {
-        // The reader caches the values before the append event wakes the indexes.
-        const cache = this.cache()
-        // Without raw blocks (an encrypted feed) the feed encodes parsed copies: the same text.
-        const appended = blocks ?? (this.json ? values.map(parseText) : values)
-        if (cache !== null) {
-          length = (await (this.json ? cache.append(this.feed, values, appended) : cache.append(this.feed, values))).length
-        } else {
-          length = (await this.feed.append(appended)).length
-        }
+        result = await this.log.appendEncoded(this.feed, entries)
       } catch (err) {
         for (const job of jobs) job.reject(err)
         continue
       }
-      let seq = length - values.length
+      let first = 0
       for (const job of jobs) {
-        job.resolve(seq)
-        seq += job.values.length
+        job.resolve(first, result)
+        first += job.entries.length
       }
     }
     this.flushing = null
@@ -154,9 +139,9 @@ export class Writer {
     }
     const jobs: PendingAppend[] = []
     let n = 0
-    while (this.queue.length > 0 && (n === 0 || n + this.queue[0]!.values.length <= MAX_COALESCED)) {
+    while (this.queue.length > 0 && (n === 0 || n + this.queue[0]!.entries.length <= MAX_COALESCED)) {
       const job = this.queue.shift()!
-      n += job.values.length
+      n += job.entries.length
       jobs.push(job)
     }
     this.queued -= n
@@ -164,26 +149,18 @@ export class Writer {
   }
 }
 
-function parseText (value: unknown): unknown {
-  return JSON.parse((value as JsonText).text)
-}
-
-function invalidValue (index: number | null, why: string, cause?: unknown): KappaError {
-  const which = index === null ? 'the value' : `value ${index}`
-  return new KappaError('ERR_INVALID_VALUE', `append: ${which} cannot be stored as JSON (${why}); nothing was appended`,
-    cause === undefined ? {} : { cause })
-}
-
-// Whether the feed's value encoding turns JSON text into a JS value. Asked of the
-// encoding itself, so a feed opened as 'binary' or 'utf-8' keeps its values as given.
-const PROBE = Buffer.from('{"kappa":[1]}')
-function decodesJson (feed: Feed): boolean {
-  const enc = (feed as { valueEncoding?: unknown }).valueEncoding as { decode?: (state: { start: number; end: number; buffer: Uint8Array }) => unknown } | null | undefined
-  if (enc === null || enc === undefined || typeof enc.decode !== 'function') return false
-  try {
-    const v = enc.decode({ start: 0, end: PROBE.length, buffer: PROBE }) as { kappa?: unknown } | null
-    return v !== null && typeof v === 'object' && !ArrayBuffer.isView(v) && Array.isArray(v.kappa)
-  } catch {
-    return false
+/** Addresses of `count` entries starting at the `first`-th entry of an append. */
+function addressesOf (result: AppendResult, first: number, count: number): Address[] {
+  const out = new Array<Address>(count)
+  let block = result.firstBlock
+  let skip = first
+  let j = 0
+  // find the block holding entry `first`
+  while (skip >= result.counts[j]!) { skip -= result.counts[j]!; j++; block++ }
+  let index = skip
+  for (let i = 0; i < count; i++) {
+    out[i] = { block, index }
+    if (++index === result.counts[j]) { j++; block++; index = 0 }
   }
+  return out
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { Entry, View, ViewBatch, ViewContext } from '../src/index.js'
+import type { Address, Entry, View, ViewBatch, ViewContext } from '../src/index.js'
 
 export function tmpdir (): { dir: string; cleanup: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kappa-core-'))
@@ -20,13 +20,13 @@ export function countView (opts: { version?: number; filter?: (e: Entry<Msg>) =>
       opts.onMap?.(entries)
       const prev = (await ctx.db.get('count') as number | undefined) ?? 0
       batch.put('count', prev + entries.length)
-      for (const e of entries) batch.put('text!' + e.key + '!' + String(e.seq).padStart(10, '0'), e.value.text)
+      for (const e of entries) batch.put('text!' + e.key + '!' + addressKey(e.address), e.value.text)
     },
     api: {
       async count (ctx: ViewContext): Promise<number> {
         return (await ctx.db.get('count') as number | undefined) ?? 0
       },
-      /** The text of the highest seq indexed of `feed` (entries may arrive out of order from peers). */
+      /** The text of the last entry (highest address) indexed of `feed` (entries may arrive out of order from peers). */
       async last (ctx: ViewContext, feed: string): Promise<string | undefined> {
         const prefix = 'text!' + feed + '!'
         for await (const v of ctx.db.values({ gte: prefix, lt: prefix + '~', reverse: true, limit: 1 })) return v as string
@@ -58,4 +58,9 @@ export function until (kappa: { on(ev: 'indexed', fn: () => void): unknown; off(
 
 export function once<T extends unknown[]> (emitter: { once(ev: string, fn: (...args: T) => void): unknown }, event: string): Promise<T> {
   return new Promise((resolve) => emitter.once(event, (...args: T) => resolve(args)))
+}
+
+/** An address as a key that sorts in log order. */
+export function addressKey (a: Address): string {
+  return String(a.block).padStart(10, '0') + '.' + String(a.index).padStart(5, '0')
 }

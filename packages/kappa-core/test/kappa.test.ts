@@ -10,12 +10,18 @@ test('a view indexes what writers append; api is bound and typed', async (t) => 
   const kappa = new Kappa(dir).use('counter', countView())
   await kappa.ready()
   const w = await kappa.writer()
-  t.equal(await w.append({ text: 'hi' }), 0, 'first seq')
-  t.equal(await w.append([{ text: 'a' }, { text: 'b' }]), 1, 'first seq of a batch')
+  t.deepEqual(await w.append({ text: 'hi' }), { block: 0, index: 0 }, 'one value: its address')
+  t.deepEqual(await w.append([{ text: 'a' }, { text: 'b' }]), [{ block: 1, index: 0 }, { block: 1, index: 1 }], 'an array: each value\'s address, packed in one block')
+  t.deepEqual(await w.append([]), [], 'an empty array appends nothing')
   await kappa.indexed()
   t.equal(await kappa.api.counter.count(), 3)
   t.equal(await kappa.api.counter.last(w.key), 'b')
-  t.equal(w.length, 3)
+  t.equal(w.length, 2, 'two blocks')
+  t.deepEqual(await kappa.entry(w.key, { block: 1, index: 1 }), { key: w.key, address: { block: 1, index: 1 }, value: { text: 'b' } }, 'kappa.entry() reads one entry')
+  t.equal(await kappa.entry(w.key, { block: 1, index: 2 }), null, 'no such entry: null')
+  t.equal(await kappa.entry('ab'.repeat(32), { block: 0, index: 0 }), null, 'unknown feed: null')
+  await kappa.entry('nope', { block: 0, index: 0 }).then(() => t.fail('should throw'), (err: KappaError) => t.equal(err.code, 'ERR_INVALID_ADDRESS', 'a malformed key: ERR_INVALID_ADDRESS'))
+  await kappa.entry(w.key, { block: -1, index: 0 }).then(() => t.fail('should throw'), (err: KappaError) => t.equal(err.code, 'ERR_INVALID_ADDRESS', 'a malformed address: ERR_INVALID_ADDRESS'))
   t.equal(kappa.feeds().length, 1)
   t.equal(kappa.feed(w.key), w.feed)
   t.ok(kappa.writer() instanceof Promise && (await kappa.writer()) === w, 'same writer object per name')
@@ -31,16 +37,16 @@ test('concurrent appends coalesce into one hypercore append, in call order', asy
   const w = await kappa.writer()
   let appendEvents = 0
   w.feed.on('append', () => { appendEvents++ })
-  const seqs = await Promise.all(Array.from({ length: 1000 }, (_, n) => w.append({ text: 't' + n, n })))
-  t.deepEqual(seqs, Array.from({ length: 1000 }, (_, n) => n), 'each call gets its own seq, in call order')
+  const addresses = await Promise.all(Array.from({ length: 1000 }, (_, n) => w.append({ text: 't' + n, n })))
+  t.deepEqual(addresses, Array.from({ length: 1000 }, (_, n) => ({ block: 0, index: n })), 'each call gets its own address, in call order, packed in one block')
   t.equal(appendEvents, 1, 'one hypercore append for 1000 concurrent calls')
   await kappa.indexed()
   t.equal(await kappa.api.counter.count(), 1000)
-  t.ok(seen.every((e) => e.value.n === e.seq), 'entries carry the values appended at their seq')
-  t.deepEqual(await w.feed.get(999), { text: 't999', n: 999 }, 'stored in the log')
+  t.ok(seen.every((e) => e.value.n === e.address.index), 'entries carry the values appended at their address')
+  t.deepEqual((await kappa.entry(w.key, { block: 0, index: 999 }))?.value, { text: 't999', n: 999 }, 'stored in the log')
   t.equal(kappa.reader.stats.storageReads, 0, 'local appends are indexed without reading them back')
-  // awaited one after another: each goes out alone and still gets the right seq
-  for (let i = 0; i < 3; i++) t.equal(await w.append({ text: 'x' }), 1000 + i)
+  // awaited one after another: each goes out alone, at once, as a block of its own
+  for (let i = 0; i < 3; i++) t.deepEqual(await w.append({ text: 'x' }), { block: 1 + i, index: 0 })
   await kappa.close()
   cleanup()
 })
@@ -48,14 +54,14 @@ test('concurrent appends coalesce into one hypercore append, in call order', asy
 test('filter: filtered entries are never mapped, yet the view catches up past them', async (t) => {
   const { dir, cleanup } = tmpdir()
   const seen: Entry<Msg>[] = []
-  const kappa = new Kappa(dir).use('even', countView({ filter: (e) => e.seq % 2 === 0, onMap: (e) => seen.push(...e) }))
+  const kappa = new Kappa(dir).use('even', countView({ filter: (e) => e.address.index % 2 === 0, onMap: (e) => seen.push(...e) }))
   await kappa.ready()
   const w = await kappa.writer()
   await w.append(Array.from({ length: 10 }, (_, n) => ({ text: String(n) })))
   await kappa.indexed()
-  t.deepEqual(seen.map((e) => e.seq), [0, 2, 4, 6, 8])
+  t.deepEqual(seen.map((e) => e.address.index), [0, 2, 4, 6, 8])
   t.equal(await kappa.api.even.count(), 5)
-  t.deepEqual(kappa.status().even, { state: 'idle', indexed: 10, total: 10, error: null }, 'cursor past every entry')
+  t.deepEqual(kappa.status().even, { state: 'idle', indexed: 10, total: 10, blocks: { indexed: 1, total: 1 }, skipped: 0, error: null }, 'cursor past every entry')
   await kappa.close()
   cleanup()
 })
@@ -136,7 +142,7 @@ test('errors: unknown view, duplicate, bad name, bad view, after close', async (
   cleanup()
 })
 
-test('a throwing view: view-error with feed and seq, other views go on, its api still answers, resume retries', async (t) => {
+test('a throwing view: view-error with feed and address, other views go on, its api still answers, resume retries', async (t) => {
   const { dir, cleanup } = tmpdir()
   let broken = true
   const fragile = countView({
@@ -156,7 +162,7 @@ test('a throwing view: view-error with feed and seq, other views go on, its api 
   t.ok(err instanceof KappaError, 'indexed() of the failed view rejects')
   t.equal(err?.code, 'ERR_VIEW_FAILED')
   t.equal(err?.feed, w.key, 'error carries the feed')
-  t.equal(err?.seq, 1, 'and the seq of the first entry of the failed batch')
+  t.deepEqual(err?.address, { block: 1, index: 0 }, 'and the address of the first entry of the failed batch')
   t.equal(err?.view, 'fragile')
   t.equal(errors.length, 1, 'one view-error event')
   t.equal(errors[0]?.[0], 'fragile')
@@ -177,7 +183,7 @@ test('a throwing view: view-error with feed and seq, other views go on, its api 
 test('pause stops one view, resume catches it up; live hook and indexed event per batch', async (t) => {
   const { dir, cleanup } = tmpdir()
   const hooked: number[] = []
-  const view = { ...countView(), indexed: (entries: Entry<Msg>[]) => { hooked.push(...entries.map((e) => e.seq)) } }
+  const view = { ...countView(), indexed: (entries: Entry<Msg>[]) => { hooked.push(...entries.map((e) => e.address.index)) } }
   const kappa = new Kappa(dir).use('v', view).use('w', countView())
   await kappa.ready()
   const events: string[] = []
@@ -253,14 +259,14 @@ test('a truncated log: views are rebuilt without the removed entries (reset hook
   const kappa = new Kappa(dir).use('c', { ...countView(), reset: () => { resets++ } })
   await kappa.ready()
   const w = await kappa.writer()
-  await w.append(Array.from({ length: 5 }, (_, n) => ({ text: String(n) })))
+  for (let n = 0; n < 5; n++) await w.append({ text: String(n) }) // five blocks of one entry
   await kappa.indexed()
   t.equal(await kappa.api.c.count(), 5)
   await w.feed.truncate(3)
   await until(kappa, async () => await kappa.api.c.count() === 3)
   t.equal(await kappa.api.c.last(w.key), '2', 'entries past the new length are gone from the view')
   t.ok(resets >= 1, 'the view was told it is being rebuilt')
-  t.equal(await w.append({ text: 'after' }), 3, 'the writer appends at the new end')
+  t.deepEqual(await w.append({ text: 'after' }), { block: 3, index: 0 }, 'the writer appends at the new end')
   await kappa.indexed()
   t.equal(await kappa.api.c.last(w.key), 'after')
   await kappa.close()

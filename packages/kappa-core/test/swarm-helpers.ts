@@ -5,6 +5,8 @@ import os from 'node:os'
 import path from 'node:path'
 import type { EventEmitter } from 'node:events'
 import createTestnet from 'hyperdht/testnet.js'
+import type Hypercore from 'hypercore'
+import { decodeBlock, encodeEntry, entrySize, packBlocks } from '@kappa-ts/multifeed'
 
 export function tmpdir (): { dir: string; cleanup: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kappa-swarm-'))
@@ -57,4 +59,19 @@ export function until (
     }
     check()
   })
+}
+
+/**
+ * Appends each value as a packed block of its own, in one hypercore append, so
+ * a test can count blocks (what replication moves) as it counts values.
+ */
+export async function appendBlocks (feed: Hypercore<unknown>, values: unknown[]): Promise<void> {
+  await feed.ready()
+  let offset = feed.length === 0 ? 0 : decodeBlock(await feed.get(feed.length - 1) as Buffer).end
+  const blocks = values.map((v) => {
+    const entry = encodeEntry('json', v)
+    const [only] = packBlocks([entry], [entrySize(entry)], offset++)
+    return only!.block
+  })
+  await feed.append(blocks)
 }

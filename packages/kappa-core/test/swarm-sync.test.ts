@@ -1,5 +1,6 @@
 // Two or more multifeeds joined through a hyperdht testnet on 127.0.0.1.
 import test from 'tape'
+import { readEntries } from '@kappa-ts/multifeed'
 import { Multifeed } from '@kappa-ts/multifeed'
 import Hyperswarm from 'hyperswarm'
 import HyperDHT from 'hyperdht'
@@ -7,7 +8,7 @@ import { KappaSwarm } from '../src/swarm/index.js'
 import { STATUS_PROTOCOL, rawEncoding } from '../src/swarm/status-wire.js'
 import type Protomux from 'protomux'
 import type { PeerStatus, SyncProgress, SwarmFeed, PeerErrorInfo } from '../src/swarm/index.js'
-import { tmpdir, testnet, waitFor, until } from './swarm-helpers.js'
+import { tmpdir, testnet, waitFor, until, appendBlocks } from './swarm-helpers.js'
 
 type Net = Awaited<ReturnType<typeof testnet>>
 const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
@@ -34,7 +35,7 @@ async function fill (feed: SwarmFeed, n: number, from = 0): Promise<void> {
   for (let i = from; i < from + n; i += 1000) {
     const batch = []
     for (let j = i; j < Math.min(from + n, i + 1000); j++) batch.push({ n: j, text: `entry ${j}` })
-    await feed.append(batch)
+    await appendBlocks(feed, batch)
   }
 }
 
@@ -68,7 +69,7 @@ test('two multifeeds sync by key only; synced fires only once everything arrived
     t.equal(p.remoteLength, 500, 'progress totals: remote')
     t.deepEqual(b.swarm.status(), [{ key, localLength: 500, remoteLength: 500 }], 'status per feed')
     t.ok(progress.some((x) => !x.synced), 'sync-progress reported before synced')
-    t.deepEqual(await local?.get(499, { wait: false }), { n: 499, text: 'entry 499' }, 'entries readable locally')
+    t.deepEqual(await readEntries(local!, 499, { wait: false }), [{ n: 499, text: 'entry 499' }], 'entries readable locally')
     t.comment(`joined and synced 500 entries in ${Date.now() - started} ms`)
 
     // Both joined as server and client: each may dial the other, yet one connection remains.
@@ -96,8 +97,8 @@ test('two peers joining at the same moment find each other, and keep one connect
   const a = await node(net)
   const b = await node(net, a.mf.key)
   try {
-    await (await a.mf.writer()).append({ hello: 1 })
-    await (await b.mf.writer()).append({ hello: 2 })
+    await appendBlocks((await a.mf.writer()), [{ hello: 1 }])
+    await appendBlocks((await b.mf.writer()), [{ hello: 2 }])
     let adds = 0
     let most = 0
     for (const s of [a.swarm, b.swarm]) {
@@ -174,7 +175,7 @@ test('a peer with another key is never replicated with, even on the same topic',
     let uploads = 0
     feed.on('upload', () => { uploads++ })
     const otherFeed = await other.mf.writer()
-    await otherFeed.append({ secret: true })
+    await appendBlocks(otherFeed, [{ secret: true }])
 
     // An impostor: a multifeed with another key announcing on a's topic (it
     // knows the discovery key, not the key). Connections happen; replication must not.
@@ -220,7 +221,7 @@ test('maxPeers caps connections in both directions', async (t) => {
   const a = await node(net, undefined, { maxPeers: 1 })
   const others = [await node(net, a.mf.key), await node(net, a.mf.key), await node(net, a.mf.key)]
   try {
-    await (await a.mf.writer()).append({ hello: 'world' })
+    await appendBlocks((await a.mf.writer()), [{ hello: 'world' }])
     let most = 0
     a.swarm.on('peer-add', () => { most = Math.max(most, a.swarm.peers.length) })
     await a.swarm.join()
@@ -241,7 +242,7 @@ test('leave() disconnects and join() comes back', async (t) => {
   const b = await node(net, a.mf.key)
   try {
     const feed = await a.mf.writer()
-    await feed.append({ n: 0 })
+    await appendBlocks(feed, [{ n: 0 }])
     await a.swarm.join()
     let synced = waitFor(b.swarm, 'synced', () => true, 'first sync')
     await b.swarm.join()
@@ -251,7 +252,7 @@ test('leave() disconnects and join() comes back', async (t) => {
     await gone
     t.equal(b.swarm.peers.length, 0, 'no peers after leave')
     t.notOk(b.swarm.joined, 'not joined')
-    await feed.append({ n: 1 })
+    await appendBlocks(feed, [{ n: 1 }])
     synced = waitFor(b.swarm, 'synced', () => b.mf.feed(hex(feed.key))?.contiguousLength === 2, 'sync after rejoin')
     await b.swarm.join()
     await synced
@@ -302,7 +303,7 @@ test('a peer that knows the key but sends a malformed status is dropped; the pro
     ch?.open()
   })
   try {
-    await (await a.mf.writer()).append({ n: 1 })
+    await appendBlocks((await a.mf.writer()), [{ n: 1 }])
     await a.swarm.join()
     const failed = waitFor<[PeerErrorInfo]>(a.swarm, 'connection-error', () => true, 'the malformed status to be refused')
     await swarm.join(a.mf.discoveryKey, { server: false, client: true }).flushed()

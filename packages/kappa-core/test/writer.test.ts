@@ -2,16 +2,16 @@
 // a local append is the same as one rebuilt from the log later.
 import test from 'tape'
 import { Kappa, KappaError, type Entry, type ViewBatch, type ViewContext } from '../src/index.js'
-import { tmpdir } from './helpers.js'
+import { tmpdir, addressKey } from './helpers.js'
 
-/** Stores every entry's value under its seq; also keeps what map() was handed. */
+/** Stores every entry's value under its address; also keeps what map() was handed, in log order (one writer). */
 function copyView (seen: unknown[], version = 1) {
   return {
     version,
     map (entries: Entry[], batch: ViewBatch) {
       for (const e of entries) {
-        seen[e.seq] = e.value
-        batch.put(String(e.seq).padStart(6, '0'), e.value === undefined ? '(undefined)' : e.value)
+        seen.push(e.value)
+        batch.put(addressKey(e.address), e.value === undefined ? '(undefined)' : e.value)
       }
     },
     api: {
@@ -109,11 +109,12 @@ test('a value JSON cannot encode is refused with ERR_INVALID_VALUE and nothing i
     const err = r.status === 'rejected' ? r.reason as unknown : null
     t.ok(err instanceof KappaError && err.code === 'ERR_INVALID_VALUE', `${bad[i]![0]}: ERR_INVALID_VALUE`)
   }
-  t.deepEqual([results[0], results[results.length - 1]].map((r) => r!.status === 'fulfilled' ? r.value : null), [1, 2], 'the good appends got seqs 1 and 2')
-  t.equal(w.length, 3, 'nothing else appended')
+  t.deepEqual([results[0], results[results.length - 1]].map((r) => r!.status === 'fulfilled' ? r.value : null),
+    [{ block: 1, index: 0 }, { block: 1, index: 1 }], 'the good appends went out together, in one block')
+  t.equal(w.length, 2, 'nothing else appended')
   await kappa.indexed()
   t.deepEqual(seen, [{ ok: 0 }, { ok: 1 }, { ok: 2 }])
-  t.deepEqual(await w.feed.get(2), { ok: 2 }, 'the log holds the good values')
+  t.deepEqual((await kappa.entry(w.key, { block: 1, index: 1 }))?.value, { ok: 2 }, 'the log holds the good values')
   await kappa.close()
   cleanup()
 })
@@ -123,14 +124,14 @@ test('kappas with binary and utf-8 feeds keep their values as given', async (t) 
     const { dir, cleanup } = tmpdir()
     const seen: unknown[] = []
     const kappa = new Kappa(dir, { valueEncoding }).use('copy', {
-      map (entries: Entry[]) { for (const e of entries) seen[e.seq] = e.value }
+      map (entries: Entry[]) { for (const e of entries) seen.push(e.value) }
     })
     await kappa.ready()
     const w = await kappa.writer()
     await w.append(value)
     await kappa.indexed()
     t.deepEqual(seen, [value], `${valueEncoding}: the view got the value`)
-    t.deepEqual(await w.feed.get(0), value, `${valueEncoding}: the log holds it`)
+    t.deepEqual((await kappa.entry(w.key, { block: 0, index: 0 }))?.value, value, `${valueEncoding}: the log holds it`)
     await kappa.close()
     cleanup()
   }

@@ -2,9 +2,11 @@
 // records to "how many records of each feed count".
 //
 // Model. Each (author, target) pair is a grant edge, read in the author's feed order:
-// a `put` that counts (its seq is below the author's own limit) opens the edge
+// a `put` that counts (its block is below the author's own limit) opens the edge
 // (unlimited), a `del` carrying `length` L limits an open edge to L (the target's
-// records with seq >= L stop counting; a later counted `put` opens it again).
+// records in blocks >= L stop counting; a later counted `put` opens it again).
+// Limits are in blocks: the entries of one block were signed together and count
+// or stop counting together.
 // A feed's limit is the best of its incoming edges, capped by the root's own latest
 // word about it (the root's revocation is final whatever other grants exist).
 // The root always counts in full.
@@ -15,18 +17,20 @@
 
 export interface AuthOp {
   author: string
-  seq: number
+  /** Where the op is in the author's feed. */
+  block: number
+  index: number
   target: string
   op: 'put' | 'del'
-  /** On a del: the target's length at revocation (records with seq >= length stop counting). */
+  /** On a del: the target's length in blocks at revocation (its records in blocks >= length stop counting). */
   length?: number
 }
 
-/** feed key -> number of its records that count (Infinity = all). Feeds absent count 0. */
+/** feed key -> number of its blocks whose records count (Infinity = all). Feeds absent count 0. */
 export type AuthLimits = ReadonlyMap<string, number>
 
 export function computeLimits (root: string, ops: Iterable<AuthOp>): Map<string, number> {
-  // target -> author -> that author's ops about target, in seq order
+  // target -> author -> that author's ops about target, in log order
   const byTarget = new Map<string, Map<string, AuthOp[]>>()
   for (const op of ops) {
     if (op.target === root) continue // nobody limits the root
@@ -37,7 +41,7 @@ export function computeLimits (root: string, ops: Iterable<AuthOp>): Map<string,
     list.push(op)
   }
   for (const authors of byTarget.values()) {
-    for (const list of authors.values()) list.sort((a, b) => a.seq - b.seq)
+    for (const list of authors.values()) list.sort((a, b) => a.block - b.block || a.index - b.index)
   }
 
   const limits = new Map<string, number>([[root, Infinity]])
@@ -56,7 +60,7 @@ export function computeLimits (root: string, ops: Iterable<AuthOp>): Map<string,
         let open = false
         for (const op of list) {
           if (op.op === 'put') {
-            if (op.seq < limitOf(author)) { edge = Infinity; open = true }
+            if (op.block < limitOf(author)) { edge = Infinity; open = true }
           } else if (open) {
             edge = Math.min(edge, revokedLength(op))
           }

@@ -4,6 +4,8 @@
 // names exclude control characters (envelope schema), feed keys are hex, terms are
 // letters and digits, and indexed values are escaped. So every key under a prefix p
 // lies in the range (p + \x00, p + \x01).
+import { entryId, parseEntryId, type Address } from '@kappa-ts/kappa-core'
+
 export const SEP = '\x00'
 const END = '\x01'
 
@@ -13,10 +15,12 @@ export function under (...parts: string[]): { gt: string; lt: string } {
   return { gt: p + SEP, lt: p + END }
 }
 
-export const ref = (feed: string, seq: number): string => `${feed}@${seq}`
-export function parseRef (r: string): { feed: string; seq: number } {
-  const at = r.lastIndexOf('@')
-  return { feed: r.slice(0, at), seq: Number(r.slice(at + 1)) }
+/** A version's ref: the entry id `<feed>@<block>.<index>` of the entry that holds it. */
+export const ref = (feed: string, address: Address): string => entryId(feed, address)
+export function parseRef (r: string): { feed: string; address: Address } {
+  const parsed = parseEntryId(r)
+  // refs come from the view itself; a malformed one (a hostile link) names no entry
+  return parsed === null ? { feed: '', address: { block: -1, index: -1 } } : { feed: parsed.key, address: parsed.address }
 }
 
 /** One version of a record: `v|schema|id|ref`. */
@@ -34,8 +38,9 @@ export const postingKey = (term: string, schema: string, id: string, r: string):
 export const statsKey = (schema: string): string => ['n', schema].join(SEP)
 /** The fields of a schema the indexes cover (union over every version of its definition): `f|schema`. */
 export const fieldsKey = (schema: string): string => ['f', schema].join(SEP)
-/** An authorization op: `a|target feed|author feed|seq` -> { op, length? }. */
-export const authKey = (target: string, author: string, seq: number): string => ['a', target, author, String(seq)].join(SEP)
+/** An authorization op: `a|target feed|author feed|block.index` -> { op, length? }. */
+export const authKey = (target: string, author: string, address: Address): string =>
+  ['a', target, author, `${address.block}.${address.index}`].join(SEP)
 
 export function splitKey (key: string): string[] {
   return key.split(SEP)

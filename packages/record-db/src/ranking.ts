@@ -23,8 +23,8 @@ export async function rankPostings (db: ViewDb, terms: string[], schema: string 
       const r = parts[4] as string
       const dk = term + SEP + s
       df.set(dk, (df.get(dk) ?? 0) + 1)
-      const { feed, seq } = parseRef(r)
-      if (!counts(feed, seq)) continue
+      const { feed, address } = parseRef(r)
+      if (!counts(feed, address.block)) continue
       let c = candidates.get(r)
       if (c === undefined) candidates.set(r, c = { schema: s, id, hits: [] })
       c.hits.push([term, p])

@@ -345,8 +345,8 @@ export class RecordDB extends EventEmitter {
   }
 
   /**
-   * Revokes a feed: its records with seq >= `length` stop counting (default: its length
-   * as known here now). Effective from the root, or from a feed that granted it (its own grant).
+   * Revokes a feed: its records in blocks >= `length` stop counting (default: its length
+   * in blocks as known here now). Effective from the root, or from a feed that granted it (its own grant).
    */
   async revoke (feedKey: string, opts: { length?: number } = {}): Promise<void> {
     const key = toKeyHex(feedKey)
@@ -381,8 +381,9 @@ export class RecordDB extends EventEmitter {
     const gen = this.schemaGen // bumped with every change of core/source (and core/schema) records
     const ops: AuthOp[] = []
     for await (const [k, v] of this.data().iterator(under('a')) as AsyncIterable<[string, { op: 'put' | 'del'; length?: number }]>) {
-      const [, target, author, seq] = splitKey(k)
-      const op: AuthOp = { target: target as string, author: author as string, seq: Number(seq), op: v.op }
+      const [, target, author, at] = splitKey(k)
+      const [block, index] = (at as string).split('.').map(Number) as [number, number]
+      const op: AuthOp = { target: target as string, author: author as string, block, index, op: v.op }
       if (v.length !== undefined) op.length = v.length
       ops.push(op)
     }
@@ -394,7 +395,7 @@ export class RecordDB extends EventEmitter {
   private async counter (): Promise<Counts> {
     if (this._mode === 'open') return () => true
     const limits = await this.authLimits()
-    return (feed, seq) => seq < (limits.get(feed) ?? 0)
+    return (feed, block) => block < (limits.get(feed) ?? 0)
   }
 
   // ---- reads -----------------------------------------------------------------
@@ -412,7 +413,7 @@ export class RecordDB extends EventEmitter {
     const out: RecordVersion[] = []
     for await (const [k, v] of this.data().iterator(under('v', schema, id)) as AsyncIterable<[string, StoredVersion]>) {
       if (splitKey(k).length !== 4) continue
-      if (counts(v.feed, v.seq)) out.push(toVersion(schema, id, v))
+      if (counts(v.feed, v.address.block)) out.push(toVersion(schema, id, v))
     }
     return out.sort(byTime) as Array<RecordVersion<V>>
   }
@@ -494,8 +495,8 @@ export class RecordDB extends EventEmitter {
       const r = parts[5] as string
       if (seenRefs.has(r)) continue
       seenRefs.add(r)
-      const { feed, seq } = parseRef(r)
-      if (!counts(feed, seq)) continue
+      const { feed, address } = parseRef(r)
+      if (!counts(feed, address.block)) continue
       chunk.push({ id: parts[4] as string, r })
       if (chunk.length >= 256) {
         yield * drain(this)

@@ -10,7 +10,7 @@
 // Which fields are indexed is the union over every version of the schema's definition
 // seen so far (order-independent). When a definition adds fields, the versions of that
 // schema already indexed are fixed up in the same batch.
-import type { View, ViewBatch, ViewContext, ViewDb, Entry } from '@kappa-ts/kappa-core'
+import type { Address, View, ViewBatch, ViewContext, ViewDb, Entry } from '@kappa-ts/kappa-core'
 import { envelopeSchema, type Envelope } from '@kappa-ts/schemas'
 import { createAjv, fieldsOf, type FieldConfig } from './validation.js'
 import { termsOf } from './text.js'
@@ -22,7 +22,7 @@ import {
 /** What the view stores for one version of a record. */
 export interface StoredVersion {
   feed: string
-  seq: number
+  address: Address
   op: 'put' | 'del'
   value?: unknown
   timestamp: number
@@ -141,14 +141,14 @@ export type RecordsView = View<typeof recordsApi, unknown>
 
 export function recordsView (opts: RecordsViewOptions = {}): RecordsView {
   return {
-    version: 1,
+    version: 2,
     maxBatch: 2000,
     api: recordsApi,
     async map (entries: Entry<unknown>[], batch: ViewBatch, ctx: ViewContext): Promise<void> {
       const items: Array<{ entry: Entry<unknown>; env: Envelope; r: string }> = []
       for (const entry of entries) {
         // A malformed envelope (a hostile or broken peer) is skipped, the same way on every peer.
-        if (isEnvelope(entry.value)) items.push({ entry, env: entry.value, r: ref(entry.key, entry.seq) })
+        if (isEnvelope(entry.value)) items.push({ entry, env: entry.value, r: ref(entry.key, entry.address) })
       }
       if (items.length === 0) return
       const st = new BatchState(ctx.db, batch)
@@ -167,7 +167,7 @@ export function recordsView (opts: RecordsViewOptions = {}): RecordsView {
 
       // Pass 2: every version.
       for (const { entry, env, r } of items) {
-        const stored: StoredVersion = { feed: entry.key, seq: entry.seq, op: env.op, timestamp: env.timestamp, links: env.links }
+        const stored: StoredVersion = { feed: entry.key, address: entry.address, op: env.op, timestamp: env.timestamp, links: env.links }
         if (env.value !== undefined) stored.value = env.value
 
         const hk = headsKey(env.schema, env.id)
@@ -199,7 +199,7 @@ export function recordsView (opts: RecordsViewOptions = {}): RecordsView {
           if (v === undefined || v.key === env.id) {
             const op: { op: 'put' | 'del'; length?: number } = { op: env.op }
             if (env.op === 'del') op.length = typeof v?.length === 'number' ? v.length : 0
-            batch.put(authKey(env.id, entry.key, entry.seq), op)
+            batch.put(authKey(env.id, entry.key, entry.address), op)
           }
         }
       }

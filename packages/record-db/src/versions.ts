@@ -1,11 +1,11 @@
 // The current versions of records, as the read side sees them: among the versions that
 // count (authorization), those that no counted version replaces.
-import type { ViewDb } from '@kappa-ts/kappa-core'
+import type { Address, ViewDb } from '@kappa-ts/kappa-core'
 import { headsKey, parseRef, ref, splitKey, under, versionKey } from './layout.js'
 import type { StoredVersion } from './records-view.js'
 
-/** Whether the entry (feed, seq) counts under the current authorization state. */
-export type Counts = (feed: string, seq: number) => boolean
+/** Whether the entry at (feed, block) counts under the current authorization state. */
+export type Counts = (feed: string, block: number) => boolean
 
 /** One version of a record, as get/list/query/search/history return it. */
 export interface RecordVersion<V = unknown> {
@@ -15,15 +15,15 @@ export interface RecordVersion<V = unknown> {
   value?: V
   timestamp: number
   links: string[]
-  /** Author feed key (hex) and the entry's seq in it. */
+  /** Author feed key (hex) and where the entry is in it. */
   feed: string
-  seq: number
-  /** `<feed>@<seq>`: what later versions link to. */
+  address: Address
+  /** `<feed>@<block>.<index>`: what later versions link to. */
   ref: string
 }
 
 export function toVersion (schema: string, id: string, v: StoredVersion): RecordVersion {
-  const out: RecordVersion = { schema, id, op: v.op, timestamp: v.timestamp, links: v.links, feed: v.feed, seq: v.seq, ref: ref(v.feed, v.seq) }
+  const out: RecordVersion = { schema, id, op: v.op, timestamp: v.timestamp, links: v.links, feed: v.feed, address: v.address, ref: ref(v.feed, v.address) }
   if (v.value !== undefined) out.value = v.value
   return out
 }
@@ -34,7 +34,7 @@ export function byTime (a: RecordVersion, b: RecordVersion): number {
 }
 
 const headsCount = (heads: string[], counts: Counts): boolean =>
-  heads.every((h) => { const p = parseRef(h); return counts(p.feed, p.seq) })
+  heads.every((h) => { const p = parseRef(h); return counts(p.feed, p.address.block) })
 
 /**
  * The current versions of a record, puts and deletes, among the versions that count.
@@ -54,7 +54,7 @@ export async function currentVersions (db: ViewDb, schema: string, id: string, c
     const parts = splitKey(k)
     if (parts.length === 4) all.set(parts[3] as string, v)
   }
-  const counting = [...all.entries()].filter(([, v]) => counts(v.feed, v.seq))
+  const counting = [...all.entries()].filter(([, v]) => counts(v.feed, v.address.block))
   const replaced = new Set<string>()
   for (const [, v] of counting) {
     const stack = [...v.links]

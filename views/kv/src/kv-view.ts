@@ -2,19 +2,20 @@
 //
 // Stored in the view's sublevel:
 //   u/...      the umkv's heads and link markers (its own sublevel)
-//   i!<id>     [feed, seq] of a doc whose id is not the default `${feed}@${seq}`
+//   i!<id>     [feed, block, index] of a doc whose id is not the default
+//              entry id `<feed>@<block>.<index>`
 // Values are not copied into the view: get(key) reads the heads' ids (one
-// LevelDB read) and each head's entry from its feed (a local block read), and
-// runs the map again to pick the doc's value. Indexing then writes only the
-// umkv's records, and the view takes a fraction of the log's size on disk.
-import type { Entry, View, ViewBatch, ViewContext, ViewDb } from '@kappa-ts/kappa-core'
-import { LiveQueue } from '@kappa-ts/kappa-core'
+// LevelDB read) and each head's entry (at most one block read, usually a cache
+// hit), and runs the map again to pick the doc's value. Indexing then writes only
+// the umkv's records, and the view takes a fraction of the log's size on disk.
+import type { Address, Entry, View, ViewBatch, ViewContext, ViewDb } from '@kappa-ts/kappa-core'
+import { LiveQueue, entryId, parseEntryId } from '@kappa-ts/kappa-core'
 import { UnorderedMaterializedKV, type Doc, type UmkvOperation } from '@kappa-ts/unordered-materialized-kv'
 
 /** What a kv map function returns for an entry: the key it sets, and what it replaces. */
 export interface KvDoc {
   key: string
-  /** Unique id of this doc. Default `${entry.key}@${entry.seq}`. */
+  /** Unique id of this doc. Default the entry id `<feed>@<block>.<index>`. */
   id?: string
   /** Ids of the docs (of the same key) this one replaces. Default none. */
   links?: string[]
@@ -26,7 +27,8 @@ export interface KvDoc {
 export interface KvHead<T> {
   /** Feed (hex key) of the entry. */
   key: string
-  seq: number
+  /** Where the entry is in its feed. */
+  address: Address
   value: T
   /** The doc id: what a later write links to replace this one. */
   id: string
@@ -48,7 +50,7 @@ export interface KvUpdate<T> {
 /** What put() needs of a writer (kappa.writer() gives one). */
 export interface KvWriter {
   readonly key: string
-  append(value: unknown): Promise<number>
+  append(value: unknown): Promise<Address>
 }
 
 export interface KvViewOptions {
@@ -77,11 +79,10 @@ export type KvApi<T> = {
 }
 
 // Bumped when the stored layout changes, so old data is rebuilt, not misread.
-const LAYOUT = 'kv2'
+const LAYOUT = 'kv3'
 const IDS = 'i!'
 const DEFAULT_MAX_BATCH = 1000
 const NO_LINKS: string[] = [] // shared by every doc without links; never mutated
-const DEFAULT_ID = /^([0-9a-f]{64})@(\d+)$/
 
 type Umkv = { db: ViewDb; kv: UnorderedMaterializedKV }
 
@@ -111,7 +112,7 @@ function recordDoc (entry: Entry<any>): KvDoc | null {
   return { key: r.key, links: Array.isArray(r.links) ? r.links.filter(isString) : [], value: r.value }
 }
 
-interface MappedDoc { doc: Doc; value: unknown; /** id is `${entry.key}@${entry.seq}` */ defaultId: boolean }
+interface MappedDoc { doc: Doc; value: unknown; /** id is the entry's own id */ defaultId: boolean }
 
 export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
   const userMap = opts.map ?? recordDoc
@@ -123,7 +124,7 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
     const docs: MappedDoc[] = []
     for (const d of Array.isArray(out) ? out : [out]) {
       if (d === null || typeof d !== 'object' || !isString(d.key)) continue
-      const defaultId = `${entry.key}@${entry.seq}`
+      const defaultId = entryId(entry.key, entry.address)
       const id = d.id ?? defaultId
       if (!isString(id) || id.length === 0) continue
       const links = Array.isArray(d.links) && d.links.length > 0 ? d.links.filter((l) => isString(l) && l.length > 0) : NO_LINKS
@@ -159,27 +160,23 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
     return u
   }
 
-  /** The entry a doc id came from: parsed from a default id, else looked up. */
-  const locate = async (ctx: ViewContext, id: string): Promise<[string, number] | null> => {
-    const m = DEFAULT_ID.exec(id)
-    if (m !== null) return [m[1]!, Number(m[2])]
-    const at = await ctx.db.get(IDS + id) as [string, number] | undefined
-    return at ?? null
+  /** The id table's record of where a custom-id doc came from. */
+  const lookUp = async (ctx: ViewContext, id: string): Promise<{ key: string; address: Address } | null> => {
+    const at = await ctx.db.get(IDS + id) as [string, number, number] | undefined
+    return at === undefined ? null : { key: at[0], address: { block: at[1], index: at[2] } }
   }
 
   /** A head with its value: the entry read from its feed, mapped again to find the doc. */
   const resolve = async (ctx: ViewContext, key: string, id: string, lookedUp = false): Promise<KvHead<T> | null> => {
-    const at = lookedUp ? await ctx.db.get(IDS + id) as [string, number] | undefined ?? null : await locate(ctx, id)
+    const at = lookedUp ? await lookUp(ctx, id) : parseEntryId(id) ?? await lookUp(ctx, id)
     if (at === null) return null
-    const [feedKey, seq] = at
-    const feed = ctx.kappa.feed(feedKey)
-    const value = feed === undefined ? null : await feed.get(seq, { wait: false })
-    if (value !== null || (feed !== undefined && await feed.has(seq))) {
-      const found = docsOf({ key: feedKey, seq, value }).find((d) => d.doc.id === id && d.doc.key === key)
-      if (found !== undefined) return { key: feedKey, seq, value: found.value as T, id }
+    const entry = await ctx.kappa.entry(at.key, at.address)
+    if (entry !== null) {
+      const found = docsOf(entry).find((d) => d.doc.id === id && d.doc.key === key)
+      if (found !== undefined) return { key: entry.key, address: entry.address, value: found.value as T, id }
     }
-    // a custom id that merely looks like a default one: ask the id table
-    return lookedUp || DEFAULT_ID.exec(id) === null ? null : await resolve(ctx, key, id, true)
+    // a custom id that merely looks like an entry id: ask the id table
+    return lookedUp || parseEntryId(id) === null ? null : await resolve(ctx, key, id, true)
   }
 
   const headsOf = async (ctx: ViewContext, key: string, ids: string[], known?: Map<string, KvHead<T>>): Promise<KvHead<T>[]> => {
@@ -215,7 +212,7 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
       for (const entry of entries) {
         for (const { doc, defaultId } of docsOf(entry)) {
           docs.push(doc)
-          if (!defaultId) batch.put(IDS + doc.id, [entry.key, entry.seq])
+          if (!defaultId) batch.put(IDS + doc.id, [entry.key, entry.address.block, entry.address.index])
         }
       }
       if (docs.length === 0) return
@@ -238,7 +235,7 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
       const created = new Map<string, KvHead<T>>()
       for (const entry of entries) {
         for (const { doc, value } of docsOf(entry)) {
-          if (!created.has(doc.id)) created.set(doc.id, { key: entry.key, seq: entry.seq, value: value as T, id: doc.id })
+          if (!created.has(doc.id)) created.set(doc.id, { key: entry.key, address: entry.address, value: value as T, id: doc.id })
         }
       }
       for (const { key } of changed) {
@@ -270,12 +267,12 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
           const links = new Set(await umkvOf(ctx).kv.get(key))
           for (const id of s.unindexed.get(key) ?? []) links.add(id)
           const record: KvRecord<T> = { key, value, links: [...links] }
-          const seq = await writer.append(record)
-          const id = `${writer.key}@${seq}`
+          const address = await writer.append(record)
+          const id = entryId(writer.key, address)
           let mine = s.unindexed.get(key)
           if (mine === undefined) s.unindexed.set(key, mine = new Set())
           mine.add(id)
-          return { key: writer.key, seq, value, id }
+          return { key: writer.key, address, value, id }
         })
         s.putting.set(key, run)
         // forget the chain once it is idle, so keys written once do not pile up

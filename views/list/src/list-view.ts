@@ -1,5 +1,5 @@
 // A list view: entries sorted by a key that a map function picks (e.g. a timestamp).
-import type { Entry, View, ViewBatch, ViewContext } from '@kappa-ts/kappa-core'
+import type { Address, Entry, View, ViewBatch, ViewContext } from '@kappa-ts/kappa-core'
 import { LiveQueue } from '@kappa-ts/kappa-core'
 import { decodeStoredKey, storedKey, toKeyRange, type SortKey, type SortRange } from './sort-key.js'
 
@@ -7,7 +7,8 @@ import { decodeStoredKey, storedKey, toKeyRange, type SortKey, type SortRange } 
 export interface ListItem<T> {
   /** Feed (hex key) of the entry. */
   key: string
-  seq: number
+  /** Where the entry is in its feed. */
+  address: Address
   value: T
   /** The sort key the map function gave it. */
   sortKey: SortKey
@@ -30,7 +31,7 @@ export interface ListViewOptions<T> {
 }
 
 export type ListApi<T> = {
-  /** Items in sort-key order (ties by feed key, then seq), within the range. */
+  /** Items in sort-key order (ties by feed key, then address), within the range. */
   read(ctx: ViewContext, opts?: ListReadOptions): Promise<ListItem<T>[]>
   /**
    * Live: yields the last `n` items in order, then each item as it is indexed
@@ -52,7 +53,7 @@ interface ListState<T> {
 }
 
 // Bumped when the stored layout changes, so old data is rebuilt, not misread.
-const LAYOUT = 'list1'
+const LAYOUT = 'list2'
 // Fewer, larger commits: measured faster than the indexer's 500 for bulk imports.
 const DEFAULT_MAX_BATCH = 1000
 
@@ -81,7 +82,7 @@ export function listView<T = unknown> (opts: ListViewOptions<T>): View<ListApi<T
     const out: ListItem<T>[] = []
     for await (const [k, v] of ctx.db.iterator(range)) {
       const d = decodeStoredKey(k as string)
-      out.push({ key: d.feed, seq: d.seq, value: v as T, sortKey: d.sortKey })
+      out.push({ key: d.feed, address: d.address, value: v as T, sortKey: d.sortKey })
     }
     return out
   }
@@ -118,9 +119,9 @@ export function listView<T = unknown> (opts: ListViewOptions<T>): View<ListApi<T
         for (const sk of Array.isArray(keys) ? keys : [keys]) {
           // a bad sort key from someone's entry must not stop the list: leave it out
           if (!(typeof sk === 'string' || (typeof sk === 'number' && !Number.isNaN(sk)))) continue
-          const id = storedKey(sk, entry.key, entry.seq)
+          const id = storedKey(sk, entry.key, entry.address)
           batch.put(id, entry.value)
-          stored.push({ id, item: { key: entry.key, seq: entry.seq, value: entry.value, sortKey: sk } })
+          stored.push({ id, item: { key: entry.key, address: entry.address, value: entry.value, sortKey: sk } })
         }
       }
       if (stored.length > 0) stateOf(ctx).pending.set(entries, stored)
@@ -150,7 +151,7 @@ export function listView<T = unknown> (opts: ListViewOptions<T>): View<ListApi<T
         read(ctx, { reverse: true, limit: n }).then((last) => {
           for (let i = last.length - 1; i >= 0; i--) {
             const it = last[i]!
-            seen.add(storedKey(it.sortKey, it.key, it.seq))
+            seen.add(storedKey(it.sortKey, it.key, it.address))
             q.push(it)
           }
           const waiting = backlog ?? []

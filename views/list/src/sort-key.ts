@@ -1,8 +1,8 @@
 // Order-preserving encoding of sort keys into LevelDB keys.
 //
-// Stored key: <sort key> \x00 <feed key hex> \x00 <seq, 14 hex digits>
+// Stored key: <sort key> \x00 <feed key hex> \x00 <block, 14 hex digits><index, 4 hex digits>
 // so entries with equal sort keys never overwrite each other and come out in
-// (feed, seq) order. Numbers sort before strings; numbers in numeric order
+// (feed, address) order, which is log order within a feed. Numbers sort before strings; numbers in numeric order
 // (negatives and fractions included); strings by code point.
 //
 //   number: 'n' + 16 hex digits of the IEEE-754 bits, sign flipped for
@@ -11,6 +11,8 @@
 //   string: 's' + the string with \x00 -> \x01\x01 and \x01 -> \x01\x02, so
 //           the \x00 terminator is below every character of a longer string
 
+import type { Address } from '@kappa-ts/kappa-core'
+
 export type SortKey = string | number
 
 export class ListKeyError extends TypeError {
@@ -18,7 +20,9 @@ export class ListKeyError extends TypeError {
 }
 
 const SEP = '\x00'
-const SEQ_DIGITS = 14 // 2^53 fits in 14 hex digits
+const BLOCK_DIGITS = 14 // 2^53 fits in 14 hex digits
+const INDEX_DIGITS = 4 // MAX_ENTRIES_PER_BLOCK (16,384) fits in 4 hex digits
+const ADDRESS_DIGITS = BLOCK_DIGITS + INDEX_DIGITS
 
 const f64 = new Float64Array(1)
 const u32 = new Uint32Array(f64.buffer)
@@ -75,21 +79,25 @@ export function encodeSortKey (key: SortKey): string {
   throw new ListKeyError(`a sort key must be a string or a number, not ${key === null ? 'null' : typeof key}`)
 }
 
-export function storedKey (sortKey: SortKey, feed: string, seq: number): string {
-  return encodeSortKey(sortKey) + SEP + feed + SEP + seq.toString(16).padStart(SEQ_DIGITS, '0')
+export function storedKey (sortKey: SortKey, feed: string, address: Address): string {
+  return encodeSortKey(sortKey) + SEP + feed + SEP +
+    address.block.toString(16).padStart(BLOCK_DIGITS, '0') + address.index.toString(16).padStart(INDEX_DIGITS, '0')
 }
 
-export interface DecodedKey { sortKey: SortKey; feed: string; seq: number }
+export interface DecodedKey { sortKey: SortKey; feed: string; address: Address }
 
 export function decodeStoredKey (stored: string): DecodedKey {
-  const seqStart = stored.length - SEQ_DIGITS
-  const feedEnd = seqStart - 1
+  const addressStart = stored.length - ADDRESS_DIGITS
+  const feedEnd = addressStart - 1
   const feedStart = stored.lastIndexOf(SEP, feedEnd - 1) + 1
   const sk = stored.slice(0, feedStart - 1)
   return {
     sortKey: sk[0] === 'n' ? decodeNumber(sk) : unescapeString(sk.slice(1)),
     feed: stored.slice(feedStart, feedEnd),
-    seq: parseInt(stored.slice(seqStart), 16)
+    address: {
+      block: parseInt(stored.slice(addressStart, addressStart + BLOCK_DIGITS), 16),
+      index: parseInt(stored.slice(addressStart + BLOCK_DIGITS), 16)
+    }
   }
 }
 

@@ -3,7 +3,7 @@
 // for live updates. The terminal UI and --headless mode are thin layers on it.
 import { EventEmitter } from 'node:events'
 import crypto from 'node:crypto'
-import { Kappa, type JoinOptions } from '@kappa-ts/kappa-core'
+import { Kappa, entryId, type JoinOptions, type SkippedEntry } from '@kappa-ts/kappa-core'
 import type { ListItem } from '@kappa-ts/view-list'
 import { ChatError } from './errors.js'
 import { messageRecord, nickRecord, topicRecord, isChannel, type Envelope, type ChatMessage } from './records.js'
@@ -13,7 +13,7 @@ import { lockStorage, type StorageLock } from './storage.js'
 
 /** One message as the UI shows it: sanitized, with the author's current nick. */
 export interface ChatLine {
-  /** `<feed key>@<seq>`: unique. */
+  /** `<feed key>@<block>.<index>`: unique. */
   id: string
   channel: string
   /** The author's feed key (hex). */
@@ -54,7 +54,7 @@ export function parseChatKey (input: string): string {
  *  'topic' ({ channel, topic, author })          a channel's resolved topic changed
  *  'peers' (count: number)
  *  'problem' ({ view, error })                   a view failed (it stops at that entry; the others go on)
- *  'invalid-entry' ({ view, key, seq })          a peer's block could not be decoded as JSON: skipped
+ *  'invalid-entry' ({ view, key, block, index, reason })  a peer's block or entry could not be read: skipped
  */
 export class Chat extends EventEmitter {
   readonly kappa: ChatKappa
@@ -134,9 +134,10 @@ export class Chat extends EventEmitter {
     this.kappa.multifeed.on('peer-add', peers)
     this.kappa.multifeed.on('peer-remove', peers)
     this.kappa.on('view-error', (view: string, error: Error) => this.emit('problem', { view, error }))
-    // A block that is not JSON at all (a peer may write raw bytes): skipped by the views, reported once per view.
-    this.kappa.on('invalid-entry', (view: string, bad: { key?: string; seq?: number }) => {
-      this.emit('invalid-entry', { view, key: bad?.key, seq: bad?.seq })
+    // A block or entry that cannot be read at all (a peer may write raw bytes): skipped and
+    // recorded by each view, reported once per view.
+    this.kappa.on('skip', (view: string, skip: SkippedEntry) => {
+      this.emit('invalid-entry', { view, key: skip.key, block: skip.block, index: skip.index, reason: skip.reason })
     })
   }
 
@@ -170,8 +171,7 @@ export class Chat extends EventEmitter {
     this.assertOpen()
     const record = messageRecord(channel, text, this.now())
     const writer = await this.kappa.writer()
-    const seq = await writer.append(record)
-    return `${writer.key}@${seq}`
+    return entryId(writer.key, await writer.append(record))
   }
 
   /** Sets our nick. The record links the current heads of our nick, so it replaces them. */
@@ -237,7 +237,7 @@ export class Chat extends EventEmitter {
     const text = item.value?.value?.text
     if (typeof text !== 'string') return null
     return {
-      id: `${item.key}@${item.seq}`,
+      id: entryId(item.key, item.address),
       channel,
       author: item.key,
       nick: await this.nickOf(item.key),

@@ -6,6 +6,7 @@
 // Timestamps from the future are clamped to the indexing peer's clock, so a
 // peer whose clock runs ahead cannot pin its messages to the bottom.
 import type { Entry, View, ViewBatch, ViewContext } from '@kappa-ts/kappa-core'
+import { compareAddress } from '@kappa-ts/kappa-core'
 import { listView } from '@kappa-ts/view-list'
 import { kvView, type KvHead } from '@kappa-ts/view-kv'
 import { parseMessage, parseNick, parseTopic, type Envelope, type ChatMessage } from './records.js'
@@ -39,7 +40,7 @@ export type MetaHead = KvHead<MetaValue>
 
 /**
  * The deterministic choice among the heads of a kv key (a fork after concurrent
- * changes): the highest (timestamp, feed key, seq). Every peer holding the same
+ * changes): the highest (timestamp, feed key, address). Every peer holding the same
  * heads shows the same value, whatever order they arrived in.
  */
 export function resolveHeads (heads: MetaHead[]): MetaHead | null {
@@ -53,7 +54,7 @@ export function resolveHeads (heads: MetaHead[]): MetaHead | null {
 function compareHeads (a: MetaHead, b: MetaHead): number {
   if (a.value.timestamp !== b.value.timestamp) return a.value.timestamp - b.value.timestamp
   if (a.key !== b.key) return a.key < b.key ? -1 : 1
-  return a.seq - b.seq
+  return compareAddress(a.address, b.address)
 }
 
 export interface ChannelInfo { messages: number; last: number }

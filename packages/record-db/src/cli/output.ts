@@ -34,5 +34,5 @@ export function recordLine (r: RecordVersion): string {
 }
 
 export function recordDetail (r: RecordVersion): string {
-  return `${r.schema}/${r.id} ${r.op} by ${r.feed.slice(0, 8)}…@${r.seq} at ${new Date(r.timestamp).toISOString()}${r.value === undefined ? '' : '\n  ' + JSON.stringify(r.value)}`
+  return `${r.schema}/${r.id} ${r.op} by ${r.feed.slice(0, 8)}…@${r.address.block}.${r.address.index} at ${new Date(r.timestamp).toISOString()}${r.value === undefined ? '' : '\n  ' + JSON.stringify(r.value)}`
 }

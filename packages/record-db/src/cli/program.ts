@@ -255,7 +255,7 @@ function buildProgram (): Command {
 
   program.command('revoke <key>')
     .description("revoke a writer feed: its records from now on (or from --length) stop counting")
-    .option('--length <n>', 'records of KEY with seq >= n stop counting (default: its length known here)', toInt)
+    .option('--length <n>', 'records of KEY in blocks >= n stop counting (default: its length in blocks known here)', toInt)
     .action(async (key: string, opts: { length?: number }) => {
       await withDb(g(), async (db) => {
         await db.revoke(key, opts.length === undefined ? {} : { length: opts.length })
