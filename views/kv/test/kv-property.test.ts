@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import fc from 'fast-check'
-import { Kappa, type Writer } from '@kappa-ts/kappa-core'
+import { Kappa, entryId, type Address, type Writer } from '@kappa-ts/kappa-core'
 import { kvView, type KvRecord } from '../src/index.js'
 
 // Random writes by three writers of one kappa, each linking a random subset of the ids of
@@ -24,9 +24,9 @@ test('kv get equals the heads model for random links, writers and batch sizes (p
       const writers: Writer[] = [await kappa.writer('w0'), await kappa.writer('w1'), await kappa.writer('w2')]
       const docs: Array<{ id: string; key: string; links: string[]; value: number }> = []
       // appends in a group go out at once (coalesced); their ids become linkable when they land
-      let group: Array<{ w: Writer; seq: Promise<number>; key: string; links: string[]; value: number }> = []
+      let group: Array<{ w: Writer; address: Promise<Address>; key: string; links: string[]; value: number }> = []
       const land = async (): Promise<void> => {
-        for (const g of group) docs.push({ id: `${g.w.key}@${await g.seq}`, key: g.key, links: g.links, value: g.value })
+        for (const g of group) docs.push({ id: entryId(g.w.key, await g.address), key: g.key, links: g.links, value: g.value })
         group = []
       }
       for (let i = 0; i < ops.length; i++) {
@@ -36,7 +36,7 @@ test('kv get equals the heads model for random links, writers and batch sizes (p
         const links = known.filter((_, j) => (o.linkMask >> (j % 8)) & 1)
         const w = writers[o.writer]!
         const record: KvRecord<number> = { key: o.key, value: i, links }
-        group.push({ w, seq: w.append(record), key: o.key, links, value: i })
+        group.push({ w, address: w.append(record), key: o.key, links, value: i })
         if (!o.group) await land()
       }
       await land()

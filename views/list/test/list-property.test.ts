@@ -3,12 +3,12 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import fc from 'fast-check'
-import { Kappa, type Entry, type Writer } from '@kappa-ts/kappa-core'
+import { Kappa, compareAddress, type Address, type Entry, type Writer } from '@kappa-ts/kappa-core'
 import { listView, type SortKey } from '../src/index.js'
 
 // Entries with random sort keys (numbers and strings, many ties) from two writers, indexed in
 // random batch sizes: read() with random bounds, limit and direction equals sorting the
-// entries by (sort key, feed, seq) and slicing.
+// entries by (sort key, feed, address) and slicing.
 const sortKey: fc.Arbitrary<SortKey> = fc.oneof(fc.integer({ min: -5, max: 5 }), fc.constantFrom(-0.5, 2.25, 1e9), fc.constantFrom('a', 'ab', 'b', ''))
 const bound = fc.option(sortKey, { nil: undefined })
 
@@ -32,13 +32,13 @@ test('list read equals the sorted model for random keys, ties, bounds, limit and
       try {
         await kappa.ready()
         const writers: Writer[] = [await kappa.writer('w0'), await kappa.writer('w1')]
-        const model: Array<{ k: SortKey; feed: string; seq: number }> = []
+        const model: Array<{ k: SortKey; feed: string; address: Address }> = []
         for (const [wi, k] of items) {
           const w = writers[wi]!
-          model.push({ k, feed: w.key, seq: await w.append({ k }) })
+          model.push({ k, feed: w.key, address: await w.append({ k }) })
         }
         await kappa.indexed()
-        model.sort((a, b) => cmpKey(a.k, b.k) || (a.feed < b.feed ? -1 : a.feed > b.feed ? 1 : 0) || a.seq - b.seq)
+        model.sort((a, b) => cmpKey(a.k, b.k) || (a.feed < b.feed ? -1 : a.feed > b.feed ? 1 : 0) || compareAddress(a.address, b.address))
         for (const q of queries) {
           let want = model.filter((m) =>
             (q.gt === undefined || cmpKey(m.k, q.gt) > 0) && (q.gte === undefined || cmpKey(m.k, q.gte) >= 0) &&
@@ -46,8 +46,8 @@ test('list read equals the sorted model for random keys, ties, bounds, limit and
           if (q.reverse) want = want.reverse()
           if (q.limit !== undefined) want = want.slice(0, q.limit)
           const opts = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined))
-          const got = (await kappa.api.list.read(opts)).map((i) => [i.sortKey, i.key, i.seq])
-          if (JSON.stringify(got) !== JSON.stringify(want.map((m) => [m.k, m.feed, m.seq]))) {
+          const got = (await kappa.api.list.read(opts)).map((i) => [i.sortKey, i.key, i.address])
+          if (JSON.stringify(got) !== JSON.stringify(want.map((m) => [m.k, m.feed, m.address]))) {
             throw new Error(`read(${JSON.stringify(q)}): got ${JSON.stringify(got)}`)
           }
         }

@@ -14,7 +14,7 @@ interface Msg { time: number; text: string; channel?: string }
 const byTime = (): ReturnType<typeof listView<Msg>> => listView<Msg>({ map: (e: Entry<Msg>) => (typeof e.value?.time === 'number' ? e.value.time : null) })
 const texts = (items: ListItem<Msg>[]): string[] => items.map((i) => i.value.text)
 
-test('entries come out sorted by key; equal keys never overwrite, ties by feed then seq', async (t) => {
+test('entries come out sorted by key; equal keys never overwrite, ties by feed then address', async (t) => {
   const { dir, cleanup } = tmpdir()
   const kappa = new Kappa(dir).use('log', byTime())
   await kappa.ready()
@@ -31,7 +31,7 @@ test('entries come out sorted by key; equal keys never overwrite, ties by feed t
   t.ok(second !== undefined)
   t.deepEqual(all.map((i) => i.sortKey), [-5, 1, 2, 2, 2, 3, 10])
   const a1 = all.find((i) => i.value.text === 'a1')
-  t.deepEqual(a1 && { key: a1.key, seq: a1.seq }, { key: a.key, seq: 1 }, 'items carry feed and seq')
+  t.deepEqual(a1 && { key: a1.key, address: a1.address }, { key: a.key, address: { block: 0, index: 1 } }, 'items carry feed and address')
   await kappa.close()
   cleanup()
 })
