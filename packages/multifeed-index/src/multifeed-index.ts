@@ -61,7 +61,12 @@ interface FeedState {
   fork: number // the fork `done` refers to
   missing: RangeSet // in memory: blocks found not local; cleared per block on 'download'
   arrivals: Set<number> | null // downloads seen while a scan is in flight (race guard)
-  pending: Set<number> // local blocks named by 'download' (or read but left for the next batch), not taken yet
+  // Blocks 'download' named, not taken into a batch yet: the cheap way to find work.
+  // A block stays here until it is read, because the feed's own view (length,
+  // has(), a read) can lag the 'download' event by a moment: such a block is
+  // retried shortly, never taken for missing.
+  pending: Set<number>
+  retryTimer: NodeJS.Timeout | null // a look again soon at pending blocks the feed did not show yet
   scanFrom: number | null // a scan of [scanFrom, length) is needed (startup, append, truncate); null: none
   scannedLength: number // the feed length the last complete scan reached
   scans: number
@@ -89,6 +94,8 @@ const DEFAULT_MAX_BATCH = 500
 // A first guess of entries per block for a feed not read yet (packed logs hold many);
 // the guess only sets how many blocks the first read of a feed asks for.
 const FIRST_GUESS_PER_BLOCK = 64
+// How soon a feed is looked at again when its length or reads lag a 'download' event
+const RETRY_MS = 5
 // Rounds of reads one batch may take to fill up (see collect)
 const MAX_ROUNDS = 4
 const PROGRESS_INTERVAL_MS = 100
@@ -292,6 +299,7 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
       missing: new RangeSet(),
       arrivals: null,
       pending: new Set(),
+      retryTimer: null,
       scanFrom: 0,
       scannedLength: 0,
       scans: 0,
@@ -322,6 +330,7 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
       state.truncateTo = Math.min(state.truncateTo ?? length, length)
       state.truncations++
       state.missing.truncate(length)
+      for (const block of state.pending) if (block >= length) state.pending.delete(block)
       state.scanFrom = 0
       state.scannedLength = Math.min(state.scannedLength, length)
       this.touch(state)
@@ -330,6 +339,7 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
     feed.on('download', ondownload)
     feed.on('truncate', ontruncate)
     state.detach = () => {
+      if (state.retryTimer !== null) clearTimeout(state.retryTimer)
       feed.off('append', onappend)
       feed.off('download', ondownload)
       feed.off('truncate', ontruncate)
@@ -487,7 +497,11 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
       for (let i = 0; i < blocks.length; i++) {
         const block = blocks[i]!
         const r: BlockRead = results[i]!
-        if (r.status === 'missing') continue
+        if (r.status === 'missing') {
+          // downloaded, but not readable yet through the feed: look again soon
+          if (state.pending.has(block)) this.retrySoon(state)
+          continue
+        }
         const count = r.status === 'ok' ? r.block.count : 1
         if (r.status === 'ok') { readEntries += count; readBlocks++ }
         if ((already + taken > 0 && taken + count > maxEntries) || (batch.forks.has(state) && batch.forks.get(state) !== fork)) {
@@ -497,6 +511,7 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
           this.dirty = true
           continue
         }
+        state.pending.delete(block)
         taken += count
         if (r.status === 'invalid') {
           const reason = r.error.message
@@ -541,15 +556,18 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
     const length = feed.length
     const blocks: number[] = []
     if (state.pending.size > 0) {
+      let lagging = false
       for (const block of state.pending) {
         if (blocks.length >= budget) break
-        state.pending.delete(block)
-        if (block < length && !state.done.has(block)) blocks.push(block)
+        if (state.done.has(block)) state.pending.delete(block)
+        else if (block < length) blocks.push(block)
+        else lagging = true // the feed's length has not caught up with its download yet
       }
+      if (lagging) this.retrySoon(state)
       blocks.sort((a, b) => a - b)
       // a scan would find these same entries: the next look does it
       if (blocks.length >= budget || state.scanFrom !== null) return { blocks, scanned: 0, complete: false }
-      return { blocks, scanned: 0, complete: state.pending.size === 0 }
+      if (blocks.length > 0 || lagging) return { blocks, scanned: 0, complete: true }
     }
     if (state.scanFrom === null) return { blocks, scanned: 0, complete: true }
     const from = Math.max(state.scanFrom, state.done.contiguous)
@@ -591,7 +609,19 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
     return { scanned, complete: true, next: length }
   }
 
+  /** Looks at a feed again in a few ms (its view lags a 'download' event). */
+  private retrySoon (state: FeedState): void {
+    if (state.retryTimer !== null || this.closing !== null) return
+    state.retryTimer = setTimeout(() => {
+      state.retryTimer = null
+      this.touch(state)
+    }, RETRY_MS)
+    state.retryTimer.unref()
+  }
+
   private markMissing (state: FeedState, block: number): void {
+    // downloaded: it is local, even if the feed does not show it yet
+    if (state.pending.has(block)) return
     // it may have arrived while we were looking: then it is not missing
     if (state.arrivals?.has(block) === true) { this.dirty = true; return }
     state.missing.add(block)
@@ -778,6 +808,15 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
   /** Every block below `length` (and the feed's length) is done or known not local. */
   private caughtUp (state: FeedState, length: number): boolean {
     if (state.truncateTo !== null) return false
+    // A feed shows a downloaded block (contiguousLength) a moment before its 'download'
+    // event: what it holds from 0 is not missing, whatever an earlier look found.
+    const contiguous = state.feed.contiguousLength
+    if (state.missing.sizeBelow(contiguous) > 0) {
+      state.missing.remove(0, contiguous)
+      state.scanFrom = Math.min(state.scanFrom ?? state.done.contiguous, state.done.contiguous)
+      this.touch(state)
+      return false
+    }
     const end = Math.min(length, state.feed.length)
     for (const [a, b] of state.done.gaps(state.done.contiguous, end)) {
       if (state.missing.gaps(a, b, 1).length > 0) return false

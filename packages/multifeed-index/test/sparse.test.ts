@@ -86,3 +86,46 @@ test('with the multifeed\'s replication, a remote feed appearing later is indexe
   await m2b.close()
   cleanup()
 })
+
+test('a block the feed holds before its download event arrives is not taken for missing by indexed()', async (t) => {
+  // hypercore updates a feed's contiguousLength a moment before it emits 'download';
+  // a feed that never emits it is the limit case of that window
+  const { dir, cleanup } = tmpdir()
+  const a = new StoreFeeds(new Corestore(path.join(dir, 'a')))
+  const store = new Corestore(path.join(dir, 'b'))
+  const writer = await a.add({ name: 'w' })
+  await append(writer, [{ i: 0 }, { i: 1 }], 2)
+  const s1 = a.replicate(true)
+  const s2 = store.replicate(false)
+  pipe(s1, s2)
+  const real = store.get({ key: writer.key as Buffer, valueEncoding: 'binary' })
+  await real.ready()
+  const silent = new Proxy(real, {
+    get (target, prop, receiver) {
+      if (prop === 'on' || prop === 'off') {
+        return (event: string, fn: (...args: unknown[]) => void) => {
+          if (event !== 'download') target[prop](event, fn)
+          return receiver
+        }
+      }
+      const v = Reflect.get(target, prop, target) as unknown
+      return typeof v === 'function' ? (v as (...args: unknown[]) => unknown).bind(target) : v
+    }
+  })
+  const feeds = { feeds: () => [silent], feed: () => silent, on: () => {}, off: () => {} }
+  const db = openDb(dir)
+  const index = new MultifeedIndex({ multifeed: feeds, db, map: countingMap })
+  const done = real.findingPeers()
+  await real.update({ wait: true })
+  done()
+  await index.ready() // block 0 not here yet: looked at and found missing
+  t.equal((await dataOf(index)).size, 0, 'nothing local at first')
+  await real.download({ start: 0, end: 1 }).done()
+  t.equal(real.contiguousLength, 1, 'the feed holds the block (and will never say so by event)')
+  await index.indexed()
+  t.equal((await dataOf(index)).size, 2, 'indexed() waited for it and its two entries are indexed')
+  await index.close()
+  s1.destroy(); s2.destroy()
+  await db.close(); await a.store.close(); await store.close()
+  cleanup()
+})

@@ -3,6 +3,7 @@ import test from 'tape'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { Envelope } from '@kappa-ts/schemas'
+import { readEntries } from '@kappa-ts/multifeed'
 import { collect, connect, caughtUp, openDb, personSchema, rm, tmpdir } from './helpers.js'
 import type { RecordDB } from '../src/index.js'
 
@@ -13,11 +14,12 @@ async function truthFromLog (db: RecordDB): Promise<Map<string, Record<string, u
   const feed = db.kappa.feed(db.writerKey)
   if (feed === undefined) throw new Error('no writer feed')
   const live = new Map<string, Record<string, unknown>>()
-  for (let i = 0; i < feed.length; i++) {
-    const env = await feed.get(i) as Envelope
-    if (env.schema !== 'person') continue
-    if (env.op === 'put') live.set(env.id, env.value as Record<string, unknown>)
-    else live.delete(env.id)
+  for (let block = 0; block < feed.length; block++) {
+    for (const env of await readEntries(feed, block) as Envelope[]) {
+      if (env.schema !== 'person') continue
+      if (env.op === 'put') live.set(env.id, env.value as Record<string, unknown>)
+      else live.delete(env.id)
+    }
   }
   return live
 }

@@ -89,7 +89,7 @@ test('batch validates everything first, then writes in ONE append: all or nothin
     ])
     t.equal(ids.length, 3)
     t.equal(ids[0], 'p1')
-    t.equal(feed.length, before + 3, 'three entries')
+    t.equal(feed.length, before + 1, 'three entries, in one block')
     t.equal(appends, 1, 'in one append')
     const ids2 = await db.batch([
       { type: 'put', schema: 'person', value: { name: 'uno' }, id: 'p1' },
@@ -112,7 +112,8 @@ test('put links to the current heads, get/history/del/list', async (t) => {
     t.equal(current.length, 1, 'an ordinary update does not fork')
     t.deepEqual(current[0]?.links, [v1?.ref], 'it links to the previous head')
     t.equal(current[0]?.feed, db.writerKey, 'author feed')
-    t.equal(typeof current[0]?.seq, 'number')
+    t.ok(Number.isSafeInteger(current[0]?.address.block) && Number.isSafeInteger(current[0]?.address.index), 'address in the feed')
+    t.equal(current[0]?.ref, `${db.writerKey}@${current[0]?.address.block}.${current[0]?.address.index}`, 'ref is the entry id')
     t.ok((current[0]?.timestamp ?? 0) >= (v1?.timestamp ?? Infinity), 'timestamp')
 
     for (const name of ['a', 'b', 'c', 'd']) await db.put('person', { name }, { id: `id-${name}` })

@@ -50,34 +50,34 @@ test('index encoding preserves the order of numbers and strings (property, fixed
 test('authorization: root grants, grants chain, unauthorized and cycles count nothing', (t) => {
   t.deepEqual([...computeLimits(ROOT, [])], [[ROOT, Infinity]])
   const ops: AuthOp[] = [
-    { author: ROOT, seq: 3, target: A, op: 'put' },
-    { author: A, seq: 0, target: B, op: 'put' }, // A's grant counts: A is authorized in full
-    { author: C, seq: 0, target: C, op: 'put' } // self-grant of an outsider
+    { author: ROOT, block: 3, index: 0, target: A, op: 'put' },
+    { author: A, block: 0, index: 0, target: B, op: 'put' }, // A's grant counts: A is authorized in full
+    { author: C, block: 0, index: 0, target: C, op: 'put' } // self-grant of an outsider
   ]
   const l = computeLimits(ROOT, ops)
   t.equal(l.get(A), Infinity)
   t.equal(l.get(B), Infinity, 'authorized by an authorized feed')
   t.equal(l.get(C), undefined, 'a self-grant counts nothing')
-  const cycle = computeLimits(ROOT, [{ author: A, seq: 0, target: B, op: 'put' }, { author: B, seq: 0, target: A, op: 'put' }])
+  const cycle = computeLimits(ROOT, [{ author: A, block: 0, index: 0, target: B, op: 'put' }, { author: B, block: 0, index: 0, target: A, op: 'put' }])
   t.equal(cycle.get(A), undefined, 'a grant cycle without the root counts nothing')
   t.end()
 })
 
 test('authorization: revocation by root is final; by the grantor withdraws its grant from that length', (t) => {
   const base: AuthOp[] = [
-    { author: ROOT, seq: 1, target: A, op: 'put' },
-    { author: A, seq: 5, target: B, op: 'put' }
+    { author: ROOT, block: 1, index: 0, target: A, op: 'put' },
+    { author: A, block: 5, index: 0, target: B, op: 'put' }
   ]
-  const byRoot = computeLimits(ROOT, [...base, { author: ROOT, seq: 9, target: A, op: 'del', length: 6 }])
-  t.equal(byRoot.get(A), 6, "A's records from seq 6 stop counting")
-  t.equal(byRoot.get(B), Infinity, "A's grant at seq 5 (before its revocation point) still counts")
-  const late = computeLimits(ROOT, [...base, { author: ROOT, seq: 9, target: A, op: 'del', length: 5 }])
-  t.equal(late.get(B), undefined, "A's grant at seq 5 is at its revocation point: it no longer counts")
-  const byGrantor = computeLimits(ROOT, [...base, { author: A, seq: 7, target: B, op: 'del', length: 2 }])
+  const byRoot = computeLimits(ROOT, [...base, { author: ROOT, block: 9, index: 0, target: A, op: 'del', length: 6 }])
+  t.equal(byRoot.get(A), 6, "A's records from block 6 stop counting")
+  t.equal(byRoot.get(B), Infinity, "A's grant in block 5 (before its revocation point) still counts")
+  const late = computeLimits(ROOT, [...base, { author: ROOT, block: 9, index: 0, target: A, op: 'del', length: 5 }])
+  t.equal(late.get(B), undefined, "A's grant in block 5 is at its revocation point: it no longer counts")
+  const byGrantor = computeLimits(ROOT, [...base, { author: A, block: 7, index: 0, target: B, op: 'del', length: 2 }])
   t.equal(byGrantor.get(B), 2)
-  const byStranger = computeLimits(ROOT, [...base, { author: C, seq: 0, target: B, op: 'del', length: 0 }])
+  const byStranger = computeLimits(ROOT, [...base, { author: C, block: 0, index: 0, target: B, op: 'del', length: 0 }])
   t.equal(byStranger.get(B), Infinity, 'a feed that never granted cannot revoke')
-  const regrant = computeLimits(ROOT, [...base, { author: ROOT, seq: 9, target: A, op: 'del', length: 6 }, { author: ROOT, seq: 10, target: A, op: 'put' }])
+  const regrant = computeLimits(ROOT, [...base, { author: ROOT, block: 9, index: 0, target: A, op: 'del', length: 6 }, { author: ROOT, block: 10, index: 0, target: A, op: 'put' }])
   t.equal(regrant.get(A), Infinity, 'a later grant by the root lifts the revocation')
   t.end()
 })
@@ -86,12 +86,13 @@ test('authorization limits do not depend on the order ops arrive in (property, f
   const feeds = [ROOT, A, B, C]
   const opArb = fc.record({
     author: fc.constantFrom(...feeds),
-    seq: fc.nat(20),
+    block: fc.nat(20),
+    index: fc.nat(3),
     target: fc.constantFrom(A, B, C),
     op: fc.constantFrom('put' as const, 'del' as const),
     length: fc.nat(20)
   })
-  fc.assert(fc.property(fc.uniqueArray(opArb, { selector: (o) => `${o.author}@${o.seq}`, maxLength: 12 }).chain((ops) =>
+  fc.assert(fc.property(fc.uniqueArray(opArb, { selector: (o) => `${o.author}@${o.block}.${o.index}`, maxLength: 12 }).chain((ops) =>
     fc.tuple(fc.constant(ops), fc.shuffledSubarray(ops, { minLength: ops.length, maxLength: ops.length }))), ([ops, shuffled]) => {
     const a = computeLimits(ROOT, ops)
     const b = computeLimits(ROOT, shuffled)

@@ -13,7 +13,10 @@ const WORDS = ['amber', 'basil', 'cedar']
 
 interface Planned { feed: number; id: string; op: 'put' | 'del'; links: number[]; word: number; age: number; schemaDef?: boolean }
 
-/** Turns a plan into entries: each feed's seqs count up; links point at earlier entries of the same record. */
+/** Where the n-th entry of a feed is: packed two to a block, so addresses have both parts. */
+const addressOf = (n: number): { block: number; index: number } => ({ block: Math.floor(n / 2), index: n % 2 })
+
+/** Turns a plan into entries: each feed's entries count up; links point at earlier entries of the same record. */
 function entriesOf (plan: Planned[]): Array<Entry<unknown>> {
   const seqs = [0, 0, 0]
   const out: Array<Entry<unknown>> = []
@@ -25,15 +28,15 @@ function entriesOf (plan: Planned[]): Array<Entry<unknown>> {
     if (p.schemaDef === true) {
       env = { id: 'person', schema: 'core/schema', op: 'put', timestamp: i, links: [], value: { type: 'object', properties: { age: { type: 'integer', index: true }, bio: { type: 'string', search: true } } } }
     } else {
-      const links = [...new Set(p.links.filter((l) => l < i && plan[l]?.id === p.id && plan[l]?.schemaDef !== true))].map((l) => `${out[l]?.key as string}@${out[l]?.seq as number}`)
+      const links = [...new Set(p.links.filter((l) => l < i && plan[l]?.id === p.id && plan[l]?.schemaDef !== true))].map((l) => `${out[l]?.key as string}@${out[l]?.address.block as number}.${out[l]?.address.index as number}`)
       env = { id: p.id, schema: 'person', op: p.op, timestamp: i, links }
       if (p.op === 'put') env.value = { age: p.age, bio: `${WORDS[p.word] as string} ${WORDS[(p.word + 1) % 3] as string}` }
     }
-    out.push({ key, seq, value: env })
+    out.push({ key, address: addressOf(seq), value: env })
   })
   // Authorization ops ride along: a grant and a revocation.
-  out.push({ key: FEEDS[0] as string, seq: seqs[0] as number, value: { id: FEEDS[1], schema: 'core/source', op: 'put', value: { key: FEEDS[1] }, timestamp: 0, links: [] } })
-  out.push({ key: FEEDS[0] as string, seq: (seqs[0] as number) + 1, value: { id: FEEDS[1], schema: 'core/source', op: 'del', value: { key: FEEDS[1], length: 2 }, timestamp: 0, links: [] } })
+  out.push({ key: FEEDS[0] as string, address: addressOf(seqs[0] as number), value: { id: FEEDS[1], schema: 'core/source', op: 'put', value: { key: FEEDS[1] }, timestamp: 0, links: [] } })
+  out.push({ key: FEEDS[0] as string, address: addressOf((seqs[0] as number) + 1), value: { id: FEEDS[1], schema: 'core/source', op: 'del', value: { key: FEEDS[1], length: 2 }, timestamp: 0, links: [] } })
   return out
 }
 
