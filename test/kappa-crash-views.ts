@@ -7,12 +7,15 @@ export interface CrashRecord { key: string; value: { n: number }; links: string[
 
 export const KEYS = 5000
 
-/** Record i of a feed: key k<i mod KEYS>, linking the previous record of that key; list times with ties. */
-export function crashRecord (feedKey: string, i: number): CrashRecord {
+/**
+ * Record i of a feed: key k<i mod KEYS>, linking the previous record of that key
+ * (`ids[j]` is the entry id of record j); list times with ties.
+ */
+export function crashRecord (ids: string[], i: number): CrashRecord {
   return {
     key: 'k' + (i % KEYS),
     value: { n: i },
-    links: i >= KEYS ? [`${feedKey}@${i - KEYS}`] : [],
+    links: i >= KEYS ? [ids[i - KEYS]!] : [],
     time: Math.floor(((i * 7919) % 100_000) / 2)
   }
 }

@@ -49,7 +49,7 @@ test('concurrent edits of one key on two peers fork (both heads); an edit linkin
   await Promise.all([until(ka, () => healed(ka)), until(kb, () => healed(kb))])
   t.deepEqual(await ka.api.profiles.get('topic'), await kb.api.profiles.get('topic'), 'healed: one head on both peers')
   t.deepEqual((await w2value(ka)), 'merged')
-  t.deepEqual((await wb.feed.get(merged.seq) as { links: string[] }).links.sort(), [ea.id, eb.id].sort(), 'the merge linked both heads')
+  t.deepEqual(((await kb.entry(wb.key, merged.address))?.value as { links: string[] }).links.sort(), [ea.id, eb.id].sort(), 'the merge linked both heads')
 
   disconnect()
   await ka.close()

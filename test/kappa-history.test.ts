@@ -1,5 +1,5 @@
 import test from 'tape'
-import { Kappa, type Entry } from '@kappa-ts/kappa-core'
+import { Kappa, entryId, type Entry } from '@kappa-ts/kappa-core'
 import { kvView } from '@kappa-ts/view-kv'
 import { listView } from '@kappa-ts/view-list'
 import { chatViews, tmpdir, type ChatMessage } from './kappa-helpers.js'
@@ -9,11 +9,13 @@ test('kv and list views added to a populated kappa index the history; a version 
   const plain = new Kappa(dir)
   await plain.ready()
   const w = await plain.writer()
+  let previous: string | null = null
   for (let i = 0; i < 300; i++) {
-    await w.append([
+    const [, count] = await w.append([
       { type: 'chat', time: 1000 - i, author: 'ann', text: 'm' + i },
-      { key: 'count', value: i, links: i === 0 ? [] : [`${w.key}@${2 * (i - 1) + 1}`] }
+      { key: 'count', value: i, links: previous === null ? [] : [previous] }
     ])
+    previous = entryId(w.key, count!)
   }
   // added after the data exists, and after ready()
   const k = plain.use('profiles', chatViews().profiles).use('messages', chatViews().messages)

@@ -3,7 +3,7 @@ import { chatKappa, tmpdir, until, type ChatKappa } from './kappa-helpers.js'
 
 async function everything (k: ChatKappa, keys: string[]): Promise<unknown> {
   const profiles = await Promise.all(keys.map((key) => k.api.profiles.get(key)))
-  const messages = (await k.api.messages.read()).map((m) => [m.key, m.seq, m.sortKey, m.value])
+  const messages = (await k.api.messages.read()).map((m) => [m.key, m.address, m.sortKey, m.value])
   return { profiles, messages }
 }
 

@@ -81,6 +81,8 @@ interface PendingBatch {
   skips: SkippedEntry[]
   /** The blocks this batch completes, per feed, with their entry counts. */
   blocks: Map<FeedState, Array<{ block: number; count: number }>>
+  /** The same blocks as sets: a block named twice while the batch fills (a scan, then its download event) is taken once. */
+  taken: Map<FeedState, Set<number>>
   forks: Map<FeedState, number> // fork of each feed when its blocks were read
 }
 
@@ -430,7 +432,7 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
    * as missing until a 'download' names them.
    */
   private async collect (): Promise<PendingBatch | null> {
-    const batch: PendingBatch = { entries: [], skips: [], blocks: new Map(), forks: new Map() }
+    const batch: PendingBatch = { entries: [], skips: [], blocks: new Map(), taken: new Map(), forks: new Map() }
     let taken = 0
     // Entries per block are only known once a feed's blocks are read, so a batch is
     // filled in a few rounds: each round asks every feed with work for the blocks its
@@ -492,11 +494,14 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
     const already = batch.entries.length + batch.skips.length
     for (const { state, blocks, fork, results } of reads) {
       const done = batch.blocks.get(state) ?? []
+      let inBatch = batch.taken.get(state)
+      if (inBatch === undefined) batch.taken.set(state, inBatch = new Set())
       let readEntries = 0
       let readBlocks = 0
       for (let i = 0; i < blocks.length; i++) {
         const block = blocks[i]!
         const r: BlockRead = results[i]!
+        if (inBatch.has(block)) { state.pending.delete(block); continue }
         if (r.status === 'missing') {
           // downloaded, but not readable yet through the feed: look again soon
           if (state.pending.has(block)) this.retrySoon(state)
@@ -512,6 +517,7 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
           continue
         }
         state.pending.delete(block)
+        inBatch.add(block)
         taken += count
         if (r.status === 'invalid') {
           const reason = r.error.message

@@ -5,7 +5,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { Multifeed, type Feed } from '@kappa-ts/multifeed'
+import { Multifeed, appendEntries, readEntries, type Feed } from '@kappa-ts/multifeed'
 
 interface Msg { author: string; text: string; timestamp: number }
 
@@ -22,9 +22,11 @@ console.log('same set:', bob.key.equals(alice.key))
 // Each peer writes only to its own feed.
 const aliceFeed = await alice.writer()
 const bobFeed = await bob.writer()
-await aliceFeed.append({ author: 'alice', text: 'hi bob', timestamp: t0 } satisfies Msg)
-await bobFeed.append({ author: 'bob', text: 'hi alice', timestamp: t0 + 1000 } satisfies Msg)
-await aliceFeed.append({ author: 'alice', text: 'shall we build a chat?', timestamp: t0 + 2000 } satisfies Msg)
+// Entries are packed into hypercore blocks (many small ones share a block): appendEntries
+// writes them in that format, readEntries reads a block's entries back.
+await appendEntries(aliceFeed, [{ author: 'alice', text: 'hi bob', timestamp: t0 } satisfies Msg])
+await appendEntries(bobFeed, [{ author: 'bob', text: 'hi alice', timestamp: t0 + 1000 } satisfies Msg])
+await appendEntries(aliceFeed, [{ author: 'alice', text: 'shall we build a chat?', timestamp: t0 + 2000 } satisfies Msg])
 console.log('before: alice knows', alice.feeds().length, 'feed, bob knows', bob.feeds().length)
 
 // Wait for the first feed each side learns from the other.
@@ -49,7 +51,7 @@ console.log('bob can write to his copy of alice\'s feed:', bobsCopyOfAlice.writa
 async function conversation (m: Multifeed): Promise<string[]> {
   const all: Msg[] = []
   for (const feed of m.feeds()) {
-    for (let seq = 0; seq < feed.length; seq++) all.push(await feed.get(seq) as Msg)
+    for (let block = 0; block < feed.length; block++) all.push(...await readEntries(feed, block) as Msg[])
   }
   all.sort((x, y) => x.timestamp - y.timestamp)
   return all.map((msg) => `<${msg.author}> ${msg.text}`)

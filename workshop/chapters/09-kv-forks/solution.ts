@@ -69,7 +69,7 @@ const atLaptop = await until(laptop, (h) => h.length === 2)
 const atPhone = await until(phone, (h) => h.length === 2)
 console.log('fork! laptop sees:', names(atLaptop), '/ phone sees:', names(atPhone))
 const ids = (heads: KvHead<Nick>[]) => heads.map((h) => h.id).sort().join()
-console.log('same heads (feed@seq ids) on both peers:', ids(atLaptop) === ids(atPhone))
+console.log('same heads (entry ids) on both peers:', ids(atLaptop) === ids(atPhone))
 console.log('shown by the rule (latest timestamp, then feed key): laptop', pick(atLaptop), '/ phone', pick(atPhone))
 
 // 4. Merge: the phone writes once more. put() links BOTH heads, so the fork closes.

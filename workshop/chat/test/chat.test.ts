@@ -36,11 +36,13 @@ function until (chat: Chat, check: () => Promise<boolean>): Promise<void> {
         if (!ok || done) return
         done = true
         chat.kappa.off('indexed', run)
+        chat.kappa.off('skip', run)
         for (const e of events) chat.off(e, run)
         resolve()
       })
     }
     chat.kappa.on('indexed', run)
+    chat.kappa.on('skip', run) // a batch of only skipped entries or blocks commits too
     for (const e of events) chat.on(e, run)
     run()
   })
@@ -139,11 +141,12 @@ test('hostile peer: escape codes are stripped, a 1 MB message and malformed reco
   const honest = await Chat.open({ storage: path.join(root, 'honest') })
   const honestKey = await honest.me()
   await honest.setNick('honest')
-  // The hostile peer writes raw bytes, so it can also append blocks that are not JSON at all.
+  // The hostile peer writes raw bytes, so it can also append entries that are not JSON at all
+  // (packed into one block with good ones), and blocks that are not packed blocks.
   const hostile = new Kappa(path.join(root, 'hostile'), { key: honest.key, valueEncoding: 'binary' })
   await hostile.ready()
   const problems: unknown[] = []
-  const undecodable: Array<{ view: string; seq?: number }> = []
+  const undecodable: Array<{ view: string; block: number; index: number | null }> = []
   honest.on('problem', (p) => problems.push(p))
   honest.on('invalid-entry', (e) => undecodable.push(e))
   const raw = (v: unknown) => Buffer.from(JSON.stringify(v))
@@ -153,7 +156,7 @@ test('hostile peer: escape codes are stripped, a 1 MB message and malformed reco
     const ansi = '\x1b[2J\x1b[H\x1b[31mRED\x1b[0m \x1b]0;pwned\x07title \x9b6n done'
     const huge = messageRecord('#general', 'ok', Date.now())
     huge.value!.text = 'A'.repeat(1024 * 1024)
-    await w.append([
+    const addresses = await w.append([
       raw(messageRecord('#general', ansi)), // valid by the schema: shown, but sanitized
       raw(huge), // 1 MB: fails the schema
       ...['just a string', 12345, null, [1, 2, 3], { schema: 'chat/message' }].map(raw),
@@ -164,9 +167,11 @@ test('hostile peer: escape codes are stripped, a 1 MB message and malformed reco
       Buffer.from('{"schema": "chat/message", "truncated')
     ])
     await w.append(raw(messageRecord('#general', 'last hostile entry')))
+    await w.feed.append(Buffer.from('not a packed block at all'))
+    const blocks = w.length
     // blocks download (and get indexed) in any order: wait for both valid ones, then for every block
     await Promise.all([messageWhere(honest, (l) => l.text === 'last hostile entry'), messageWhere(honest, (l) => l.text.startsWith('RED'))])
-    await until(honest, async () => honest.kappa.feed(w.key)?.contiguousLength === 13)
+    await until(honest, async () => honest.kappa.feed(w.key)?.contiguousLength === blocks)
     await honest.indexed()
     const lines = await honest.history('#general')
     t.deepEqual(lines.map((l) => l.text), ['RED title  done', 'last hostile entry'], 'only the two valid messages, the first stripped of escape codes')
@@ -177,7 +182,9 @@ test('hostile peer: escape codes are stripped, a 1 MB message and malformed reco
     const status = honest.kappa.status()
     t.ok(Object.values(status).every((s) => s.error === null && s.state !== 'error'), 'every view healthy')
     t.deepEqual(problems, [], 'no view errors')
-    t.deepEqual([...new Set(undecodable.map((e) => e.seq))].sort(), [10, 11], 'the two blocks that are not JSON were reported as invalid entries and skipped')
+    const at = (a: { block: number; index: number | null }) => `${a.block}.${a.index ?? '-'}`
+    t.deepEqual([...new Set(undecodable.map(at))].sort(), [at(addresses[10]!), at(addresses[11]!), `${blocks - 1}.-`].sort(),
+      'the two entries that are not JSON (in a block with good ones) and the block that is not a packed block were reported and skipped')
     await honest.send('#general', 'still alive')
     await messageWhere(honest, (l) => l.text === 'still alive')
     t.pass('the chat goes on')

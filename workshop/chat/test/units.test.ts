@@ -7,6 +7,7 @@ import {
   parseCommand, MessageStore, resolveHeads, clamp, messageSortKey, decodeSortKey, channelRange, ChatError,
   type MetaHead, type ChatLine
 } from '../src/index.js'
+import { compareAddress } from '@kappa-ts/kappa-core'
 
 const FEED = 'a'.repeat(64)
 const OTHER = 'b'.repeat(64)
@@ -115,20 +116,20 @@ test('sort keys: one channel is one key range, in timestamp order', (t) => {
 test('resolveHeads: the same choice whatever order the heads come in (fast-check, fixed seed)', (t) => {
   const head = fc.record({
     key: fc.constantFrom(FEED, OTHER, 'c'.repeat(64)),
-    seq: fc.nat(50),
+    address: fc.record({ block: fc.nat(20), index: fc.nat(3) }),
     value: fc.record({ text: fc.string({ maxLength: 5 }), timestamp: fc.integer({ min: 0, max: 3 }) })
-  }).map((h) => ({ ...h, id: `${h.key}@${h.seq}` }) as MetaHead)
+  }).map((h) => ({ ...h, id: `${h.key}@${h.address.block}.${h.address.index}` }) as MetaHead)
   const heads = fc.uniqueArray(head, { minLength: 1, maxLength: 6, selector: (h) => h.id })
   fc.assert(fc.property(heads, fc.nat(), (hs, rot) => {
     const shuffled = [...hs.slice(rot % hs.length), ...hs.slice(0, rot % hs.length)].reverse()
     const a = resolveHeads(hs)!
     const b = resolveHeads(shuffled)!
     if (a.id !== b.id) return false
-    // it is the maximum by (timestamp, feed key, seq)
+    // it is the maximum by (timestamp, feed key, address)
     return hs.every((h) => h.value.timestamp < a.value.timestamp ||
-      (h.value.timestamp === a.value.timestamp && (h.key < a.key || (h.key === a.key && h.seq <= a.seq))))
+      (h.value.timestamp === a.value.timestamp && (h.key < a.key || (h.key === a.key && compareAddress(h.address, a.address) <= 0))))
   }), { seed: 8, numRuns: 300 })
   t.equal(resolveHeads([]), null, 'no heads, no value')
-  t.pass('300 runs: order never changes the choice, and it is the highest (timestamp, feed key, seq)')
+  t.pass('300 runs: order never changes the choice, and it is the highest (timestamp, feed key, address)')
   t.end()
 })
