@@ -1,7 +1,14 @@
-// The floor: the same records through hypercore 11 and Corestore alone, no views.
+// The floors: the same records through hypercore 11 and Corestore alone, no views.
+// Two of them: one record per block (what an app writing hypercore by hand gets),
+// and the records packed into blocks exactly as kappa's writer packs them (the
+// floor for kappa's own overhead).
 import Corestore from 'corestore'
 import type Hypercore from 'hypercore'
+import { compressBlockSync, encodeEntry, entrySize, packBlocks } from '@kappa-ts/multifeed'
 import { dirSize, now } from './stats.js'
+
+/** How a raw floor lays records out in blocks. */
+export type RawLayout = 'per-record' | 'packed'
 
 export interface RawAppendResult {
   appendMs: number
@@ -10,19 +17,30 @@ export interface RawAppendResult {
   byteLength: number
 }
 
-async function appendAll (core: Hypercore<unknown>, records: readonly unknown[], batchSize: number): Promise<void> {
+/** The blocks of one batch: JSON records, or kappa's packed (and compressed) blocks of them (entries before the batch: `offset`). */
+function blocksOf (records: readonly unknown[], layout: RawLayout, offset: number): unknown[] {
+  if (layout === 'per-record') return records as unknown[]
+  const entries = records.map((r) => encodeEntry('json', r))
+  return packBlocks(entries, entries.map(entrySize), offset).map((p) => compressBlockSync(p.block))
+}
+
+async function appendAll (core: Hypercore<unknown>, records: readonly unknown[], batchSize: number, layout: RawLayout = 'per-record'): Promise<void> {
   for (let i = 0; i < records.length; i += batchSize) {
-    await core.append(records.slice(i, i + batchSize))
+    await core.append(blocksOf(records.slice(i, i + batchSize), layout, i))
   }
 }
 
-/** Appends `records` as JSON in batches of `batchSize` to one core in `dir`; measures disk after close. */
-export async function rawAppend (dir: string, records: readonly unknown[], batchSize: number): Promise<RawAppendResult> {
+function rawCore (store: Corestore, opts: { name?: string; key?: Buffer }, layout: RawLayout): Hypercore<unknown> {
+  return store.get<unknown>({ ...opts, valueEncoding: layout === 'packed' ? 'binary' : 'json' })
+}
+
+/** Appends `records` in batches of `batchSize` to one core in `dir`; measures disk after close. */
+export async function rawAppend (dir: string, records: readonly unknown[], batchSize: number, layout: RawLayout = 'per-record'): Promise<RawAppendResult> {
   const store = new Corestore(dir)
-  const core = store.get<unknown>({ name: 'bench', valueEncoding: 'json' })
+  const core = rawCore(store, { name: 'bench' }, layout)
   await core.ready()
   const start = now()
-  await appendAll(core, records, batchSize)
+  await appendAll(core, records, batchSize, layout)
   const appendMs = now() - start
   const byteLength = core.byteLength
   await store.close()
@@ -33,13 +51,13 @@ export async function rawAppend (dir: string, records: readonly unknown[], batch
  * One Corestore holds a core per share; a fresh Corestore that knows their keys
  * downloads all of them over one replication stream. Returns the download time.
  */
-export async function rawReplicate (dir: string, shares: ReadonlyArray<readonly unknown[]>, batchSize: number): Promise<{ ms: number; bytes: number }> {
+export async function rawReplicate (dir: string, shares: ReadonlyArray<readonly unknown[]>, batchSize: number, layout: RawLayout = 'per-record'): Promise<{ ms: number; bytes: number }> {
   const src = new Corestore(`${dir}/src`)
-  const cores = shares.map((_, i) => src.get<unknown>({ name: `writer-${i}`, valueEncoding: 'json' }))
+  const cores = shares.map((_, i) => rawCore(src, { name: `writer-${i}` }, layout))
   await Promise.all(cores.map((c) => c.ready()))
-  await Promise.all(cores.map((c, i) => appendAll(c, shares[i]!, batchSize)))
+  await Promise.all(cores.map((c, i) => appendAll(c, shares[i]!, batchSize, layout)))
   const dst = new Corestore(`${dir}/dst`)
-  const copies = cores.map((c) => dst.get<unknown>({ key: c.key!, valueEncoding: 'json' }))
+  const copies = cores.map((c) => rawCore(dst, { key: c.key! }, layout))
   await Promise.all(copies.map((c) => c.ready()))
   const start = now()
   const a = src.replicate(true)
@@ -47,7 +65,7 @@ export async function rawReplicate (dir: string, shares: ReadonlyArray<readonly 
   a.pipe(b).pipe(a)
   a.on('error', () => {})
   b.on('error', () => {})
-  await Promise.all(copies.map((c, i) => c.download({ start: 0, end: shares[i]!.length }).done()))
+  await Promise.all(copies.map((c, i) => c.download({ start: 0, end: cores[i]!.length }).done()))
   const ms = now() - start
   const bytes = cores.reduce((n, c) => n + c.byteLength, 0)
   a.destroy()

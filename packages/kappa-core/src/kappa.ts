@@ -43,6 +43,12 @@ export interface KappaOptions<V extends ViewMap = Record<never, never>> {
   views?: V
   /** Bytes of decoded blocks the shared entry cache keeps (local appends and reads). Default 16 MiB. */
   cacheBytes?: number
+  /**
+   * The writers pack entries into hypercore blocks of about this many bytes (before
+   * compression). Larger blocks cost less per entry to append and replicate; smaller
+   * ones less to read one entry from. Default @kappa-ts/multifeed's TARGET_BLOCK_BYTES.
+   */
+  blockBytes?: number
 }
 
 export interface ViewStatus {
@@ -106,7 +112,10 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
       this.ownsDb = true
     }
     this.viewsDb = this.db.sublevel('views')
-    this.reader = new EntryReader(this.multifeed, { cacheBytes: opts.cacheBytes ?? DEFAULT_CACHE_BYTES })
+    this.reader = new EntryReader(this.multifeed, {
+      cacheBytes: opts.cacheBytes ?? DEFAULT_CACHE_BYTES,
+      ...(opts.blockBytes !== undefined ? { blockBytes: opts.blockBytes } : {})
+    })
     this.api = {} as KappaApi<V>
     this.network = new Network(this.multifeed, (event, ...args) => this.emit(event, ...args))
     this.multifeed.on('feed', (feed: Feed, info: FeedInfo) => this.emit('feed', feed, info))

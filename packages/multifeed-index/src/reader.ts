@@ -9,8 +9,8 @@
 // The reader also learns from every block it decodes how many entries a feed holds
 // (each block carries the count before it), which indexes turn into progress.
 import {
-  decodeBlock, decodeEntry, encodeEntry, entrySize, packBlocks, EntryValueError,
-  MAX_ENTRY_BYTES, type DecodedBlock, type EncodedEntry, type ValueEncoding
+  compressBlockSync, decodeBlock, decodeEntry, encodeEntry, entrySize, packBlocks, EntryValueError,
+  MAX_ENTRY_BYTES, TARGET_BLOCK_BYTES, type DecodedBlock, type EncodedEntry, type ValueEncoding
 } from '@kappa-ts/multifeed'
 import type { Address, Feed, MultifeedLike } from './types.js'
 
@@ -27,6 +27,8 @@ export type EntryRead =
 export interface EntryReaderOptions {
   /** Bytes of decoded blocks the cache keeps (appended and read). Default 16 MiB. */
   cacheBytes?: number
+  /** Where append() closes a block: entries are packed up to about this many bytes. Default TARGET_BLOCK_BYTES. */
+  blockBytes?: number
 }
 
 export interface EntryReaderStats {
@@ -54,6 +56,7 @@ const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024
 
 export class EntryReader {
   readonly cacheBytes: number
+  readonly blockBytes: number
   readonly encoding: ValueEncoding
   readonly stats: EntryReaderStats = { cacheHits: 0, storageReads: 0, sharedReads: 0, invalid: 0 }
   private readonly multifeed: MultifeedLike
@@ -66,13 +69,18 @@ export class EntryReader {
   /** Per feed: block length and entry count once the appends in flight have landed. */
   private readonly pending = new Map<string, { blocks: number; entries: number }>()
   private readonly known = new Map<string, Known>()
+  /** Per feed: the last hypercore append in flight; blocks are compressed in parallel but appended in order. */
+  private readonly appending = new Map<string, Promise<unknown>>()
 
   constructor (multifeed: MultifeedLike, opts: EntryReaderOptions = {}) {
     const size = opts.cacheBytes ?? DEFAULT_CACHE_BYTES
     if (!Number.isSafeInteger(size) || size < 0) throw new TypeError('cacheBytes must be a non-negative integer')
+    const blockBytes = opts.blockBytes ?? TARGET_BLOCK_BYTES
+    if (!Number.isSafeInteger(blockBytes) || blockBytes < 1 || blockBytes > MAX_ENTRY_BYTES) throw new TypeError(`blockBytes must be an integer in 1..${MAX_ENTRY_BYTES}`)
     this.multifeed = multifeed
     this.encoding = multifeed.valueEncoding ?? 'json'
     this.cacheBytes = size
+    this.blockBytes = blockBytes
   }
 
   /**
@@ -117,7 +125,7 @@ export class EntryReader {
       const entriesBefore = await this.entryCount(feed, key)
       at = this.pending.get(key) ?? { blocks: feed.length, entries: entriesBefore }
     }
-    const packed = packBlocks(entries, sizes, at.entries)
+    const packed = packBlocks(entries, sizes, at.entries, this.blockBytes)
     const firstBlock = at.blocks
     const after = { blocks: at.blocks + packed.length, entries: at.entries + entries.length }
     this.pending.set(key, after)
@@ -126,8 +134,15 @@ export class EntryReader {
       this.learn(key, fork, firstBlock + i, packed[i]!.decoded)
       this.cacheBlock(key, fork, firstBlock + i, packed[i]!.decoded)
     }
+    // Compressed here, on this thread: Brotli's fastest quality takes ~0.1 ms per 64 KB
+    // block, and node's async zlib costs more than that per call in stream setup.
+    // Appends go out in the order their blocks were numbered.
+    const stored = packed.map((p) => compressBlockSync(p.block))
+    const previous = this.appending.get(key) ?? Promise.resolve()
+    const appended = previous.then(async () => await feed.append(stored), async () => await feed.append(stored))
+    this.appending.set(key, appended)
     try {
-      const result = await feed.append(packed.map((p) => p.block))
+      const result = await appended
       if (result.length !== after.blocks) {
         // someone else appended in between: our offsets and cached blocks are wrong
         this.forget(key)
@@ -140,6 +155,7 @@ export class EntryReader {
       throw err
     } finally {
       if (this.pending.get(key) === after) this.pending.delete(key)
+      if (this.appending.get(key) === appended) this.appending.delete(key)
     }
   }
 
@@ -181,7 +197,7 @@ export class EntryReader {
       const cached = this.cached(feedKey, feed.fork, block)
       if (cached !== undefined) return { status: 'ok', block: cached }
       const raw = await getBlock(feed, block, true)
-      return this.decoded(feed, feedKey, feed.fork, block, raw)
+      return await this.decoded(feed, feedKey, feed.fork, block, raw)
     }
     return (await this.readBlocks(feed, feedKey, [block]))[0]!
   }
@@ -233,9 +249,12 @@ export class EntryReader {
       for (let j = 0; j < toRead.length; j++) {
         const block = toRead[j]!
         const id = feedKey + '/' + fork + '/' + block
-        const p = reads[j]!.then((raw) => {
-          this.inflight.delete(id)
-          return this.decoded(feed, feedKey, fork, block, raw)
+        const p = reads[j]!.then(async (raw) => {
+          try {
+            return await this.decoded(feed, feedKey, fork, block, raw)
+          } finally {
+            this.inflight.delete(id)
+          }
         }, (err: unknown) => {
           this.inflight.delete(id)
           throw err
@@ -247,7 +266,7 @@ export class EntryReader {
     return Promise.all(out)
   }
 
-  private decoded (feed: Feed, feedKey: string, fork: number, block: number, raw: RawRead): BlockRead {
+  private async decoded (feed: Feed, feedKey: string, fork: number, block: number, raw: RawRead): Promise<BlockRead> {
     if (raw.status !== 'ok') return raw
     let decoded: DecodedBlock
     try {
@@ -276,8 +295,7 @@ export class EntryReader {
   }
 
   private cacheBlock (feedKey: string, fork: number, block: number, decoded: DecodedBlock): void {
-    // a decoded block costs its bytes and, once read, about as much again in texts
-    const bytes = decoded.byteLength * 2
+    const bytes = decoded.memoryBytes
     if (this.cacheBytes === 0 || bytes > this.cacheBytes) return
     let cache = this.caches.get(feedKey)
     if (cache === undefined || cache.fork !== fork) {

@@ -1,6 +1,6 @@
 import test from 'tape'
 import path from 'node:path'
-import { Multifeed, packBlocks, entrySize, BLOCK_FORMAT } from '@kappa-ts/multifeed'
+import { Multifeed, packBlocks, entrySize, BLOCK_FORMAT_COMPRESSED } from '@kappa-ts/multifeed'
 import { MultifeedIndex, IndexError, type Entry, type SkippedEntry } from '../src/index.js'
 import { tmpdir, openDb, countingMap, dataOf, feedKey, once, untilState, append, entries as entriesOf } from './helpers.js'
 
@@ -96,7 +96,7 @@ test('a block that is not a packed block, and a bad entry among good ones, are s
   const entries = ['{"ok":2}', '{not json', '{"ok":3}']
   await w.append(packBlocks(entries, entries.map(entrySize), 3, Infinity)[0]!.block)
   // block 3: a later format tag
-  await w.append(Buffer.from([BLOCK_FORMAT + 1, 0, 1, 1, 0x30]))
+  await w.append(Buffer.from([BLOCK_FORMAT_COMPRESSED + 1, 0, 1, 1, 0x30]))
   await append(w, { ok: 4 })
   const db = openDb(dir)
   const skips: SkippedEntry[] = []
@@ -108,7 +108,7 @@ test('a block that is not a packed block, and a bad entry among good ones, are s
   t.deepEqual(skips.map((s) => [s.block, s.index, s.code]), [[1, null, 'ERR_BLOCK_FORMAT'], [2, 1, 'ERR_ENTRY_DECODE'], [3, null, 'ERR_BLOCK_FORMAT']], 'three skip events, in order')
   t.ok(skips.every((s) => s.key === key && s.reason.length > 0), 'each names the feed and gives a reason')
   t.match(skips[0]!.reason, /format/, 'the raw block: not a format this version reads')
-  t.match(skips[2]!.reason, /format 2/, 'the later format is named')
+  t.match(skips[2]!.reason, /format 3/, 'the later format is named')
   const data = await dataOf(index)
   t.deepEqual([...data.keys()].map((k) => k.split(':')[1]).sort(), ['0.0', '2.0', '2.2', '4.0'], 'the good entries around them are indexed, the good ones of the mixed block too')
   t.deepEqual(index.progress(), { indexed: 5, total: 5, blocks: { indexed: 5, total: 5 }, skipped: 3 }, 'skipped blocks count as done, and are counted')

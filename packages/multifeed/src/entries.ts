@@ -3,7 +3,7 @@
 // through kappa-core's Writer (which coalesces concurrent appends and hands the
 // blocks to the views) or multifeed-index's EntryReader.
 import type Hypercore from 'hypercore'
-import { decodeBlock, entrySize, packBlocks, MAX_ENTRY_BYTES } from './block-format.js'
+import { compressBlockSync, decodeBlock, entrySize, packBlocks, MAX_ENTRY_BYTES } from './block-format.js'
 import { decodeEntry, encodeEntry, EntryValueError, type ValueEncoding } from './entry-encoding.js'
 
 type Feed = Hypercore<unknown>
@@ -15,8 +15,8 @@ export interface AppendedBlocks {
 }
 
 /**
- * Appends `values` to a writable feed as packed blocks (about 64 KB each) in one
- * hypercore append. Reads the feed's last block to continue its entry count, so
+ * Appends `values` to a writable feed as packed blocks (about 64 KB each, compressed
+ * where that pays) in one hypercore append. Reads the feed's last block to continue its entry count, so
  * appends to one feed must not run concurrently through here (the EntryReader
  * tracks what is in flight instead).
  */
@@ -31,7 +31,7 @@ export async function appendEntries (feed: Feed, values: unknown[], encoding: Va
   await feed.ready()
   const offset = feed.length === 0 ? 0 : decodeBlock(await feed.get(feed.length - 1) as Uint8Array).end
   const packed = packBlocks(entries, entries.map(entrySize), offset)
-  const { length } = await feed.append(packed.map((p) => p.block))
+  const { length } = await feed.append(packed.map((p) => compressBlockSync(p.block)))
   return { firstBlock: length - packed.length, counts: packed.map((p) => p.decoded.count) }
 }
 

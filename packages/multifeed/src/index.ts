@@ -2,8 +2,8 @@ export { Multifeed } from './multifeed.js'
 export { STORAGE_VERSION } from './multifeed.js'
 export type { Feed, FeedInfo, MultifeedOptions, MultifeedPeer, MultifeedEvents, AcceptInfo, ValueEncoding } from './multifeed.js'
 export {
-  BLOCK_FORMAT, TARGET_BLOCK_BYTES, MAX_ENTRIES_PER_BLOCK, MAX_ENTRY_BYTES,
-  BlockFormatError, DecodedBlock, decodeBlock, packBlocks, entrySize,
+  BLOCK_FORMAT, BLOCK_FORMAT_COMPRESSED, TARGET_BLOCK_BYTES, MAX_ENTRIES_PER_BLOCK, MAX_ENTRY_BYTES, MAX_DECODED_BLOCK_BYTES, COMPRESS_MIN_BYTES,
+  BlockFormatError, DecodedBlock, decodeBlock, decodeBlockAsync, compressBlock, compressBlockSync, packBlocks, entrySize,
   type BlockFormatReason, type EncodedEntry
 } from './block-format.js'
 export { VALUE_ENCODINGS, EntryValueError, encodeEntry, decodeEntry } from './entry-encoding.js'

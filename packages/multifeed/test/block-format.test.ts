@@ -2,11 +2,14 @@
 // sizes; a block that is not exactly a v1 block is refused whole with a reason;
 // storage written in another layout version is refused with a typed error.
 import test from 'tape'
+import zlib from 'node:zlib'
+import { createHash } from 'node:crypto'
 import fc from 'fast-check'
 import Corestore from 'corestore'
 import {
   Multifeed, MultifeedError, BlockFormatError, decodeBlock, packBlocks, entrySize, encodeEntry, decodeEntry,
-  appendEntries, readEntries, BLOCK_FORMAT, TARGET_BLOCK_BYTES, MAX_ENTRIES_PER_BLOCK, MAX_ENTRY_BYTES, STORAGE_VERSION,
+  appendEntries, readEntries, compressBlock, compressBlockSync, decodeBlockAsync,
+  BLOCK_FORMAT, BLOCK_FORMAT_COMPRESSED, MAX_DECODED_BLOCK_BYTES, TARGET_BLOCK_BYTES, MAX_ENTRIES_PER_BLOCK, MAX_ENTRY_BYTES, STORAGE_VERSION,
   type EncodedEntry
 } from '../src/index.js'
 import { tmpdir } from './helpers.js'
@@ -71,6 +74,14 @@ test('texts of the writer are kept on the decoded block: a reader does not decod
   t.end()
 })
 
+/** Bytes that do not compress (a SHA-256 chain: the same on every run). */
+function noise (n: number): Buffer {
+  const out: Buffer[] = []
+  let h = Buffer.from('seed')
+  for (let got = 0; got < n; got += 32) out.push(h = createHash('sha256').update(h).digest())
+  return Buffer.concat(out).subarray(0, n)
+}
+
 function reasonOf (block: Uint8Array): string | null {
   try {
     decodeBlock(block)
@@ -85,7 +96,7 @@ test('malformed blocks are refused whole, each with its reason', (t) => {
   t.equal(reasonOf(good), null, 'the good block decodes')
   t.equal(reasonOf(Buffer.alloc(0)), 'ERR_BLOCK_FORMAT/empty')
   t.equal(reasonOf(Buffer.from('{"one":"entry per block, JSON"}')), 'ERR_BLOCK_FORMAT/unknown-format', 'an old JSON block')
-  t.equal(reasonOf(Buffer.from([BLOCK_FORMAT + 1, 0, 1, 1, 0x30])), 'ERR_BLOCK_FORMAT/unknown-format', 'a later format')
+  t.equal(reasonOf(Buffer.from([BLOCK_FORMAT_COMPRESSED + 1, 0, 1, 1, 0x30])), 'ERR_BLOCK_FORMAT/unknown-format', 'a later format')
   t.equal(reasonOf(Buffer.from([BLOCK_FORMAT, 0, 0])), 'ERR_BLOCK_FORMAT/bad-count', 'zero entries')
   t.equal(reasonOf(Buffer.from([BLOCK_FORMAT, 0, 0xfd, 0xff, 0xff])), 'ERR_BLOCK_FORMAT/bad-count', 'too many entries')
   t.equal(reasonOf(good.subarray(0, good.byteLength - 1)), 'ERR_BLOCK_FORMAT/truncated', 'the last entry cut short')
@@ -149,4 +160,43 @@ test('storage written in another layout version is refused with ERR_FORMAT_VERSI
   await m.close()
   await store.close()
   cleanup()
+})
+
+test('compression: blocks that shrink are stored compressed and read back the same; small ones are left as they are', async (t) => {
+  const values = Array.from({ length: 500 }, (_, i) => ({ tconst: `tt${i}`, titleType: 'tvEpisode', primaryTitle: 'Episode ' + i, genres: ['Drama'] }))
+  const [big] = pack(values)
+  const stored = await compressBlock(big!.block)
+  t.equal(stored[0], BLOCK_FORMAT_COMPRESSED, 'a block of JSON records is stored compressed')
+  t.ok(stored.byteLength < big!.block.byteLength / 3, `${big!.block.byteLength} bytes stored in ${stored.byteLength}`)
+  t.deepEqual(compressBlockSync(big!.block), stored, 'the same bytes on this thread')
+  t.deepEqual(unpack([stored]), values, 'read back entry for entry (sync)')
+  const decoded = await decodeBlockAsync(stored)
+  t.deepEqual(decodeEntry('json', decoded, 499), values[499], 'and off the main thread')
+  t.equal(decoded.offset, 0)
+  const [small] = pack([{ chat: 'hi' }])
+  t.equal(await compressBlock(small!.block), small!.block, 'a single small entry is stored as it is')
+  const random = Buffer.concat([Buffer.from([BLOCK_FORMAT, 0, 1, 0xfd, 0x00, 0x10]), noise(4096)])
+  t.equal(decodeBlock(random).count, 1, 'an incompressible block decodes')
+  t.equal((await compressBlock(random))[0], BLOCK_FORMAT, 'and is stored as it is (it does not shrink)')
+})
+
+test('compressed blocks from a peer cannot expand past what they declare, nor past the limit', (t) => {
+  const [big] = pack(Array.from({ length: 500 }, (_, i) => ({ i, text: 'the same words again and again' })))
+  const stored = compressBlockSync(big!.block)
+  const body = stored.subarray(1 + 3) // tag + a 3-byte varint length (the block is 1 KB .. 64 KB)
+  const withLength = (n: number, rest: Buffer): Buffer => {
+    const len = n < 0xfd ? Buffer.from([n]) : n <= 0xffff ? Buffer.from([0xfd, n & 0xff, n >> 8]) : Buffer.from([0xfe, n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, n >>> 24])
+    return Buffer.concat([Buffer.from([BLOCK_FORMAT_COMPRESSED]), len, rest])
+  }
+  t.equal(reasonOf(withLength(big!.block.byteLength - 10, body)), 'ERR_BLOCK_FORMAT/bad-compression', 'declares less than it holds: stopped at the declared length')
+  t.equal(reasonOf(withLength(big!.block.byteLength + 10, body)), 'ERR_BLOCK_FORMAT/bad-compression', 'declares more than it holds')
+  t.equal(reasonOf(withLength(MAX_DECODED_BLOCK_BYTES + 1, body)), 'ERR_BLOCK_FORMAT/out-of-range', 'declares more than the limit: refused before decompressing')
+  t.equal(reasonOf(withLength(100, Buffer.from('not brotli at all'))), 'ERR_BLOCK_FORMAT/bad-compression', 'garbage')
+  // a bomb: 16 MB of zeros compress to a few bytes; declared as 100 bytes it is cut there
+  const bomb = zlib.brotliCompressSync(Buffer.alloc(16 * 1024 * 1024))
+  t.ok(bomb.byteLength < 100, `16 MB of zeros in ${bomb.byteLength} bytes`)
+  t.equal(reasonOf(withLength(100, bomb)), 'ERR_BLOCK_FORMAT/bad-compression', 'a bomb stops at its declared length')
+  const nested = withLength(stored.byteLength, zlib.brotliCompressSync(stored))
+  t.equal(reasonOf(nested), 'ERR_BLOCK_FORMAT/bad-compression', 'a compressed block inside a compressed block')
+  t.end()
 })
