@@ -2,7 +2,7 @@
 import path from 'node:path'
 import { readAll } from '../generate.js'
 import type { Scenario } from '../scenario.js'
-import { BATCH, kvKappa } from '../setup.js'
+import { BATCH, allIndexed, kvKappa } from '../setup.js'
 import { now, round } from '../stats.js'
 
 
@@ -24,7 +24,7 @@ async function write (dir: string, records: readonly unknown[], mode: WriteMode)
   const appendMs = now() - start
   await kappa.indexed()
   const indexedMs = now() - start
-  if (w.length !== records.length) throw new Error(`${mode}: feed has ${w.length} entries, wrote ${records.length}`)
+  if (!allIndexed(kappa, records.length)) throw new Error(`${mode}: the view does not hold the ${records.length} entries written`)
   await kappa.close()
   return { appendMs, indexedMs }
 }

@@ -39,7 +39,7 @@ test('records: valid ones are envelopes of the chat schemas; invalid ones throw 
   throwsCode(() => nickRecord(FEED, 'bad\x1bnick', []), 'ERR_INVALID_MESSAGE', 'nick with ESC')
   throwsCode(() => nickRecord(FEED, 'x'.repeat(33), []), 'ERR_INVALID_MESSAGE', 'nick over 32')
   throwsCode(() => topicRecord('#a', 'x'.repeat(257), []), 'ERR_INVALID_MESSAGE', 'topic over 256')
-  t.ok(parseNick(nickRecord(FEED, 'alice', [`${OTHER}@3`]), FEED), 'a nick with links parses')
+  t.ok(parseNick(nickRecord(FEED, 'alice', [`${OTHER}@3.0`]), FEED), 'a nick with links parses')
   t.ok(parseTopic(topicRecord('#a', 'cats', [])), 'a topic parses')
   t.end()
 })
