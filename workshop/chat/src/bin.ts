@@ -70,7 +70,7 @@ async function main (): Promise<void> {
   } else {
     // Printed before the UI takes the screen, so it stays in the scrollback.
     const dht = session.dht === null ? '' : session.dht.owned ? ` · local DHT node started on ${session.dht.address}` : ` · using the local DHT node on ${session.dht.address}`
-    process.stdout.write(`kappa-chat ${session.chat.key}\nshare the key: kappa-chat ${session.chat.key}${opts.local === true ? ' --local' : ''}\nstorage ${session.chat.storage}${dht}\n`)
+    process.stdout.write(`kappa-chat ${session.chat.key}\n${joinHint(session.chat.key, opts)}\nstorage ${session.chat.storage}${dht}\n`)
     // ink renders only a final frame when CI/CONTINUOUS_INTEGRATION is set (read when ink loads);
     // a chat on a terminal needs live frames, so the UI is loaded with them cleared.
     process.env.CI = 'false'
@@ -79,6 +79,15 @@ async function main (): Promise<void> {
     await runUi(session, opts.channel)
   }
   await stop(0)
+}
+
+/** The command another terminal (or machine) runs to join this chat, as the READMEs show it. */
+function joinHint (key: string, o: { local?: boolean; localPort?: number; bootstrap?: string }): string {
+  if (o.local === true) {
+    const port = o.localPort !== undefined ? ` --local-port ${o.localPort}` : ''
+    return `join from another terminal: npx kappa-chat ${key} --local${port}` + (port === '' ? ` (or npm start -- ${key})` : '')
+  }
+  return `join it with: npx kappa-chat ${key}${o.bootstrap !== undefined ? ` --bootstrap ${o.bootstrap}` : ''}`
 }
 
 main().catch((err: unknown) => {
