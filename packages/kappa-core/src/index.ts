@@ -1,3 +1,5 @@
+// The Holepunch stack ships JavaScript only: its declarations come with this package.
+/// <reference types="@kappa-ts/holepunch-types" preserve="true" />
 export { Kappa } from './kappa.js'
 export type { KappaOptions, KappaEvents, ViewStatus, AnyView, ViewMap, KappaDb } from './kappa.js'
 export { Writer } from './writer.js'
