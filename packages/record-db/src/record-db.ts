@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from '
 import path from 'node:path'
 import type { Duplex } from 'node:stream'
 import Corestore from 'corestore'
-import { Kappa, type JoinOptions, type ViewDb } from '@kappa-ts/kappa-core'
+import { Kappa, type JoinOptions, type SyncedOptions, type ViewDb } from '@kappa-ts/kappa-core'
 import { builtinSchemas, envelopeSchema, type Envelope, type JsonSchema } from '@kappa-ts/schemas'
 import { computeLimits, type AuthOp } from './auth.js'
 import { RecordDbError, ValidationError } from './errors.js'
@@ -555,6 +555,17 @@ export class RecordDB extends EventEmitter {
 
   /** Same as join(): connect and keep syncing. */
   sync (opts?: JoinOptions): Promise<void> { return this.join(opts) }
+
+  /**
+   * Resolves once this database holds everything its connected peers hold (piped streams
+   * and swarm peers, asked now) and has indexed it: kappa-core's synced(). `{ peers: 1 }`
+   * after join() waits for a peer first. While indexing is paused it waits for resume().
+   */
+  async synced (opts?: SyncedOptions): Promise<void> {
+    await this.ready()
+    this.assertOpen()
+    await this.kappa.synced(opts)
+  }
 
   async leave (): Promise<void> {
     await this.ready()
