@@ -61,3 +61,58 @@ test('kappa-db commands: schema list/show, put from stdin, list options, revoke,
     rm(dir)
   }
 })
+
+test('kappa-db: conditions that would silently match nothing are ERR_BAD_QUERY; a missing id or schema is an error in get, history, del, list', async (t) => {
+  const dir = tmpdir()
+  const run = (...args: string[]): ReturnType<typeof cli> => cli(dir, args)
+  try {
+    await run('init')
+    fs.writeFileSync(path.join(dir, 'book.json'), JSON.stringify({
+      type: 'object',
+      properties: {
+        title: { type: 'string' },
+        author: { type: 'string', index: true },
+        year: { type: 'integer', index: true },
+        ratings: { type: 'array', items: { type: 'number' }, index: true },
+        inPrint: { type: 'boolean', index: true }
+      }
+    }))
+    await run('schema', 'add', 'book.json')
+    await run('put', 'book', '{"title":"Kindred","author":"Butler","year":1979,"ratings":[4.5],"inPrint":true}', '--id', 'kindred')
+    const bad: Array<[string, RegExp]> = [
+      ['year=abc', /year takes an integer, not "abc"/],
+      ['year>>3', /">>" is not an operator/],
+      ['year=>1970', /"=>" is not an operator/],
+      ['author = Butler', /no spaces around the operator, write author=Butler/],
+      ['author= Butler', /no spaces around the operator/],
+      ['year>=', /no value after ">="/],
+      ['ratings=good', /ratings takes a number, not "good"/],
+      ['inPrint=yes', /inPrint takes true or false, not "yes"/],
+      ['=1979', /cannot read condition/]
+    ]
+    for (const [cond, message] of bad) {
+      const r = await run('query', 'book', cond)
+      t.equal(r.code, 1, `"${cond}" exits 1`)
+      t.match(r.stderr, message, `"${cond}": says what is wrong`)
+      t.match(r.stderr, /\(ERR_BAD_QUERY\)/, `"${cond}": ERR_BAD_QUERY`)
+      t.equal(r.stdout, '', `"${cond}": prints no results`)
+    }
+    const json = await run('--json', 'query', 'book', 'year=abc')
+    t.equal((JSON.parse(json.stdout) as { error: { code: string } }).error.code, 'ERR_BAD_QUERY', '--json: the error as JSON')
+    for (const cond of ['year=1979', 'year>=1979', 'ratings=4.5', 'inPrint=true', 'author=Butler']) {
+      t.match((await run('query', 'book', cond)).stdout, /^kindred\t/, `"${cond}" still finds the record`)
+    }
+
+    for (const cmd of ['get', 'history', 'del']) {
+      const r = await run(cmd, 'book', 'nosuchid')
+      t.equal(r.code, 1, `${cmd} of a missing id exits 1`)
+      t.match(r.stderr, /no record book\/nosuchid \(ERR_NOT_FOUND\)/, `${cmd}: ERR_NOT_FOUND`)
+    }
+    for (const args of [['get', 'nobook', 'x'], ['history', 'nobook', 'x'], ['list', 'nobook'], ['query', 'nobook', 'a=1']]) {
+      t.match((await run(...args)).stderr, /unknown schema "nobook" \(ERR_UNKNOWN_SCHEMA\)/, `${args[0]} of an unknown schema: ERR_UNKNOWN_SCHEMA`)
+    }
+    t.equal((await run('history', 'book', 'kindred')).code, 0, 'history of an existing record still works')
+  } finally {
+    rm(dir)
+  }
+})

@@ -127,6 +127,7 @@ function buildProgram (): Command {
     .description('print the current version(s) of a record (several on a fork)')
     .action(async (schemaName: string, id: string) => {
       await withDb(g(), async (db) => {
+        await requireSchema(db, schemaName)
         const versions = await db.get(schemaName, id)
         if (versions.length === 0) throw new RecordDbError('ERR_NOT_FOUND', `no record ${schemaName}/${id}`)
         out().result(versions, () => versions.map(recordDetail))
@@ -142,7 +143,9 @@ function buildProgram (): Command {
 
   program.command('history <schema> <id>').description('every version of a record').action(async (schemaName: string, id: string) => {
     await withDb(g(), async (db) => {
+      await requireSchema(db, schemaName)
       const versions = await db.history(schemaName, id)
+      if (versions.length === 0) throw new RecordDbError('ERR_NOT_FOUND', `no record ${schemaName}/${id}`)
       out().result(versions, () => versions.map(recordDetail))
     })
   })
@@ -154,6 +157,7 @@ function buildProgram (): Command {
     .option('--gt <id>').option('--gte <id>').option('--lt <id>').option('--lte <id>')
     .action(async (schemaName: string, opts: { limit?: number; reverse?: boolean; gt?: string; gte?: string; lt?: string; lte?: string }) => {
       await withDb(g(), async (db) => {
+        await requireSchema(db, schemaName)
         await printStream(out(), db.list(schemaName, opts))
       })
     })
@@ -163,9 +167,7 @@ function buildProgram (): Command {
     .option('--limit <n>', 'at most n records', toInt)
     .action(async (schemaName: string, conditions: string[], opts: { limit?: number }) => {
       await withDb(g(), async (db) => {
-        const def = await db.getSchema(schemaName)
-        if (def === null) throw new RecordDbError('ERR_UNKNOWN_SCHEMA', `unknown schema "${schemaName}"`)
-        const where = parseConditions(conditions, def)
+        const where = parseConditions(conditions, await requireSchema(db, schemaName))
         await printStream(out(), db.query(schemaName, opts.limit === undefined ? { where } : { where, limit: opts.limit }))
       })
     })
@@ -350,6 +352,13 @@ function buildProgram (): Command {
   return program
 }
 
+/** The schema's definition, or ERR_UNKNOWN_SCHEMA (reading a schema that does not exist is a mistake, not an empty result). */
+async function requireSchema (db: RecordDB, name: string): Promise<JsonSchema> {
+  const def = await db.getSchema(name)
+  if (def === null) throw new RecordDbError('ERR_UNKNOWN_SCHEMA', `unknown schema "${name}"`)
+  return def
+}
+
 function feedLine (f: { key: string; length: number; local: boolean; counted: number | 'all' }): string {
   return `  ${f.key} ${f.local ? '(this peer) ' : ''}length ${f.length}, counted ${f.counted === 'all' ? 'all' : f.counted}`
 }
@@ -411,29 +420,58 @@ async function printStream (o: Out, records: AsyncIterable<RecordVersion>): Prom
 }
 
 const CONDITION = /^([^=<>]+?)(>=|<=|=|>|<)(.*)$/s
+const OPS = { '=': 'eq', '>': 'gt', '>=': 'gte', '<': 'lt', '<=': 'lte' } as const
 
-/** `field=value`, `field>=value`, …: values typed by the schema's property type. */
+/**
+ * `field=value`, `field>=value`, …: values typed by the schema's property type (an array
+ * field by its items' type). Anything that would silently match nothing is ERR_BAD_QUERY:
+ * an unreadable condition, a doubled operator (`year>>3`), spaces around the operator
+ * (`author = Butler`), no value, or a value that is not of the field's type (`year=abc`).
+ */
 export function parseConditions (conditions: string[], schema: JsonSchema): Where {
-  const props = (schema.properties ?? {}) as Record<string, { type?: unknown }>
+  const props = (schema.properties ?? {}) as Record<string, { type?: unknown; items?: { type?: unknown } }>
   const where: Record<string, Range> = {}
+  const usage = 'use field=value, field>=value, field<value, …'
   for (const c of conditions) {
     const m = CONDITION.exec(c)
-    if (m === null) throw new RecordDbError('ERR_BAD_QUERY', `cannot read condition "${c}" (use field=value, field>=value, field<value, …)`)
-    const field = (m[1] as string).trim()
-    const op = ({ '=': 'eq', '>': 'gt', '>=': 'gte', '<': 'lt', '<=': 'lte' } as const)[m[2] as '=' | '>' | '>=' | '<' | '<=']
-    const value = typedValue(m[3] as string, props[field]?.type)
-    where[field] = { ...(where[field] ?? {}), [op]: value }
+    if (m === null) throw new RecordDbError('ERR_BAD_QUERY', `cannot read condition "${c}" (${usage})`)
+    const [, rawField, opText, text] = m as unknown as [string, string, keyof typeof OPS, string]
+    const field = rawField.trim()
+    if (/^[=<>]/.test(text)) throw new RecordDbError('ERR_BAD_QUERY', `condition "${c}": "${opText}${text.slice(0, 1)}" is not an operator (${usage})`)
+    if (field !== rawField || (text !== text.trim() && text.trim() !== '')) {
+      throw new RecordDbError('ERR_BAD_QUERY', `condition "${c}": no spaces around the operator, write ${field}${opText}${text.trim()} (spaces inside a value are fine)`)
+    }
+    if (text === '') throw new RecordDbError('ERR_BAD_QUERY', `condition "${c}": no value after "${opText}" (${usage})`)
+    const types = fieldTypes(props[field])
+    const value = typedValue(text, types)
+    if (value === undefined) {
+      const kinds = types.map((t) => ({ integer: 'an integer', number: 'a number', boolean: 'true or false', null: 'null' } as Record<string, string>)[t] ?? t)
+      throw new RecordDbError('ERR_BAD_QUERY', `condition "${c}": ${field} takes ${kinds.join(' or ')}, not "${text}"`)
+    }
+    where[field] = { ...(where[field] ?? {}), [OPS[opText]]: value }
   }
   return where
 }
 
-function typedValue (text: string, type: unknown): IndexValue {
-  const types = Array.isArray(type) ? type : [type]
+/** The JSON types a condition on this property compares with: an array's items' (indexed element by element). */
+function fieldTypes (prop: { type?: unknown; items?: { type?: unknown } } | undefined): string[] {
+  const typesOf = (type: unknown): string[] => (Array.isArray(type) ? type : [type]).filter((t): t is string => typeof t === 'string')
+  const own = typesOf(prop?.type)
+  return own.includes('array') ? typesOf(prop?.items?.type) : own
+}
+
+/** The condition's value as the field's type; undefined when it cannot be one (no type declared: a number if it reads as one, else the text). */
+function typedValue (text: string, types: string[]): IndexValue | undefined {
+  if (types.length === 0) return text === 'null' ? null : isNumeric(text) ? Number(text) : text
   if (types.includes('string')) return text
-  if ((types.includes('number') || types.includes('integer')) && text.trim() !== '' && Number.isFinite(Number(text))) return Number(text)
+  if ((types.includes('number') || types.includes('integer')) && isNumeric(text)) return Number(text)
   if (types.includes('boolean') && (text === 'true' || text === 'false')) return text === 'true'
-  if (text === 'null') return null
-  return text
+  if (types.includes('null') && text === 'null') return null
+  return undefined
+}
+
+function isNumeric (text: string): boolean {
+  return text.trim() !== '' && Number.isFinite(Number(text))
 }
 
 function toInt (v: string): number {
