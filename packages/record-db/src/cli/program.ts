@@ -185,25 +185,31 @@ function buildProgram (): Command {
 
   program.command('import <file>')
     .description('import rows (NDJSON, CSV, TSV, or a kappa-db export) into a schema; bad rows are reported, never abort')
-    .requiredOption('--schema <schema>', 'schema of the rows')
+    .option('--schema <schema>', 'schema of the rows (an export names its own: then only this one is imported)')
     .addOption(new Option('--format <format>', 'default: from the file extension').choices([...IMPORT_FORMATS]))
     .option('--id-field <field>', 'take record ids from this field (default: new ids)')
     .option('--batch <n>', 'rows per append (default 1000)', toInt)
-    .action(async (file: string, opts: { schema: string; format?: ImportFormat; idField?: string; batch?: number }) => {
+    .option('--null <text>', 'CSV/TSV: a cell holding exactly this text is a missing field (default \\N for TSV, none for CSV)')
+    .option('--array-separator <sep>', 'CSV/TSV: split a cell on this where the schema wants an array', ',')
+    .action(async (file: string, opts: { schema?: string; format?: ImportFormat; idField?: string; batch?: number; null?: string; arraySeparator: string }) => {
       const format = opts.format ?? formatOfPath(file)
       if (format === null) throw new RecordDbError('ERR_IMPORT', `cannot tell the format of ${file}: pass --format ${IMPORT_FORMATS.join('|')}`)
+      if (format !== 'export' && opts.schema === undefined) throw new RecordDbError('ERR_IMPORT', `--schema is required for ${format} rows (only an export names the schema of each row)`)
       if (!existsSync(file)) throw new RecordDbError('ERR_IMPORT', `no such file: ${file}`)
+      if (opts.arraySeparator === '') throw new RecordDbError('ERR_BAD_OPTION', '--array-separator cannot be empty')
       const o = out()
       await withDb(g(), async (db) => {
+        if (format !== 'export' && opts.schema !== undefined) await requireSchema(db, opts.schema)
         const size = statSync(file).size
         const input = createReadStream(file)
         const bar = process.stderr.isTTY && !o.json
           ? new cliProgress.SingleBar({ format: 'import |{bar}| {percentage}% | {rows} rows, {rejected} rejected', stream: process.stderr }, cliProgress.Presets.shades_classic)
           : null
         bar?.start(Math.max(size, 1), 0, { rows: 0, rejected: 0 })
-        const summary = await importRows(db, parseRows(input, format), {
-          schema: opts.schema,
+        const summary = await importRows(db, parseRows(input, format, opts.null !== undefined ? { nullMarker: opts.null } : {}), {
+          ...(opts.schema !== undefined ? { schema: opts.schema } : {}),
           coerce: format === 'csv' || format === 'tsv',
+          arraySeparator: opts.arraySeparator,
           ...(opts.idField !== undefined ? { idField: opts.idField } : {}),
           ...(opts.batch !== undefined ? { batchSize: opts.batch } : {}),
           onProgress: (p) => bar?.update(Math.min(input.bytesRead, size), { rows: p.rows, rejected: p.rejected })
@@ -214,8 +220,10 @@ function buildProgram (): Command {
         await indexedWithProgress(db, o)
         const indexMs = Date.now() - t
         await warnIfNotCounted(db, o)
+        const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`
+        const what = summary.schemas > 0 ? ` (${plural(summary.schemas, 'schema')}, ${plural(summary.imported, 'record')})` : ''
         o.result({ ...summary, indexMs }, () => [
-          `imported ${summary.imported} of ${summary.rows} rows, rejected ${summary.rejected} (${summary.ms} ms, indexed in ${indexMs} ms)`,
+          `imported ${summary.imported + summary.schemas} of ${summary.rows} rows${what}, rejected ${summary.rejected} (${summary.ms} ms, indexed in ${indexMs} ms)`,
           ...summary.errors.slice(0, 20).map((e) => `  line ${e.line}: ${e.error}`),
           ...(summary.errors.length > 20 ? [`  … ${summary.rejected - 20} more (use --json for up to ${summary.errors.length})`] : [])
         ])
@@ -223,14 +231,20 @@ function buildProgram (): Command {
     })
 
   program.command('export')
-    .description('write records as NDJSON lines {schema, id, value} (import them back with --format export)')
+    .description('write schemas and records as NDJSON lines {schema, id, value} (restore with import FILE --format export)')
     .option('--schema <schema>', 'only this schema (default: every schema)')
     .option('--out <file>', 'write to a file instead of stdout')
     .action(async (opts: { schema?: string; out?: string }) => {
       await withDb(g(), async (db) => {
+        if (opts.schema !== undefined) await requireSchema(db, opts.schema)
         const sink = opts.out === undefined ? process.stdout : createWriteStream(opts.out)
         const schemas = opts.schema !== undefined ? [opts.schema] : await db.schemas()
         let n = 0
+        // The definitions first (as core/schema records), so the export restores into an empty database.
+        for (const s of schemas) {
+          const def = await db.getSchema(s)
+          if (def !== null && !sink.write(JSON.stringify({ schema: 'core/schema', id: s, value: def }) + '\n')) await once(sink, 'drain')
+        }
         for (const s of schemas) {
           for await (const r of db.list(s)) {
             if (!sink.write(JSON.stringify({ schema: r.schema, id: r.id, value: r.value }) + '\n')) await once(sink, 'drain')
@@ -240,7 +254,7 @@ function buildProgram (): Command {
         if (sink !== process.stdout) {
           sink.end()
           await once(sink, 'finish')
-          out().result({ exported: n, file: opts.out }, () => `exported ${n} records to ${opts.out}`)
+          out().result({ exported: n, schemas: schemas.length, file: opts.out }, () => `exported ${n} records and ${schemas.length} schema${schemas.length === 1 ? '' : 's'} to ${opts.out}`)
         }
       })
     })
