@@ -312,7 +312,8 @@ function buildProgram (): Command {
           if (f.peers.some((p) => p.remoteLength > have)) return false
           return have === 0 || f.peers.some((p) => p.remoteContiguousLength >= have)
         })
-        let index = { indexed: 0, total: 0 }
+        // What is indexed already (no 'progress' event comes when nothing is left to index).
+        let index: { indexed: number; total: number } = (await db.status()).index
         const redraw = (): void => status(`${peersLine()} | blocks ${sync.localLength}/${Math.max(sync.remoteLength, sync.localLength)}${sync.synced ? ' (synced)' : ''} | indexed ${index.indexed}/${index.total}`)
         db.on('peer-add', () => { event(`peer connected (${peersLine()})`); redraw() })
         db.on('peer-remove', () => {
@@ -328,7 +329,10 @@ function buildProgram (): Command {
         })
         db.on('progress', (p: { indexed: number; total: number }) => { index = p; redraw() })
         await db.join(bootstrap === undefined ? {} : { bootstrap: bootstrap.split(',').filter((s) => s !== '') })
-        event(`joined ${db.key.slice(0, 16)}…; Ctrl-C to stop`)
+        const until = opts.untilSynced === true
+          ? 'stops once a peer and this one hold the same data'
+          : opts.duration !== undefined ? `stops after ${opts.duration} s (Ctrl-C to stop sooner)` : 'Ctrl-C to stop'
+        event(`joined ${db.key.slice(0, 16)}…; ${until}`)
         redraw()
         await new Promise<void>((resolve) => {
           const stop = (): void => resolve()
