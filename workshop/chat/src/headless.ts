@@ -38,8 +38,10 @@ export async function runHeadless (session: Session, opts: HeadlessOptions = {})
   live = true
   emit({ type: 'ready', key: chat.key, me, nick: await chat.nickOf(me), channel, storage: chat.storage, bootstrap: session.bootstrap, local: session.dht?.owned ?? null })
 
-  await session.join()
-  emit({ type: 'joined-swarm', peers: chat.peerCount })
+  if (!session.offline) {
+    await session.join()
+    emit({ type: 'joined-swarm', peers: chat.peerCount })
+  }
 
   const rl = readline.createInterface({ input: opts.input ?? process.stdin, terminal: false })
   for await (const raw of rl) {

@@ -73,7 +73,7 @@ function App ({ session, channel: firstChannel, onQuit }: AppProps) {
       setMyNick(await chat.nickOf(me))
       await refreshChannels()
       redraw()
-      if (session.bootstrap === '') { setStatus(`offline · key ${chat.key}`); return }
+      if (session.offline) { setStatus(`offline · key ${chat.key}`); return }
       try {
         await session.join()
         setStatus(`joined the swarm via ${session.bootstrap} · key ${chat.key}`)
