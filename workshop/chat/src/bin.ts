@@ -6,7 +6,7 @@
 //   kappa-chat --local          start (or reuse) a DHT node on 127.0.0.1 for offline use
 //   kappa-chat --headless       commands on stdin, JSON lines on stdout
 import { Command, InvalidArgumentError } from 'commander'
-import { startSession } from './session.js'
+import { joinCommand, startSession } from './session.js'
 import { LOCAL_DHT_PORT } from './local-dht.js'
 import { isChannel } from './records.js'
 
@@ -74,7 +74,8 @@ async function main (): Promise<void> {
   } else {
     // Printed before the UI takes the screen, so it stays in the scrollback.
     const dht = session.dht === null ? '' : session.dht.owned ? ` · local DHT node started on ${session.dht.address}` : ` · using the local DHT node on ${session.dht.address}`
-    process.stdout.write(`kappa-chat ${session.chat.key}\n${joinHint(session.chat.key, opts)}\nstorage ${session.chat.storage}${dht}\n`)
+    const hint = session.dht !== null && !/--local-port/.test(joinCommand(session)) ? ` (or npm start -- ${session.chat.key})` : ''
+    process.stdout.write(`kappa-chat ${session.chat.key}\njoin from another terminal: ${joinCommand(session)}${hint}\nstorage ${session.chat.storage}${dht}\n`)
     // ink renders only a final frame when CI/CONTINUOUS_INTEGRATION is set (read when ink loads);
     // a chat on a terminal needs live frames, so the UI is loaded with them cleared.
     process.env.CI = 'false'
@@ -83,15 +84,6 @@ async function main (): Promise<void> {
     await runUi(session, opts.channel)
   }
   await stop(0)
-}
-
-/** The command another terminal (or machine) runs to join this chat, as the READMEs show it. */
-function joinHint (key: string, o: { local?: boolean; localPort?: number; bootstrap?: string }): string {
-  if (o.local === true) {
-    const port = o.localPort !== undefined ? ` --local-port ${o.localPort}` : ''
-    return `join from another terminal: npx kappa-chat ${key} --local${port}` + (port === '' ? ` (or npm start -- ${key})` : '')
-  }
-  return `join it with: npx kappa-chat ${key}${o.bootstrap !== undefined ? ` --bootstrap ${o.bootstrap}` : ''}`
 }
 
 main().catch((err: unknown) => {

@@ -87,3 +87,14 @@ export async function startSession (opts: SessionOptions): Promise<Session> {
     }
   }
 }
+
+/** The command another terminal (or machine) runs to join this session's chat, as the READMEs write it. */
+export function joinCommand (session: Pick<Session, 'chat' | 'dht' | 'bootstrap' | 'offline'>): string {
+  const key = session.chat.key
+  if (session.dht !== null) {
+    const port = Number(session.dht.address.split(':').pop())
+    return `npx kappa-chat ${key} --local${port === LOCAL_DHT_PORT ? '' : ` --local-port ${port}`}`
+  }
+  const viaBootstrap = !session.offline && session.bootstrap !== 'public' && session.bootstrap !== ''
+  return `npx kappa-chat ${key}${viaBootstrap ? ` --bootstrap ${session.bootstrap}` : ''}`
+}
