@@ -80,3 +80,26 @@ test('a launcher without a build says what to run, instead of a stack trace', (t
   }
   t.end()
 })
+
+test('every shell block of every README runs these commands the way that works: through npx', (t) => {
+  const files = execFileSync('git', ['ls-files', '*.md'], { cwd: root, encoding: 'utf8' }).split('\n').filter((f) => f !== '')
+  const bare: string[] = []
+  let checked = 0
+  for (const file of files) {
+    const text = fs.readFileSync(path.join(root, file), 'utf8')
+    for (const block of text.matchAll(/```(?:sh|bash|shell)\n([\s\S]*?)```/g)) {
+      for (const line of block[1]!.split('\n')) {
+        // a command position: line start, after ; && || | ( or $(
+        for (const m of line.matchAll(/(^|[;&|(]\s*|\$\()\s*(kappa-db|kappa-chat|kappa-dht)\b/g)) {
+          checked++
+          const before = line.slice(0, (m.index ?? 0) + m[0].length - m[2]!.length)
+          if (!/npx\s+$/.test(before)) bare.push(`${file}: ${line.trim()}`)
+        }
+        checked += [...line.matchAll(/npx\s+(kappa-db|kappa-chat|kappa-dht)\b/g)].length
+      }
+    }
+  }
+  t.ok(checked > 10, `${checked} command lines found in the READMEs' shell blocks`)
+  t.deepEqual(bare, [], 'none calls kappa-db, kappa-chat or kappa-dht without npx (not on PATH after npm install)')
+  t.end()
+})
