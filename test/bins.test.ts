@@ -4,7 +4,6 @@
 // a committed launcher, not a file under dist/.
 import test from 'tape'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { execFile, execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -56,13 +55,14 @@ for (const bin of BINS) {
 }
 
 test('a launcher without a build says what to run, instead of a stack trace', (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kappa-bin-'))
+  // A copy of each package's bin/ in a folder without dist/, inside the repository (so
+  // @kappa-ts/kappa-core/launch resolves as it does for the real launchers).
+  const dir = fs.mkdtempSync(path.join(root, 'test', 'dist', 'bin-'))
   try {
     for (const bin of BINS) {
       const pkg = JSON.parse(fs.readFileSync(path.join(root, bin.pkg, 'package.json'), 'utf8')) as { bin: Record<string, string> }
       const copy = path.join(dir, bin.name, pkg.bin[bin.name] as string)
-      fs.mkdirSync(path.dirname(copy), { recursive: true })
-      fs.copyFileSync(path.join(root, bin.pkg, pkg.bin[bin.name] as string), copy)
+      fs.cpSync(path.join(root, bin.pkg, 'bin'), path.dirname(copy), { recursive: true })
       fs.writeFileSync(path.join(dir, bin.name, 'package.json'), '{"type":"module"}')
       let code = 0
       let stderr = ''
@@ -73,7 +73,7 @@ test('a launcher without a build says what to run, instead of a stack trace', (t
         stderr = String((err as { stderr: Buffer }).stderr)
       }
       t.equal(code, 1, `${bin.name} exits 1 when dist/ is missing`)
-      t.match(stderr, /not built yet: run `npm install`/, `${bin.name} says to run npm install`)
+      t.match(stderr, new RegExp(`^${bin.name} is not built yet: run \`npm install\``), `${bin.name} says to run npm install`)
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })

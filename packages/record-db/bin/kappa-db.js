@@ -1,10 +1,4 @@
 #!/usr/bin/env node
-// The `kappa-db` command. Committed, not built: npm links a workspace's bins before
-// `prepare` compiles dist/, and skips a bin whose file does not exist yet.
-import { existsSync } from 'node:fs'
-const entry = new URL('../dist/src/cli/bin.js', import.meta.url)
-if (!existsSync(entry)) {
-  process.stderr.write('kappa-db is not built yet: run `npm install` (or `npx tsc -b`) at the root of the kappa-ts repository\n')
-  process.exit(1)
-}
-await import(entry.href)
+// The `kappa-db` command (a committed launcher: see @kappa-ts/kappa-core's bin/launch.js).
+import { launch } from '@kappa-ts/kappa-core/launch'
+await launch('kappa-db', new URL('../dist/src/cli/bin.js', import.meta.url))

@@ -202,9 +202,18 @@ export class StatusPeer {
     })
   }
 
-  private onstatus (buf: Uint8Array): void {
+  /** Runs a message handler; anything it throws fails the peer (ERR_BAD_MESSAGE). */
+  private guarded (handle: () => void): void {
     if (this.closed) return
     try {
+      handle()
+    } catch (err) {
+      this.fail(err instanceof SwarmError ? err : new SwarmError('ERR_BAD_MESSAGE', String(err)))
+    }
+  }
+
+  private onstatus (buf: Uint8Array): void {
+    this.guarded(() => {
       if (this.settled) throw new SwarmError('ERR_BAD_MESSAGE', 'status sent twice')
       const chunk = decodeStatus(buf)
       if (this.reported.size + chunk.entries.length > MAX_REPORTED) throw new SwarmError('ERR_BAD_MESSAGE', 'status lists too many feeds')
@@ -216,27 +225,21 @@ export class StatusPeer {
         this.settled = true
         this.hooks.onChange(this)
       }
-    } catch (err) {
-      this.fail(err instanceof SwarmError ? err : new SwarmError('ERR_BAD_MESSAGE', String(err)))
-    }
+    })
   }
 
   private onrequest (buf: Uint8Array): void {
-    if (this.closed) return
-    try {
+    this.guarded(() => {
       const id = decodeRequest(buf)
       if (id <= this.lastRequestSeen) throw new SwarmError('ERR_BAD_MESSAGE', 'status request ids must grow')
       this.lastRequestSeen = id
       this.wantReply = id
       this.scheduleReply()
-    } catch (err) {
-      this.fail(err instanceof SwarmError ? err : new SwarmError('ERR_BAD_MESSAGE', String(err)))
-    }
+    })
   }
 
   private onreply (buf: Uint8Array): void {
-    if (this.closed) return
-    try {
+    this.guarded(() => {
       const reply = decodeReply(buf)
       if (reply.id < 1 || reply.id > this.nextRequest) throw new SwarmError('ERR_BAD_MESSAGE', 'a status reply to no request')
       if (this.replying !== null && this.replying.id !== reply.id) throw new SwarmError('ERR_BAD_MESSAGE', 'status reply chunks interleaved')
@@ -253,8 +256,6 @@ export class StatusPeer {
         this.pending.splice(i, 1)
         p.resolve(held)
       }
-    } catch (err) {
-      this.fail(err instanceof SwarmError ? err : new SwarmError('ERR_BAD_MESSAGE', String(err)))
-    }
+    })
   }
 }
