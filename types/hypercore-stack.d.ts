@@ -1,7 +1,8 @@
 // Ambient types for the Holepunch stack, which ships plain JavaScript.
 // Only the surface kappa-ts uses is declared; names and shapes follow the
 // libraries' own source (hypercore 11.37, corestore 7.12, protomux 3,
-// hyperswarm 4, hyperdht 6). Each package's tsconfig includes this folder.
+// hyperswarm 4, hyperdht 6). Published as @kappa-ts/holepunch-types: the packages
+// whose .d.ts files name these types reference it from their index.ts.
 
 declare module 'hypercore' {
   import { EventEmitter } from 'node:events'

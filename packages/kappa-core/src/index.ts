@@ -1,5 +1,8 @@
+// The Holepunch stack ships JavaScript only: its declarations come with this package.
+/// <reference types="@kappa-ts/holepunch-types" preserve="true" />
 export { Kappa } from './kappa.js'
 export type { KappaOptions, KappaEvents, ViewStatus, AnyView, ViewMap, KappaDb } from './kappa.js'
+export type { SyncedOptions } from './network.js'
 export { Writer } from './writer.js'
 export { KappaError } from './errors.js'
 export type { KappaErrorCode } from './errors.js'

@@ -11,7 +11,7 @@ import { bindApi } from './bind-api.js'
 import { KappaError, closedError, unknownViewError } from './errors.js'
 import { parseFeedKey, isAddress } from './address.js'
 import { assertViewName } from './names.js'
-import { Network } from './network.js'
+import { Network, type SyncedOptions } from './network.js'
 import type { JoinOptions, KappaSwarm, PeerStatus } from './swarm/index.js'
 import type { KappaApi, View, ViewContext, ViewDb } from './view.js'
 import { ViewHost } from './view-host.js'
@@ -117,7 +117,7 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
       ...(opts.blockBytes !== undefined ? { blockBytes: opts.blockBytes } : {})
     })
     this.api = {} as KappaApi<V>
-    this.network = new Network(this.multifeed, (event, ...args) => this.emit(event, ...args))
+    this.network = new Network(this.multifeed, (event, ...args) => this.emit(event, ...args), opts.accept)
     this.multifeed.on('feed', (feed: Feed, info: FeedInfo) => this.emit('feed', feed, info))
     // a hostile or incompatible peer was dropped from a replication stream
     this.multifeed.on('peer-error', (err: unknown, peer: unknown) => this.emit('peer-error', err, peer))
@@ -282,7 +282,21 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
   /** A replication stream: pipe it to a peer's (`a.pipe(b).pipe(a)`) or pass a connection. */
   replicate (isInitiator: boolean | Duplex, opts?: Record<string, unknown>): Duplex {
     this.assertOpen('replicate')
-    return this.multifeed.replicate(isInitiator, opts)
+    return this.network.replicate(isInitiator, opts)
+  }
+
+  /**
+   * Resolves once this peer holds everything its connected peers hold (piped streams and
+   * swarm connections alike: each is asked what it has now, so an append a peer made
+   * before the call is covered) and every view has indexed it. `opts.peers`: first wait
+   * for that many verified peers (e.g. 1 right after join()). A peer that disconnects
+   * meanwhile stops counting. Rejects with ERR_VIEW_FAILED if a view fails, ERR_CLOSED on
+   * close(), `signal.reason` on abort.
+   */
+  async synced (opts: SyncedOptions = {}): Promise<void> {
+    this.assertOpen('synced')
+    await this.ready()
+    await this.network.synced(opts, () => this.indexed())
   }
 
   /** Finds and connects to peers of this multifeed over hyperswarm. */

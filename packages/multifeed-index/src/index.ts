@@ -1,3 +1,5 @@
+// The Holepunch stack ships JavaScript only: its declarations come with this package.
+/// <reference types="@kappa-ts/holepunch-types" preserve="true" />
 export { RangeSet, type Range } from './ranges.js'
 export { IndexError, type IndexErrorCode } from './errors.js'
 export {

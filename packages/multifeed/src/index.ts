@@ -1,3 +1,5 @@
+// The Holepunch stack ships JavaScript only: its declarations come with this package.
+/// <reference types="@kappa-ts/holepunch-types" preserve="true" />
 export { Multifeed } from './multifeed.js'
 export { STORAGE_VERSION } from './multifeed.js'
 export type { Feed, FeedInfo, MultifeedOptions, MultifeedPeer, MultifeedEvents, AcceptInfo, ValueEncoding } from './multifeed.js'

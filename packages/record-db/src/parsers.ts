@@ -14,6 +14,8 @@ export interface ImportRow {
   value?: Record<string, unknown>
   /** Record id named by the row (export format only). */
   id?: string
+  /** Schema named by the row (export format only; `core/schema` rows carry a definition). */
+  schema?: string
   error?: string
 }
 
@@ -29,9 +31,22 @@ export function formatOfPath (path: string): ImportFormat | null {
   return null
 }
 
-export function parseRows (input: Readable, format: ImportFormat): AsyncGenerator<ImportRow> {
+export interface ParseOptions {
+  /**
+   * CSV/TSV: a cell holding exactly this text is a missing field, like an empty cell.
+   * Default `\N` for TSV (the null of IMDB, MySQL and PostgreSQL dumps), none for CSV;
+   * null: none.
+   */
+  nullMarker?: string | null
+}
+
+/** The null marker of TSV files unless told otherwise: a backslash and a capital N. */
+export const TSV_NULL = '\\N'
+
+export function parseRows (input: Readable, format: ImportFormat, opts: ParseOptions = {}): AsyncGenerator<ImportRow> {
   if (format === 'ndjson' || format === 'export') return parseNdjson(input, format === 'export')
-  return parseDelimited(input, format === 'tsv' ? '\t' : ',')
+  const nullMarker = opts.nullMarker === undefined ? (format === 'tsv' ? TSV_NULL : null) : opts.nullMarker
+  return parseDelimited(input, format === 'tsv' ? '\t' : ',', nullMarker)
 }
 
 async function * parseNdjson (input: Readable, exported: boolean): AsyncGenerator<ImportRow> {
@@ -53,16 +68,18 @@ async function * parseNdjson (input: Readable, exported: boolean): AsyncGenerato
       continue
     }
     if (!exported) { yield { line, value: parsed as Record<string, unknown> }; continue }
-    const rec = parsed as { id?: unknown; value?: unknown }
-    if (typeof rec.id !== 'string' || rec.value === null || typeof rec.value !== 'object' || Array.isArray(rec.value)) {
-      yield { line, error: 'an exported record needs a string "id" and an object "value"' }
+    const rec = parsed as { id?: unknown; value?: unknown; schema?: unknown }
+    if (typeof rec.id !== 'string' || rec.value === null || typeof rec.value !== 'object' || Array.isArray(rec.value) || (rec.schema !== undefined && typeof rec.schema !== 'string')) {
+      yield { line, error: 'an exported record needs a string "id", an object "value" and a string "schema"' }
       continue
     }
-    yield { line, id: rec.id, value: rec.value as Record<string, unknown> }
+    const row: ImportRow = { line, id: rec.id, value: rec.value as Record<string, unknown> }
+    if (typeof rec.schema === 'string') row.schema = rec.schema
+    yield row
   }
 }
 
-async function * parseDelimited (input: Readable, delimiter: string): AsyncGenerator<ImportRow> {
+async function * parseDelimited (input: Readable, delimiter: string, nullMarker: string | null): AsyncGenerator<ImportRow> {
   const skipped: ImportRow[] = []
   const parser = input.pipe(parseCsv({
     delimiter,
@@ -98,7 +115,7 @@ async function * parseDelimited (input: Readable, delimiter: string): AsyncGener
     const value: Record<string, unknown> = {}
     for (let i = 0; i < header.length; i++) {
       const cell = record[i] as string
-      if (cell !== '') value[header[i] as string] = cell // an empty cell is an absent field
+      if (cell !== '' && cell !== nullMarker) value[header[i] as string] = cell // an empty (or null) cell is an absent field
     }
     yield { line, value }
   }

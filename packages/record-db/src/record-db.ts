@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from '
 import path from 'node:path'
 import type { Duplex } from 'node:stream'
 import Corestore from 'corestore'
-import { Kappa, type JoinOptions, type ViewDb } from '@kappa-ts/kappa-core'
+import { Kappa, type JoinOptions, type SyncedOptions, type ViewDb } from '@kappa-ts/kappa-core'
 import { builtinSchemas, envelopeSchema, type Envelope, type JsonSchema } from '@kappa-ts/schemas'
 import { computeLimits, type AuthOp } from './auth.js'
 import { RecordDbError, ValidationError } from './errors.js'
@@ -252,13 +252,25 @@ export class RecordDB extends EventEmitter {
 
   /**
    * A fast row checker for imports: returns null for a valid value, else the reason.
-   * With `coerce`, strings are converted in place to the schema's types first (CSV/TSV).
+   * With `coerce`, strings are converted in place to the schema's types first (CSV/TSV):
+   * "42" -> 42, and a string where a top-level property wants an array is split on
+   * `arraySeparator` (default ","; each element trimmed, then coerced to the items' type).
    */
-  async checker (schema: string, opts: { coerce?: boolean } = {}): Promise<(value: unknown) => string | null> {
+  async checker (schema: string, opts: { coerce?: boolean; arraySeparator?: string } = {}): Promise<(value: unknown) => string | null> {
     if (schema === SCHEMA_TYPE || schema === SOURCE_TYPE) throw new RecordDbError('ERR_RESERVED_SCHEMA', `import into ${schema} is not supported`)
     const def = await this.requireSchema(schema)
     const fn = (opts.coerce === true ? this.coercing : this.validators).compile(def.cacheKey, def.schema)
+    const sep = opts.arraySeparator ?? ','
+    if (opts.coerce === true && sep === '') throw new RecordDbError('ERR_BAD_OPTION', 'the array separator cannot be empty')
+    const arrays = opts.coerce === true ? arrayFieldsOf(def.schema) : []
     return (value) => {
+      if (arrays.length > 0 && value !== null && typeof value === 'object') {
+        const v = value as Record<string, unknown>
+        for (const field of arrays) {
+          const cell = Object.hasOwn(v, field) ? v[field] : undefined
+          if (typeof cell === 'string') v[field] = cell.split(sep).map((s) => s.trim())
+        }
+      }
       if (fn(value)) return null
       const e = issuesOf(fn.errors)[0]
       return e === undefined ? 'invalid' : `${e.path === '' ? 'value' : e.path} ${e.message} (rule: ${e.rule})`
@@ -557,6 +569,17 @@ export class RecordDB extends EventEmitter {
   /** Same as join(): connect and keep syncing. */
   sync (opts?: JoinOptions): Promise<void> { return this.join(opts) }
 
+  /**
+   * Resolves once this database holds everything its connected peers hold (piped streams
+   * and swarm peers, asked now) and has indexed it: kappa-core's synced(). `{ peers: 1 }`
+   * after join() waits for a peer first. While indexing is paused it waits for resume().
+   */
+  async synced (opts?: SyncedOptions): Promise<void> {
+    await this.ready()
+    this.assertOpen()
+    await this.kappa.synced(opts)
+  }
+
   async leave (): Promise<void> {
     await this.ready()
     await this.kappa.leave()
@@ -636,3 +659,15 @@ function checkSource (id: string, value: unknown): void {
   }
 }
 
+/** Top-level properties whose schema type is (or includes) array. */
+function arrayFieldsOf (schema: JsonSchema): string[] {
+  const props = (schema as { properties?: unknown }).properties
+  if (props === null || typeof props !== 'object' || Array.isArray(props)) return []
+  return Object.entries(props as Record<string, unknown>)
+    .filter(([, def]) => {
+      const type = (def as { type?: unknown } | null)?.type
+      // (a field that may also be a string keeps its text)
+      return type === 'array' || (Array.isArray(type) && type.includes('array') && !type.includes('string'))
+    })
+    .map(([name]) => name)
+}

@@ -44,7 +44,9 @@ test('kappa-db sync over a local DHT; authorize from the CLI', async (t) => {
     t.equal(bput.code, 0, 'b writes (with the schema it synced)')
     t.match(bput.stderr, /not authorized.*kappa-db authorize [0-9a-f]{64}/, 'and is told its records do not count yet')
     t.equal((await a('authorize', binit.writer)).code, 0, 'a authorizes b')
-    await Promise.all([a('sync', '--until-synced', '--duration', '45'), b('sync', '--until-synced', '--duration', '45')])
+    const runs = await Promise.all([a('sync', '--until-synced', '--duration', '45'), b('sync', '--until-synced', '--duration', '45')])
+    t.match(runs[0].stderr, /joined [0-9a-f]{16}…; stops once a peer and this one hold the same data/, '--until-synced says when it stops')
+    t.notOk(runs.some((r) => r.stderr.includes('Ctrl-C')), 'and does not say "Ctrl-C to stop"')
     const hits = JSON.parse((await a('--json', 'search', 'hello')).stdout) as Array<{ record: { id: string } }>
     t.deepEqual(hits.map((h) => h.record.id).sort(), ['n1', 'n2'], "a sees b's record once b is authorized")
     const st = JSON.parse((await a('--json', 'status')).stdout) as { feeds: Array<{ key: string; counted: string | number }> }

@@ -83,7 +83,8 @@ test(`kappa-db end to end: ${ROWS} rows TSV import, query, search, export round 
     const exp = await cli(dir, 'export', '--schema', 'person', '--out', 'export.ndjson')
     t.equal(exp.code, 0, 'export')
     const lines = fs.readFileSync(path.join(dir, 'export.ndjson'), 'utf8').trim().split('\n')
-    t.equal(lines.length, good.length, 'export has every live record')
+    t.equal(lines.length, good.length + 1, 'export has the schema and every live record')
+    t.deepEqual(JSON.parse(lines[0] as string), { schema: 'core/schema', id: 'person', value: personJsonSchema }, 'the schema definition first')
     t.comment(`export: ${exp.ms} ms`)
 
     // Round trip into a second database.

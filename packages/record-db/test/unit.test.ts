@@ -155,7 +155,21 @@ test('parsers: NDJSON, CSV and TSV report a bad row with its line and go on', as
   t.match(tsv[1]?.error ?? '', /expected 2 columns/)
   t.deepEqual(tsv[2]?.value, { a: '3', b: '4' })
 
-  const exp = await rowsOf('{"schema":"p","id":"x","value":{"a":1}}\n{"id":3}\n', 'export')
-  t.deepEqual(exp[0], { line: 1, id: 'x', value: { a: 1 } })
+  const exp = await rowsOf('{"schema":"p","id":"x","value":{"a":1}}\n{"id":3}\n{"schema":5,"id":"y","value":{}}\n', 'export')
+  t.deepEqual(exp[0], { line: 1, id: 'x', schema: 'p', value: { a: 1 } }, 'an export row names its schema')
   t.ok(exp[1]?.error)
+  t.ok(exp[2]?.error, 'a schema that is not a string')
+})
+
+test('parsers: \\N is a missing field in TSV by default, text in CSV; nullMarker changes it', async (t) => {
+  const tsv = await rowsOf('a\tb\tc\n\\N\t2\t\\Nx\n', 'tsv')
+  t.deepEqual(tsv[0]?.value, { b: '2', c: '\\Nx' }, 'TSV: a cell of exactly \\N is absent, a longer one is text')
+  const csv = await rowsOf('a,b\n\\N,2\n', 'csv')
+  t.deepEqual(csv[0]?.value, { a: '\\N', b: '2' }, 'CSV: \\N is text unless asked')
+  const rows: ImportRow[] = []
+  for await (const r of parseRows(Readable.from(['a,b\nNULL,2\n']), 'csv', { nullMarker: 'NULL' })) rows.push(r)
+  t.deepEqual(rows[0]?.value, { b: '2' }, 'nullMarker: NULL')
+  const off: ImportRow[] = []
+  for await (const r of parseRows(Readable.from(['a\tb\n\\N\t2\n']), 'tsv', { nullMarker: null })) off.push(r)
+  t.deepEqual(off[0]?.value, { a: '\\N', b: '2' }, 'nullMarker: null turns it off for TSV')
 })

@@ -32,7 +32,7 @@ await log.append([
 console.log('appended', log.length, 'entries,', log.byteLength, 'bytes of JSON')
 
 const raw = await log.get(0)
-console.log('entry 0 comes back as a', typeof raw, '->', JSON.stringify(raw))
+console.log('entry 0 comes back as an', typeof raw, '->', JSON.stringify(raw))
 
 for (let seq = 0; seq < log.length; seq++) {
   const value = await log.get(seq)

@@ -34,15 +34,6 @@ const connect = () => {
 }
 const disconnect = () => { for (const s of streams) s.destroy() }
 
-// Resolves once `kappa`'s view of alice's nick satisfies `ok`.
-const until = (kappa: typeof laptop, ok: (heads: KvHead<Nick>[]) => boolean) => new Promise<KvHead<Nick>[]>((resolve) => {
-  const check = async () => {
-    const heads = await kappa.api.nicks.get('alice')
-    if (ok(heads)) { kappa.off('indexed', check); resolve(heads) }
-  }
-  kappa.on('indexed', check)
-  void check()
-})
 const names = (heads: KvHead<Nick>[]) => heads.map((h) => h.value.nick).sort().join(', ')
 
 // A deterministic choice for display: the highest (timestamp, feed key). Every
@@ -53,7 +44,8 @@ const pick = (heads: KvHead<Nick>[]) => [...heads].sort((x, y) =>
 // 1. One write, synced: one head everywhere. put() links the current heads.
 connect()
 await laptop.api.nicks.put(laptopWriter, 'alice', { nick: 'alice', timestamp: t0 })
-console.log('phone sees:', names(await until(phone, (h) => h.length === 1)))
+await phone.synced() // the phone holds what the laptop holds, indexed
+console.log('phone sees:', names(await phone.api.nicks.get('alice')))
 disconnect()
 
 // 2. Offline, both devices rename her. Each write links the head it knew: 'alice'.
@@ -65,8 +57,9 @@ console.log('offline, laptop sees:', names(await laptop.api.nicks.get('alice')),
 
 // 3. Reconnect: both writes replaced 'alice', neither replaced the other. A fork.
 connect()
-const atLaptop = await until(laptop, (h) => h.length === 2)
-const atPhone = await until(phone, (h) => h.length === 2)
+await Promise.all([laptop.synced(), phone.synced()])
+const atLaptop = await laptop.api.nicks.get('alice')
+const atPhone = await phone.api.nicks.get('alice')
 console.log('fork! laptop sees:', names(atLaptop), '/ phone sees:', names(atPhone))
 const ids = (heads: KvHead<Nick>[]) => heads.map((h) => h.id).sort().join()
 console.log('same heads (entry ids) on both peers:', ids(atLaptop) === ids(atPhone))
@@ -74,8 +67,8 @@ console.log('shown by the rule (latest timestamp, then feed key): laptop', pick(
 
 // 4. Merge: the phone writes once more. put() links BOTH heads, so the fork closes.
 await phone.api.nicks.put(phoneWriter, 'alice', { nick: 'ally', timestamp: t0 + 3000 })
-const merged = await until(laptop, (h) => h.length === 1 && h[0]!.value.timestamp === t0 + 3000)
-console.log('merged: laptop sees', names(merged), '/ phone sees', names(await until(phone, (h) => h.length === 1)))
+await Promise.all([laptop.synced(), phone.synced()])
+console.log('merged: laptop sees', names(await laptop.api.nicks.get('alice')), '/ phone sees', names(await phone.api.nicks.get('alice')))
 
 disconnect()
 await laptop.close()

@@ -13,6 +13,10 @@ export interface Chapter {
   readme: string
   /** absolute path of the compiled solution */
   solution: string
+  /** absolute path of the starter's source (where a reader writes the exercise) */
+  starterSource: string
+  /** absolute path of the compiled starter */
+  starter: string
 }
 
 /** The package root (workshop/chapters), from dist/src/index.js. */
@@ -26,7 +30,14 @@ export function listChapters (root: string = chaptersRoot): Chapter[] {
     .map((dir) => {
       const readme = path.join(root, dir, 'README.md')
       const heading = /^#\s+(.+)$/m.exec(fs.readFileSync(readme, 'utf8'))
-      return { dir, title: heading ? heading[1]!.trim() : dir, readme, solution: path.join(root, 'dist', dir, 'solution.js') }
+      return {
+        dir,
+        title: heading ? heading[1]!.trim() : dir,
+        readme,
+        solution: path.join(root, 'dist', dir, 'solution.js'),
+        starterSource: path.join(root, dir, 'starter.ts'),
+        starter: path.join(root, 'dist', dir, 'starter.js')
+      }
     })
 }
 

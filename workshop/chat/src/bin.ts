@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // kappa-chat: a peer-to-peer terminal chat on kappa-core.
-//   kappa-chat                  create a new chat and print its key
+//   kappa-chat                  reopen the chat opened last (or create one) and print its key
+//   kappa-chat --new            create a new chat
 //   kappa-chat KEY              join a chat
 //   kappa-chat --local          start (or reuse) a DHT node on 127.0.0.1 for offline use
 //   kappa-chat --headless       commands on stdin, JSON lines on stdout
 import { Command, InvalidArgumentError } from 'commander'
-import { startSession } from './session.js'
+import { joinCommand, startSession } from './session.js'
 import { LOCAL_DHT_PORT } from './local-dht.js'
 import { isChannel } from './records.js'
 
@@ -15,7 +16,8 @@ const CLOSE_GRACE_MS = 3000
 const program = new Command()
   .name('kappa-chat')
   .description('A peer-to-peer chat over kappa-core: every author a log, every peer the same views.')
-  .argument('[key]', 'chat key to join (64 hex); without it a new chat is created')
+  .argument('[key]', 'chat key to join (64 hex); without it, the chat opened last (or a new one)')
+  .option('--new', 'create a new chat (a plain restart reopens the last one)')
   .option('--storage <dir>', 'storage folder (default: ~/.kappa-chat/<key>, or $KAPPA_CHAT_HOME)')
   .option('--nick <name>', 'your nickname')
   .option('--channel <#name>', 'channel to start in', (v) => {
@@ -35,8 +37,9 @@ const program = new Command()
   .showHelpAfterError()
 
 program.parse()
-const opts = program.opts<{ storage?: string; nick?: string; channel: string; bootstrap?: string; local?: boolean; localPort?: number; offline?: boolean; headless?: boolean }>()
+const opts = program.opts<{ new?: boolean; storage?: string; nick?: string; channel: string; bootstrap?: string; local?: boolean; localPort?: number; offline?: boolean; headless?: boolean }>()
 const [key] = program.args
+if (opts.new === true && key !== undefined) program.error('error: --new creates a chat with a new key: pass a KEY or --new, not both', { exitCode: 2 })
 
 async function main (): Promise<void> {
   if (opts.headless !== true && (!process.stdin.isTTY || !process.stdout.isTTY)) {
@@ -45,6 +48,7 @@ async function main (): Promise<void> {
   }
   const session = await startSession({
     ...(key !== undefined ? { key } : {}),
+    ...(opts.new === true ? { newChat: true } : {}),
     ...(opts.storage !== undefined ? { storage: opts.storage } : {}),
     ...(opts.nick !== undefined ? { nick: opts.nick } : {}),
     ...(opts.bootstrap !== undefined ? { bootstrap: opts.bootstrap } : {}),
@@ -70,7 +74,8 @@ async function main (): Promise<void> {
   } else {
     // Printed before the UI takes the screen, so it stays in the scrollback.
     const dht = session.dht === null ? '' : session.dht.owned ? ` · local DHT node started on ${session.dht.address}` : ` · using the local DHT node on ${session.dht.address}`
-    process.stdout.write(`kappa-chat ${session.chat.key}\nshare the key: kappa-chat ${session.chat.key}${opts.local === true ? ' --local' : ''}\nstorage ${session.chat.storage}${dht}\n`)
+    const hint = session.dht !== null && !/--local-port/.test(joinCommand(session)) ? ` (or npm start -- ${session.chat.key})` : ''
+    process.stdout.write(`kappa-chat ${session.chat.key}\njoin from another terminal: ${joinCommand(session)}${hint}\nstorage ${session.chat.storage}${dht}\n`)
     // ink renders only a final frame when CI/CONTINUOUS_INTEGRATION is set (read when ink loads);
     // a chat on a terminal needs live frames, so the UI is loaded with them cleared.
     process.env.CI = 'false'

@@ -117,6 +117,17 @@ export class Chat extends EventEmitter {
 
   get peerCount (): number { return this.peers.length }
 
+  /**
+   * The swarm peers connected now, by the nick of the feed each writes (its feed key's
+   * first 8 hex digits when it has no nick, its swarm key's while its status is on the way).
+   */
+  async peerNames (): Promise<string[]> {
+    return Promise.all(this.kappa.peers.map(async (p) => {
+      if (p.writers.length === 0) return `${shortKey(p.remotePublicKey)} (connecting)`
+      return (await Promise.all(p.writers.map((w) => this.nickOf(w)))).join('/')
+    }))
+  }
+
   private listen (): void {
     const api = this.kappa.api
     // Lines are emitted in the order the view indexed them (a nick lookup must not let one overtake another).

@@ -6,6 +6,7 @@ export type Command =
   | { kind: 'join'; channel: string }
   | { kind: 'nick'; nick: string }
   | { kind: 'topic'; topic: string }
+  | { kind: 'show-topic' }
   | { kind: 'channels' }
   | { kind: 'peers' }
   | { kind: 'key' }
@@ -15,7 +16,7 @@ export type Command =
   | { kind: 'none' }
   | { kind: 'invalid'; message: string }
 
-export const HELP = '/join #channel  /nick name  /topic text  /channels  /peers  /key  /quit  (PgUp/PgDn scroll)'
+export const HELP = '/join #channel  /nick name  /topic [text]  /channels  /peers  /key  /history  /help  /quit  (PgUp/PgDn scroll)'
 
 export function parseCommand (line: string): Command {
   const input = line.replace(/\r?\n$/, '')
@@ -37,7 +38,8 @@ export function parseCommand (line: string): Command {
       if (arg === '') return { kind: 'invalid', message: 'usage: /nick name' }
       return { kind: 'nick', nick: arg }
     case 'topic':
-      return { kind: 'topic', topic: arg }
+      // No text: show the topic (setting it empty by a stray Enter would clear it for everyone).
+      return arg === '' ? { kind: 'show-topic' } : { kind: 'topic', topic: arg }
     case 'channels':
     case 'list':
       return { kind: 'channels' }

@@ -6,6 +6,7 @@ export type ChatErrorCode =
   | 'ERR_BAD_KEY' // a chat key is not 64 hex characters
   | 'ERR_STORAGE_IN_USE' // another kappa-chat runs on this storage folder
   | 'ERR_KEY_MISMATCH' // the storage folder holds another chat
+  | 'ERR_BAD_OPTION' // options that contradict each other (a KEY and a new chat)
   | 'ERR_CLOSED'
 
 export class ChatError extends Error {

@@ -5,7 +5,7 @@ import type { Writable, Readable } from 'node:stream'
 import type { ChatLine } from './chat.js'
 import { parseCommand, HELP } from './commands.js'
 import { MessageStore } from './message-store.js'
-import type { Session } from './session.js'
+import { joinCommand, type Session } from './session.js'
 
 export interface HeadlessOptions {
   channel?: string
@@ -38,8 +38,10 @@ export async function runHeadless (session: Session, opts: HeadlessOptions = {})
   live = true
   emit({ type: 'ready', key: chat.key, me, nick: await chat.nickOf(me), channel, storage: chat.storage, bootstrap: session.bootstrap, local: session.dht?.owned ?? null })
 
-  await session.join()
-  emit({ type: 'joined-swarm', peers: chat.peerCount })
+  if (!session.offline) {
+    await session.join()
+    emit({ type: 'joined-swarm', peers: chat.peerCount })
+  }
 
   const rl = readline.createInterface({ input: opts.input ?? process.stdin, terminal: false })
   for await (const raw of rl) {
@@ -54,9 +56,10 @@ export async function runHeadless (session: Session, opts: HeadlessOptions = {})
           break
         case 'nick': await chat.setNick(cmd.nick); emit({ type: 'ok', command: 'nick' }); break
         case 'topic': await chat.setTopic(channel, cmd.topic); emit({ type: 'ok', command: 'topic' }); break
+        case 'show-topic': emit({ type: 'topic', channel, topic: await chat.topicOf(channel) }); break
         case 'channels': emit({ type: 'channels', channels: await chat.channels() }); break
-        case 'peers': emit({ type: 'peers', count: chat.peerCount, peers: chat.peers }); break
-        case 'key': emit({ type: 'key', key: chat.key }); break
+        case 'peers': emit({ type: 'peers', count: chat.peerCount, peers: chat.peers, names: await chat.peerNames() }); break
+        case 'key': emit({ type: 'key', key: chat.key, join: joinCommand(session) }); break
         case 'history': emit({ type: 'history', channel, lines: await chat.history(channel) }); break
         case 'help': emit({ type: 'help', text: HELP }); break
         case 'invalid': emit({ type: 'error', code: 'ERR_BAD_COMMAND', message: cmd.message }); break

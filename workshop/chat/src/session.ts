@@ -2,13 +2,19 @@
 // chat, start or find the local DHT, join the swarm, set the nick. Shared by
 // the terminal UI and --headless.
 import { Chat, parseChatKey } from './chat.js'
+import { ChatError } from './errors.js'
 import { localDht, LOCAL_DHT_PORT, type LocalDht } from './local-dht.js'
-import { defaultStorage } from './storage.js'
+import { defaultStorage, lastChat, rememberChat } from './storage.js'
 
 export interface SessionOptions {
-  /** Chat key to join; absent: a new chat (or the one in --storage). */
+  /**
+   * Chat key to join. Absent: the chat in `storage`, else the chat opened last with the
+   * default storage (`<home>/last-chat`), else a new one.
+   */
   key?: string
   storage?: string
+  /** A new chat even though one was opened before (not with `key`). */
+  newChat?: boolean
   nick?: string
   /** host:port list (else KAPPA_BOOTSTRAP, else the public DHT). */
   bootstrap?: string
@@ -24,6 +30,8 @@ export interface Session {
   me: string
   /** The DHT bootstrap used ('' when offline, 'public' for the default). */
   bootstrap: string
+  /** --offline: join() does nothing. */
+  offline: boolean
   dht: LocalDht | null
   /** Joins the swarm (resolves after the first announce and lookup). */
   join(): Promise<void>
@@ -31,13 +39,24 @@ export interface Session {
 }
 
 export async function startSession (opts: SessionOptions): Promise<Session> {
+  if (opts.newChat === true && opts.key !== undefined) throw new ChatError('ERR_BAD_OPTION', 'a new chat has a new key: pass a KEY or --new, not both')
   let key = opts.key === undefined ? undefined : parseChatKey(opts.key)
   let storage = opts.storage
+  if (opts.newChat === true) key = Chat.newKey()
+  const byDefault = storage === undefined
   if (storage === undefined) {
-    key ??= Chat.newKey()
+    key ??= lastChat() ?? Chat.newKey()
     storage = defaultStorage(key)
   }
   const chat = await Chat.open(key === undefined ? { storage } : { storage, key })
+  if (byDefault) {
+    try {
+      rememberChat(chat.key)
+    } catch (err) {
+      await chat.close()
+      throw err
+    }
+  }
   const me = await chat.me()
   let dht: LocalDht | null = null
   let bootstrap: string[] | undefined
@@ -59,6 +78,7 @@ export async function startSession (opts: SessionOptions): Promise<Session> {
     chat,
     me,
     bootstrap: where,
+    offline: opts.offline === true,
     dht,
     join: () => (opts.offline === true ? Promise.resolve() : chat.join(bootstrap === undefined ? {} : { bootstrap })),
     async close () {
@@ -66,4 +86,15 @@ export async function startSession (opts: SessionOptions): Promise<Session> {
       await dht?.close()
     }
   }
+}
+
+/** The command another terminal (or machine) runs to join this session's chat, as the READMEs write it. */
+export function joinCommand (session: Pick<Session, 'chat' | 'dht' | 'bootstrap' | 'offline'>): string {
+  const key = session.chat.key
+  if (session.dht !== null) {
+    const port = Number(session.dht.address.split(':').pop())
+    return `npx kappa-chat ${key} --local${port === LOCAL_DHT_PORT ? '' : ` --local-port ${port}`}`
+  }
+  const viaBootstrap = !session.offline && session.bootstrap !== 'public' && session.bootstrap !== ''
+  return `npx kappa-chat ${key}${viaBootstrap ? ` --bootstrap ${session.bootstrap}` : ''}`
 }

@@ -69,3 +69,26 @@ export function defaultStorage (key: string, home = chatHome()): string {
     if (!storageInUse(dir)) return dir
   }
 }
+
+const LAST_CHAT = 'last-chat'
+
+/**
+ * The key of the chat opened last from `home` (with the default storage), or null. A plain
+ * `kappa-chat` reopens it: a restart shows the same chat, its key and its history.
+ */
+export function lastChat (home = chatHome()): string | null {
+  try {
+    const key = fs.readFileSync(path.join(home, LAST_CHAT), 'utf8').trim()
+    return /^[0-9a-f]{64}$/.test(key) ? key : null
+  } catch {
+    return null
+  }
+}
+
+/** Remembers `key` as the chat to reopen (written to a temp file and renamed: never half a key). */
+export function rememberChat (key: string, home = chatHome()): void {
+  fs.mkdirSync(home, { recursive: true })
+  const tmp = path.join(home, `${LAST_CHAT}.${process.pid}.tmp`)
+  fs.writeFileSync(tmp, key + '\n')
+  fs.renameSync(tmp, path.join(home, LAST_CHAT))
+}

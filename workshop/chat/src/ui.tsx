@@ -5,14 +5,17 @@ import { useEffect, useMemo, useReducer, useRef, useState, useCallback } from 'r
 import { Box, Text, useApp, useInput, useStdout, render } from 'ink'
 import type { ChatLine } from './chat.js'
 import { parseCommand, HELP } from './commands.js'
+import { paneRows, wrapText } from './layout.js'
 import { MessageStore } from './message-store.js'
-import type { Session } from './session.js'
+import { joinCommand, type Session } from './session.js'
 import { sanitize } from './sanitize.js'
 
-export function clock (ts: number): string {
-  const d = new Date(ts)
-  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':')
-}
+export { clock } from './layout.js'
+
+/** Width of the channel list, borders included; it never gives way to the message pane. */
+const SIDEBAR = 20
+/** Rows the status line may wrap onto (a /key reply takes two on a narrow terminal). */
+const MAX_STATUS_ROWS = 4
 
 interface AppProps { session: Session; channel: string; onQuit(): void }
 
@@ -73,7 +76,7 @@ function App ({ session, channel: firstChannel, onQuit }: AppProps) {
       setMyNick(await chat.nickOf(me))
       await refreshChannels()
       redraw()
-      if (session.bootstrap === '') { setStatus(`offline · key ${chat.key}`); return }
+      if (session.offline) { setStatus(`offline · key ${chat.key}`); return }
       try {
         await session.join()
         setStatus(`joined the swarm via ${session.bootstrap} · key ${chat.key}`)
@@ -92,9 +95,13 @@ function App ({ session, channel: firstChannel, onQuit }: AppProps) {
 
   // ink redraws in place only while its output is shorter than the terminal: keep one row spare
   const height = Math.max(8, size.rows - 1)
-  const paneHeight = height - 5
-  const lines = store.lines(channel)
-  const maxScroll = Math.max(0, lines.length - paneHeight)
+  const statusRows = wrapText(status, size.columns).slice(0, MAX_STATUS_ROWS)
+  // header, the pane's two borders, the status rows and the input line
+  const paneHeight = Math.max(1, height - 4 - statusRows.length)
+  // the pane's borders and padding take four columns
+  const paneWidth = Math.max(10, size.columns - SIDEBAR - 4)
+  const rows = paneRows(store.lines(channel), paneWidth)
+  const maxScroll = Math.max(0, rows.length - paneHeight)
 
   // ink calls the newest handler only after a render's effects have run, so a key
   // that arrives right after a redraw can reach the previous one: everything the
@@ -135,13 +142,22 @@ function App ({ session, channel: firstChannel, onQuit }: AppProps) {
         case 'join': setChannel(cmd.channel); setScroll(0); setStatus(`joined ${cmd.channel}`); void chat.topicOf(cmd.channel).then((t) => setTopics((x) => ({ ...x, [cmd.channel]: t }))); return
         case 'nick': await chat.setNick(cmd.nick); setStatus(`nick set to ${sanitize(cmd.nick, 64)}`); return
         case 'topic': await chat.setTopic(channel, cmd.topic); setStatus(`topic of ${channel} set`); return
+        case 'show-topic': {
+          const topic = await chat.topicOf(channel)
+          setStatus(topic === '' ? `${channel} has no topic; /topic text sets one` : `topic of ${channel}: ${topic}`)
+          return
+        }
         case 'channels': {
           const list = await chat.channels()
           setStatus(list.length === 0 ? 'no channels yet' : list.map((c) => `${c.channel} (${c.messages})`).join('  '))
           return
         }
-        case 'peers': setStatus(`${chat.peerCount} peer(s): ${chat.peers.map((p) => p.slice(0, 8)).join(' ') || 'none yet'}`); return
-        case 'key': setStatus(`chat key ${chat.key} (kappa-chat ${chat.key})`); return
+        case 'peers': {
+          const names = await chat.peerNames()
+          setStatus(names.length === 0 ? 'no peers connected yet' : `${names.length} peer${names.length === 1 ? '' : 's'}: ${names.join(', ')}`)
+          return
+        }
+        case 'key': setStatus(`chat key ${chat.key} · others join with: ${joinCommand(session)}`); return
         case 'history': setScroll(view.current.maxScroll); return
         case 'help': setStatus(HELP); return
         case 'invalid': setStatus(cmd.message); return
@@ -152,8 +168,8 @@ function App ({ session, channel: firstChannel, onQuit }: AppProps) {
     }
   }
 
-  const end = lines.length - Math.min(scroll, maxScroll)
-  const visible = lines.slice(Math.max(0, end - paneHeight), end)
+  const end = rows.length - Math.min(scroll, maxScroll)
+  const visible = rows.slice(Math.max(0, end - paneHeight), end)
   const channelList = [...new Set([...known, ...store.channels(), channel])].sort()
   const topic = topics[channel] ?? ''
 
@@ -165,20 +181,22 @@ function App ({ session, channel: firstChannel, onQuit }: AppProps) {
         </Text>
       </Box>
       <Box flexGrow={1}>
-        <Box flexDirection='column' width={20} borderStyle='single' paddingX={1}>
+        <Box flexDirection='column' width={SIDEBAR} flexShrink={0} borderStyle='single' paddingX={1}>
           {channelList.map((c) => (
             <Text key={c} wrap='truncate-end' bold={c === channel} color={c === channel ? 'cyan' : undefined}>{c === channel ? '▸' : ' '}{c}</Text>
           ))}
         </Box>
         <Box flexDirection='column' flexGrow={1} borderStyle='single' paddingX={1}>
-          {visible.length === 0 ? <Text dimColor>no messages in {channel} yet</Text> : visible.map((l) => (
-            <Text key={l.id} wrap='truncate-end'>
-              <Text dimColor>[{clock(l.timestamp)}]</Text> <Text color={l.author === me ? 'green' : 'yellow'}>&lt;{l.nick}&gt;</Text> {l.text}
+          {visible.length === 0 ? <Text dimColor>no messages in {channel} yet</Text> : visible.map((r) => (
+            <Text key={r.key} wrap='truncate-end'>
+              {r.head === '' ? null : <><Text dimColor>{r.head.slice(0, 11)}</Text><Text color={r.author === me ? 'green' : 'yellow'}>{r.head.slice(11)}</Text></>}{r.text}
             </Text>
           ))}
         </Box>
       </Box>
-      <Text dimColor wrap='truncate-end'>{status}</Text>
+      <Box flexDirection='column'>
+        {statusRows.map((row, i) => <Text key={i} dimColor wrap='truncate-end'>{row}</Text>)}
+      </Box>
       <Box>
         <Text color='cyan'>{channel}&gt; </Text>
         <Text>{sanitize(input)}</Text><Text inverse> </Text>

@@ -46,6 +46,8 @@ test('two headless peers over --local: channels, nick, topic, live both ways; re
     const lastFromAlice = await bob.wait((m) => m.type === 'message' && m.text === 'second in general', 'bob gets the last message')
     await bob.wait((m) => m.type === 'topic' && m.channel === '#random' && m.topic === 'anything goes', 'bob gets the topic')
     await bob.wait((m) => m.type === 'nick' && m.author === aliceKey && m.nick === 'alicia', 'bob gets the nick change')
+    // Blocks download (and so are indexed) in any order: the last one says nothing of the others.
+    for (const text of ['good morning', 'random thought']) await bob.wait((m) => m.type === 'message' && m.text === text, `bob gets "${text}"`)
     t.deepEqual(texts(bob.messages, '#general', aliceKey), ['good morning', 'second in general'], '#general arrived in order')
     t.deepEqual(texts(bob.messages, '#random', aliceKey), ['random thought'], '#random arrived')
     t.ok(lastFromAlice.timestamp >= bob.messages.find((m) => m.text === 'good morning')!.timestamp, 'timestamps in order')
@@ -111,4 +113,47 @@ test('without a terminal and without --headless: a clear message, exit 2, nothin
   t.notOk(fs.existsSync(path.join(root, 'x')), 'no storage created')
   fs.rmSync(root, { recursive: true, force: true })
   t.end()
+})
+
+test('a plain restart reopens the chat opened last, with its key and history; --new starts another; --offline never joins', async (t) => {
+  const home = tmpDir()
+  const env = { KAPPA_CHAT_HOME: home }
+  const procs: Headless[] = []
+  const start = async (label: string, args: string[]): Promise<{ p: Headless; ready: Msg }> => {
+    const p = new Headless(label, ['--offline', ...args], env)
+    procs.push(p)
+    return { p, ready: await p.wait((m) => m.type === 'ready', `${label} ready`) }
+  }
+  const quit = async (p: Headless): Promise<void> => {
+    await p.ask('/quit', 'bye')
+    t.equal(await p.exited, 0, `${p.label} quit cleanly`)
+  }
+  try {
+    const first = await start('first', [])
+    const key = first.ready.key as string
+    t.match(key, /^[0-9a-f]{64}$/, 'the first start creates a chat')
+    await first.p.ask('written before the restart', 'sent')
+    await quit(first.p)
+    t.notOk(first.p.messages.some((m) => m.type === 'joined-swarm'), '--offline: no joined-swarm line')
+
+    const second = await start('second', [])
+    t.equal(second.ready.key, key, 'a plain restart reopens the same chat (same key)')
+    t.equal(second.ready.me, first.ready.me, 'as the same author (same storage)')
+    t.ok(second.p.messages.some((m) => m.type === 'message' && m.history === true && m.text === 'written before the restart'), 'and shows its history')
+    await quit(second.p)
+
+    const fresh = await start('fresh', ['--new'])
+    t.notEqual(fresh.ready.key, key, '--new creates another chat')
+    await quit(fresh.p)
+    const after = await start('after', [])
+    t.equal(after.ready.key, fresh.ready.key, 'which the next plain start reopens')
+    await quit(after.p)
+
+    const both = spawnSync(process.execPath, [BIN, key, '--new', '--headless', '--offline'], { input: '', encoding: 'utf8', env: { ...process.env, ...env } })
+    t.equal(both.status, 2, 'a KEY and --new together: usage error, exit 2')
+    t.match(both.stderr, /pass a KEY or --new, not both/, 'saying why')
+  } finally {
+    for (const p of procs) p.kill()
+    fs.rmSync(home, { recursive: true, force: true })
+  }
 })

@@ -71,13 +71,51 @@ test('terminal UI in tmux: shows the other peer\'s messages (escape codes stripp
     for (let i = 1; i <= 30; i++) bob.send(`line ${String(i).padStart(2, '0')}`)
     // lines may be indexed out of order: wait for the settled bottom of the pane (lines 13-30)
     await poll(() => screen().includes('line 30') && screen().includes('line 13') && !screen().includes('line 12'), 'the newest lines at the bottom')
-    t.notOk(screen().includes('line 05'), 'older lines are above the pane')
+    const dumpUnless = (ok: boolean): boolean => {
+      if (!ok) { t.comment('--- screen ---'); for (const row of screen().split('\n')) t.comment('|' + row) }
+      return ok
+    }
+    t.ok(dumpUnless(!screen().includes('line 05')), 'older lines are above the pane')
     tmux('send-keys', '-t', SESSION, 'PPage')
     await poll(() => screen().includes('line 05'), 'PageUp to show older lines')
-    t.ok(screen().includes('scrolled') && !screen().includes('line 30'), 'PageUp scrolls through history')
+    t.ok(dumpUnless(screen().includes('scrolled') && !screen().includes('line 30')), 'PageUp scrolls through history')
     tmux('send-keys', '-t', SESSION, 'NPage')
     await poll(() => screen().includes('line 30'), 'PageDown back to the bottom')
     t.pass('PageDown returns to the newest')
+
+    // The channel list keeps its width whatever the pane shows: its top-right corner stays put.
+    const sidebarEdge = (): number => (screen().split('\n').find((row) => row.startsWith('┌')) ?? '').indexOf('┐')
+    const edge = sidebarEdge()
+    t.equal(edge, 19, 'the channel list is 20 columns wide')
+
+    // A 600-character message wraps onto several rows and can be read to its last word.
+    const long = Array.from({ length: 80 }, (_, i) => `word${String(i).padStart(2, '0')}`).join(' ') + ' ' + 'y'.repeat(80) + ' THE-END'
+    t.ok(long.length >= 600, `a ${long.length}-character message`)
+    bob.send(long)
+    await poll(() => screen().includes('THE-END'), 'the end of the long message on screen')
+    const rows = screen().split('\n')
+    t.ok(rows.some((r) => r.includes('<bob> word00')) && rows.some((r) => r.includes('word79')), 'its first and last words are both visible')
+    t.notOk(rows.some((r) => /word\d\d…/.test(r)), 'nothing cut with …')
+    t.ok(rows.every((r) => r.length <= 100), 'no row is wider than the terminal')
+    t.equal(sidebarEdge(), edge, 'the channel list did not narrow')
+
+    await type('/key')
+    const flat = (): string => screen().replace(/\s*\n\s*/g, ' ')
+    await poll(() => flat().includes(`--local-port ${port}`), 'the /key reply')
+    t.ok(screen().split('\n').some((r) => r.includes(key)), '/key: the whole key on one row, not cut')
+    t.ok(flat().includes(`npx kappa-chat ${key} --local --local-port ${port}`), '/key: the command that joins, in full')
+
+    await type('/peers')
+    await poll(() => screen().includes('1 peer: bob'), '/peers to name bob')
+    t.pass('/peers shows the nick of the peer\'s feed')
+
+    await type('/topic')
+    await poll(() => screen().includes('topic of #general: drawn in tmux'), '/topic to show the topic')
+    t.ok(screen().includes('#general — drawn in tmux'), '/topic with no text shows the topic and leaves it set')
+
+    await type('/help')
+    await poll(() => screen().includes('/history'), '/help')
+    t.pass('/help lists /history')
 
     // (rows are prefixed with '|': tape trims a leading '#' or space from comments)
     t.comment('--- capture of the UI ---')

@@ -4,7 +4,7 @@ import test from 'tape'
 import fc from 'fast-check'
 import {
   sanitize, messageRecord, nickRecord, topicRecord, parseMessage, parseNick, parseTopic, tooBig,
-  parseCommand, MessageStore, resolveHeads, clamp, messageSortKey, decodeSortKey, channelRange, ChatError,
+  parseCommand, HELP, MessageStore, messageRows, wrapText, resolveHeads, clamp, messageSortKey, decodeSortKey, channelRange, ChatError,
   type MetaHead, type ChatLine
 } from '../src/index.js'
 import { compareAddress } from '@kappa-ts/kappa-core'
@@ -76,6 +76,9 @@ test('commands', (t) => {
   t.deepEqual(parseCommand('/nick  alice '), { kind: 'nick', nick: 'alice' })
   t.equal(parseCommand('/nick').kind, 'invalid')
   t.deepEqual(parseCommand('/topic cats and dogs'), { kind: 'topic', topic: 'cats and dogs' })
+  t.deepEqual(parseCommand('/topic'), { kind: 'show-topic' }, '/topic with no text shows the topic (it does not clear it)')
+  t.deepEqual(parseCommand('/topic   '), { kind: 'show-topic' })
+  for (const cmd of ['/join', '/nick', '/topic', '/channels', '/peers', '/key', '/history', '/help', '/quit']) t.ok(HELP.includes(cmd), `/help lists ${cmd}`)
   for (const k of ['channels', 'peers', 'key', 'quit', 'help'] as const) t.equal(parseCommand(`/${k}`).kind, k)
   t.equal(parseCommand('/frobnicate').kind, 'invalid')
   t.equal(parseCommand('   ').kind, 'none')
@@ -131,5 +134,25 @@ test('resolveHeads: the same choice whatever order the heads come in (fast-check
   }), { seed: 8, numRuns: 300 })
   t.equal(resolveHeads([]), null, 'no heads, no value')
   t.pass('300 runs: order never changes the choice, and it is the highest (timestamp, feed key, address)')
+  t.end()
+})
+
+test('layout: a long message wraps onto rows no wider than the pane, every word kept', (t) => {
+  const words = Array.from({ length: 100 }, (_, i) => `word${String(i).padStart(3, '0')}`)
+  const text = words.join(' ') + ' ' + 'x'.repeat(150) // 600-odd characters, one word longer than any row
+  const line: ChatLine = { id: 'f@1', channel: '#general', author: FEED, nick: 'bob', text, timestamp: Date.UTC(2024, 0, 1, 12, 0, 0) }
+  for (const width of [20, 57, 76, 120]) {
+    const rows = messageRows(line, width)
+    t.ok(rows.every((r) => (r.head + r.text).length <= width), `width ${width}: ${rows.length} rows, none wider`)
+    t.ok(rows[0]!.head.includes('<bob>'), 'the first row starts with the time and nick')
+    t.equal(rows.slice(1).every((r) => r.head === ''), true, 'the others are text only')
+    const joined = rows.map((r) => r.head + r.text).join(' ').replace(/\s+/g, ' ')
+    for (const w of words) if (!joined.includes(w)) t.fail(`width ${width}: lost ${w}`)
+    t.equal(rows.map((r) => r.text).join('').split('x').length - 1 >= 150, true, 'the long word is broken across rows, not cut')
+    t.equal(new Set(rows.map((r) => r.key)).size, rows.length, 'row keys are unique')
+  }
+  t.deepEqual(messageRows({ ...line, text: 'short' }, 80).length, 1, 'a short message is one row')
+  t.deepEqual(wrapText('', 10), [''], 'an empty status is one empty row')
+  t.deepEqual(wrapText('chat key ' + 'a'.repeat(64) + ' · join', 70), ['chat key', 'a'.repeat(64) + ' ·', 'join'], 'a key is never broken when it fits a row')
   t.end()
 })

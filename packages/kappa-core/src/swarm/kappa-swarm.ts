@@ -125,6 +125,9 @@ export class KappaSwarm extends EventEmitter {
     return [...this.peerMap.values()].map((p) => p.publicStatus())
   }
 
+  /** The status channel of every connection (kappa.synced() asks each what it holds). */
+  statusPeers (): SwarmPeer[] { return [...this.peerMap.values()] }
+
   /** True after 'synced' until new data is known to exist elsewhere. */
   get isSynced (): boolean { return this.tracker.isSynced }
 
@@ -251,9 +254,9 @@ export class KappaSwarm extends EventEmitter {
     }
     const peer = new SwarmPeer(socket, this.multifeed, {
       onChange: () => this.tracker.markAllDirty(),
-      onFailure: (p, err) => {
-        this.emit('connection-error', { remotePublicKey: p.remotePublicKey, error: err })
-        p.socket.destroy()
+      onFailure: (_p, err) => {
+        this.emit('connection-error', { remotePublicKey: peer.remotePublicKey, error: err })
+        peer.socket.destroy()
       }
     }, this.handshakeTimeout)
     if (existing !== undefined) {

@@ -127,6 +127,7 @@ function buildProgram (): Command {
     .description('print the current version(s) of a record (several on a fork)')
     .action(async (schemaName: string, id: string) => {
       await withDb(g(), async (db) => {
+        await requireSchema(db, schemaName)
         const versions = await db.get(schemaName, id)
         if (versions.length === 0) throw new RecordDbError('ERR_NOT_FOUND', `no record ${schemaName}/${id}`)
         out().result(versions, () => versions.map(recordDetail))
@@ -142,7 +143,9 @@ function buildProgram (): Command {
 
   program.command('history <schema> <id>').description('every version of a record').action(async (schemaName: string, id: string) => {
     await withDb(g(), async (db) => {
+      await requireSchema(db, schemaName)
       const versions = await db.history(schemaName, id)
+      if (versions.length === 0) throw new RecordDbError('ERR_NOT_FOUND', `no record ${schemaName}/${id}`)
       out().result(versions, () => versions.map(recordDetail))
     })
   })
@@ -154,6 +157,7 @@ function buildProgram (): Command {
     .option('--gt <id>').option('--gte <id>').option('--lt <id>').option('--lte <id>')
     .action(async (schemaName: string, opts: { limit?: number; reverse?: boolean; gt?: string; gte?: string; lt?: string; lte?: string }) => {
       await withDb(g(), async (db) => {
+        await requireSchema(db, schemaName)
         await printStream(out(), db.list(schemaName, opts))
       })
     })
@@ -163,9 +167,7 @@ function buildProgram (): Command {
     .option('--limit <n>', 'at most n records', toInt)
     .action(async (schemaName: string, conditions: string[], opts: { limit?: number }) => {
       await withDb(g(), async (db) => {
-        const def = await db.getSchema(schemaName)
-        if (def === null) throw new RecordDbError('ERR_UNKNOWN_SCHEMA', `unknown schema "${schemaName}"`)
-        const where = parseConditions(conditions, def)
+        const where = parseConditions(conditions, await requireSchema(db, schemaName))
         await printStream(out(), db.query(schemaName, opts.limit === undefined ? { where } : { where, limit: opts.limit }))
       })
     })
@@ -183,25 +185,31 @@ function buildProgram (): Command {
 
   program.command('import <file>')
     .description('import rows (NDJSON, CSV, TSV, or a kappa-db export) into a schema; bad rows are reported, never abort')
-    .requiredOption('--schema <schema>', 'schema of the rows')
+    .option('--schema <schema>', 'schema of the rows (an export names its own: then only this one is imported)')
     .addOption(new Option('--format <format>', 'default: from the file extension').choices([...IMPORT_FORMATS]))
     .option('--id-field <field>', 'take record ids from this field (default: new ids)')
     .option('--batch <n>', 'rows per append (default 1000)', toInt)
-    .action(async (file: string, opts: { schema: string; format?: ImportFormat; idField?: string; batch?: number }) => {
+    .option('--null <text>', 'CSV/TSV: a cell holding exactly this text is a missing field (default \\N for TSV, none for CSV)')
+    .option('--array-separator <sep>', 'CSV/TSV: split a cell on this where the schema wants an array', ',')
+    .action(async (file: string, opts: { schema?: string; format?: ImportFormat; idField?: string; batch?: number; null?: string; arraySeparator: string }) => {
       const format = opts.format ?? formatOfPath(file)
       if (format === null) throw new RecordDbError('ERR_IMPORT', `cannot tell the format of ${file}: pass --format ${IMPORT_FORMATS.join('|')}`)
+      if (format !== 'export' && opts.schema === undefined) throw new RecordDbError('ERR_IMPORT', `--schema is required for ${format} rows (only an export names the schema of each row)`)
       if (!existsSync(file)) throw new RecordDbError('ERR_IMPORT', `no such file: ${file}`)
+      if (opts.arraySeparator === '') throw new RecordDbError('ERR_BAD_OPTION', '--array-separator cannot be empty')
       const o = out()
       await withDb(g(), async (db) => {
+        if (format !== 'export' && opts.schema !== undefined) await requireSchema(db, opts.schema)
         const size = statSync(file).size
         const input = createReadStream(file)
         const bar = process.stderr.isTTY && !o.json
           ? new cliProgress.SingleBar({ format: 'import |{bar}| {percentage}% | {rows} rows, {rejected} rejected', stream: process.stderr }, cliProgress.Presets.shades_classic)
           : null
         bar?.start(Math.max(size, 1), 0, { rows: 0, rejected: 0 })
-        const summary = await importRows(db, parseRows(input, format), {
-          schema: opts.schema,
+        const summary = await importRows(db, parseRows(input, format, opts.null !== undefined ? { nullMarker: opts.null } : {}), {
+          ...(opts.schema !== undefined ? { schema: opts.schema } : {}),
           coerce: format === 'csv' || format === 'tsv',
+          arraySeparator: opts.arraySeparator,
           ...(opts.idField !== undefined ? { idField: opts.idField } : {}),
           ...(opts.batch !== undefined ? { batchSize: opts.batch } : {}),
           onProgress: (p) => bar?.update(Math.min(input.bytesRead, size), { rows: p.rows, rejected: p.rejected })
@@ -212,8 +220,10 @@ function buildProgram (): Command {
         await indexedWithProgress(db, o)
         const indexMs = Date.now() - t
         await warnIfNotCounted(db, o)
+        const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`
+        const what = summary.schemas > 0 ? ` (${plural(summary.schemas, 'schema')}, ${plural(summary.imported, 'record')})` : ''
         o.result({ ...summary, indexMs }, () => [
-          `imported ${summary.imported} of ${summary.rows} rows, rejected ${summary.rejected} (${summary.ms} ms, indexed in ${indexMs} ms)`,
+          `imported ${summary.imported + summary.schemas} of ${summary.rows} rows${what}, rejected ${summary.rejected} (${summary.ms} ms, indexed in ${indexMs} ms)`,
           ...summary.errors.slice(0, 20).map((e) => `  line ${e.line}: ${e.error}`),
           ...(summary.errors.length > 20 ? [`  … ${summary.rejected - 20} more (use --json for up to ${summary.errors.length})`] : [])
         ])
@@ -221,14 +231,20 @@ function buildProgram (): Command {
     })
 
   program.command('export')
-    .description('write records as NDJSON lines {schema, id, value} (import them back with --format export)')
+    .description('write schemas and records as NDJSON lines {schema, id, value} (restore with import FILE --format export)')
     .option('--schema <schema>', 'only this schema (default: every schema)')
     .option('--out <file>', 'write to a file instead of stdout')
     .action(async (opts: { schema?: string; out?: string }) => {
       await withDb(g(), async (db) => {
+        if (opts.schema !== undefined) await requireSchema(db, opts.schema)
         const sink = opts.out === undefined ? process.stdout : createWriteStream(opts.out)
         const schemas = opts.schema !== undefined ? [opts.schema] : await db.schemas()
         let n = 0
+        // The definitions first (as core/schema records), so the export restores into an empty database.
+        for (const s of schemas) {
+          const def = await db.getSchema(s)
+          if (def !== null && !sink.write(JSON.stringify({ schema: 'core/schema', id: s, value: def }) + '\n')) await once(sink, 'drain')
+        }
         for (const s of schemas) {
           for await (const r of db.list(s)) {
             if (!sink.write(JSON.stringify({ schema: r.schema, id: r.id, value: r.value }) + '\n')) await once(sink, 'drain')
@@ -238,7 +254,7 @@ function buildProgram (): Command {
         if (sink !== process.stdout) {
           sink.end()
           await once(sink, 'finish')
-          out().result({ exported: n, file: opts.out }, () => `exported ${n} records to ${opts.out}`)
+          out().result({ exported: n, schemas: schemas.length, file: opts.out }, () => `exported ${n} records and ${schemas.length} schema${schemas.length === 1 ? '' : 's'} to ${opts.out}`)
         }
       })
     })
@@ -296,7 +312,8 @@ function buildProgram (): Command {
           if (f.peers.some((p) => p.remoteLength > have)) return false
           return have === 0 || f.peers.some((p) => p.remoteContiguousLength >= have)
         })
-        let index = { indexed: 0, total: 0 }
+        // What is indexed already (no 'progress' event comes when nothing is left to index).
+        let index: { indexed: number; total: number } = (await db.status()).index
         const redraw = (): void => status(`${peersLine()} | blocks ${sync.localLength}/${Math.max(sync.remoteLength, sync.localLength)}${sync.synced ? ' (synced)' : ''} | indexed ${index.indexed}/${index.total}`)
         db.on('peer-add', () => { event(`peer connected (${peersLine()})`); redraw() })
         db.on('peer-remove', () => {
@@ -312,7 +329,10 @@ function buildProgram (): Command {
         })
         db.on('progress', (p: { indexed: number; total: number }) => { index = p; redraw() })
         await db.join(bootstrap === undefined ? {} : { bootstrap: bootstrap.split(',').filter((s) => s !== '') })
-        event(`joined ${db.key.slice(0, 16)}…; Ctrl-C to stop`)
+        const until = opts.untilSynced === true
+          ? 'stops once a peer and this one hold the same data'
+          : opts.duration !== undefined ? `stops after ${opts.duration} s (Ctrl-C to stop sooner)` : 'Ctrl-C to stop'
+        event(`joined ${db.key.slice(0, 16)}…; ${until}`)
         redraw()
         await new Promise<void>((resolve) => {
           const stop = (): void => resolve()
@@ -348,6 +368,13 @@ function buildProgram (): Command {
   })
 
   return program
+}
+
+/** The schema's definition, or ERR_UNKNOWN_SCHEMA (reading a schema that does not exist is a mistake, not an empty result). */
+async function requireSchema (db: RecordDB, name: string): Promise<JsonSchema> {
+  const def = await db.getSchema(name)
+  if (def === null) throw new RecordDbError('ERR_UNKNOWN_SCHEMA', `unknown schema "${name}"`)
+  return def
 }
 
 function feedLine (f: { key: string; length: number; local: boolean; counted: number | 'all' }): string {
@@ -411,29 +438,58 @@ async function printStream (o: Out, records: AsyncIterable<RecordVersion>): Prom
 }
 
 const CONDITION = /^([^=<>]+?)(>=|<=|=|>|<)(.*)$/s
+const OPS = { '=': 'eq', '>': 'gt', '>=': 'gte', '<': 'lt', '<=': 'lte' } as const
 
-/** `field=value`, `field>=value`, …: values typed by the schema's property type. */
+/**
+ * `field=value`, `field>=value`, …: values typed by the schema's property type (an array
+ * field by its items' type). Anything that would silently match nothing is ERR_BAD_QUERY:
+ * an unreadable condition, a doubled operator (`year>>3`), spaces around the operator
+ * (`author = Butler`), no value, or a value that is not of the field's type (`year=abc`).
+ */
 export function parseConditions (conditions: string[], schema: JsonSchema): Where {
-  const props = (schema.properties ?? {}) as Record<string, { type?: unknown }>
+  const props = (schema.properties ?? {}) as Record<string, { type?: unknown; items?: { type?: unknown } }>
   const where: Record<string, Range> = {}
+  const usage = 'use field=value, field>=value, field<value, …'
   for (const c of conditions) {
     const m = CONDITION.exec(c)
-    if (m === null) throw new RecordDbError('ERR_BAD_QUERY', `cannot read condition "${c}" (use field=value, field>=value, field<value, …)`)
-    const field = (m[1] as string).trim()
-    const op = ({ '=': 'eq', '>': 'gt', '>=': 'gte', '<': 'lt', '<=': 'lte' } as const)[m[2] as '=' | '>' | '>=' | '<' | '<=']
-    const value = typedValue(m[3] as string, props[field]?.type)
-    where[field] = { ...(where[field] ?? {}), [op]: value }
+    if (m === null) throw new RecordDbError('ERR_BAD_QUERY', `cannot read condition "${c}" (${usage})`)
+    const [, rawField, opText, text] = m as unknown as [string, string, keyof typeof OPS, string]
+    const field = rawField.trim()
+    if (/^[=<>]/.test(text)) throw new RecordDbError('ERR_BAD_QUERY', `condition "${c}": "${opText}${text.slice(0, 1)}" is not an operator (${usage})`)
+    if (field !== rawField || (text !== text.trim() && text.trim() !== '')) {
+      throw new RecordDbError('ERR_BAD_QUERY', `condition "${c}": no spaces around the operator, write ${field}${opText}${text.trim()} (spaces inside a value are fine)`)
+    }
+    if (text === '') throw new RecordDbError('ERR_BAD_QUERY', `condition "${c}": no value after "${opText}" (${usage})`)
+    const types = fieldTypes(props[field])
+    const value = typedValue(text, types)
+    if (value === undefined) {
+      const kinds = types.map((t) => ({ integer: 'an integer', number: 'a number', boolean: 'true or false', null: 'null' } as Record<string, string>)[t] ?? t)
+      throw new RecordDbError('ERR_BAD_QUERY', `condition "${c}": ${field} takes ${kinds.join(' or ')}, not "${text}"`)
+    }
+    where[field] = { ...(where[field] ?? {}), [OPS[opText]]: value }
   }
   return where
 }
 
-function typedValue (text: string, type: unknown): IndexValue {
-  const types = Array.isArray(type) ? type : [type]
+/** The JSON types a condition on this property compares with: an array's items' (indexed element by element). */
+function fieldTypes (prop: { type?: unknown; items?: { type?: unknown } } | undefined): string[] {
+  const typesOf = (type: unknown): string[] => (Array.isArray(type) ? type : [type]).filter((t): t is string => typeof t === 'string')
+  const own = typesOf(prop?.type)
+  return own.includes('array') ? typesOf(prop?.items?.type) : own
+}
+
+/** The condition's value as the field's type; undefined when it cannot be one (no type declared: a number if it reads as one, else the text). */
+function typedValue (text: string, types: string[]): IndexValue | undefined {
+  if (types.length === 0) return text === 'null' ? null : isNumeric(text) ? Number(text) : text
   if (types.includes('string')) return text
-  if ((types.includes('number') || types.includes('integer')) && text.trim() !== '' && Number.isFinite(Number(text))) return Number(text)
+  if ((types.includes('number') || types.includes('integer')) && isNumeric(text)) return Number(text)
   if (types.includes('boolean') && (text === 'true' || text === 'false')) return text === 'true'
-  if (text === 'null') return null
-  return text
+  if (types.includes('null') && text === 'null') return null
+  return undefined
+}
+
+function isNumeric (text: string): boolean {
+  return text.trim() !== '' && Number.isFinite(Number(text))
 }
 
 function toInt (v: string): number {

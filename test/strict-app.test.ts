@@ -1,0 +1,75 @@
+// A user's strict TypeScript app compiles against our packages WITHOUT skipLibCheck:
+// every type our published .d.ts files reach (hypercore, corestore, hyperswarm, hyperdht,
+// protomux, ... which ship JavaScript only) must come with the packages.
+import test from 'tape'
+import fs from 'node:fs'
+import path from 'node:path'
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc')
+
+const APP = `import { Kappa, KappaSwarm, type Feed, type Entry } from '@kappa-ts/kappa-core'
+import { Multifeed } from '@kappa-ts/multifeed'
+import { kvView } from '@kappa-ts/view-kv'
+import { listView } from '@kappa-ts/view-list'
+import { RecordDB } from '@kappa-ts/record-db'
+import { Chat } from '@kappa-ts/chat'
+
+interface Msg { time: number; text: string }
+
+export async function main (dir: string): Promise<number> {
+  const kappa = new Kappa(dir)
+    .use('messages', listView<Msg>({ map: (e: Entry<Msg>) => e.value.time }))
+    .use('names', kvView<{ name: string }>())
+  await kappa.ready()
+  const feeds: Feed[] = kappa.feeds()
+  const first: number = feeds[0]?.contiguousLength ?? 0
+  const swarm: KappaSwarm | null = kappa.swarm
+  const items = await kappa.api.messages.read({ limit: 10 })
+  const text: string | undefined = items[0]?.value.text
+  const db = new RecordDB(dir + '-db')
+  await db.ready()
+  const mf: Multifeed = kappa.multifeed
+  const chat = await Chat.open({ storage: dir + '-chat' })
+  await chat.close()
+  await db.close()
+  await kappa.close()
+  return first + (swarm === null ? 0 : 1) + (text?.length ?? 0) + mf.feeds().length
+}
+`
+
+const TSCONFIG = {
+  compilerOptions: {
+    target: 'ES2022',
+    lib: ['ES2022'],
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    types: ['node'],
+    strict: true,
+    skipLibCheck: false,
+    noEmit: true
+  },
+  files: ['app.ts']
+}
+
+test('a strict app with skipLibCheck: false compiles against kappa-core, the views, record-db and the chat', async (t) => {
+  // Inside the repository, so @kappa-ts/* resolve through node_modules as for a user of the packages.
+  const dir = fs.mkdtempSync(path.join(root, 'test', 'dist', 'strict-app-'))
+  try {
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }))
+    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2))
+    fs.writeFileSync(path.join(dir, 'app.ts'), APP)
+    const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
+      execFile(process.execPath, [tsc, '-p', dir], { cwd: dir, timeout: 120_000 }, (err, stdout, stderr) => {
+        resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, output: stdout + stderr })
+      })
+    })
+    t.equal(code, 0, 'tsc --strict with skipLibCheck: false exits 0')
+    t.equal(output.trim(), '', 'and reports nothing')
+    if (code !== 0) t.comment(output.split('\n').slice(0, 40).join('\n'))
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
