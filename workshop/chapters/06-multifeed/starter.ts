@@ -5,7 +5,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { Multifeed } from '@kappa-ts/multifeed'
+import { Multifeed, appendEntries, readEntries } from '@kappa-ts/multifeed' // eslint-disable-line @typescript-eslint/no-unused-vars
 
 interface Msg { author: string; text: string; timestamp: number }
 
@@ -24,13 +24,14 @@ const alice = new Multifeed(path.join(tmp, 'alice'))
 await alice.ready()
 
 // TODO 1: bob opens a multifeed with alice's key; print "same set: true". Each appends his
-//         or her messages of `conversation` to his or her own writer(); print how many feeds
+//         or her messages of `conversation` to his or her own writer() with appendEntries
+//         (entries are packed into blocks; see the README); print how many feeds
 //         each knows ("before: alice knows 1 feed, bob knows 1")
 // TODO 2: listen for each side's 'feed' event of a remote feed (info.local false), pipe the
 //         two replicate() streams into each other, await both events and update() both new
 //         feeds; print "after: alice knows 2 feeds, bob knows 2" and whether bob's copy of
 //         alice's feed is writable
-// TODO 3: read every entry of every feed, sort by timestamp, print "alice sees:" and one
+// TODO 3: read every entry of every feed (readEntries of each block), sort by timestamp, print "alice sees:" and one
 //         "  <author> text" line per message; then whether bob's list is the same
 
 await alice.close()
