@@ -18,7 +18,7 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024
 export function registerEvents (app: FastifyInstance, db: RecordDB, opts: EventsOptions): () => void {
   const open = new Set<() => void>()
 
-  app.get<{ Querystring: { schema?: string } }>('/api/events', { sse: 'only', schema: routeSchemas.events }, async (req, reply) => {
+  app.get<{ Querystring: { schema?: string } }>('/api/events', { sse: 'manual', schema: routeSchemas.events }, async (req, reply) => {
     const only = req.query.schema
     const sse = reply.sse
     sse.keepAlive()

@@ -23,5 +23,9 @@ export async function registerOpenApi (app: FastifyInstance, version: string): P
     hiddenTag: 'hidden',
     hideUntagged: true
   })
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+}
+
+/** GET /api/openapi.json on `scope` (the token-checked one); `root` holds the document. */
+export function registerOpenApiRoute (scope: FastifyInstance, root: FastifyInstance): void {
+  scope.get('/api/openapi.json', { schema: { hide: true } }, async () => root.swagger())
 }

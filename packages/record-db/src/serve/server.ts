@@ -13,7 +13,7 @@ import type { RecordDB } from '../record-db.js'
 import { errorBody, sendError, ServeError } from './errors.js'
 import { registerApi } from './api.js'
 import { DEFAULT_MAX_BUFFERED_BYTES, registerEvents } from './events.js'
-import { registerOpenApi } from './openapi.js'
+import { registerOpenApi, registerOpenApiRoute } from './openapi.js'
 import { sharedSchemas } from './schemas.js'
 import { registerUi } from './ui.js'
 import { checkToken } from './token.js'
@@ -73,6 +73,7 @@ export async function buildServer (db: RecordDB, opts: ServerOptions): Promise<F
     await api.register(bearerAuth, { keys: [opts.token], addHook: false, verifyErrorLogLevel: 'debug' })
     api.addHook('onRequest', (req, reply, done) => { (api.verifyBearerAuth as NonNullable<typeof api.verifyBearerAuth>)(req, reply, done) })
     registerApi(api, db, { online: opts.online ?? (() => false) })
+    registerOpenApiRoute(api, app)
     endStreams = registerEvents(api, db, { maxBufferedBytes: opts.maxEventBufferBytes ?? DEFAULT_MAX_BUFFERED_BYTES })
   })
   await registerUi(app)
