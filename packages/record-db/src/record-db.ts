@@ -463,7 +463,7 @@ export class RecordDB extends EventEmitter {
     }
     for await (const [k, heads] of this.data().iterator(range) as AsyncIterable<[string, string[]]>) {
       chunk.set(splitKey(k)[2] as string, heads)
-      if (chunk.size >= 256) {
+      if (chunk.size >= Math.min(256, limit - n)) { // a small limit needs a small first chunk
         yield * drain(this)
         if (n >= limit) return
       }
@@ -514,7 +514,7 @@ export class RecordDB extends EventEmitter {
       const { feed, seq } = parseRef(r)
       if (!counts(feed, seq)) continue
       chunk.push({ id: parts[4] as string, r })
-      if (chunk.length >= 256) {
+      if (chunk.length >= Math.min(256, limit - n)) { // a small limit needs a small first chunk
         yield * drain(this)
         if (n >= limit) return
       }
