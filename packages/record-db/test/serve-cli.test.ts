@@ -151,3 +151,28 @@ test('kappa-db serve joins the swarm: a record a peer writes arrives as an event
     rm(dir)
   }
 })
+
+test('SERVE.md: the library example runs and prints what it says', async (t) => {
+  const doc = fs.readFileSync(fileURLToPath(new URL('../../SERVE.md', import.meta.url)), 'utf8')
+  const from = doc.indexOf('## As a library')
+  const code = /```js\n([\s\S]*?)```/.exec(doc.slice(from))
+  t.ok(from >= 0 && code !== null, 'SERVE.md has the example')
+  // Inside the package (so @kappa-ts/record-db resolves as for a user), run in a temp folder.
+  const file = fileURLToPath(new URL('./serve-example.tmp.mjs', import.meta.url))
+  fs.writeFileSync(file, (code as RegExpExecArray)[1] as string)
+  const cwd = tmpdir()
+  try {
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, [file], { cwd, timeout: 60_000, env: { ...process.env, KAPPA_DB_TOKEN: '' } }, (err, stdout, stderr) => {
+        if (err !== null) reject(new Error(`${err.message}\n${stderr}`))
+        else resolve(stdout)
+      })
+    })
+    const lines = out.trim().split('\n')
+    t.match(lines[0] ?? '', /^open http:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]{43}$/, 'prints the URL with the generated token')
+    t.equal(lines[1], "201 { title: 'Kindred' }", 'then the created record')
+  } finally {
+    fs.rmSync(file, { force: true })
+    rm(cwd)
+  }
+})

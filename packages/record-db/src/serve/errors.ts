@@ -74,6 +74,8 @@ export function toHttpError (err: unknown): { status: number; body: ErrorBody } 
   }
   if (err instanceof RecordDbError) return { status: STATUS[err.code] ?? 500, body: errorBody(err.code, err.message) }
   const e = err as Partial<FastifyError>
+  // The database closed under the request (the server is stopping): kappa-core's ERR_CLOSED.
+  if (e.code === 'ERR_CLOSED') return { status: 503, body: errorBody('ERR_CLOSED', 'the database is closed (the server is stopping)') }
   const known = typeof e.code === 'string' ? FASTIFY[e.code] : undefined
   if (known !== undefined) {
     const message = known.code === 'ERR_UNAUTHORIZED' ? 'a valid token is needed: Authorization: Bearer <token>' : String(e.message)

@@ -55,7 +55,9 @@ export interface RunningServer {
 /** Builds the fastify app (not listening). The database must be ready. */
 export async function buildServer (db: RecordDB, opts: ServerOptions): Promise<FastifyInstance> {
   checkToken(opts.token)
-  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, forceCloseConnections: true })
+  // 'idle': close() ends idle keep-alive connections at once and waits for requests in flight,
+  // so the database is not closed under a running handler (event streams are ended in preClose).
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, forceCloseConnections: 'idle' })
   // Responses are documented by the route schemas but sent as they are: a record's fields pass
   // through whatever RecordDB adds (no fast-json-stringify pruning).
   app.setSerializerCompiler(() => (data) => JSON.stringify(data))
