@@ -343,3 +343,21 @@ test('serve: token resolution', (t) => {
   }
   t.end()
 })
+
+test('serve: a database closed under the server answers 503 ERR_CLOSED', async (t) => {
+  const dir = tmpdir()
+  const db = await openDb(dir)
+  await db.putSchema('book', bookSchema)
+  const srv = await serve(db)
+  try {
+    await db.close()
+    for (const p of ['api/records/book/x', 'api/schemas', 'api/status']) {
+      const r = await call(srv, 'GET', p)
+      t.equal(r.status, 503, `GET ${p}: 503`)
+      t.equal(r.body.error.code, 'ERR_CLOSED', '  ERR_CLOSED')
+    }
+  } finally {
+    await srv.close()
+    rm(dir)
+  }
+})
