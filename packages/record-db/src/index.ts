@@ -1,7 +1,7 @@
 export { RecordDB, newId, MAX_BATCH } from './record-db.js'
 export type {
   Mode, RecordDBOptions, BatchOptions, RecordVersion, BatchOp, ListOptions, Range, Where, QueryOptions, SearchOptions,
-  SearchHit, FeedStatus, RecordDBStatus
+  SearchHit, FeedStatus, RecordDBStatus, RecordChange
 } from './record-db.js'
 export { RecordDbError, ValidationError } from './errors.js'
 export type { RecordDbErrorCode, ValidationIssue } from './errors.js'

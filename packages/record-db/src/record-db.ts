@@ -5,12 +5,12 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from '
 import path from 'node:path'
 import type { Duplex } from 'node:stream'
 import Corestore from 'corestore'
-import { Kappa, type JoinOptions, type SyncedOptions, type ViewDb } from '@kappa-ts/kappa-core'
+import { Kappa, type Entry, type JoinOptions, type SyncedOptions, type ViewDb } from '@kappa-ts/kappa-core'
 import { builtinSchemas, envelopeSchema, type Envelope, type JsonSchema } from '@kappa-ts/schemas'
 import { computeLimits, type AuthOp } from './auth.js'
 import { RecordDbError, ValidationError } from './errors.js'
-import { headsKey, parseRef, splitKey, under, SEP } from './layout.js'
-import { recordsView, SCHEMA_TYPE, SOURCE_TYPE, type RecordsView, type StoredVersion } from './records-view.js'
+import { headsKey, parseRef, ref, splitKey, under, SEP } from './layout.js'
+import { isEnvelope, recordsView, SCHEMA_TYPE, SOURCE_TYPE, type RecordsView, type StoredVersion } from './records-view.js'
 import { tokenize } from './text.js'
 import { fieldsOf, issuesOf, Validators, createAjv } from './validation.js'
 import { matches, parseWhere, scanBounds, type Cond, type Range, type Where } from './where.js'
@@ -49,6 +49,20 @@ export interface RecordDBStatus {
   key: string; mode: Mode; writer: string; root: string
   feeds: FeedStatus[]
   index: { indexed: number; total: number; state: string }
+}
+
+/**
+ * The 'change' event: a version of a record that counts was indexed, written here or
+ * replicated from a peer. `ref` is the version's ref as get/history return it.
+ */
+export interface RecordChange {
+  schema: string
+  id: string
+  op: 'put' | 'del'
+  /** Author feed key (hex). */
+  feed: string
+  ref: string
+  timestamp: number
 }
 
 const VIEW = 'records'
@@ -96,6 +110,8 @@ export class RecordDB extends EventEmitter {
   private schemaGen = 0
   private paused = false
   private readonly coercing = new Validators({ coerceTypes: true })
+  /** Keeps 'change' events in index order while each batch's authorization state is read. */
+  private changes: Promise<void> = Promise.resolve()
 
   constructor (storage: string, opts: RecordDBOptions = {}) {
     super()
@@ -144,6 +160,7 @@ export class RecordDB extends EventEmitter {
     }))
     kappa.on('view-error', (name: string, err: Error) => this.emit('view-error', name, err))
     kappa.on('progress', (name: string, p: { indexed: number; total: number }) => { if (name === VIEW) this.emit('progress', p) })
+    kappa.on('indexed', (name: string, entries: Entry[]) => { if (name === VIEW && this.listenerCount('change') > 0) this.reportChanges(entries) })
     for (const ev of ['peer-add', 'peer-remove', 'synced', 'sync-progress', 'feed']) {
       kappa.on(ev, (...args: unknown[]) => this.emit(ev, ...args))
     }
@@ -459,7 +476,7 @@ export class RecordDB extends EventEmitter {
     }
     for await (const [k, heads] of this.data().iterator(range) as AsyncIterable<[string, string[]]>) {
       chunk.set(splitKey(k)[2] as string, heads)
-      if (chunk.size >= 256) {
+      if (chunk.size >= Math.min(256, limit - n)) { // a small limit needs a small first chunk
         yield * drain(this)
         if (n >= limit) return
       }
@@ -510,7 +527,7 @@ export class RecordDB extends EventEmitter {
       const { feed, address } = parseRef(r)
       if (!counts(feed, address.block)) continue
       chunk.push({ id: parts[4] as string, r })
-      if (chunk.length >= 256) {
+      if (chunk.length >= Math.min(256, limit - n)) { // a small limit needs a small first chunk
         yield * drain(this)
         if (n >= limit) return
       }
@@ -616,6 +633,28 @@ export class RecordDB extends EventEmitter {
   }
 
   // ---- helpers -------------------------------------------------------------------
+
+  /**
+   * Emits 'change' for each version of a committed view batch that counts now. Versions by
+   * feeds that do not count are not reported; an authorization is reported as the
+   * `core/source` change itself (the records it makes visible are not listed one by one).
+   */
+  private reportChanges (entries: Entry[]): void {
+    const versions: RecordChange[] = []
+    for (const e of entries) {
+      if (!isEnvelope(e.value)) continue
+      const env = e.value
+      versions.push({ schema: env.schema, id: env.id, op: env.op, feed: e.key, ref: ref(e.key, e.address), timestamp: env.timestamp })
+    }
+    if (versions.length === 0) return
+    this.changes = this.changes.then(async () => {
+      const counts = await this.counter()
+      for (const v of versions) {
+        const { feed, address } = parseRef(v.ref)
+        if (counts(feed, address.block)) this.emit('change', v)
+      }
+    }).catch(() => {}) // closed meanwhile: nobody is left to tell
+  }
 
   private data (): ViewDb {
     return this.kappa.api[VIEW].db()

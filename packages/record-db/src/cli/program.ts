@@ -12,6 +12,7 @@ import { formatOfPath, IMPORT_FORMATS, parseRows, type ImportFormat } from '../p
 import { importRows } from '../import.js'
 import { makeOut, recordDetail, recordLine, replacer, type Out } from './output.js'
 import type { IndexValue } from '../layout.js'
+import { registerServe } from './serve.js'
 
 interface GlobalOpts { json?: boolean; storage: string; bootstrap?: string }
 
@@ -367,6 +368,7 @@ function buildProgram (): Command {
     })
   })
 
+  registerServe(program, g)
   return program
 }
 
