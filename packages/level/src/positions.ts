@@ -1,0 +1,81 @@
+// Every use of WHERE an entry sits in its feed, in one place.
+//
+// Today an entry is one hypercore block and its position is `entry.seq`. The log
+// format is about to change to packed blocks (many entries per block), where an
+// entry carries a block address (block + index within the block) instead. Op ids,
+// the links between writes, the conflict tie-break and the tracking of this peer's
+// own writes all go through this module, so that switch is a change here only.
+import type { Entry } from '@kappa-ts/kappa-core'
+
+/** Where an entry sits in its feed (today: its seq). */
+export type Position = number
+
+/** The position of an entry handed to a view. */
+export function positionOf (entry: Entry): Position {
+  return entry.seq
+}
+
+/**
+ * The positions of the `count` entries of one `Writer.append([...])` call, from what
+ * it resolved with (today: the seq of the first).
+ */
+export function appendedPositions (appendResult: number, count: number): Position[] {
+  const out = new Array<Position>(count)
+  for (let i = 0; i < count; i++) out[i] = appendResult + i
+  return out
+}
+
+/** Orders two positions of one feed: negative if `a` comes first. */
+export function comparePositions (a: Position, b: Position): number {
+  return a - b
+}
+
+/** A key for maps of entries, unique across feeds. */
+export function entryKey (feed: string, position: Position): string {
+  return feed + '@' + String(position)
+}
+
+/** The position part of an entry key, as text (for reports such as skipped entries). */
+export function formatPosition (position: Position): string {
+  return String(position)
+}
+
+// An op id: `<feed key, 64 hex>@<seq>/<op index within the entry>`.
+const OP_ID = /^([0-9a-f]{64})@(0|[1-9][0-9]{0,15})\/(0|[1-9][0-9]{0,8})$/
+
+export interface ParsedOpId {
+  feed: string
+  position: Position
+  op: number
+}
+
+/** The id of the `op`-th write of an entry: what later writes of the same key link to replace it. */
+export function opId (feed: string, position: Position, op: number): string {
+  return feed + '@' + String(position) + '/' + String(op)
+}
+
+/** The parts of a well-formed op id, or null (a link a peer made up). */
+export function parseOpId (id: string): ParsedOpId | null {
+  const m = OP_ID.exec(id)
+  if (m === null) return null
+  const position = Number(m[2])
+  if (!Number.isSafeInteger(position)) return null
+  return { feed: m[1]!, position, op: Number(m[3]) }
+}
+
+/**
+ * The tie-break between two writes of equal clock, total over well-formed ids:
+ * by writer key (hex, i.e. bytewise), then by where the write sits in that
+ * writer's log. Positive if `a` ranks higher.
+ */
+export function compareOpIds (a: string, b: string): number {
+  if (a === b) return 0
+  const pa = parseOpId(a)
+  const pb = parseOpId(b)
+  // ids are validated before they are stored; a malformed one ranks lowest
+  if (pa === null || pb === null) return pa === null ? (pb === null ? (a < b ? -1 : 1) : -1) : 1
+  if (pa.feed !== pb.feed) return pa.feed < pb.feed ? -1 : 1
+  const byPosition = comparePositions(pa.position, pb.position)
+  if (byPosition !== 0) return byPosition
+  return pa.op - pb.op
+}
