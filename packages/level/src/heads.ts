@@ -43,9 +43,10 @@ export function winnerOf (heads: Iterable<Head>): Head | null {
   return best
 }
 
-// The heads record of a key (a JSON string): [[id, clock, flags, value?], ...],
-// the winner first. flags: 1 = delete, 4 = value is base64 bytes. Only heads that
-// do not win carry their value.
+// The heads record of a key, a string. The common case, one head (whose value, as
+// the winner's, is in the value table), is `<clock> <flags> <id>`; any other set of
+// heads is JSON: [[id, clock, flags, value?], ...], the winner first, only the heads
+// that do not win carrying their value. flags: 1 = delete, 4 = value is base64 bytes.
 const FLAG_DEL = 1
 const FLAG_VALUE_BYTES = 4
 
@@ -53,6 +54,7 @@ type EncodedHead = [string, number, number] | [string, number, number, string]
 
 /** The record of `heads` (winner first, only the losers' values), as stored. */
 export function encodeHeads (heads: Head[], winner: Head | null): string {
+  if (heads.length === 1 && winner === heads[0]) return String(winner.clock) + (winner.del ? ' 1 ' : ' 0 ') + winner.id
   const out: EncodedHead[] = []
   if (winner !== null) out.push([winner.id, winner.clock, winner.del ? FLAG_DEL : 0])
   for (const h of heads) {
@@ -67,6 +69,10 @@ export function encodeHeads (heads: Head[], winner: Head | null): string {
 
 /** The heads of a stored record; the winner (first) without its value. */
 export function decodeHeads (text: string): Head[] {
+  if (text.charCodeAt(0) !== 0x5b /* [ */) {
+    const a = text.indexOf(' ')
+    return [{ id: text.slice(a + 3), clock: Number(text.slice(0, a)), del: text.charCodeAt(a + 1) === 0x31 /* 1 */, value: undefined }]
+  }
   const raw = JSON.parse(text) as EncodedHead[]
   const heads = new Array<Head>(raw.length)
   for (let i = 0; i < raw.length; i++) {

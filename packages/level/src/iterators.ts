@@ -1,7 +1,9 @@
 // KappaLevel's iterators and snapshots: thin wrappers over the view's value table
 // in LevelDB, so a range read is LevelDB's own range read (created synchronously,
-// hence on LevelDB's implicit snapshot), with no copy and no merge in between.
+// hence on LevelDB's implicit snapshot), with no merge in between. Values come
+// with the key's heads record in front (heads-store.ts), which is cut off here.
 import { AbstractIterator, AbstractKeyIterator, AbstractSnapshot, AbstractValueIterator } from 'abstract-level'
+import { stripValue } from './heads-store.js'
 
 // abstract-level's iterator classes are generic over the db; these wrappers do not
 // look at it, and their element types are what the private API hands out.
@@ -25,9 +27,14 @@ export class KappaLevelIterator extends AbstractIterator<Db, unknown, unknown> {
     this.#inner = inner
   }
 
-  async _next (): Promise<Entry | undefined> { return await this.#inner.next() }
-  async _nextv (size: number, options: object): Promise<Entry[]> { return await this.#inner.nextv(size, options) }
-  async _all (options: object): Promise<Entry[]> { return await this.#inner.all(options) }
+  async _next (): Promise<Entry | undefined> {
+    const entry = await this.#inner.next()
+    if (entry !== undefined) entry[1] = stripValue(entry[1] as string | Uint8Array | undefined)
+    return entry
+  }
+
+  async _nextv (size: number, options: object): Promise<Entry[]> { return stripEntries(await this.#inner.nextv(size, options)) }
+  async _all (options: object): Promise<Entry[]> { return stripEntries(await this.#inner.all(options)) }
   _seek (target: unknown, options: object): void { this.#inner.seek(target, options) }
   async _close (): Promise<void> { await this.#inner.close() }
 }
@@ -53,9 +60,9 @@ export class KappaLevelValueIterator extends AbstractValueIterator<Db, unknown, 
     this.#inner = inner
   }
 
-  async _next (): Promise<unknown> { return await this.#inner.next() }
-  async _nextv (size: number, options: object): Promise<unknown[]> { return await this.#inner.nextv(size, options) }
-  async _all (options: object): Promise<unknown[]> { return await this.#inner.all(options) }
+  async _next (): Promise<unknown> { return stripValue(await this.#inner.next() as string | Uint8Array | undefined) }
+  async _nextv (size: number, options: object): Promise<unknown[]> { return stripValues(await this.#inner.nextv(size, options)) }
+  async _all (options: object): Promise<unknown[]> { return stripValues(await this.#inner.all(options)) }
   _seek (target: unknown, options: object): void { this.#inner.seek(target, options) }
   async _close (): Promise<void> { await this.#inner.close() }
 }
@@ -72,4 +79,14 @@ export class KappaLevelSnapshot extends SnapshotBase {
   }
 
   async _close (): Promise<void> { await this.inner.close() }
+}
+
+function stripEntries (entries: Entry[]): Entry[] {
+  for (const e of entries) e[1] = stripValue(e[1] as string | Uint8Array | undefined)
+  return entries
+}
+
+function stripValues (values: unknown[]): unknown[] {
+  for (let i = 0; i < values.length; i++) values[i] = stripValue(values[i] as string | Uint8Array | undefined)
+  return values
 }

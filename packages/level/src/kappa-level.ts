@@ -7,13 +7,15 @@ import fs from 'node:fs'
 import { AbstractLevel, type AbstractDatabaseOptions, type AbstractSnapshot } from 'abstract-level'
 import { Kappa, type Entry, type KappaOptions } from '@kappa-ts/kappa-core'
 import { KappaLevelError } from './errors.js'
-import { decodeHeads, winnerOf } from './heads.js'
+import { winnerOf } from './heads.js'
+import { readHeads, storedValue, stripValue } from './heads-store.js'
+import { KeyFilter } from './key-filter.js'
 import { KappaLevelIterator, KappaLevelKeyIterator, KappaLevelSnapshot, KappaLevelValueIterator } from './iterators.js'
 import { normalize, type Stored } from './keys.js'
 import { levelView, type LevelView } from './level-view.js'
 import { OwnWrites } from './own-writes.js'
 import { entryKey, parseOpId, positionOf } from './positions.js'
-import { getMany, tablesOf, type Table, type Tables } from './tables.js'
+import { tablesOf, type Table, type Tables } from './tables.js'
 import { LevelWriter, type WriteRequest } from './writes.js'
 
 /** The name of KappaLevel's view in `db.kappa`. */
@@ -75,6 +77,7 @@ const HEX_KEY = /^[0-9a-fA-F]{64}$/
 class Session {
   readonly kappa: LevelKappa
   readonly own = new OwnWrites()
+  readonly filter: KeyFilter
   writer: LevelWriter | null = null
   /** Writes not settled yet: close() lets them finish. */
   readonly inFlight = new Set<Promise<void>>()
@@ -82,8 +85,11 @@ class Session {
   constructor (location: string, options: KappaOptions) {
     this.kappa = new Kappa(location, {
       ...options,
-      views: { level: levelView({ indexed: (entries) => this.indexed(entries) }) }
+      // entries are binary (entry-format.ts): Level keys and values are bytes
+      valueEncoding: 'binary',
+      views: { level: levelView({ indexed: (entries) => this.indexed(entries), filter: () => this.filter }) }
     })
+    this.filter = new KeyFilter(() => scanKeys(this.tables()))
     this.kappa.on('state', (name: string, state: string) => {
       if (name !== VIEW_NAME) return
       if (state === 'error') {
@@ -105,9 +111,9 @@ class Session {
   private indexed (entries: Entry[]): void {
     const writer = this.writer
     if (writer === null) return
-    const mine: Array<{ key: string; at: string }> = []
-    for (const e of entries) if (e.key === writer.key) mine.push({ key: e.key, at: entryKey(e.key, positionOf(e)) })
-    if (mine.length > 0) writer.applied(mine)
+    let mine: string[] | null = null
+    for (const e of entries) if (e.key === writer.key) (mine ??= []).push(entryKey(e.key, positionOf(e)))
+    if (mine !== null) writer.applied(mine)
   }
 }
 
@@ -177,7 +183,8 @@ export class KappaLevel<KDefault = string, VDefault = string> extends AbstractLe
     try {
       await session.kappa.ready()
       const writer = await session.kappa.writer()
-      session.writer = new LevelWriter(writer, () => session.tables(), session.own)
+      session.writer = new LevelWriter(writer, () => session.tables(), session.own, session.filter)
+      session.filter.start()
       // what is already on the logs here is applied before the first read
       await session.kappa.indexed()
       const t = session.tables()
@@ -193,6 +200,7 @@ export class KappaLevel<KDefault = string, VDefault = string> extends AbstractLe
     const session = this.#session
     if (session === null) return
     await Promise.allSettled([...session.inFlight])
+    await session.filter.close()
     await session.kappa.close()
   }
 
@@ -203,15 +211,17 @@ export class KappaLevel<KDefault = string, VDefault = string> extends AbstractLe
   }
 
   async _get (key: Stored, options: PrivateOptions): Promise<unknown> {
-    return await this.#values().get(key, readOptions(options))
+    return stripValue(await this.#values().get(key, readOptions(options)))
   }
 
   _getSync (key: Stored, options: PrivateOptions): unknown {
-    return this.#values().getSync(key, readOptions(options))
+    return stripValue(this.#values().getSync(key, readOptions(options)))
   }
 
   async _getMany (keys: Stored[], options: PrivateOptions): Promise<unknown[]> {
-    return await this.#values().getMany(keys, readOptions(options))
+    const values = await this.#values().getMany(keys, readOptions(options))
+    for (let i = 0; i < values.length; i++) values[i] = stripValue(values[i])
+    return values
   }
 
   async _has (key: Stored, options: PrivateOptions): Promise<boolean> {
@@ -301,15 +311,11 @@ export class KappaLevel<KDefault = string, VDefault = string> extends AbstractLe
     const keyEncoding = (options.keyEncoding === undefined ? this.keyEncoding() : this.keyEncoding(options.keyEncoding as never)) as Encoding
     const valueEncoding = (options.valueEncoding === undefined ? this.valueEncoding() : this.valueEncoding(options.valueEncoding as never)) as Encoding
     const stored = normalize(keyEncoding.encode(key) as string | Uint8Array)
-    const t = (this.#session as Session).tables()
-    const [record] = await getMany(t.heads, [stored])
-    if (record === undefined) return []
-    const heads = decodeHeads(record as string)
+    const [found] = await readHeads((this.#session as Session).tables(), [stored], null)
+    if (found === undefined) return []
+    const heads = found.heads
     const winner = winnerOf(heads)
-    if (winner !== null && !winner.del) {
-      const [value] = await getMany(t.values, [stored], 'view')
-      winner.value = value
-    }
+    if (winner !== null && found.value !== undefined) winner.value = storedValue(found.value)
     return heads.map((h) => ({
       id: h.id,
       writer: parseOpId(h.id)?.feed ?? '',
@@ -352,6 +358,22 @@ function asFormat (value: Stored, format: string): string | Uint8Array {
   if (format === 'utf8') return typeof value === 'string' ? value : Buffer.from(value).toString()
   const bytes = typeof value === 'string' ? Buffer.from(value) : value
   return format === 'buffer' ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes
+}
+
+/** Every key of the value and heads tables, as bytes: what the key filter is built from. */
+async function * scanKeys (t: Tables): AsyncGenerator<Uint8Array[]> {
+  for (const table of [t.values, t.heads]) {
+    const it = table.keys<Uint8Array>({ keyEncoding: 'view' })
+    try {
+      while (true) {
+        const chunk = await it.nextv(1000)
+        if (chunk.length === 0) break
+        yield chunk
+      }
+    } finally {
+      await it.close()
+    }
+  }
 }
 
 /** Whether `location` holds anything (a database made there before). */

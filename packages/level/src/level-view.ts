@@ -3,6 +3,7 @@
 // a well-formed KappaLevel entry is skipped whole and recorded with the reason.
 import type { Entry, View, ViewBatch, ViewContext } from '@kappa-ts/kappa-core'
 import { decodeEntry } from './entry-format.js'
+import type { KeyFilter } from './key-filter.js'
 import { materialize, type IndexedOp } from './materialize.js'
 import { entryKey, opId, positionOf } from './positions.js'
 import { TableWriter, tablesOf } from './tables.js'
@@ -20,6 +21,8 @@ const MAX_BATCH = 256
 export interface LevelViewHooks {
   /** After each commit, with the entries it applied (read-your-writes waits on this). */
   indexed(entries: Entry[]): void
+  /** The filter of keys with a record (null: look every key up). */
+  filter(): KeyFilter | null
 }
 
 export type LevelView = View<Record<never, never>>
@@ -41,7 +44,7 @@ export function levelView (hooks: LevelViewHooks): LevelView {
         }
         for (let i = 0; i < decoded.ops.length; i++) ops.push({ id: opId(entry.key, position, i), op: decoded.ops[i]! })
       }
-      if (ops.length > 0) await materialize(ops, writer, t)
+      if (ops.length > 0) await materialize(ops, writer, t, hooks.filter())
     },
     indexed (entries: Entry[]): void {
       hooks.indexed(entries)

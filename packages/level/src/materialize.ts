@@ -1,12 +1,14 @@
 // Applies writes from the logs to the view's tables: heads per key (which writes
 // no write of the same key replaced), the winner by the conflict rule, and the
-// winner's value in the value table. The outcome depends only on the set of writes
-// indexed, never on their order or on how they were cut into batches: a write
-// that arrives after a write that replaced it is recognised by its link marker.
+// winner's value where reads find it. The outcome depends only on the set of
+// writes applied, never on their order or on how they were cut into batches: a
+// write that arrives after a write that replaced it is recognised by its link marker.
 import type { WriteOp } from './entry-format.js'
-import { decodeHeads, encodeHeads, winnerOf, type Head } from './heads.js'
+import { encodeHeads, winnerOf, type Head } from './heads.js'
+import { readHeads, storedValue, valueRecord, type StoredHeads } from './heads-store.js'
+import type { KeyFilter } from './key-filter.js'
 import { groupKey, type Stored } from './keys.js'
-import { TableWriter, getMany, hasMany, markerKey, type Tables } from './tables.js'
+import { TableWriter, hasMany, markerKey, type Tables } from './tables.js'
 
 /** A write with its id (where it sits in the logs). */
 export interface IndexedOp {
@@ -16,20 +18,20 @@ export interface IndexedOp {
 
 interface KeyState {
   key: Stored
-  heads: Map<string, Head>
-  /** Whether the key has a heads record (only then can it have link markers). */
-  stored: boolean
+  /** The key's heads (a few at most: an array beats a Map here). */
+  heads: Head[]
+  /** What is stored for the key (only then can it have link markers). */
+  found: StoredHeads | undefined
   /** The winner before this batch. */
   before: Head | null
   /** Ids some write of this key links (stored markers of this batch's writes, and this batch's links). */
   linked: Set<string> | null
   changed: boolean
-  after: Head | null
 }
 
 const EMPTY = ''
 
-export async function materialize (ops: IndexedOp[], writer: TableWriter, t: Tables): Promise<void> {
+export async function materialize (ops: IndexedOp[], writer: TableWriter, t: Tables, filter: KeyFilter | null): Promise<void> {
   // one state per key, in order of first appearance
   const states = new Map<string, KeyState>()
   const stateOfOp = new Array<KeyState>(ops.length)
@@ -38,21 +40,21 @@ export async function materialize (ops: IndexedOp[], writer: TableWriter, t: Tab
     const g = groupKey(key)
     let st = states.get(g)
     if (st === undefined) {
-      st = { key, heads: new Map(), stored: false, before: null, linked: null, changed: false, after: null }
+      st = { key, heads: [], found: undefined, before: null, linked: null, changed: false }
       states.set(g, st)
     }
     stateOfOp[i] = st
   }
   const list = [...states.values()]
 
-  const records = await getMany(t.heads, list.map((s) => s.key))
+  const found = await readHeads(t, list.map((s) => s.key), filter)
   for (let i = 0; i < list.length; i++) {
-    const record = records[i]
-    if (record === undefined) continue
+    const f = found[i]
+    if (f === undefined) continue
     const st = list[i]!
-    st.stored = true
-    for (const h of decodeHeads(record as string)) st.heads.set(h.id, h)
-    st.before = winnerOf(st.heads.values())
+    st.found = f
+    st.heads = f.heads
+    st.before = winnerOf(f.heads)
   }
 
   // A write that arrives after a write that replaced it must not become a head.
@@ -61,14 +63,14 @@ export async function materialize (ops: IndexedOp[], writer: TableWriter, t: Tab
   const markerOps: number[] = []
   for (let i = 0; i < ops.length; i++) {
     const st = stateOfOp[i]!
-    if (!st.stored) continue
+    if (st.found === undefined) continue
     markerKeys.push(markerKey(ops[i]!.id, st.key))
     markerOps.push(i)
   }
   if (markerKeys.length > 0) {
-    const found = await hasMany(t, t.links, markerKeys)
-    for (let j = 0; j < found.length; j++) {
-      if (!found[j]) continue
+    const marked = await hasMany(t, t.links, markerKeys)
+    for (let j = 0; j < marked.length; j++) {
+      if (!marked[j]) continue
       const i = markerOps[j]!
       const st = stateOfOp[i]!
       ;(st.linked ??= new Set()).add(ops[i]!.id)
@@ -79,14 +81,18 @@ export async function materialize (ops: IndexedOp[], writer: TableWriter, t: Tab
   for (let i = 0; i < ops.length; i++) {
     const st = stateOfOp[i]!
     const { id, op } = ops[i]!
-    if ((st.linked === null || !st.linked.has(id)) && !st.heads.has(id)) {
-      st.heads.set(id, { id, clock: op.clock, del: op.del, value: op.del ? undefined : op.value })
+    if ((st.linked === null || !st.linked.has(id)) && indexOfHead(st.heads, id) < 0) {
+      st.heads.push({ id, clock: op.clock, del: op.del, value: op.del ? undefined : op.value })
       st.changed = true
     }
     const links = op.links
     for (let j = 0; j < links.length; j++) {
       const link = links[j]!
-      if (st.heads.delete(link)) st.changed = true
+      const at = indexOfHead(st.heads, link)
+      if (at >= 0) {
+        st.heads.splice(at, 1)
+        st.changed = true
+      }
       const linked = st.linked ??= new Set()
       if (!linked.has(link)) {
         linked.add(link)
@@ -95,34 +101,27 @@ export async function materialize (ops: IndexedOp[], writer: TableWriter, t: Tab
     }
   }
 
-  // A winner that loses its place but stays a head keeps its value in the heads record:
-  // read it from the value table, where it was.
-  const demoted: KeyState[] = []
-  for (const st of list) {
-    if (!st.changed && st.stored) continue
-    st.after = winnerOf(st.heads.values())
-    const before = st.before
-    if (before !== null && !before.del && before !== st.after && st.heads.get(before.id) === before) demoted.push(st)
-  }
-  if (demoted.length > 0) {
-    const values = await getMany(t.values, demoted.map((s) => s.key), 'view')
-    for (let i = 0; i < demoted.length; i++) {
-      const value = values[i]
-      if (value === undefined) throw new Error('value table lacks the value of a winning head')
-      demoted[i]!.before!.value = value
-    }
-  }
-
   for (const st of list) {
     // every key a write named keeps a record, even one left without heads
-    if (!st.changed && st.stored) continue
-    const { before, after } = st
+    if (!st.changed && st.found !== undefined) continue
+    const { before, found: f } = st
+    const after = winnerOf(st.heads)
+    // the stored winner's value, if it stays a head (as winner or not)
+    if (before !== null && !before.del && f?.value !== undefined && st.heads.includes(before)) before.value = storedValue(f.value)
+    filter?.add(st.key)
+    const meta = encodeHeads(st.heads, after)
     if (after !== null && !after.del) {
-      if (before === null || before.id !== after.id) writer.put(t.values, st.key, after.value as Stored)
-    } else if (before !== null && !before.del) {
-      writer.del(t.values, st.key)
+      writer.put(t.values, st.key, valueRecord(meta, after.value as Stored))
+      if (f !== undefined && !f.inValues) writer.del(t.heads, st.key)
+    } else {
+      writer.put(t.heads, st.key, meta)
+      if (f?.inValues === true) writer.del(t.values, st.key)
     }
-    writer.put(t.heads, st.key, encodeHeads([...st.heads.values()], after))
   }
   for (const m of newMarkers) writer.put(t.links, m, EMPTY)
+}
+
+function indexOfHead (heads: Head[], id: string): number {
+  for (let i = 0; i < heads.length; i++) if (heads[i]!.id === id) return i
+  return -1
 }

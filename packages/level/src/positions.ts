@@ -6,6 +6,7 @@
 // the links between writes, the conflict tie-break and the tracking of this peer's
 // own writes all go through this module, so that switch is a change here only.
 import type { Entry } from '@kappa-ts/kappa-core'
+import { readVarint, varintLength, writeVarint } from './varint.js'
 
 /** Where an entry sits in its feed (today: its seq). */
 export type Position = number
@@ -62,6 +63,37 @@ export function parseOpId (id: string): ParsedOpId | null {
   if (!Number.isSafeInteger(position)) return null
   return { feed: m[1]!, position, op: Number(m[3]) }
 }
+
+// An op id in a binary entry: the feed key (32 bytes), then the position and the
+// op index as varints.
+const FEED_BYTES = 32
+
+/** Bytes the binary form of a well-formed op id takes. */
+export function opIdByteLength (id: string): number {
+  const p = parseOpId(id) as ParsedOpId
+  return FEED_BYTES + varintLength(p.position) + varintLength(p.op)
+}
+
+/** Writes the binary form of a well-formed op id at `offset`; returns the offset after it. */
+export function writeOpId (id: string, buf: Buffer, offset: number): number {
+  const p = parseOpId(id) as ParsedOpId
+  buf.write(p.feed, offset, FEED_BYTES, 'hex')
+  offset = writeVarint(buf, offset + FEED_BYTES, p.position)
+  return writeVarint(buf, offset, p.op)
+}
+
+/** Reads the binary form of an op id at `offset`, or null if it is cut short or out of range. */
+export function readOpId (buf: Buffer, offset: number): { id: string; next: number } | null {
+  if (offset + FEED_BYTES > buf.length) return null
+  const feed = buf.toString('hex', offset, offset + FEED_BYTES)
+  const position = readVarint(buf, offset + FEED_BYTES)
+  if (position === null) return null
+  const op = readVarint(buf, position.next)
+  if (op === null || op.value > MAX_OP_INDEX) return null
+  return { id: opId(feed, position.value, op.value), next: op.next }
+}
+
+const MAX_OP_INDEX = 999_999_999
 
 /**
  * The tie-break between two writes of equal clock, total over well-formed ids:

@@ -8,37 +8,46 @@
 // of the same key are therefore chained: a write waits until earlier writes of
 // its keys have been appended (not applied), then links them.
 import type { Writer } from '@kappa-ts/kappa-core'
-import { encodeEntry, encodeOp, encodedSize, MAX_CLOCK, type EncodedOp, type LevelEntry, type WriteOp } from './entry-format.js'
+import { encodeEntry, MAX_CLOCK, sizeOp, type SizedOp, type WriteOp } from './entry-format.js'
 import { KappaLevelError } from './errors.js'
-import { decodeHeads } from './heads.js'
+import { readHeads } from './heads-store.js'
+import type { KeyFilter } from './key-filter.js'
 import { groupKey, type Stored } from './keys.js'
 import type { OwnWrites } from './own-writes.js'
-import { appendedPositions, entryKey, opId } from './positions.js'
-import { getMany, type Tables } from './tables.js'
+import { appendedPositions, entryKey, opId, type Position } from './positions.js'
+import type { Tables } from './tables.js'
 
 export type WriteRequest = { del: false; key: Stored; value: Stored } | { del: true; key: Stored }
 
 /**
- * Most bytes of JSON in one entry. Hypercore suggests blocks under 15 MB and a
- * replication message cannot exceed 16 MB; a batch bigger than this is split into
- * several entries of one append.
+ * Most bytes in one entry. Hypercore suggests blocks under 15 MB and a replication
+ * message cannot exceed 16 MB; a batch bigger than this is split into several
+ * entries of one append.
  */
 export const MAX_ENTRY_BYTES = 8 * 1024 * 1024
 
-interface Pending { group: string; id: string }
+/** Shared by every write that replaces nothing; never mutated. */
+const NO_LINKS: string[] = []
+
+/** An entry of ours appended but not applied yet: its writes, looked up by key only when asked. */
+interface PendingEntry {
+  position: Position
+  groups: string[]
+  clocks: number[]
+  index: Map<string, number> | null
+}
 
 export class LevelWriter {
   /** Per key: resolves when the latest write of it has been appended. */
   private readonly appending = new Map<string, Promise<void>>()
-  /** Per key: this peer's writes appended but not applied yet (id -> clock). */
-  private readonly unapplied = new Map<string, Map<string, number>>()
-  /** Per entry of ours not applied yet: the writes it holds. */
-  private readonly byEntry = new Map<string, Pending[]>()
+  /** Our entries appended but not applied yet, by entry key. */
+  private readonly unapplied = new Map<string, PendingEntry>()
 
   constructor (
     private readonly writer: Writer,
     private readonly tables: () => Tables,
-    private readonly own: OwnWrites
+    private readonly own: OwnWrites,
+    private readonly filter: KeyFilter | null
   ) {}
 
   get key (): string { return this.writer.key }
@@ -57,7 +66,7 @@ export class LevelWriter {
     let release!: () => void
     const appended = new Promise<void>((resolve) => { release = resolve })
     for (const g of groups) this.appending.set(g, appended)
-    const done = (async () => {
+    return (async () => {
       let waits: Array<Promise<void>>
       try {
         if (earlier.length > 0) await Promise.all(earlier)
@@ -68,49 +77,51 @@ export class LevelWriter {
       }
       await Promise.all(waits)
     })()
-    return done
   }
 
-  /** The view applied these entries (of any feed): forget our writes in them. */
-  applied (entries: ReadonlyArray<{ key: string; at: string }>): void {
-    for (const { key, at } of entries) {
-      if (key !== this.writer.key) continue
-      const pending = this.byEntry.get(at)
-      if (pending !== undefined) {
-        this.byEntry.delete(at)
-        for (const { group, id } of pending) {
-          const m = this.unapplied.get(group)
-          if (m === undefined) continue
-          m.delete(id)
-          if (m.size === 0) this.unapplied.delete(group)
-        }
-      }
+  /** The view applied these entries of ours (entry keys). */
+  applied (entries: string[]): void {
+    for (const at of entries) {
+      this.unapplied.delete(at)
       this.own.applied(at)
     }
   }
 
+  /** Our writes of `group` appended but not applied: [id, clock]. */
+  private mine (group: string): Array<[string, number]> | null {
+    let out: Array<[string, number]> | null = null
+    for (const e of this.unapplied.values()) {
+      if (e.index === null) {
+        e.index = new Map()
+        for (let i = 0; i < e.groups.length; i++) e.index.set(e.groups[i]!, i)
+      }
+      const i = e.index.get(group)
+      if (i !== undefined) (out ??= []).push([opId(this.writer.key, e.position, i), e.clocks[i]!])
+    }
+    return out
+  }
+
   private async append (groups: string[], requests: WriteRequest[]): Promise<Array<Promise<void>>> {
     // ours first, then the view: a write of ours applied in between is in one or the other
-    const mine = groups.map((g) => {
-      const m = this.unapplied.get(g)
-      return m === undefined ? null : [...m]
-    })
-    const records = await getMany(this.tables().heads, requests.map((r) => r.key))
-    const ops: WriteOp[] = []
+    const mine = this.unapplied.size === 0 ? null : groups.map((g) => this.mine(g))
+    const found = await readHeads(this.tables(), requests.map((r) => r.key), this.filter)
+    const ops: SizedOp[] = []
     const opGroups: string[] = []
     for (let i = 0; i < requests.length; i++) {
       const r = requests[i]!
-      let links: string[] = []
+      let links = NO_LINKS
       let top = 0
-      const record = records[i]
-      if (record !== undefined) {
-        for (const h of decodeHeads(record as string)) {
+      const f = found[i]
+      if (f !== undefined && f.heads.length > 0) {
+        links = []
+        for (const h of f.heads) {
           links.push(h.id)
           if (h.clock > top) top = h.clock
         }
       }
-      const own = mine[i]
+      const own = mine?.[i]
       if (own !== null && own !== undefined) {
+        if (links === NO_LINKS) links = []
         const seen = new Set(links)
         for (const [id, clock] of own) {
           if (!seen.has(id)) links.push(id)
@@ -119,18 +130,18 @@ export class LevelWriter {
       }
       // deleting a key nothing ever wrote (as far as we know) changes nothing
       if (r.del && links.length === 0) continue
-      if (links.length === 0) links = []
       const clock = Math.min(top + 1, MAX_CLOCK)
-      ops.push(r.del ? { del: true, key: r.key, clock, links } : { del: false, key: r.key, value: r.value, clock, links })
+      const op: WriteOp = r.del ? { del: true, key: r.key, clock, links } : { del: false, key: r.key, value: r.value, clock, links }
+      ops.push(sizeOp(op))
       opGroups.push(groups[i]!)
     }
     if (ops.length === 0) return []
 
-    const entries = splitEntries(ops.map(encodeOp))
+    const entries = splitEntries(ops)
     this.own.begin()
     let first: number
     try {
-      first = await this.writer.append(entries.map((e) => e.entry))
+      first = await this.writer.append(entries.map((e) => encodeEntry(e)))
     } catch (err) {
       this.own.end()
       throw err
@@ -139,20 +150,13 @@ export class LevelWriter {
     const waits: Array<Promise<void>> = []
     let opIndex = 0
     for (let e = 0; e < entries.length; e++) {
-      const at = entryKey(this.writer.key, positions[e]!)
-      const count = entries[e]!.entry.ops.length
+      const position = positions[e]!
+      const at = entryKey(this.writer.key, position)
+      const count = entries[e]!.length
       if (!this.own.wasApplied(at)) {
-        const pending: Pending[] = new Array(count)
-        for (let i = 0; i < count; i++) {
-          const op = ops[opIndex + i]!
-          const group = opGroups[opIndex + i]!
-          const id = opId(this.writer.key, positions[e]!, i)
-          pending[i] = { group, id }
-          let m = this.unapplied.get(group)
-          if (m === undefined) this.unapplied.set(group, m = new Map())
-          m.set(id, op.clock)
-        }
-        this.byEntry.set(at, pending)
+        const clocks = new Array<number>(count)
+        for (let i = 0; i < count; i++) clocks[i] = ops[opIndex + i]!.op.clock
+        this.unapplied.set(at, { position, groups: opGroups.slice(opIndex, opIndex + count), clocks, index: null })
       }
       waits.push(this.own.wait(at))
       opIndex += count
@@ -163,23 +167,22 @@ export class LevelWriter {
 }
 
 /** Cuts a batch's ops into entries of at most MAX_ENTRY_BYTES (one op alone must fit). */
-function splitEntries (ops: EncodedOp[]): Array<{ entry: LevelEntry }> {
-  const out: Array<{ entry: LevelEntry }> = []
-  let current: EncodedOp[] = []
-  let size = 32
+function splitEntries (ops: SizedOp[]): SizedOp[][] {
+  const out: SizedOp[][] = []
+  let current: SizedOp[] = []
+  let size = 16
   for (const op of ops) {
-    const n = encodedSize(op)
-    if (n + 32 > MAX_ENTRY_BYTES) {
-      throw new KappaLevelError('ERR_TOO_LARGE', `a write of ${n} bytes does not fit in a log entry (at most ${MAX_ENTRY_BYTES} bytes of JSON); nothing was written`)
+    if (op.size + 16 > MAX_ENTRY_BYTES) {
+      throw new KappaLevelError('ERR_TOO_LARGE', `a write of ${op.size} bytes does not fit in a log entry (at most ${MAX_ENTRY_BYTES}); nothing was written`)
     }
-    if (size + n > MAX_ENTRY_BYTES && current.length > 0) {
-      out.push({ entry: encodeEntry(current) })
+    if (size + op.size > MAX_ENTRY_BYTES && current.length > 0) {
+      out.push(current)
       current = []
-      size = 32
+      size = 16
     }
     current.push(op)
-    size += n
+    size += op.size
   }
-  if (current.length > 0) out.push({ entry: encodeEntry(current) })
+  if (current.length > 0) out.push(current)
   return out
 }
