@@ -45,8 +45,8 @@ export function winnerOf (heads: Iterable<Head>): Head | null {
 
 // The heads record of a key, a string. The common case, one head (whose value, as
 // the winner's, is in the value table), is `<clock> <flags> <id>`; any other set of
-// heads is JSON: [[id, clock, flags, value?], ...], the winner first, only the heads
-// that do not win carrying their value. flags: 1 = delete, 4 = value is base64 bytes.
+// heads is JSON: [[id, clock, flags, value?], ...], the winner first, then the others
+// in id order, only the heads that do not win carrying their value. flags: 1 = delete, 4 = value is base64 bytes.
 const FLAG_DEL = 1
 const FLAG_VALUE_BYTES = 4
 
@@ -57,7 +57,9 @@ export function encodeHeads (heads: Head[], winner: Head | null): string {
   if (heads.length === 1 && winner === heads[0]) return String(winner.clock) + (winner.del ? ' 1 ' : ' 0 ') + winner.id
   const out: EncodedHead[] = []
   if (winner !== null) out.push([winner.id, winner.clock, winner.del ? FLAG_DEL : 0])
-  for (const h of heads) {
+  // the rest in id order: the record is a function of the set of heads, not of arrival order
+  const rest = heads.length > 2 ? [...heads].sort((x, y) => x.id < y.id ? -1 : x.id > y.id ? 1 : 0) : heads
+  for (const h of rest) {
     if (h === winner) continue
     if (h.del) out.push([h.id, h.clock, FLAG_DEL])
     else if (typeof h.value === 'string') out.push([h.id, h.clock, 0, h.value])
