@@ -129,7 +129,7 @@ const MANIFEST = {
   createIfMissing: true,
   errorIfExists: true,
   signals: { iterators: true },
-  additionalMethods: { heads: true, skipped: true }
+  additionalMethods: { heads: true, skipped: true, approximateSize: true }
 }
 
 /** Keys clear() deletes per append. */
@@ -324,6 +324,23 @@ export class KappaLevel<KDefault = string, VDefault = string> extends AbstractLe
       value: h.value === undefined ? undefined : valueEncoding.decode(asFormat(h.value, valueEncoding.format)) as V,
       winner: h === winner
     }))
+  }
+
+  /**
+   * LevelDB's estimate of the bytes the range [start, end) takes on disk (as
+   * classic-level's approximateSize(); quadstore uses it to plan queries).
+   */
+  async approximateSize<K = KDefault> (start: K, end: K, options: { keyEncoding?: string } = {}): Promise<number> {
+    await this.#opened()
+    const keyEncoding = (options.keyEncoding === undefined ? this.keyEncoding() : this.keyEncoding(options.keyEncoding as never)) as Encoding
+    const values = (this.#session as Session).tables().values
+    const root = values.db as unknown as { approximateSize(start: unknown, end: unknown, options: object): Promise<number> }
+    // any of 'utf8', 'buffer', 'view': prefixKey() takes each (one overload is named here for the compiler)
+    const format = keyEncoding.format as 'view'
+    const prefix = (key: K): Uint8Array => values.prefixKey(keyEncoding.encode(key) as Uint8Array, format, false)
+    const s = prefix(start)
+    const e = prefix(end)
+    return await root.approximateSize(s, e, { keyEncoding: format })
   }
 
   /** The entries of the logs the view skipped (not KappaLevel entries), with why. */
