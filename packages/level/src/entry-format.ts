@@ -2,8 +2,8 @@
 // binary (Level keys and values are bytes; the log keeps them as they are).
 //
 //   'k' 'l' <version 1> <varint op count> op*
-//   op: <flags> <varint clock> <varint link count> <link id>* <varint key length> <key>
-//       [<varint value length> <value>]   (puts only)
+//   op: <flags> <varint clock> <varint link count> <link id>* <u32 key length> <key>
+//       [<u32 value length> <value>]   (puts only; lengths little-endian)
 //   flags: 1 = a delete, 2 = the key is a string (its UTF-8 bytes), 4 = so is the value
 //   clock: 1 + the highest clock of the writes it replaces (the conflict rule's rank)
 //   link id: a write of the same key this one replaces (binary op id, positions.ts)
@@ -33,32 +33,37 @@ export const MAX_CLOCK = Number.MAX_SAFE_INTEGER
 
 const EMPTY_LINKS: string[] = []
 
-function dataLength (data: Stored): number {
-  return typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength
+/** Bytes an encoded op may take at most (UTF-8 takes at most 3 bytes per UTF-16 code unit). */
+function maxSize (op: WriteOp): number {
+  let n = 1 + 9 + 9 + 8 + maxDataSize(op.key)
+  for (const link of op.links) n += opIdByteLength(link)
+  if (!op.del) n += maxDataSize(op.value)
+  return n
 }
 
-/** Bytes an op takes in an entry; the lengths of its key and value are kept for encodeEntry. */
-export interface SizedOp { op: WriteOp; size: number; keyBytes: number; valueBytes: number }
-
-export function sizeOp (op: WriteOp): SizedOp {
-  const keyBytes = dataLength(op.key)
-  const valueBytes = op.del ? 0 : dataLength(op.value)
-  let size = 1 + varintLength(op.clock) + varintLength(op.links.length) + varintLength(keyBytes) + keyBytes
-  for (const link of op.links) size += opIdByteLength(link)
-  if (!op.del) size += varintLength(valueBytes) + valueBytes
-  return { op, size, keyBytes, valueBytes }
+function maxDataSize (data: Stored): number {
+  return typeof data === 'string' ? data.length * 3 : data.byteLength
 }
 
-/** The entry holding `ops` (sized by sizeOp). */
-export function encodeEntry (ops: SizedOp[]): Buffer {
-  let total = HEADER + varintLength(ops.length)
-  for (const o of ops) total += o.size
-  const buf = Buffer.allocUnsafe(total)
-  buf[0] = MAGIC_0
-  buf[1] = MAGIC_1
-  buf[2] = FORMAT_VERSION
-  let at = writeVarint(buf, HEADER, ops.length)
-  for (const { op, keyBytes, valueBytes } of ops) {
+/** Where encodeEntries writes: reused across calls, grown when a batch needs more. */
+let scratch = Buffer.allocUnsafe(1 << 20)
+
+/**
+ * The entries holding `ops`, in order, each at most `maxBytes` (a batch that does
+ * not fit in one is cut between ops). One pass: each key and value is written once.
+ * Throws `tooLarge(size)` for an op that alone exceeds `maxBytes`.
+ */
+export function encodeEntries (ops: WriteOp[], maxBytes: number, tooLarge: (size: number) => Error): Array<{ entry: Buffer; count: number }> {
+  let bound = 0
+  for (const op of ops) bound += maxSize(op)
+  if (scratch.length < bound) scratch = Buffer.allocUnsafe(Math.max(bound, scratch.length * 2))
+  const buf = scratch
+  const out: Array<{ entry: Buffer; count: number }> = []
+  let entryStart = 0
+  let count = 0
+  let at = 0
+  for (const op of ops) {
+    const opStart = at
     let flags = op.del ? FLAG_DEL : 0
     if (typeof op.key === 'string') flags |= FLAG_KEY_STRING
     if (!op.del && typeof op.value === 'string') flags |= FLAG_VALUE_STRING
@@ -66,20 +71,40 @@ export function encodeEntry (ops: SizedOp[]): Buffer {
     at = writeVarint(buf, at, op.clock)
     at = writeVarint(buf, at, op.links.length)
     for (const link of op.links) at = writeOpId(link, buf, at)
-    at = writeVarint(buf, at, keyBytes)
-    at = writeData(buf, at, op.key, keyBytes)
-    if (!op.del) {
-      at = writeVarint(buf, at, valueBytes)
-      at = writeData(buf, at, op.value, valueBytes)
+    at = writeData(buf, at, op.key)
+    if (!op.del) at = writeData(buf, at, op.value)
+    if (at - opStart + HEADER + 9 > maxBytes) throw tooLarge(at - opStart)
+    if (at - entryStart + HEADER + 9 > maxBytes) {
+      out.push({ entry: entryOf(buf, entryStart, opStart, count), count })
+      entryStart = opStart
+      count = 0
     }
+    count++
   }
-  return buf
+  if (count > 0) out.push({ entry: entryOf(buf, entryStart, at, count), count })
+  return out
 }
 
-function writeData (buf: Buffer, at: number, data: Stored, length: number): number {
-  if (typeof data === 'string') buf.write(data, at, length, 'utf8')
-  else buf.set(data, at)
-  return at + length
+/** The entry holding `ops`, whatever its size (tests build entries by hand with it). */
+export function encodeEntry (ops: WriteOp[]): Buffer {
+  return encodeEntries(ops, Infinity, () => new Error('unreachable'))[0]!.entry
+}
+
+function entryOf (buf: Buffer, start: number, end: number, count: number): Buffer {
+  const entry = Buffer.allocUnsafe(HEADER + varintLength(count) + end - start)
+  entry[0] = MAGIC_0
+  entry[1] = MAGIC_1
+  entry[2] = FORMAT_VERSION
+  const body = writeVarint(entry, HEADER, count)
+  buf.copy(entry, body, start, end)
+  return entry
+}
+
+/** A key or value: its byte length (uint32, little-endian), then its bytes. */
+function writeData (buf: Buffer, at: number, data: Stored): number {
+  const n = typeof data === 'string' ? buf.write(data, at + 4, 'utf8') : (buf.set(data, at + 4), data.byteLength)
+  buf.writeUInt32LE(n, at)
+  return at + 4 + n
 }
 
 export type Decoded = { ok: true; ops: WriteOp[] } | { ok: false; reason: string }
@@ -92,8 +117,8 @@ export function decodeEntry (value: unknown): Decoded {
   if (buf[2] !== FORMAT_VERSION) return bad(`KappaLevel entry of format ${buf[2]!}, this reads format ${FORMAT_VERSION}`)
   const count = readVarint(buf, HEADER)
   if (count === null || count.value === 0) return bad('bad op count')
-  // every op takes at least 4 bytes: a count beyond that is a lie, not an allocation
-  if (count.value > (buf.length - count.next) / 4) return bad('op count larger than the entry')
+  // every op takes at least 7 bytes: a count beyond that is a lie, not an allocation
+  if (count.value > (buf.length - count.next) / 7) return bad('op count larger than the entry')
   const ops = new Array<WriteOp>(count.value)
   let at = count.next
   for (let i = 0; i < count.value; i++) {
@@ -115,7 +140,8 @@ function decodeOp (buf: Buffer, at: number): { op: WriteOp; next: number } | str
   const clock = readVarint(buf, at)
   if (clock === null || clock.value < 1) return 'clock must be a positive safe integer'
   const linkCount = readVarint(buf, clock.next)
-  if (linkCount === null || linkCount.value > (buf.length - linkCount.next) / 34) return 'bad link count'
+  // a link takes at least 18 bytes (writer tag, two varints)
+  if (linkCount === null || linkCount.value > (buf.length - linkCount.next) / 18) return 'bad link count'
   at = linkCount.next
   let links = EMPTY_LINKS
   if (linkCount.value > 0) {
@@ -136,12 +162,13 @@ function decodeOp (buf: Buffer, at: number): { op: WriteOp; next: number } | str
 }
 
 function readData (buf: Buffer, at: number, isString: boolean): { data: Stored; next: number } | null {
-  const len = readVarint(buf, at)
-  if (len === null || len.next + len.value > buf.length) return null
-  const end = len.next + len.value
+  if (at + 4 > buf.length) return null
+  const start = at + 4
+  const end = start + buf.readUInt32LE(at)
+  if (end > buf.length) return null
   // a string is decoded as UTF-8 (what is not becomes U+FFFD, the same on every peer);
   // bytes are copied out of the block (the block is not kept) and, if they are UTF-8, held as their string
-  const data = isString ? buf.toString('utf8', len.next, end) : normalize(Uint8Array.prototype.slice.call(buf, len.next, end))
+  const data = isString ? buf.toString('utf8', start, end) : normalize(Uint8Array.prototype.slice.call(buf, start, end))
   return { data, next: end }
 }
 

@@ -15,6 +15,7 @@ import { normalize, type Stored } from './keys.js'
 import { levelView, type LevelView } from './level-view.js'
 import { OwnWrites } from './own-writes.js'
 import { entryKey, parseOpId, positionOf } from './positions.js'
+import { feedTag } from './writer-tag.js'
 import { tablesOf, type Table, type Tables } from './tables.js'
 import { LevelWriter, type WriteRequest } from './writes.js'
 
@@ -316,9 +317,14 @@ export class KappaLevel<KDefault = string, VDefault = string> extends AbstractLe
     const heads = found.heads
     const winner = winnerOf(heads)
     if (winner !== null && found.value !== undefined) winner.value = storedValue(found.value)
+    // ids name writers by a tag of their key (writer-tag.ts): find the full key among the logs
+    const writers = new Map<string, string>()
+    for (const f of (this.#session as Session).kappa.feeds()) {
+      if (f.key !== null) writers.set(feedTag(f.key.toString('hex')), f.key.toString('hex'))
+    }
     return heads.map((h) => ({
       id: h.id,
-      writer: parseOpId(h.id)?.feed ?? '',
+      writer: writers.get(parseOpId(h.id)?.writer ?? '') ?? '',
       clock: h.clock,
       deleted: h.del,
       value: h.value === undefined ? undefined : valueEncoding.decode(asFormat(h.value, valueEncoding.format)) as V,

@@ -7,6 +7,7 @@
 // own writes all go through this module, so that switch is a change here only.
 import type { Entry } from '@kappa-ts/kappa-core'
 import { readVarint, varintLength, writeVarint } from './varint.js'
+import { TAG_BYTES, feedTag, tagOf, writeTag } from './writer-tag.js'
 
 /** Where an entry sits in its feed (today: its seq). */
 export type Position = number
@@ -41,18 +42,19 @@ export function formatPosition (position: Position): string {
   return String(position)
 }
 
-// An op id: `<feed key, 64 hex>@<seq>/<op index within the entry>`.
-const OP_ID = /^([0-9a-f]{64})@(0|[1-9][0-9]{0,15})\/(0|[1-9][0-9]{0,8})$/
+// An op id: `<writer tag>@<seq>/<op index within the entry>` (writer-tag.ts).
+const OP_ID = /^([-0-9A-Za-z_]{21}[-FVk])@(0|[1-9][0-9]{0,15})\/(0|[1-9][0-9]{0,8})$/
 
 export interface ParsedOpId {
-  feed: string
+  /** The writer's tag (writer-tag.ts). */
+  writer: string
   position: Position
   op: number
 }
 
-/** The id of the `op`-th write of an entry: what later writes of the same key link to replace it. */
+/** The id of the `op`-th write of an entry of `feed` (hex key): what later writes of the same key link to replace it. */
 export function opId (feed: string, position: Position, op: number): string {
-  return feed + '@' + String(position) + '/' + String(op)
+  return feedTag(feed) + '@' + String(position) + '/' + String(op)
 }
 
 /** The parts of a well-formed op id, or null (a link a peer made up). */
@@ -61,43 +63,41 @@ export function parseOpId (id: string): ParsedOpId | null {
   if (m === null) return null
   const position = Number(m[2])
   if (!Number.isSafeInteger(position)) return null
-  return { feed: m[1]!, position, op: Number(m[3]) }
+  return { writer: m[1]!, position, op: Number(m[3]) }
 }
 
-// An op id in a binary entry: the feed key (32 bytes), then the position and the
-// op index as varints.
-const FEED_BYTES = 32
+// In a binary entry: the writer tag's 16 bytes, then the position and the op index as varints.
 
 /** Bytes the binary form of a well-formed op id takes. */
 export function opIdByteLength (id: string): number {
   const p = parseOpId(id) as ParsedOpId
-  return FEED_BYTES + varintLength(p.position) + varintLength(p.op)
+  return TAG_BYTES + varintLength(p.position) + varintLength(p.op)
 }
 
 /** Writes the binary form of a well-formed op id at `offset`; returns the offset after it. */
 export function writeOpId (id: string, buf: Buffer, offset: number): number {
   const p = parseOpId(id) as ParsedOpId
-  buf.write(p.feed, offset, FEED_BYTES, 'hex')
-  offset = writeVarint(buf, offset + FEED_BYTES, p.position)
+  offset = writeTag(p.writer, buf, offset)
+  offset = writeVarint(buf, offset, p.position)
   return writeVarint(buf, offset, p.op)
 }
 
 /** Reads the binary form of an op id at `offset`, or null if it is cut short or out of range. */
 export function readOpId (buf: Buffer, offset: number): { id: string; next: number } | null {
-  if (offset + FEED_BYTES > buf.length) return null
-  const feed = buf.toString('hex', offset, offset + FEED_BYTES)
-  const position = readVarint(buf, offset + FEED_BYTES)
+  if (offset + TAG_BYTES > buf.length) return null
+  const writer = tagOf(buf, offset)
+  const position = readVarint(buf, offset + TAG_BYTES)
   if (position === null) return null
   const op = readVarint(buf, position.next)
   if (op === null || op.value > MAX_OP_INDEX) return null
-  return { id: opId(feed, position.value, op.value), next: op.next }
+  return { id: writer + '@' + String(position.value) + '/' + String(op.value), next: op.next }
 }
 
 const MAX_OP_INDEX = 999_999_999
 
 /**
  * The tie-break between two writes of equal clock, total over well-formed ids:
- * by writer key (hex, i.e. bytewise), then by where the write sits in that
+ * by writer key (bytewise, by its first 128 bits), then by where the write sits in that
  * writer's log. Positive if `a` ranks higher.
  */
 export function compareOpIds (a: string, b: string): number {
@@ -106,7 +106,8 @@ export function compareOpIds (a: string, b: string): number {
   const pb = parseOpId(b)
   // ids are validated before they are stored; a malformed one ranks lowest
   if (pa === null || pb === null) return pa === null ? (pb === null ? (a < b ? -1 : 1) : -1) : 1
-  if (pa.feed !== pb.feed) return pa.feed < pb.feed ? -1 : 1
+  // tags compare as strings in the order of the key bytes they stand for
+  if (pa.writer !== pb.writer) return pa.writer < pb.writer ? -1 : 1
   const byPosition = comparePositions(pa.position, pb.position)
   if (byPosition !== 0) return byPosition
   return pa.op - pb.op

@@ -8,7 +8,7 @@
 // of the same key are therefore chained: a write waits until earlier writes of
 // its keys have been appended (not applied), then links them.
 import type { Writer } from '@kappa-ts/kappa-core'
-import { encodeEntry, MAX_CLOCK, sizeOp, type SizedOp, type WriteOp } from './entry-format.js'
+import { encodeEntries, MAX_CLOCK, type WriteOp } from './entry-format.js'
 import { KappaLevelError } from './errors.js'
 import { readHeads } from './heads-store.js'
 import type { KeyFilter } from './key-filter.js'
@@ -105,7 +105,7 @@ export class LevelWriter {
     // ours first, then the view: a write of ours applied in between is in one or the other
     const mine = this.unapplied.size === 0 ? null : groups.map((g) => this.mine(g))
     const found = await readHeads(this.tables(), requests.map((r) => r.key), this.filter)
-    const ops: SizedOp[] = []
+    const ops: WriteOp[] = []
     const opGroups: string[] = []
     for (let i = 0; i < requests.length; i++) {
       const r = requests[i]!
@@ -131,17 +131,17 @@ export class LevelWriter {
       // deleting a key nothing ever wrote (as far as we know) changes nothing
       if (r.del && links.length === 0) continue
       const clock = Math.min(top + 1, MAX_CLOCK)
-      const op: WriteOp = r.del ? { del: true, key: r.key, clock, links } : { del: false, key: r.key, value: r.value, clock, links }
-      ops.push(sizeOp(op))
+      ops.push(r.del ? { del: true, key: r.key, clock, links } : { del: false, key: r.key, value: r.value, clock, links })
       opGroups.push(groups[i]!)
     }
     if (ops.length === 0) return []
 
-    const entries = splitEntries(ops)
+    const entries = encodeEntries(ops, MAX_ENTRY_BYTES, (size) =>
+      new KappaLevelError('ERR_TOO_LARGE', `a write of ${size} bytes does not fit in a log entry (at most ${MAX_ENTRY_BYTES}); nothing was written`))
     this.own.begin()
     let first: number
     try {
-      first = await this.writer.append(entries.map((e) => encodeEntry(e)))
+      first = await this.writer.append(entries.map((e) => e.entry))
     } catch (err) {
       this.own.end()
       throw err
@@ -152,10 +152,10 @@ export class LevelWriter {
     for (let e = 0; e < entries.length; e++) {
       const position = positions[e]!
       const at = entryKey(this.writer.key, position)
-      const count = entries[e]!.length
+      const count = entries[e]!.count
       if (!this.own.wasApplied(at)) {
         const clocks = new Array<number>(count)
-        for (let i = 0; i < count; i++) clocks[i] = ops[opIndex + i]!.op.clock
+        for (let i = 0; i < count; i++) clocks[i] = ops[opIndex + i]!.clock
         this.unapplied.set(at, { position, groups: opGroups.slice(opIndex, opIndex + count), clocks, index: null })
       }
       waits.push(this.own.wait(at))
@@ -164,25 +164,4 @@ export class LevelWriter {
     this.own.end()
     return waits
   }
-}
-
-/** Cuts a batch's ops into entries of at most MAX_ENTRY_BYTES (one op alone must fit). */
-function splitEntries (ops: SizedOp[]): SizedOp[][] {
-  const out: SizedOp[][] = []
-  let current: SizedOp[] = []
-  let size = 16
-  for (const op of ops) {
-    if (op.size + 16 > MAX_ENTRY_BYTES) {
-      throw new KappaLevelError('ERR_TOO_LARGE', `a write of ${op.size} bytes does not fit in a log entry (at most ${MAX_ENTRY_BYTES}); nothing was written`)
-    }
-    if (size + op.size > MAX_ENTRY_BYTES && current.length > 0) {
-      out.push(current)
-      current = []
-      size = 16
-    }
-    current.push(op)
-    size += op.size
-  }
-  if (current.length > 0) out.push(current)
-  return out
 }

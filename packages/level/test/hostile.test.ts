@@ -5,13 +5,14 @@ import test from 'tape'
 import fc from 'fast-check'
 import { Kappa } from '@kappa-ts/kappa-core'
 import { KappaLevel } from '../src/index.js'
-import { decodeEntry, encodeEntry, sizeOp } from '../src/entry-format.js'
+import { decodeEntry, encodeEntry } from '../src/entry-format.js'
+import { opId } from '../src/positions.js'
 import { connect, synced, tmpdir } from './helpers.js'
 
 const FEED = 'ab'.repeat(32)
 
 function valid (): Buffer {
-  return encodeEntry([sizeOp({ del: false, key: 'k', value: 'v', clock: 1, links: [`${FEED}@0/0`] })])
+  return encodeEntry([{ del: false, key: 'k', value: 'v', clock: 1, links: [opId(FEED, 0, 0)] }])
 }
 
 test('malformed entries from a peer are skipped and recorded; the database goes on', async (t) => {
@@ -31,7 +32,7 @@ test('malformed entries from a peer are skipped and recorded; the database goes 
   future[2] = 9
   await w.append([Buffer.from('not a kappa-level entry'), cut, badFlags, countLie, trailing, future, Buffer.alloc(0)])
   // a well-formed write from the same peer still counts: it is a member of the database
-  await w.append(encodeEntry([sizeOp({ del: false, key: 'theirs', value: 'fine', clock: 1, links: [] })]))
+  await w.append(encodeEntry([{ del: false, key: 'theirs', value: 'fine', clock: 1, links: [] }]))
 
   const end = connect(db, { kappa: hostile })
   await synced(db, { kappa: hostile })

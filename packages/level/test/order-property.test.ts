@@ -6,7 +6,7 @@ import test from 'tape'
 import fc from 'fast-check'
 import { MemoryLevel } from 'memory-level'
 import type { Entry, ViewBatch, ViewBatchOptions, ViewContext, ViewDb } from '@kappa-ts/kappa-core'
-import { encodeEntry, sizeOp, type WriteOp } from '../src/entry-format.js'
+import { encodeEntry, type WriteOp } from '../src/entry-format.js'
 import { stripValue } from '../src/heads-store.js'
 import { KeyFilter } from '../src/key-filter.js'
 import { levelView } from '../src/level-view.js'
@@ -62,7 +62,7 @@ function history (steps: Step[]): { entries: Entry[]; ops: ModelOp[] } {
   const entries: Entry[] = []
   logs.forEach((log, w) => log.forEach((ops, seq) => {
     const writes: WriteOp[] = ops.map((o) => o.del ? { del: true, key: o.key, clock: o.clock, links: o.links } : { del: false, key: o.key, value: o.value, clock: o.clock, links: o.links })
-    entries.push({ key: FEEDS[w]!, seq, value: encodeEntry(writes.map(sizeOp)) })
+    entries.push({ key: FEEDS[w]!, seq, value: encodeEntry(writes) })
   }))
   return { entries, ops: logs.flat(2) }
 }
