@@ -14,7 +14,7 @@ import { KappaLevelIterator, KappaLevelKeyIterator, KappaLevelSnapshot, KappaLev
 import { normalize, type Stored } from './keys.js'
 import { levelView, type LevelView } from './level-view.js'
 import { OwnWrites } from './own-writes.js'
-import { entryKey, parseOpId, positionOf } from './positions.js'
+import { entryKey, parseOpId, positionOf, splitEntryKey } from './positions.js'
 import { feedTag } from './writer-tag.js'
 import { tablesOf, type Table, type Tables } from './tables.js'
 import { LevelWriter, type WriteRequest } from './writes.js'
@@ -354,8 +354,7 @@ export class KappaLevel<KDefault = string, VDefault = string> extends AbstractLe
     await this.#opened()
     const out: SkippedEntry[] = []
     for await (const [k, reason] of (this.#session as Session).tables().skipped.iterator()) {
-      const at = k.lastIndexOf('@')
-      out.push({ feed: k.slice(0, at), at: k.slice(at + 1), reason })
+      out.push({ ...splitEntryKey(k), reason })
     }
     return out
   }

@@ -37,9 +37,10 @@ export function entryKey (feed: string, position: Position): string {
   return feed + '@' + String(position)
 }
 
-/** The position part of an entry key, as text (for reports such as skipped entries). */
-export function formatPosition (position: Position): string {
-  return String(position)
+/** The feed and the position (as text) of an entry key, for reports such as skipped entries. */
+export function splitEntryKey (key: string): { feed: string; at: string } {
+  const i = key.indexOf('@')
+  return { feed: key.slice(0, i), at: key.slice(i + 1) }
 }
 
 // An op id: `<writer tag>@<seq>/<op index within the entry>` (writer-tag.ts).
