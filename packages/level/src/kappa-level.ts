@@ -31,7 +31,7 @@ export interface KappaLevelOptions<K = string, V = string> extends AbstractDatab
   accept?: KappaOptions['accept']
   maxFeeds?: number
   maxFeedsPerMessage?: number
-  /** Entries kappa's shared entry cache keeps. */
+  /** Entries kappa's shared entry cache keeps (default 64: an entry is a whole batch, up to a few MB). */
   cacheSize?: number
 }
 
@@ -133,6 +133,9 @@ const MANIFEST = {
   additionalMethods: { heads: true, skipped: true, approximateSize: true }
 }
 
+/** Entries kept by kappa's entry cache unless told otherwise (see the constructor). */
+const DEFAULT_CACHE_ENTRIES = 64
+
 /** Keys clear() deletes per append. */
 const CLEAR_CHUNK = 1000
 
@@ -157,7 +160,9 @@ export class KappaLevel<KDefault = string, VDefault = string> extends AbstractLe
     if (accept !== undefined) kappaOptions.accept = accept
     if (maxFeeds !== undefined) kappaOptions.maxFeeds = maxFeeds
     if (maxFeedsPerMessage !== undefined) kappaOptions.maxFeedsPerMessage = maxFeedsPerMessage
-    if (cacheSize !== undefined) kappaOptions.cacheSize = cacheSize
+    // kappa's entry cache is bounded in entries; a KappaLevel entry is a whole batch,
+    // so its default of 20,000 could hold gigabytes: the view needs only the latest few
+    kappaOptions.cacheSize = cacheSize ?? DEFAULT_CACHE_ENTRIES
     this.#kappaOptions = kappaOptions
   }
 
