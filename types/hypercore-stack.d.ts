@@ -306,3 +306,30 @@ declare module 'hyperswarm' {
   }
   export = Hyperswarm
 }
+
+declare module 'hyperbee' {
+  import type Hypercore from 'hypercore'
+
+  namespace Hyperbee {
+    interface Options { keyEncoding?: string; valueEncoding?: string; [k: string]: unknown }
+    interface Node<K, V> { seq: number; key: K; value: V }
+    interface RangeOptions<K> { gt?: K; gte?: K; lt?: K; lte?: K; reverse?: boolean; limit?: number }
+    interface Batch<K, V> {
+      put(key: K, value: V): Promise<void>
+      del(key: K): Promise<void>
+      flush(): Promise<void>
+    }
+  }
+
+  class Hyperbee<K = Buffer, V = Buffer> {
+    constructor(core: Hypercore<any>, opts?: Hyperbee.Options)
+    readonly core: Hypercore<any>
+    ready(): Promise<void>
+    close(): Promise<void>
+    get(key: K): Promise<Hyperbee.Node<K, V> | null>
+    put(key: K, value: V): Promise<void>
+    batch(): Hyperbee.Batch<K, V>
+    createReadStream(range?: Hyperbee.RangeOptions<K>): AsyncIterable<Hyperbee.Node<K, V>>
+  }
+  export = Hyperbee
+}

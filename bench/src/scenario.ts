@@ -23,7 +23,7 @@ export interface VariantLimits {
 }
 
 export interface Scenario {
-  /** Number in the issue (1-6). */
+  /** Number in the bench (1-6 from issue 6, 7 from issue 17). */
   id: number
   /** Short name used by --only and in the JSON line. */
   name: string

@@ -1,0 +1,5 @@
+export { KappaLevel, VIEW_NAME } from './kappa-level.js'
+export type { KappaLevelOptions, KappaLevelHead, SkippedEntry, LevelKappa } from './kappa-level.js'
+export { KappaLevelError } from './errors.js'
+export type { KappaLevelErrorCode } from './errors.js'
+export type { LevelView } from './level-view.js'

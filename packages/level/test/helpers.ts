@@ -1,0 +1,53 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+/** A fresh temp folder and a function that removes it. */
+export function tmpdir (prefix = 'kappa-level-'): { dir: string; cleanup: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) }
+}
+
+/** The part of a KappaLevel these helpers use. */
+interface Peer {
+  kappa: {
+    replicate(initiator: boolean): NodeJS.ReadWriteStream & { destroy(): void; on(event: 'error', cb: () => void): unknown }
+    feeds(): Array<{ key: Buffer | null; length: number; contiguousLength: number }>
+    status(): Record<string, { indexed: number; total: number }>
+  }
+}
+
+/** Replicates two peers over an in-process stream pair; returns the function that ends it. */
+export function connect (a: Peer, b: Peer): () => void {
+  const sa = a.kappa.replicate(true)
+  const sb = b.kappa.replicate(false)
+  sa.pipe(sb).pipe(sa)
+  sa.on('error', () => {})
+  sb.on('error', () => {})
+  return () => { sa.destroy(); sb.destroy() }
+}
+
+/**
+ * Resolves once every peer holds every log any of them holds, to its end, and its
+ * view has applied all of it. (Looks every 10 ms: no time limit of its own.)
+ */
+export async function synced (...peers: Peer[]): Promise<void> {
+  for (;;) {
+    const lengths = new Map<string, number>()
+    for (const p of peers) {
+      for (const f of p.kappa.feeds()) {
+        const key = f.key!.toString('hex')
+        lengths.set(key, Math.max(lengths.get(key) ?? 0, f.length))
+      }
+    }
+    let total = 0
+    for (const length of lengths.values()) total += length
+    const done = peers.every((p) => {
+      const feeds = new Map(p.kappa.feeds().map((f) => [f.key!.toString('hex'), f]))
+      const all = [...lengths].every(([key, length]) => (feeds.get(key)?.contiguousLength ?? -1) >= length)
+      return all && Object.values(p.kappa.status()).every((s) => s.indexed >= total)
+    })
+    if (done) return
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
