@@ -5,6 +5,7 @@ export type RecordDbErrorCode =
   | 'ERR_VALIDATION'
   | 'ERR_UNKNOWN_SCHEMA'
   | 'ERR_BAD_SCHEMA'
+  | 'ERR_BAD_PATTERN'
   | 'ERR_RESERVED_SCHEMA'
   | 'ERR_NOT_FOUND'
   | 'ERR_NOT_INDEXED'

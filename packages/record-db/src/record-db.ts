@@ -205,7 +205,7 @@ export class RecordDB extends EventEmitter {
   async putSchema (name: string, schema: JsonSchema): Promise<void> {
     if (Object.hasOwn(builtinSchemas, name)) throw new RecordDbError('ERR_RESERVED_SCHEMA', `${name} is a built-in schema`)
     checkSchemaName(name)
-    this.validators.compile(`check:${JSON.stringify(schema)}`, schema) // throws ERR_BAD_SCHEMA
+    this.validators.compile(`check:${JSON.stringify(schema)}`, schema, name) // throws ERR_BAD_SCHEMA / ERR_BAD_PATTERN
     await this.put(SCHEMA_TYPE, schema, { id: name })
     await this.indexed() // the next write validates against this definition
   }

@@ -1,0 +1,460 @@
+// kappa-db: the record-db from the shell. Every command opens the database in
+// --storage (default ./.kappa-db), does one thing, and closes it.
+import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { once } from 'node:events';
+import { Command, CommanderError, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { RecordDB } from '../record-db.js';
+import { RecordDbError, ValidationError } from '../errors.js';
+import { formatOfPath, IMPORT_FORMATS, parseRows } from '../parsers.js';
+import { importRows } from '../import.js';
+import { makeOut, recordDetail, recordLine, replacer } from './output.js';
+const CONFIG_FILE = 'record-db.json';
+/** Runs the CLI with `argv` (process.argv form); resolves with the exit code. */
+export async function run(argv) {
+    const program = buildProgram();
+    try {
+        await program.parseAsync(argv);
+        return 0;
+    }
+    catch (err) {
+        if (err instanceof CommanderError)
+            return err.exitCode;
+        const json = program.opts().json === true;
+        reportError(err, json);
+        return 1;
+    }
+}
+function reportError(err, json) {
+    const e = err;
+    if (json) {
+        const body = { code: e.code ?? 'ERR_UNEXPECTED', message: e.message };
+        if (err instanceof ValidationError)
+            Object.assign(body, { schema: err.schema, path: err.path, rule: err.rule, issues: err.issues });
+        process.stdout.write(JSON.stringify({ error: body }) + '\n');
+    }
+    else {
+        process.stderr.write(`kappa-db: ${e.message}${e.code !== undefined ? ` (${e.code})` : ''}\n`);
+    }
+}
+function buildProgram() {
+    const program = new Command();
+    program
+        .name('kappa-db')
+        .description('A JSON record store that syncs between peers (kappa-ts record-db)')
+        .option('--json', 'machine-readable JSON output')
+        .option('--storage <dir>', 'database folder', './.kappa-db')
+        .option('--bootstrap <hosts>', 'DHT bootstrap nodes, host:port[,host:port] (also KAPPA_BOOTSTRAP)')
+        .exitOverride()
+        .showHelpAfterError();
+    const g = () => program.opts();
+    const out = () => makeOut(g().json === true);
+    program.command('init')
+        .description('create a database (or a replica of KEY) in --storage')
+        .option('--key <key>', 'join an existing database by its key')
+        .addOption(new Option('--mode <mode>', 'who may write').choices(['authorized', 'open']))
+        .action(async (opts) => {
+        const dir = g().storage;
+        if (existsSync(path.join(dir, CONFIG_FILE)))
+            throw new RecordDbError('ERR_BAD_OPTION', `${dir} already holds a database`);
+        const dbOpts = {};
+        if (opts.key !== undefined)
+            dbOpts.key = opts.key;
+        if (opts.mode !== undefined)
+            dbOpts.mode = opts.mode;
+        const db = new RecordDB(dir, dbOpts);
+        try {
+            await db.ready();
+            out().result({ key: db.key, writer: db.writerKey, mode: db.mode, storage: path.resolve(dir) }, () => [
+                `created ${db.mode} database in ${path.resolve(dir)}`,
+                `key:    ${db.key}   (share it: kappa-db init --key ${db.key})`,
+                `writer: ${db.writerKey}${db.mode === 'authorized' && db.writerKey !== db.key ? '   (ask the owner to: kappa-db authorize ' + db.writerKey + ')' : ''}`
+            ]);
+        }
+        finally {
+            await db.close();
+        }
+    });
+    const schema = program.command('schema').description('manage schemas');
+    schema.command('add <file>')
+        .description('add or update a JSON Schema (mark properties "index": true / "search": true)')
+        .option('--name <name>', 'schema name (default: the file name without .json)')
+        .action(async (file, opts) => {
+        const name = opts.name ?? path.basename(file).replace(/\.schema\.json$|\.json$/i, '');
+        let parsed;
+        try {
+            parsed = JSON.parse(readFileSync(file, 'utf8'));
+        }
+        catch (err) {
+            throw new RecordDbError('ERR_BAD_SCHEMA', `${file}: ${err.message}`);
+        }
+        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+            throw new RecordDbError('ERR_BAD_SCHEMA', `${file} is not a JSON object`);
+        await withDb(g(), async (db) => {
+            await db.putSchema(name, parsed);
+            out().result({ schema: name }, () => `schema ${name} saved`);
+        });
+    });
+    schema.command('list').description('list the schemas').action(async () => {
+        await withDb(g(), async (db) => {
+            const names = await db.schemas();
+            out().result(names, () => names);
+        });
+    });
+    schema.command('show <name>').description('print a schema').action(async (name) => {
+        await withDb(g(), async (db) => {
+            const s = await db.getSchema(name);
+            if (s === null)
+                throw new RecordDbError('ERR_UNKNOWN_SCHEMA', `unknown schema "${name}"`);
+            out().result(s, () => JSON.stringify(s, null, 2));
+        });
+    });
+    program.command('put <schema> [json]')
+        .description('write a record (the JSON value as argument, or on stdin)')
+        .option('--id <id>', 'record id (default: a new one); an existing id is updated')
+        .action(async (schemaName, json, opts) => {
+        const text = json ?? await readStdin();
+        let value;
+        try {
+            value = JSON.parse(text);
+        }
+        catch (err) {
+            throw new RecordDbError('ERR_VALIDATION', `invalid JSON: ${err.message}`);
+        }
+        await withDb(g(), async (db) => {
+            const id = await db.put(schemaName, value, opts.id === undefined ? {} : { id: opts.id });
+            out().result({ id }, () => id);
+            await warnIfNotCounted(db, out());
+        });
+    });
+    program.command('get <schema> <id>')
+        .description('print the current version(s) of a record (several on a fork)')
+        .action(async (schemaName, id) => {
+        await withDb(g(), async (db) => {
+            const versions = await db.get(schemaName, id);
+            if (versions.length === 0)
+                throw new RecordDbError('ERR_NOT_FOUND', `no record ${schemaName}/${id}`);
+            out().result(versions, () => versions.map(recordDetail));
+        });
+    });
+    program.command('del <schema> <id>').description('delete a record').action(async (schemaName, id) => {
+        await withDb(g(), async (db) => {
+            await db.del(schemaName, id);
+            out().result({ deleted: id }, () => `deleted ${schemaName}/${id}`);
+        });
+    });
+    program.command('history <schema> <id>').description('every version of a record').action(async (schemaName, id) => {
+        await withDb(g(), async (db) => {
+            const versions = await db.history(schemaName, id);
+            out().result(versions, () => versions.map(recordDetail));
+        });
+    });
+    program.command('list <schema>')
+        .description('records of a schema in id order')
+        .option('--limit <n>', 'at most n records', toInt)
+        .option('--reverse', 'descending ids')
+        .option('--gt <id>').option('--gte <id>').option('--lt <id>').option('--lte <id>')
+        .action(async (schemaName, opts) => {
+        await withDb(g(), async (db) => {
+            await printStream(out(), db.list(schemaName, opts));
+        });
+    });
+    program.command('query <schema> <conditions...>')
+        .description('records whose indexed fields match, e.g. city=Paris "age>=30" "age<40"')
+        .option('--limit <n>', 'at most n records', toInt)
+        .action(async (schemaName, conditions, opts) => {
+        await withDb(g(), async (db) => {
+            const def = await db.getSchema(schemaName);
+            if (def === null)
+                throw new RecordDbError('ERR_UNKNOWN_SCHEMA', `unknown schema "${schemaName}"`);
+            const where = parseConditions(conditions, def);
+            await printStream(out(), db.query(schemaName, opts.limit === undefined ? { where } : { where, limit: opts.limit }));
+        });
+    });
+    program.command('search <text>')
+        .description('full-text search over searchable fields, best first')
+        .option('--schema <schema>', 'only this schema')
+        .option('--limit <n>', 'at most n results (default 10)', toInt)
+        .action(async (text, opts) => {
+        await withDb(g(), async (db) => {
+            const hits = await db.search(text, opts);
+            out().result(hits, () => hits.map((h) => `${h.score.toFixed(3)}\t${h.record.schema}/${h.record.id}\t${JSON.stringify(h.record.value)}`));
+        });
+    });
+    program.command('import <file>')
+        .description('import rows (NDJSON, CSV, TSV, or a kappa-db export) into a schema; bad rows are reported, never abort')
+        .requiredOption('--schema <schema>', 'schema of the rows')
+        .addOption(new Option('--format <format>', 'default: from the file extension').choices([...IMPORT_FORMATS]))
+        .option('--id-field <field>', 'take record ids from this field (default: new ids)')
+        .option('--batch <n>', 'rows per append (default 1000)', toInt)
+        .action(async (file, opts) => {
+        const format = opts.format ?? formatOfPath(file);
+        if (format === null)
+            throw new RecordDbError('ERR_IMPORT', `cannot tell the format of ${file}: pass --format ${IMPORT_FORMATS.join('|')}`);
+        if (!existsSync(file))
+            throw new RecordDbError('ERR_IMPORT', `no such file: ${file}`);
+        const o = out();
+        await withDb(g(), async (db) => {
+            const size = statSync(file).size;
+            const input = createReadStream(file);
+            const bar = process.stderr.isTTY && !o.json
+                ? new cliProgress.SingleBar({ format: 'import |{bar}| {percentage}% | {rows} rows, {rejected} rejected', stream: process.stderr }, cliProgress.Presets.shades_classic)
+                : null;
+            bar?.start(Math.max(size, 1), 0, { rows: 0, rejected: 0 });
+            const summary = await importRows(db, parseRows(input, format), {
+                schema: opts.schema,
+                coerce: format === 'csv' || format === 'tsv',
+                ...(opts.idField !== undefined ? { idField: opts.idField } : {}),
+                ...(opts.batch !== undefined ? { batchSize: opts.batch } : {}),
+                onProgress: (p) => bar?.update(Math.min(input.bytesRead, size), { rows: p.rows, rejected: p.rejected })
+            });
+            bar?.update(size, { rows: summary.rows, rejected: summary.rejected });
+            bar?.stop();
+            const t = Date.now();
+            await indexedWithProgress(db, o);
+            const indexMs = Date.now() - t;
+            await warnIfNotCounted(db, o);
+            o.result({ ...summary, indexMs }, () => [
+                `imported ${summary.imported} of ${summary.rows} rows, rejected ${summary.rejected} (${summary.ms} ms, indexed in ${indexMs} ms)`,
+                ...summary.errors.slice(0, 20).map((e) => `  line ${e.line}: ${e.error}`),
+                ...(summary.errors.length > 20 ? [`  … ${summary.rejected - 20} more (use --json for up to ${summary.errors.length})`] : [])
+            ]);
+        });
+    });
+    program.command('export')
+        .description('write records as NDJSON lines {schema, id, value} (import them back with --format export)')
+        .option('--schema <schema>', 'only this schema (default: every schema)')
+        .option('--out <file>', 'write to a file instead of stdout')
+        .action(async (opts) => {
+        await withDb(g(), async (db) => {
+            const sink = opts.out === undefined ? process.stdout : createWriteStream(opts.out);
+            const schemas = opts.schema !== undefined ? [opts.schema] : await db.schemas();
+            let n = 0;
+            for (const s of schemas) {
+                for await (const r of db.list(s)) {
+                    if (!sink.write(JSON.stringify({ schema: r.schema, id: r.id, value: r.value }) + '\n'))
+                        await once(sink, 'drain');
+                    n++;
+                }
+            }
+            if (sink !== process.stdout) {
+                sink.end();
+                await once(sink, 'finish');
+                out().result({ exported: n, file: opts.out }, () => `exported ${n} records to ${opts.out}`);
+            }
+        });
+    });
+    program.command('authorize <key>')
+        .description('let the writer feed KEY write (authorized mode)')
+        .option('--note <text>', 'a note stored with the authorization')
+        .action(async (key, opts) => {
+        await withDb(g(), async (db) => {
+            await db.authorize(key, opts.note === undefined ? {} : { note: opts.note });
+            out().result({ authorized: key.toLowerCase() }, () => `authorized ${key.toLowerCase()}`);
+        });
+    });
+    program.command('revoke <key>')
+        .description("revoke a writer feed: its records from now on (or from --length) stop counting")
+        .option('--length <n>', 'records of KEY with seq >= n stop counting (default: its length known here)', toInt)
+        .action(async (key, opts) => {
+        await withDb(g(), async (db) => {
+            await db.revoke(key, opts.length === undefined ? {} : { length: opts.length });
+            out().result({ revoked: key.toLowerCase() }, () => `revoked ${key.toLowerCase()}`);
+        });
+    });
+    program.command('sync')
+        .description('join the swarm and sync with peers (Ctrl-C to stop)')
+        .option('--duration <seconds>', 'stop after this many seconds', toInt)
+        .option('--until-synced', 'stop once a peer and this one hold the same data (for scripts)')
+        .action(async (opts) => {
+        const o = out();
+        await withDb(g(), async (db) => {
+            const bootstrap = g().bootstrap ?? process.env.KAPPA_BOOTSTRAP;
+            const peersLine = () => `peers: ${db.peers.length}`;
+            // One status line, redrawn in place on a terminal; plain lines otherwise.
+            let lastStatus = '';
+            const status = (line) => {
+                // Off a terminal the status line would be noise: peer events and the summary remain.
+                if (o.json || line === lastStatus || process.stderr.isTTY !== true)
+                    return;
+                lastStatus = line;
+                process.stderr.write(`\r\x1b[K${line}`);
+            };
+            const event = (line) => {
+                if (o.json)
+                    return;
+                if (process.stderr.isTTY && lastStatus !== '')
+                    process.stderr.write('\r\x1b[K');
+                process.stderr.write(line + '\n');
+                if (process.stderr.isTTY && lastStatus !== '')
+                    process.stderr.write(lastStatus);
+            };
+            let sync = { localLength: 0, remoteLength: 0, synced: false };
+            let stopSync = null;
+            // Both sides hold the same blocks: we have every block a peer has, and for every
+            // feed some peer has every block we have (hypercore tells us what peers hold).
+            // (sync.synced: the swarm's tracker heard every peer's lengths and we hold them.)
+            const bothSynced = () => db.peers.length > 0 && sync.synced && db.kappa.feeds().every((f) => {
+                const have = f.contiguousLength;
+                if (f.peers.some((p) => p.remoteLength > have))
+                    return false;
+                return have === 0 || f.peers.some((p) => p.remoteContiguousLength >= have);
+            });
+            let index = { indexed: 0, total: 0 };
+            const redraw = () => status(`${peersLine()} | blocks ${sync.localLength}/${Math.max(sync.remoteLength, sync.localLength)}${sync.synced ? ' (synced)' : ''} | indexed ${index.indexed}/${index.total}`);
+            db.on('peer-add', () => { event(`peer connected (${peersLine()})`); redraw(); });
+            db.on('peer-remove', () => {
+                event(`peer left (${peersLine()})`);
+                redraw();
+                // A peer that leaves once we hold all it had: it left synced (or we cannot know more).
+                if (opts.untilSynced === true && sync.synced && db.peers.length === 0)
+                    stopSync?.();
+            });
+            db.on('sync-progress', (p) => {
+                sync = p;
+                redraw();
+                if (opts.untilSynced === true && bothSynced())
+                    stopSync?.();
+            });
+            db.on('progress', (p) => { index = p; redraw(); });
+            await db.join(bootstrap === undefined ? {} : { bootstrap: bootstrap.split(',').filter((s) => s !== '') });
+            event(`joined ${db.key.slice(0, 16)}…; Ctrl-C to stop`);
+            redraw();
+            await new Promise((resolve) => {
+                const stop = () => resolve();
+                stopSync = stop;
+                if (opts.untilSynced === true) {
+                    // Peers' holdings change without an event of ours: look twice a second too.
+                    const timer = setInterval(() => { if (bothSynced()) {
+                        clearInterval(timer);
+                        stop();
+                    } }, 500);
+                    timer.unref();
+                }
+                process.once('SIGINT', stop);
+                process.once('SIGTERM', stop);
+                if (opts.duration !== undefined)
+                    setTimeout(stop, opts.duration * 1000).unref();
+            });
+            if (!o.json && process.stderr.isTTY)
+                process.stderr.write('\n');
+            await db.indexed();
+            const st = await db.status();
+            o.result({ peers: db.peers.length, feeds: st.feeds }, () => [`${peersLine()}`, ...st.feeds.map(feedLine)]);
+        });
+    });
+    program.command('status').description('key, mode, feeds and index progress').action(async () => {
+        await withDb(g(), async (db) => {
+            const st = await db.status();
+            out().result(st, () => [
+                `key:    ${st.key}`,
+                `mode:   ${st.mode}`,
+                `writer: ${st.writer}${st.writer === st.root ? ' (root)' : ''}`,
+                `index:  ${st.index.indexed}/${st.index.total} (${st.index.state})`,
+                'feeds:',
+                ...st.feeds.map(feedLine)
+            ]);
+        });
+    });
+    return program;
+}
+function feedLine(f) {
+    return `  ${f.key} ${f.local ? '(this peer) ' : ''}length ${f.length}, counted ${f.counted === 'all' ? 'all' : f.counted}`;
+}
+/** Says so when what this peer writes does not count (an unauthorized writer). */
+async function warnIfNotCounted(db, o) {
+    if (!o.json && !(await db.writable())) {
+        o.info(`note: this peer's writer is not authorized, so its records are stored and replicated but do not count; the owner can run: kappa-db authorize ${db.writerKey}`);
+    }
+}
+/** Waits for the index, with a progress bar on a terminal when there is a backlog. */
+async function indexedWithProgress(db, o) {
+    const { index } = await db.status();
+    if (o.json || process.stderr.isTTY !== true || index.total - index.indexed < 1000) {
+        await db.indexed();
+        return;
+    }
+    const bar = new cliProgress.SingleBar({ format: 'index  |{bar}| {percentage}% | {value}/{total} entries', stream: process.stderr }, cliProgress.Presets.shades_classic);
+    bar.start(index.total, index.indexed);
+    const onProgress = (p) => { bar.setTotal(p.total); bar.update(p.indexed); };
+    db.on('progress', onProgress);
+    try {
+        await db.indexed();
+    }
+    finally {
+        db.off('progress', onProgress);
+        bar.stop();
+    }
+}
+async function withDb(opts, fn) {
+    if (!existsSync(path.join(opts.storage, CONFIG_FILE))) {
+        throw new RecordDbError('ERR_NOT_FOUND', `no database in ${opts.storage}: run kappa-db init (or pass --storage)`);
+    }
+    const db = new RecordDB(opts.storage);
+    try {
+        await db.ready();
+        // A backlog (after a sync, or an interrupted import) is indexed before the command runs.
+        await indexedWithProgress(db, makeOut(opts.json === true));
+        await fn(db);
+    }
+    finally {
+        await db.close();
+    }
+}
+async function printStream(o, records) {
+    if (o.json) {
+        // One JSON array, streamed (a large list never sits in memory).
+        let first = true;
+        process.stdout.write('[');
+        for await (const r of records) {
+            process.stdout.write((first ? '' : ',\n') + JSON.stringify(r, replacer));
+            first = false;
+        }
+        process.stdout.write(']\n');
+        return;
+    }
+    for await (const r of records)
+        process.stdout.write(recordLine(r) + '\n');
+}
+const CONDITION = /^([^=<>]+?)(>=|<=|=|>|<)(.*)$/s;
+/** `field=value`, `field>=value`, …: values typed by the schema's property type. */
+export function parseConditions(conditions, schema) {
+    const props = (schema.properties ?? {});
+    const where = {};
+    for (const c of conditions) {
+        const m = CONDITION.exec(c);
+        if (m === null)
+            throw new RecordDbError('ERR_BAD_QUERY', `cannot read condition "${c}" (use field=value, field>=value, field<value, …)`);
+        const field = m[1].trim();
+        const op = { '=': 'eq', '>': 'gt', '>=': 'gte', '<': 'lt', '<=': 'lte' }[m[2]];
+        const value = typedValue(m[3], props[field]?.type);
+        where[field] = { ...(where[field] ?? {}), [op]: value };
+    }
+    return where;
+}
+function typedValue(text, type) {
+    const types = Array.isArray(type) ? type : [type];
+    if (types.includes('string'))
+        return text;
+    if ((types.includes('number') || types.includes('integer')) && text.trim() !== '' && Number.isFinite(Number(text)))
+        return Number(text);
+    if (types.includes('boolean') && (text === 'true' || text === 'false'))
+        return text === 'true';
+    if (text === 'null')
+        return null;
+    return text;
+}
+function toInt(v) {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < 0)
+        throw new RecordDbError('ERR_BAD_OPTION', `not a non-negative integer: ${v}`);
+    return n;
+}
+async function readStdin() {
+    const chunks = [];
+    for await (const c of process.stdin)
+        chunks.push(c);
+    return Buffer.concat(chunks).toString('utf8');
+}
+//# sourceMappingURL=program.js.map

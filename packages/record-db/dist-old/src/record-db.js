@@ -1,0 +1,616 @@
+// RecordDB: JSON records with JSON-Schema validation, syncing through kappa-core.
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import Corestore from 'corestore';
+import { Kappa } from '@kappa-ts/kappa-core';
+import { builtinSchemas, envelopeSchema } from '@kappa-ts/schemas';
+import { computeLimits } from './auth.js';
+import { RecordDbError, ValidationError } from './errors.js';
+import { headsKey, parseRef, splitKey, under, SEP } from './layout.js';
+import { recordsView, SCHEMA_TYPE, SOURCE_TYPE } from './records-view.js';
+import { tokenize } from './text.js';
+import { fieldsOf, issuesOf, Validators, createAjv } from './validation.js';
+import { matches, parseWhere, scanBounds } from './where.js';
+import { byTime, currentMany, currentVersions, toVersion } from './versions.js';
+import { rankPostings } from './ranking.js';
+const VIEW = 'records';
+const CONFIG_FILE = 'record-db.json';
+/** Most ops one batch() may hold (so they fit in one hypercore append). */
+export const MAX_BATCH = 10_000;
+const HEX_KEY = /^[0-9a-f]{64}$/;
+/** Index entries counted per condition to pick the narrowest one to scan. */
+const DRIVER_PROBE = 4096;
+const ID_PATTERN = /^[^\u0000-\u001f\u007f]{1,256}$/;
+// The multifeed derives its default writer from this Corestore namespace and name; a new
+// database uses that writer's key as its own key (so the key names the root). Checked after open.
+const MULTIFEED_NAMESPACE = '@kappa-ts/multifeed';
+const DEFAULT_WRITER = 'writer/default';
+/** A fresh random id that sorts by creation time. */
+export function newId() {
+    return Date.now().toString(36).padStart(9, '0') + randomBytes(6).toString('hex');
+}
+function toKeyHex(key) {
+    const hex = typeof key === 'string' ? key.toLowerCase() : Buffer.from(key).toString('hex');
+    if (!HEX_KEY.test(hex))
+        throw new RecordDbError('ERR_BAD_KEY', 'a key must be 64 hex characters (32 bytes)');
+    return hex;
+}
+const checkEnvelope = createAjv().compile(envelopeSchema);
+export class RecordDB extends EventEmitter {
+    storage;
+    opts;
+    _kappa = null;
+    _key = '';
+    _mode = 'authorized';
+    _writerKey = '';
+    opening = null;
+    closing = null;
+    writing = Promise.resolve();
+    limits = null;
+    validators = new Validators();
+    /** Current schema definitions; cleared whenever a core/schema or core/source record is indexed. */
+    schemaCache = new Map();
+    schemaGen = 0;
+    paused = false;
+    coercing = new Validators({ coerceTypes: true });
+    constructor(storage, opts = {}) {
+        super();
+        if (typeof storage !== 'string' || storage === '')
+            throw new RecordDbError('ERR_BAD_OPTION', 'storage must be a directory path');
+        if (opts.mode !== undefined && opts.mode !== 'authorized' && opts.mode !== 'open') {
+            throw new RecordDbError('ERR_BAD_OPTION', "mode must be 'authorized' or 'open'");
+        }
+        if (opts.key !== undefined)
+            toKeyHex(opts.key);
+        this.storage = storage;
+        this.opts = opts;
+    }
+    /** The database key (hex): share it with peers. In authorized mode it is also the root writer's key. */
+    get key() { this.assertReady(); return this._key; }
+    get mode() { this.assertReady(); return this._mode; }
+    /** This peer's writer feed key (hex): what a root authorizes. */
+    get writerKey() { this.assertReady(); return this._writerKey; }
+    get kappa() { this.assertReady(); return this._kappa; }
+    get closed() { return this.closing !== null; }
+    ready() {
+        if (this.closing !== null)
+            return Promise.reject(new RecordDbError('ERR_CLOSED', 'the database is closed'));
+        this.opening ??= this.open();
+        return this.opening;
+    }
+    async open() {
+        mkdirSync(this.storage, { recursive: true });
+        const configPath = path.join(this.storage, CONFIG_FILE);
+        const stored = existsSync(configPath) ? JSON.parse(readFileSync(configPath, 'utf8')) : null;
+        const givenKey = this.opts.key === undefined ? null : toKeyHex(this.opts.key);
+        if (stored !== null && givenKey !== null && stored.key !== givenKey) {
+            throw new RecordDbError('ERR_BAD_KEY', `${this.storage} holds database ${stored.key}, not ${givenKey}`);
+        }
+        if (stored !== null && this.opts.mode !== undefined && stored.mode !== this.opts.mode) {
+            throw new RecordDbError('ERR_MODE_MISMATCH', `${this.storage} is a database in ${stored.mode} mode`);
+        }
+        this._mode = stored?.mode ?? this.opts.mode ?? 'authorized';
+        let key = stored?.key ?? givenKey;
+        const creating = key === null;
+        if (key === null)
+            key = await probeWriterKey(path.join(this.storage, 'cores'));
+        const kappa = new Kappa(this.storage, { key }).use(VIEW, recordsView({
+            onAuthOrSchemaChange: () => { this.limits = null; this.schemaCache.clear(); this.schemaGen++; }
+            // (Runs right after the commit, before indexed() waiters resolve.)
+        }));
+        kappa.on('view-error', (name, err) => this.emit('view-error', name, err));
+        kappa.on('progress', (name, p) => { if (name === VIEW)
+            this.emit('progress', p); });
+        for (const ev of ['peer-add', 'peer-remove', 'synced', 'sync-progress', 'feed']) {
+            kappa.on(ev, (...args) => this.emit(ev, ...args));
+        }
+        this._kappa = kappa;
+        try {
+            await kappa.ready();
+            const writer = await kappa.writer();
+            this._writerKey = writer.key;
+            if (creating && writer.key !== key) {
+                throw new RecordDbError('ERR_ROOT_KEY', 'the new database key does not match its writer (multifeed writer derivation changed?)');
+            }
+        }
+        catch (err) {
+            await kappa.close().catch(() => { });
+            throw err;
+        }
+        this._key = key;
+        if (stored === null) {
+            const tmp = configPath + '.tmp';
+            writeFileSync(tmp, JSON.stringify({ version: 1, key, mode: this._mode }, null, 2) + '\n');
+            renameSync(tmp, configPath);
+        }
+    }
+    /** Whether the schema has no record at all (live or deleted) in what is indexed. */
+    async isEmpty(schema) {
+        await this.indexed();
+        const keys = await this.data().keys({ ...under('h', schema), limit: 1 }).all();
+        return keys.length === 0;
+    }
+    /** Resolves when every entry known now is indexed (at once while indexing is paused). */
+    async indexed() {
+        await this.ready();
+        this.assertOpen();
+        if (this.paused)
+            return;
+        await this.kappa.indexed([VIEW]);
+    }
+    /**
+     * Stops indexing until resume(): bulk appends then go at full speed and are indexed in
+     * big batches afterwards. Meanwhile reads answer from what is indexed, and writes that
+     * name an existing id are refused (their links need the index): ERR_BATCH.
+     */
+    pause() {
+        this.assertReady();
+        this.paused = true;
+        this.kappa.pause([VIEW]);
+    }
+    resume() {
+        this.assertReady();
+        this.paused = false;
+        this.kappa.resume([VIEW]);
+    }
+    // ---- schemas ---------------------------------------------------------------
+    /** Stores a JSON Schema as the `core/schema` record `name` (it replicates like any record). */
+    async putSchema(name, schema) {
+        if (Object.hasOwn(builtinSchemas, name))
+            throw new RecordDbError('ERR_RESERVED_SCHEMA', `${name} is a built-in schema`);
+        checkSchemaName(name);
+        this.validators.compile(`check:${JSON.stringify(schema)}`, schema, name); // throws ERR_BAD_SCHEMA / ERR_BAD_PATTERN
+        await this.put(SCHEMA_TYPE, schema, { id: name });
+        await this.indexed(); // the next write validates against this definition
+    }
+    /** The current definition of a schema, or null. Built-in schemas included. */
+    async getSchema(name) {
+        return (await this.schemaDef(name))?.schema ?? null;
+    }
+    /** Names of the schemas defined (not the built-in ones). */
+    async schemas() {
+        const names = [];
+        for await (const r of this.list(SCHEMA_TYPE))
+            if (!names.includes(r.id))
+                names.push(r.id);
+        return names;
+    }
+    async schemaDef(name) {
+        const builtin = builtinSchemas[name];
+        if (builtin !== undefined)
+            return { schema: builtin, cacheKey: `builtin:${name}` };
+        const cached = this.schemaCache.get(name);
+        if (cached !== undefined)
+            return cached;
+        const gen = this.schemaGen;
+        await this.indexed();
+        const current = (await this.current(SCHEMA_TYPE, name)).filter((v) => v.op === 'put');
+        // A fork of a schema definition: the latest timestamp wins, ties broken by ref (same on every peer).
+        const pick = current.length === 0 ? null : current.reduce((a, b) => (b.timestamp > a.timestamp || (b.timestamp === a.timestamp && b.ref > a.ref) ? b : a));
+        const def = pick === null ? null : { schema: pick.value, cacheKey: `def:${pick.ref}` };
+        if (gen === this.schemaGen && def !== null)
+            this.schemaCache.set(name, def);
+        return def;
+    }
+    async requireSchema(name) {
+        const def = await this.schemaDef(name);
+        if (def === null)
+            throw new RecordDbError('ERR_UNKNOWN_SCHEMA', `unknown schema "${name}" (add it with putSchema / kappa-db schema add)`);
+        return def;
+    }
+    /** Throws ValidationError unless `value` satisfies the current definition of `schema`. */
+    async validate(schema, value) {
+        const def = await this.requireSchema(schema);
+        this.validators.validate(schema, def.cacheKey, def.schema, value);
+        if (schema === SCHEMA_TYPE)
+            this.validators.compile(`check:${JSON.stringify(value)}`, value);
+    }
+    /**
+     * A fast row checker for imports: returns null for a valid value, else the reason.
+     * With `coerce`, strings are converted in place to the schema's types first (CSV/TSV).
+     */
+    async checker(schema, opts = {}) {
+        if (schema === SCHEMA_TYPE || schema === SOURCE_TYPE)
+            throw new RecordDbError('ERR_RESERVED_SCHEMA', `import into ${schema} is not supported`);
+        const def = await this.requireSchema(schema);
+        const fn = (opts.coerce === true ? this.coercing : this.validators).compile(def.cacheKey, def.schema);
+        return (value) => {
+            if (fn(value))
+                return null;
+            const e = issuesOf(fn.errors)[0];
+            return e === undefined ? 'invalid' : `${e.path === '' ? 'value' : e.path} ${e.message} (rule: ${e.rule})`;
+        };
+    }
+    // ---- writes ----------------------------------------------------------------
+    /** Validates and appends a version of record `id` (new random id if absent) linking to its current heads. */
+    async put(schema, value, opts = {}) {
+        const op = opts.id === undefined ? { type: 'put', schema, value } : { type: 'put', schema, value, id: opts.id };
+        const [id] = await this.batch([op]);
+        return id;
+    }
+    /** Writes a tombstone for record `id` linking to its current heads. ERR_NOT_FOUND if it has no live version. */
+    async del(schema, id) {
+        await this.batch([{ type: 'del', schema, id }]);
+    }
+    /**
+     * Validates every op first, then appends them all in ONE append (all or nothing).
+     * Returns the ids, in order. One record may appear once per batch.
+     */
+    async batch(ops, opts = {}) {
+        await this.ready();
+        this.assertOpen();
+        if (!Array.isArray(ops))
+            throw new RecordDbError('ERR_BATCH', 'batch takes an array of ops');
+        if (ops.length > MAX_BATCH)
+            throw new RecordDbError('ERR_BATCH', `a batch holds at most ${MAX_BATCH} ops`);
+        if (ops.length === 0)
+            return [];
+        return await this.serialized(async () => {
+            const seen = new Set();
+            const planned = [];
+            for (const op of ops) {
+                if (op === null || typeof op !== 'object' || (op.type !== 'put' && op.type !== 'del')) {
+                    throw new RecordDbError('ERR_BATCH', "each op needs type 'put' or 'del'");
+                }
+                checkSchemaName(op.schema);
+                const id = op.id ?? newId();
+                if (!ID_PATTERN.test(id))
+                    throw new RecordDbError('ERR_BAD_ID', 'an id is 1..256 characters without control characters');
+                const k = op.schema + SEP + id;
+                if (seen.has(k))
+                    throw new RecordDbError('ERR_BATCH', `record ${op.schema}/${id} appears twice in one batch`);
+                seen.add(k);
+                if (op.type === 'put') {
+                    if (op.schema === SOURCE_TYPE)
+                        checkSource(id, op.value);
+                    await this.validate(op.schema, op.value);
+                }
+                else {
+                    if (op.schema === SOURCE_TYPE)
+                        throw new RecordDbError('ERR_BATCH', 'revoke a source with revoke(), which names the length');
+                    await this.requireSchema(op.schema);
+                }
+                planned.push({ op, id });
+            }
+            // Fresh random ids have no versions yet: only named ids need their heads (and the index caught up).
+            const needHeads = opts.fresh !== true && planned.some(({ op }) => op.type === 'del' || op.id !== undefined);
+            if (opts.fresh === true && planned.some(({ op }) => op.type === 'del'))
+                throw new RecordDbError('ERR_BATCH', 'a fresh batch holds puts only');
+            if (needHeads && this.paused)
+                throw new RecordDbError('ERR_BATCH', 'writes that name an id need the index: resume() first');
+            if (needHeads)
+                await this.kappa.indexed([VIEW]);
+            const timestamp = Date.now();
+            const envelopes = [];
+            for (const { op, id } of planned) {
+                const heads = needHeads ? await this.current(op.schema, id) : [];
+                if (op.type === 'del' && !heads.some((h) => h.op === 'put')) {
+                    throw new RecordDbError('ERR_NOT_FOUND', `no record ${op.schema}/${id}`);
+                }
+                const env = { id, schema: op.schema, op: op.type, timestamp, links: heads.map((h) => h.ref) };
+                if (op.type === 'put')
+                    env.value = op.value;
+                if (!checkEnvelope(env))
+                    throw new ValidationError('envelope', issuesOf(checkEnvelope.errors));
+                envelopes.push(env);
+            }
+            const writer = await this.kappa.writer();
+            await writer.append(envelopes);
+            return planned.map((p) => p.id);
+        });
+    }
+    // ---- authorization ---------------------------------------------------------
+    /** Authorizes a writer feed (a `core/source` record). It counts once the author of this record does. */
+    async authorize(feedKey, opts = {}) {
+        const key = toKeyHex(feedKey);
+        const value = { key };
+        if (opts.note !== undefined)
+            value.note = opts.note;
+        await this.put(SOURCE_TYPE, value, { id: key });
+    }
+    /**
+     * Revokes a feed: its records with seq >= `length` stop counting (default: its length
+     * as known here now). Effective from the root, or from a feed that granted it (its own grant).
+     */
+    async revoke(feedKey, opts = {}) {
+        const key = toKeyHex(feedKey);
+        await this.ready();
+        const length = opts.length ?? this.kappa.feed(key)?.length ?? 0;
+        if (!Number.isSafeInteger(length) || length < 0)
+            throw new RecordDbError('ERR_BAD_OPTION', 'length must be a non-negative integer');
+        if (this.paused)
+            throw new RecordDbError('ERR_BATCH', 'revoke needs the index: resume() first');
+        await this.indexed();
+        const heads = await this.current(SOURCE_TYPE, key);
+        await this.serialized(async () => {
+            const env = { id: key, schema: SOURCE_TYPE, op: 'del', value: { key, length }, timestamp: Date.now(), links: heads.map((h) => h.ref) };
+            await (await this.kappa.writer()).append([env]);
+        });
+    }
+    /** Feed key -> how many of its records count (Infinity = all); absent feeds count none. */
+    async authorizations() {
+        await this.indexed();
+        return new Map(await this.authLimits());
+    }
+    /** Whether what this peer writes now counts (open mode, or its writer is authorized and not revoked). */
+    async writable() {
+        await this.indexed();
+        if (this._mode === 'open')
+            return true;
+        const limit = (await this.authLimits()).get(this._writerKey) ?? 0;
+        return limit > (this.kappa.feed(this._writerKey)?.length ?? 0);
+    }
+    async authLimits() {
+        if (this.limits !== null)
+            return this.limits;
+        const gen = this.schemaGen; // bumped with every change of core/source (and core/schema) records
+        const ops = [];
+        for await (const [k, v] of this.data().iterator(under('a'))) {
+            const [, target, author, seq] = splitKey(k);
+            const op = { target: target, author: author, seq: Number(seq), op: v.op };
+            if (v.length !== undefined)
+                op.length = v.length;
+            ops.push(op);
+        }
+        const limits = computeLimits(this._key, ops);
+        if (gen === this.schemaGen)
+            this.limits = limits; // else a newer change landed while reading
+        return limits;
+    }
+    async counter() {
+        if (this._mode === 'open')
+            return () => true;
+        const limits = await this.authLimits();
+        return (feed, seq) => seq < (limits.get(feed) ?? 0);
+    }
+    // ---- reads -----------------------------------------------------------------
+    /** The current live versions of a record ([] if none or deleted; several on a fork). */
+    async get(schema, id) {
+        await this.indexed();
+        return (await this.current(schema, id)).filter((v) => v.op === 'put');
+    }
+    /** Every counted version of a record (puts and deletes), oldest first. */
+    async history(schema, id) {
+        await this.indexed();
+        const counts = await this.counter();
+        const out = [];
+        for await (const [k, v] of this.data().iterator(under('v', schema, id))) {
+            if (splitKey(k).length !== 4)
+                continue;
+            if (counts(v.feed, v.seq))
+                out.push(toVersion(schema, id, v));
+        }
+        return out.sort(byTime);
+    }
+    /** Live records of a schema in id order (each current version; several on a fork). */
+    async *list(schema, opts = {}) {
+        await this.indexed();
+        const limit = opts.limit ?? Infinity;
+        const base = under('h', schema);
+        const range = { reverse: opts.reverse === true };
+        if (opts.gte !== undefined)
+            range.gte = headsKey(schema, opts.gte);
+        else if (opts.gt !== undefined)
+            range.gt = headsKey(schema, opts.gt);
+        else
+            range.gt = base.gt;
+        if (opts.lte !== undefined)
+            range.lte = headsKey(schema, opts.lte);
+        else if (opts.lt !== undefined)
+            range.lt = headsKey(schema, opts.lt);
+        else
+            range.lt = base.lt;
+        const counts = await this.counter();
+        let n = 0;
+        if (n >= limit)
+            return;
+        // Heads come with the scan; their versions are read in chunks with one getMany each.
+        let chunk = new Map();
+        const drain = async function* (self) {
+            const current = await self.currentMany(schema, [...chunk.keys()], counts, chunk);
+            for (const id of chunk.keys()) {
+                const live = (current.get(id) ?? []).filter((v) => v.op === 'put');
+                if (live.length === 0)
+                    continue;
+                for (const v of live)
+                    yield v;
+                if (++n >= limit)
+                    return;
+            }
+            chunk = new Map();
+        };
+        for await (const [k, heads] of this.data().iterator(range)) {
+            chunk.set(splitKey(k)[2], heads);
+            if (chunk.size >= 256) {
+                yield* drain(this);
+                if (n >= limit)
+                    return;
+            }
+        }
+        yield* drain(this);
+    }
+    /** Live versions whose indexed fields match `where` (equality or ranges), in index order. */
+    async *query(schema, opts) {
+        const def = await this.requireSchema(schema);
+        const indexed = fieldsOf(def.schema).index;
+        const conds = parseWhere(opts?.where, indexed);
+        const limit = opts.limit ?? Infinity;
+        await this.indexed();
+        const counts = await this.counter();
+        // Drive the scan with the narrowest condition: count each one's index entries up to a cap.
+        const boundsOf = (c) => scanBounds(['i', schema, c.field].join(SEP) + SEP, c.range);
+        let driver = conds[0];
+        if (conds.length > 1) {
+            let best = Infinity;
+            for (const c of conds) {
+                const n = (await this.data().keys({ ...boundsOf(c), limit: DRIVER_PROBE }).all()).length;
+                if (n < best) {
+                    best = n;
+                    driver = c;
+                }
+            }
+        }
+        const bounds = boundsOf(driver);
+        const seenRefs = new Set();
+        let n = 0;
+        if (n >= limit)
+            return;
+        // Hits are verified in chunks: is this version current (and counted) for its record?
+        let chunk = [];
+        const drain = async function* (self) {
+            const current = await self.currentMany(schema, chunk.map((c) => c.id), counts);
+            for (const { id, r } of chunk) {
+                const v = current.get(id)?.find((c) => c.ref === r && c.op === 'put');
+                if (v === undefined || !conds.every((c) => matches(v.value, c)))
+                    continue;
+                yield v;
+                if (++n >= limit)
+                    return;
+            }
+            chunk = [];
+        };
+        for await (const k of this.data().keys(bounds)) {
+            const parts = splitKey(k);
+            const r = parts[5];
+            if (seenRefs.has(r))
+                continue;
+            seenRefs.add(r);
+            const { feed, seq } = parseRef(r);
+            if (!counts(feed, seq))
+                continue;
+            chunk.push({ id: parts[4], r });
+            if (chunk.length >= 256) {
+                yield* drain(this);
+                if (n >= limit)
+                    return;
+            }
+        }
+        yield* drain(this);
+    }
+    /** Full-text search over the searchable fields, ranked by BM25; live versions only. */
+    async search(text, opts = {}) {
+        if (typeof text !== 'string')
+            throw new RecordDbError('ERR_BAD_QUERY', 'search text must be a string');
+        const limit = opts.limit ?? 10;
+        if (!Number.isSafeInteger(limit) || limit < 1)
+            throw new RecordDbError('ERR_BAD_QUERY', 'limit must be a positive integer');
+        if (opts.schema !== undefined)
+            await this.requireSchema(opts.schema);
+        const terms = [...new Set(tokenize(text))];
+        await this.indexed();
+        if (terms.length === 0)
+            return [];
+        const counts = await this.counter();
+        const scored = await rankPostings(this.data(), terms, opts.schema, counts);
+        // Keep the best live version of each record: stale or deleted versions are skipped here.
+        const out = [];
+        const done = new Set();
+        for (const s of scored) {
+            const rk = s.schema + SEP + s.id;
+            if (done.has(rk))
+                continue;
+            const v = (await this.current(s.schema, s.id, counts)).find((c) => c.ref === s.r && c.op === 'put');
+            if (v === undefined)
+                continue;
+            done.add(rk);
+            out.push({ score: s.score, record: v });
+            if (out.length >= limit)
+                break;
+        }
+        return out;
+    }
+    async current(schema, id, counts) {
+        return await currentVersions(this.data(), schema, id, counts ?? await this.counter());
+    }
+    async currentMany(schema, ids, counts, knownHeads) {
+        return await currentMany(this.data(), schema, ids, counts, knownHeads);
+    }
+    // ---- replication, status, lifecycle -------------------------------------------
+    /** A replication stream: pipe it to a peer's (`a.pipe(b).pipe(a)`). */
+    replicate(isInitiator, opts) {
+        this.assertReady();
+        return this.kappa.replicate(isInitiator, opts);
+    }
+    /** Finds peers of this database over hyperswarm (kappa-core's join). */
+    async join(opts) {
+        await this.ready();
+        await this.kappa.join(opts);
+    }
+    /** Same as join(): connect and keep syncing. */
+    sync(opts) { return this.join(opts); }
+    async leave() {
+        await this.ready();
+        await this.kappa.leave();
+    }
+    get peers() { return this.kappa.peers; }
+    async status() {
+        await this.ready();
+        const limits = this._mode === 'open' ? null : await this.authLimits();
+        const feeds = this.kappa.feeds().map((f) => {
+            const key = f.key.toString('hex');
+            const limit = limits === null ? Infinity : limits.get(key) ?? 0;
+            return { key, length: f.length, local: key === this._writerKey, counted: limit === Infinity ? 'all' : Math.min(limit, f.length) };
+        });
+        const s = this.kappa.status()[VIEW];
+        return {
+            key: this._key,
+            mode: this._mode,
+            writer: this._writerKey,
+            root: this._mode === 'open' ? '' : this._key,
+            feeds,
+            index: { indexed: s?.indexed ?? 0, total: s?.total ?? 0, state: s?.state ?? 'idle' }
+        };
+    }
+    close() {
+        this.closing ??= (async () => {
+            if (this.opening !== null)
+                await this.opening.catch(() => { });
+            await this.writing.catch(() => { });
+            if (this._kappa !== null)
+                await this._kappa.close();
+        })();
+        return this.closing;
+    }
+    // ---- helpers -------------------------------------------------------------------
+    data() {
+        return this.kappa.api[VIEW].db();
+    }
+    serialized(fn) {
+        const run = this.writing.then(fn);
+        this.writing = run.catch(() => { });
+        return run;
+    }
+    assertReady() {
+        if (this._kappa === null || this._key === '')
+            throw new RecordDbError('ERR_CLOSED', 'call ready() first');
+    }
+    assertOpen() {
+        if (this.closing !== null)
+            throw new RecordDbError('ERR_CLOSED', 'the database is closed');
+    }
+}
+async function probeWriterKey(coresDir) {
+    mkdirSync(coresDir, { recursive: true });
+    const store = new Corestore(coresDir);
+    try {
+        const core = store.namespace(MULTIFEED_NAMESPACE).get({ name: DEFAULT_WRITER });
+        await core.ready();
+        return core.key.toString('hex');
+    }
+    finally {
+        await store.close();
+    }
+}
+function checkSchemaName(name) {
+    const ok = typeof name === 'string' && name.length <= 128 && /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/.test(name);
+    if (!ok)
+        throw new RecordDbError('ERR_UNKNOWN_SCHEMA', `invalid schema name ${JSON.stringify(name)}`);
+}
+function checkSource(id, value) {
+    if (value === null || typeof value !== 'object' || value.key !== id) {
+        throw new RecordDbError('ERR_BAD_KEY', 'a core/source record\'s id must be the feed key it names');
+    }
+}
+//# sourceMappingURL=record-db.js.map

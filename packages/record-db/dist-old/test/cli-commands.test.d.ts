@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=cli-commands.test.d.ts.map

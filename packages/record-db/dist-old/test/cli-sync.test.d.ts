@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=cli-sync.test.d.ts.map

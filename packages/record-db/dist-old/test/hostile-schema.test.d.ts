@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=hostile-schema.test.d.ts.map

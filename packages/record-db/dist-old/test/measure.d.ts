@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=measure.d.ts.map

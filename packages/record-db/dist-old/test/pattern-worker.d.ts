@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=pattern-worker.d.ts.map

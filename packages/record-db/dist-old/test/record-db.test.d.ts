@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=record-db.test.d.ts.map

@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=replication.test.d.ts.map

@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=unit.test.d.ts.map

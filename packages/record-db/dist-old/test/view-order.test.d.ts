@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=view-order.test.d.ts.map
