@@ -8,6 +8,8 @@ import { parseCommand, HELP } from './commands.js'
 import { MessageStore } from './message-store.js'
 import type { Session } from './session.js'
 import { sanitize } from './sanitize.js'
+import { guardedStdin } from './input-guard.js'
+import { nickLabels } from './nick-labels.js'
 
 export function clock (ts: number): string {
   const d = new Date(ts)
@@ -155,13 +157,15 @@ function App ({ session, channel: firstChannel, onQuit }: AppProps) {
   const end = lines.length - Math.min(scroll, maxScroll)
   const visible = lines.slice(Math.max(0, end - paneHeight), end)
   const channelList = [...new Set([...known, ...store.channels(), channel])].sort()
+  // Authors sharing a nick are told apart by a key suffix (nick-labels.ts).
+  const label = nickLabels([...store.channels().flatMap((c) => store.lines(c)), { author: me, nick: myNick }])
   const topic = topics[channel] ?? ''
 
   return (
     <Box flexDirection='column' height={height} width={size.columns}>
       <Box>
         <Text inverse wrap='truncate-end'>
-          {` kappa-chat │ ${channel}${topic ? ` — ${topic}` : ''} │ peers: ${peers} │ you: ${myNick}${scroll > 0 ? ` │ scrolled ↑${scroll}` : ''} `.padEnd(size.columns)}
+          {` kappa-chat │ ${channel}${topic ? ` — ${topic}` : ''} │ peers: ${peers} │ you: ${label(me, myNick)}${scroll > 0 ? ` │ scrolled ↑${scroll}` : ''} `.padEnd(size.columns)}
         </Text>
       </Box>
       <Box flexGrow={1}>
@@ -173,7 +177,7 @@ function App ({ session, channel: firstChannel, onQuit }: AppProps) {
         <Box flexDirection='column' flexGrow={1} borderStyle='single' paddingX={1}>
           {visible.length === 0 ? <Text dimColor>no messages in {channel} yet</Text> : visible.map((l) => (
             <Text key={l.id} wrap='truncate-end'>
-              <Text dimColor>[{clock(l.timestamp)}]</Text> <Text color={l.author === me ? 'green' : 'yellow'}>&lt;{l.nick}&gt;</Text> {l.text}
+              <Text dimColor>[{clock(l.timestamp)}]</Text> <Text color={l.author === me ? 'green' : 'yellow'}>&lt;{label(l.author, l.nick)}&gt;</Text> {l.text}
             </Text>
           ))}
         </Box>
@@ -190,7 +194,8 @@ function App ({ session, channel: firstChannel, onQuit }: AppProps) {
 /** Draws the UI until /quit or Ctrl-C; resolves then. */
 export function runUi (session: Session, channel = '#general'): Promise<void> {
   return new Promise((resolve) => {
-    const app = render(<App session={session} channel={channel} onQuit={() => resolve()} />, { exitOnCtrlC: false })
+    // stdin through a filter: ink's input handler throws on some escape sequences (input-guard.ts)
+    const app = render(<App session={session} channel={channel} onQuit={() => resolve()} />, { exitOnCtrlC: false, stdin: guardedStdin(process.stdin) })
     void app.waitUntilExit().then(() => resolve())
   })
 }
