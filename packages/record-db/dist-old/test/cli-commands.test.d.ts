@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=cli-commands.test.d.ts.map

@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=cli-sync.test.d.ts.map

@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=hostile-schema.test.d.ts.map

@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=measure.d.ts.map

@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=pattern-worker.d.ts.map

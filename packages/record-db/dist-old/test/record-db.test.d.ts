@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=record-db.test.d.ts.map

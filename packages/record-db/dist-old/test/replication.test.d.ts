@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=replication.test.d.ts.map

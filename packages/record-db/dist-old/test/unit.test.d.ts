@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=unit.test.d.ts.map

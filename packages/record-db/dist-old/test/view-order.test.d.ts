@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=view-order.test.d.ts.map
