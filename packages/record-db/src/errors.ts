@@ -18,6 +18,9 @@ export type RecordDbErrorCode =
   | 'ERR_ROOT_KEY'
   | 'ERR_CLOSED'
   | 'ERR_IMPORT'
+  | 'ERR_STORAGE'
+  | 'ERR_REVOKE_ROOT'
+  | 'ERR_OUTPUT'
 
 export class RecordDbError extends Error {
   readonly code: RecordDbErrorCode

@@ -98,7 +98,9 @@ async function * parseDelimited (input: Readable, delimiter: string): AsyncGener
     const value: Record<string, unknown> = {}
     for (let i = 0; i < header.length; i++) {
       const cell = record[i] as string
-      if (cell !== '') value[header[i] as string] = cell // an empty cell is an absent field
+      // An empty cell is an absent field. defineProperty, so that a column named
+      // __proto__ is data like any other (an assignment would set the prototype).
+      if (cell !== '') Object.defineProperty(value, header[i] as string, { value: cell, enumerable: true, writable: true, configurable: true })
     }
     yield { line, value }
   }
