@@ -230,10 +230,37 @@ test('maxPeers caps connections in both directions', async (t) => {
     await allSynced
     t.equal(most, 1, 'a never had more than one peer at once')
     t.ok(a.swarm.peers.length <= 1, 'a has at most one peer now')
+    // 'synced' is relative to what the peers listed when they connected: one that
+    // met only another empty peer is synced with nothing, and gets the feed when a
+    // peer that has it announces it (a feed joins the set once a peer served its
+    // signed length: one more round trip per hop).
+    await until(others.map((o) => [o.mf, ['feed']] as [Multifeed, string[]]), () => others.every((o) => o.mf.feeds().length === 1), 'every peer to get the feed')
     t.ok(others.every((o) => o.mf.feeds().length === 1), 'yet every peer got the feed (through each other)')
   } finally {
     await a.cleanup()
     for (const o of others) await o.cleanup()
+  }
+})
+
+test('a peer with an empty writer does not keep the other from being synced (an empty feed is not announced)', async (t) => {
+  const a = await node(net)
+  const b = await node(net, a.mf.key)
+  try {
+    await (await a.mf.writer()).append({ n: 0 })
+    const empty = await b.mf.writer() // listed in b's status with length 0, never announced while empty
+    await a.swarm.join()
+    const aSynced = waitFor(a.swarm, 'synced', () => true, 'a synced')
+    const bSynced = waitFor(b.swarm, 'synced', () => true, 'b synced')
+    await b.swarm.join()
+    await Promise.all([aSynced, bSynced])
+    t.pass('both sides reach synced')
+    t.equal(a.mf.feed(hex(empty.key)), undefined, 'a does not hold b\'s empty writer')
+    await empty.append({ n: 'first' })
+    await until([[a.mf, ['feed']]], () => a.mf.feed(hex(empty.key)) !== undefined, 'b\'s writer to reach a on its first entry')
+    t.pass('and gets it once it has an entry')
+  } finally {
+    await a.cleanup()
+    await b.cleanup()
   }
 })
 

@@ -11,11 +11,14 @@ export type MultifeedErrorCode =
   | 'ERR_PROOF' // a peer failed to prove it knows the multifeed key
   | 'ERR_PROTOCOL_VERSION' // a peer speaks an incompatible wire version
   | 'ERR_BAD_MESSAGE' // a peer sent a malformed, oversized or out-of-order message
+  | 'ERR_BAD_FEED_KEY' // a peer announced a key that can never be a feed of this set
   | 'ERR_TOO_MANY_FEEDS' // a peer exceeded maxFeedsPerMessage or pushed us past maxFeeds
   | 'ERR_STORAGE' // a feed a peer announced could not be stored or opened here
   | 'ERR_FORMAT_VERSION' // the storage was written in another log format version
   | 'ERR_BLOCK_FORMAT' // a block is not a well-formed packed block (BlockFormatError, with a reason)
   | 'ERR_INVALID_VALUE' // a value the feeds' valueEncoding cannot store
+  | 'ERR_HANDSHAKE_TIMEOUT' // a connection did not prove the key within handshakeTimeout
+  | 'ERR_FRAME_TOO_LARGE' // a peer announced a transport frame over maxFrameBeforeProof before proving the key
 
 export class MultifeedError extends Error {
   readonly code: MultifeedErrorCode

@@ -11,6 +11,7 @@ import { parseKey, requireKey, toHex } from './keys.js'
 import { PeerConnection, type PeerHost } from './peer.js'
 import { VALUE_ENCODINGS, type ValueEncoding } from './entry-encoding.js'
 import { BLOCK_FORMAT } from './block-format.js'
+import { Admission, coreStorageOf, forbiddenFeedKey } from './admission.js'
 
 /** A feed: one author's hypercore. Its blocks are raw bytes in the packed format (block-format.ts). */
 export type Feed = Hypercore<unknown>
@@ -29,6 +30,14 @@ export interface MultifeedOptions {
   maxFeeds?: number
   /** Feed keys one message may carry (both directions). Default 1024. */
   maxFeedsPerMessage?: number
+  /** Feeds announced by one peer that are checked for data at the same time (see README, admission). Default 64. */
+  maxPendingPerPeer?: number
+  /** Milliseconds an announced feed may go without a peer serving its signed length before it is forgotten. Default 20_000. */
+  proveTimeout?: number
+  /** Milliseconds a connection may take to prove the key before it is dropped (ERR_HANDSHAKE_TIMEOUT). Default 10_000. */
+  handshakeTimeout?: number
+  /** Largest transport frame a connection may announce before it proved the key (ERR_FRAME_TOO_LARGE). Default 256 KiB. */
+  maxFrameBeforeProof?: number
   /**
    * RocksDB write buffer of a Corestore we open from a path (not of one you pass in).
    * Default 16 MiB: RocksDB's 64 MiB default, kept twice, was most of the memory
@@ -78,6 +87,8 @@ export class Multifeed extends EventEmitter {
   readonly corestore: Corestore
   readonly maxFeeds: number
   readonly maxFeedsPerMessage: number
+  readonly handshakeTimeout: number
+  readonly maxFrameBeforeProof: number
   readonly valueEncoding: ValueEncoding
 
   private readonly _ownsStore: boolean
@@ -95,6 +106,7 @@ export class Multifeed extends EventEmitter {
   private readonly _adding = new Map<string, Promise<Feed | null>>()
   private readonly _writers = new Map<string, Promise<Feed>>()
   private readonly _peers = new Set<PeerConnection>()
+  private readonly _admission: Admission
   /** Streams that already carry our meta channel (replicate() twice on one stream is a no-op). */
   private readonly _streams = new WeakSet<object>()
 
@@ -108,6 +120,13 @@ export class Multifeed extends EventEmitter {
     this.valueEncoding = enc
     this.maxFeeds = positiveInt(opts.maxFeeds, 10_000, 'maxFeeds')
     this.maxFeedsPerMessage = positiveInt(opts.maxFeedsPerMessage, 1024, 'maxFeedsPerMessage')
+    this.handshakeTimeout = positiveInt(opts.handshakeTimeout, 10_000, 'handshakeTimeout')
+    this.maxFrameBeforeProof = positiveInt(opts.maxFrameBeforeProof, 256 * 1024, 'maxFrameBeforeProof')
+    this._admission = new Admission(this._admissionHost(), {
+      maxPendingPerPeer: positiveInt(opts.maxPendingPerPeer, 64, 'maxPendingPerPeer'),
+      maxQueuedPerPeer: this.maxFeeds,
+      proveTimeout: positiveInt(opts.proveTimeout, 20_000, 'proveTimeout')
+    })
     if (opts.accept !== undefined && typeof opts.accept !== 'function') {
       throw new MultifeedError('ERR_BAD_OPTION', 'accept must be a function')
     }
@@ -266,6 +285,7 @@ export class Multifeed extends EventEmitter {
     if (this._opening !== null) await this._opening.catch(() => {})
     await Promise.allSettled([...this._adding.values()])
     for (const peer of this._peers) peer.close()
+    await this._admission.close()
     const closing: Array<Promise<void>> = []
     for (const { feed } of this._feeds.values()) closing.push(feed.close())
     if (this._log !== null) closing.push(this._log.close())
@@ -280,36 +300,54 @@ export class Multifeed extends EventEmitter {
     key: () => this.key,
     ready: () => this.ready(),
     closed: () => this._closing !== null,
-    maxFeeds: () => this.maxFeeds,
     maxFeedsPerMessage: () => this.maxFeedsPerMessage,
+    handshakeTimeout: () => this.handshakeTimeout,
+    maxFrameBeforeProof: () => this.maxFrameBeforeProof,
     knownKeys: () => [...this._feeds.keys()],
     knownFeeds: () => this.feeds(),
     // The feed log's own key counts as known, so no peer can get it opened as a feed.
     has: (key) => this._feeds.has(key) || this._adding.has(key) || key === this._metaKey,
-    pendingCount: () => this._feeds.size + this._adding.size,
+    forbidden: (key) => forbiddenFeedKey(key, this.key, this._metaKey),
     accept: (key, info) => this._accept(key, info),
-    addRemote: (keys) => this._addRemote(keys),
+    enqueue: (peer, keys) => this._admission.enqueue(peer, keys),
     onPeerAdd: (peer) => this.emit('peer-add', peer.publicInfo),
     onPeerRemove: (peer, wasAdded) => {
       this._peers.delete(peer)
+      this._admission.leave(peer)
       if (wasAdded) this.emit('peer-remove', peer.publicInfo)
     },
     onPeerError: (peer, err) => this.emit('peer-error', err, peer.publicInfo)
   }
 
-  /** Persists then opens feeds learned from a peer, in one atomic log append. */
-  private async _addRemote (keys: string[]): Promise<void> {
-    const fresh = keys.filter((k) => !this._feeds.has(k) && !this._adding.has(k))
-    if (fresh.length === 0 || this._closing !== null) {
-      await Promise.all(keys.map((k) => this._adding.get(k)))
+  private _admissionHost () {
+    return {
+      known: (key: string) => this._feeds.has(key) || this._adding.has(key),
+      room: () => this.maxFeeds - this._feeds.size - this._adding.size,
+      open: (key: string) => this._store.get({ key, valueEncoding: FEED_ENCODING }),
+      admit: (feeds: Array<{ key: string; feed: Feed }>) => this._admit(feeds),
+      storage: () => coreStorageOf(this.corestore)
+    }
+  }
+
+  /**
+   * Persists, then exposes, feeds that admission found proven (a peer served a
+   * signed length), in one atomic log append. Takes over their open sessions.
+   */
+  private async _admit (feeds: Array<{ key: string; feed: Feed }>): Promise<void> {
+    const fresh: typeof feeds = []
+    for (const f of feeds) {
+      if (this._feeds.has(f.key) || this._adding.has(f.key)) await f.feed.close()
+      else fresh.push(f)
+    }
+    if (fresh.length === 0) return
+    if (this._closing !== null) {
+      await Promise.allSettled(fresh.map((f) => f.feed.close()))
       return
     }
-    const job = this._logOrThrow().append(fresh.map((key) => ({ type: 'feed' as const, key, local: false })))
-    const added = fresh.map((key) => {
-      const p = job.then(async () => {
+    const job = this._logOrThrow().append(fresh.map(({ key }) => ({ type: 'feed' as const, key, local: false })))
+    const added = fresh.map(({ key, feed }) => {
+      const p = job.then(() => {
         if (this._closing !== null) return null
-        const feed = this._store.get({ key, valueEncoding: FEED_ENCODING })
-        await feed.ready()
         this._addOpened(feed, { key, local: false })
         return feed
       }).finally(() => this._adding.delete(key))
@@ -324,6 +362,8 @@ export class Multifeed extends EventEmitter {
     // Remote feeds are replicated whole and live: keep downloading as they grow.
     if (!info.local) feed.download({ start: 0, end: -1 })
     for (const peer of this._peers) peer.offer(feed, info.key)
+    // Peers hear of a feed once it has data (admission waits for a signed length).
+    if (feed.length === 0) feed.once('append', () => { for (const peer of this._peers) peer.announce([info.key]) })
     this.emit('feed', feed, { ...info })
   }
 

@@ -6,36 +6,46 @@
 //   2. on the remote's handshake: check version, verify proof. Any failure
 //      destroys the connection and reports 'peer-error'. No feed key is ever
 //      sent before the remote's proof verified;
-//   3. then each side sends its full feed list, and later every feed it adds
-//      (locally or learned from any peer), each key once per connection.
+//   3. then each side sends the keys of its feeds that hold data, and later every
+//      feed it adds or that gets its first entry, each key once per connection;
+//   4. announced keys go to admission (admission.ts): a feed joins the set only
+//      once a peer served a signed length for it.
 import type { Duplex } from 'node:stream'
 import Hypercore from 'hypercore'
 import type Protomux from 'protomux'
 import c from 'compact-encoding'
 import { MultifeedError } from './errors.js'
+import type { Announcer } from './admission.js'
+import { guardFrames } from './frame-guard.js'
 import { requireKey, toHex } from './keys.js'
 import {
   PROTOCOL, PROTOCOL_VERSION, createProof, verifyProof,
   encodeHandshake, decodeHandshake, encodeFeeds, decodeFeeds
 } from './wire.js'
 
-/** What a connection needs from its multifeed (kept narrow so peer.ts can't reach into state). */
 /** How long a dropped peer may take to end its side before we destroy the connection. */
 const FAIL_GRACE_MS = 2000
 
+/** What a connection needs from its multifeed (kept narrow so peer.ts can't reach into state). */
 export interface PeerHost {
   key(): Buffer
   ready(): Promise<void>
   closed(): boolean
-  maxFeeds(): number
   maxFeedsPerMessage(): number
+  /** Milliseconds a connection may take to prove the key. */
+  handshakeTimeout(): number
+  /** Largest transport frame accepted before the peer proved the key. */
+  maxFrameBeforeProof(): number
   knownKeys(): string[]
   knownFeeds(): Array<Hypercore<unknown>>
   has(key: string): boolean
-  pendingCount(): number
+  /** Why a key can never be a feed of this set, or null. */
+  forbidden(key: string): string | null
   accept(key: string, info: { remotePublicKey: string | null }): boolean | Promise<boolean>
-  addRemote(keys: string[]): Promise<void>
+  /** Hands accepted keys to admission; throws ERR_TOO_MANY_FEEDS past this peer's queue bound. */
+  enqueue(peer: PeerConnection, keys: string[]): void
   onPeerAdd(peer: PeerConnection): void
+  /** The connection ended (called once, verified or not). */
   onPeerRemove(peer: PeerConnection, wasAdded: boolean): void
   onPeerError(peer: PeerConnection, err: MultifeedError): void
 }
@@ -47,7 +57,7 @@ interface NoiseStream extends Duplex {
   opened: Promise<boolean>
 }
 
-export class PeerConnection {
+export class PeerConnection implements Announcer {
   readonly publicInfo: { remotePublicKey: string | null; stream: Duplex }
   verified = false
   private added = false
@@ -62,8 +72,15 @@ export class PeerConnection {
   private readonly known = new Set<string>()
   /** `feeds` messages are handled one at a time, in order. */
   private queue: Promise<void> = Promise.resolve()
-  private readonly noise: NoiseStream
+  readonly noise: NoiseStream
   private readonly mux: Protomux
+  /**
+   * Until the proof verified: the frame-size guard and the handshake timer. On a
+   * stream we created they last until the stream closes; on a caller's stream
+   * (which may carry other protocols) they end when our channel does.
+   */
+  private readonly unguard: () => void
+  private watchdog: NodeJS.Timeout | null
 
   constructor (private readonly host: PeerHost, readonly stream: Duplex, private readonly ownsStream: boolean) {
     this.noise = (stream as Duplex & { noiseStream: NoiseStream }).noiseStream
@@ -72,7 +89,17 @@ export class PeerConnection {
     // Failures are reported as 'peer-error' / 'peer-remove'; without a listener
     // a destroyed stream's 'error' event would crash the process.
     stream.on('error', noop)
-    this.noise.once('close', () => this.finish())
+    const maxFrame = host.maxFrameBeforeProof()
+    this.unguard = guardFrames(this.noise, maxFrame, (length) => this.failNow(new MultifeedError('ERR_FRAME_TOO_LARGE',
+      `peer announced a frame of ${length} bytes before proving the key (limit ${maxFrame})`)))
+    const timeout = host.handshakeTimeout()
+    this.watchdog = setTimeout(() => this.onHandshakeTimeout(new MultifeedError('ERR_HANDSHAKE_TIMEOUT',
+      `peer did not prove it knows the key within ${timeout} ms`)), timeout)
+    this.watchdog.unref()
+    this.noise.once('close', () => {
+      this.stopWatching()
+      this.finish()
+    })
     // Answer a channel the remote opens first...
     this.mux.pair({ protocol: PROTOCOL }, () => this.open())
     // ...or open ours as soon as the handshake hash (needed for the proof) exists.
@@ -122,18 +149,23 @@ export class PeerConnection {
     }
     this.verified = true
     this.added = true
+    this.stopWatching()
     this.host.onPeerAdd(this)
     // Only now do our feeds go on this connection: first the hypercore channels
     // (so data is ready to flow), then the list that tells the peer their keys.
-    for (const feed of this.host.knownFeeds()) this.attach(feed)
-    this.announce(this.host.knownKeys())
+    // Only feeds with data are announced: the peer admits a feed once we serve
+    // its signed length, which an empty feed does not have yet. An empty feed
+    // is announced on its first entry (Multifeed calls announce()).
+    const feeds = this.host.knownFeeds()
+    for (const feed of feeds) this.attach(feed)
+    this.announce(feeds.filter((f) => f.length > 0).map((f) => toHex(f.key as Buffer)))
   }
 
-  /** A feed was added to the set: replicate it here and tell the peer. */
+  /** A feed was added to the set: replicate it here and, once it has data, tell the peer. */
   offer (feed: Hypercore<unknown>, key: string): void {
     if (!this.verified || this.done) return
     this.attach(feed)
-    this.announce([key])
+    if (feed.length > 0) this.announce([key])
   }
 
   private attach (feed: Hypercore<unknown>): void {
@@ -164,6 +196,10 @@ export class PeerConnection {
     try {
       if (!this.verified) throw new MultifeedError('ERR_BAD_MESSAGE', 'feeds message before the handshake verified')
       keys = decodeFeeds(buf, this.host.maxFeedsPerMessage())
+      for (const k of keys) {
+        const why = this.host.forbidden(k)
+        if (why !== null) throw new MultifeedError('ERR_BAD_FEED_KEY', why)
+      }
     } catch (err) {
       this.fail(asMultifeedError(err))
       return
@@ -189,11 +225,7 @@ export class PeerConnection {
       if (ok === true) accepted.push(key)
     }
     if (this.done || this.host.closed()) return
-    const fresh = accepted.filter((k) => !this.host.has(k))
-    if (this.host.pendingCount() + fresh.length > this.host.maxFeeds()) {
-      throw new MultifeedError('ERR_TOO_MANY_FEEDS', `peer would take us past maxFeeds (${this.host.maxFeeds()})`)
-    }
-    await this.host.addRemote(fresh)
+    this.host.enqueue(this, accepted.filter((k) => !this.host.has(k)))
   }
 
   /**
@@ -202,7 +234,7 @@ export class PeerConnection {
    * wrong key or version learns why too, instead of seeing a bare disconnect.
    * A remote that doesn't end its side in time is destroyed.
    */
-  private fail (err: MultifeedError): void {
+  fail (err: MultifeedError): void {
     if (this.done) return
     this.done = true
     this.host.onPeerError(this, err)
@@ -212,11 +244,49 @@ export class PeerConnection {
     this.noise.once('close', () => clearTimeout(timer))
   }
 
+  /**
+   * Drops the peer at once: used when waiting would let secret-stream allocate
+   * what the peer announced (the guard calls it before the bytes are handled),
+   * and for a peer that stayed silent past the handshake timeout.
+   */
+  private failNow (err: MultifeedError): void {
+    if (this.done) return
+    this.done = true
+    this.stopWatching()
+    this.host.onPeerError(this, err)
+    this.mux.destroy(err)
+  }
+
+  /**
+   * The peer did not prove the key in time: it is destroyed at once (waiting
+   * for it to end its side gives a silent peer more time, and our handshake
+   * already went out if Noise completed). If the peer had already closed or
+   * refused our channel, only a stream we created is destroyed: a caller's
+   * stream may carry other protocols.
+   */
+  private onHandshakeTimeout (err: MultifeedError): void {
+    this.watchdog = null
+    if (this.verified) return
+    if (!this.done) {
+      this.failNow(err)
+    } else if (this.ownsStream && !this.noise.destroyed) {
+      this.host.onPeerError(this, err)
+      this.mux.destroy(err)
+    }
+  }
+
+  private stopWatching (): void {
+    this.unguard()
+    if (this.watchdog !== null) clearTimeout(this.watchdog)
+    this.watchdog = null
+  }
+
   /** The connection or our channel on it ended: forget the peer, once. */
   private finish (): void {
     if (this.removed) return
     this.removed = true
     this.done = true
+    if (!this.ownsStream) this.stopWatching()
     this.host.onPeerRemove(this, this.added)
   }
 

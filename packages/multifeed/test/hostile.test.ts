@@ -2,54 +2,18 @@
 // of its own) on which the test opens a raw Protomux channel with the multifeed's
 // protocol name and sends hand-crafted bytes.
 import test from 'tape'
-import Corestore from 'corestore'
-import Hypercore from 'hypercore'
-import c from 'compact-encoding'
+import type Hypercore from 'hypercore'
 import type { Duplex } from 'node:stream'
 import { Multifeed, PROTOCOL, type MultifeedError } from '../src/index.js'
 import { createProof, encodeFeeds, encodeHandshake, decodeHandshake, PROTOCOL_VERSION } from '../src/wire.js'
-import { tmpdir, pipe, until, onceEvent, append, entryAt } from './helpers.js'
+import { tmpdir, pipe, until, onceEvent, closed, append, entryAt } from './helpers.js'
+import { rawPeer, type RawPeer } from './raw-peer.js'
 
 const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
-const randomKey = (i: number): Buffer => Buffer.alloc(32, i + 1)
-
-interface Noise extends Duplex { handshakeHash: Buffer; opened: Promise<boolean> }
-
-/** A raw peer connected to `target`: sees every decrypted frame, speaks only what the test says. */
-async function rawPeer (target: Multifeed, opts: { openChannel?: boolean } = {}) {
-  const d = tmpdir()
-  const store = new Corestore(d.dir)
-  const stream = store.replicate(true)
-  const link = pipe(stream, target.replicate(false))
-  const noise = (stream as Duplex & { noiseStream: Noise }).noiseStream
-  const received: Buffer[] = []
-  noise.on('data', (buf: Uint8Array) => received.push(Buffer.from(buf)))
-  await noise.opened
-  const mux = Hypercore.getProtocolMuxer(stream)
-  let remoteHandshake: Buffer | null = null
-  const channel = opts.openChannel === false
-    ? null
-    : mux.createChannel({
-      protocol: PROTOCOL,
-      handshake: c.raw,
-      messages: [{ encoding: c.raw }],
-      onopen: (hs: Buffer) => { remoteHandshake = Buffer.from(hs) }
-    })
-  return {
-    mux,
-    channel,
-    received,
-    link,
-    remoteHandshake: () => remoteHandshake,
-    validHandshake: (maxFeedsPerMessage = 1024) =>
-      encodeHandshake({ version: PROTOCOL_VERSION, proof: createProof(target.key, noise.handshakeHash, true), maxFeedsPerMessage }),
-    sawBytes: (needle: Buffer) => received.some((f) => f.includes(needle)),
-    close: async () => { stream.destroy(); await link; await store.close(); d.cleanup() }
-  }
-}
+const randomKey = (i: number): Buffer => Buffer.from(Array.from({ length: 32 }, (_, j) => (i * 31 + j * 7 + 1) & 0xff))
 
 /** B with one feed, plus an honest peer C connected to it the whole time. */
-async function setup (opts: { maxFeeds?: number; maxFeedsPerMessage?: number } = {}) {
+async function setup (opts: { maxFeeds?: number; maxFeedsPerMessage?: number; handshakeTimeout?: number } = {}) {
   const db = tmpdir(); const dc = tmpdir()
   const b = new Multifeed(db.dir, opts)
   await b.ready()
@@ -73,18 +37,24 @@ async function setup (opts: { maxFeeds?: number; maxFeedsPerMessage?: number } =
   }
 }
 
-async function dropped (t: test.Test, label: string, code: string, send: (peer: Awaited<ReturnType<typeof rawPeer>>) => void, opts = {}, added = 0) {
+/**
+ * A raw peer sends what `send` says and must be dropped with `code`. `prepare`
+ * runs before it connects (the raw channel must open in the same turn as the
+ * connection, or Protomux rejects the multifeed's open as unpaired).
+ */
+async function dropped<T = undefined> (t: test.Test, label: string, code: string, send: (peer: RawPeer, prepared: T) => void, opts = {}, prepare?: (b: Multifeed) => Promise<T>) {
   const s = await setup(opts)
   const before = s.b.feeds().length
+  const prepared = prepare === undefined ? undefined as T : await prepare(s.b)
   const peer = await rawPeer(s.b)
   const error = onceEvent<[MultifeedError, { stream: Duplex }]>(s.b, 'peer-error')
-  send(peer)
+  send(peer, prepared)
   const [err, info] = await error
   t.equal(err.code, code, `${label}: peer-error ${code} (${err.message})`)
   await peer.link
   t.pass(`${label}: that peer's connection closed`)
   t.ok(info.stream, `${label}: the event names the peer's stream`)
-  t.equal(s.b.feeds().length, before + added, added === 0 ? `${label}: nothing added from the hostile peer` : `${label}: only what fit the limits was added`)
+  t.equal(s.b.feeds().length, before, `${label}: nothing added from the hostile peer`)
   t.ok(await s.stillServes(1), `${label}: the multifeed keeps serving its other peer`)
   await peer.close(); await s.close()
 }
@@ -147,16 +117,56 @@ test('an oversized feed list drops the peer before anything is stored', (t) =>
 test('a huge message is refused by its size alone', (t) =>
   dropped(t, 'huge message', 'ERR_TOO_MANY_FEEDS', (p) => {
     p.channel!.open(p.validHandshake())
-    p.channel!.messages[0]!.send(Buffer.alloc(256 * 1024, 0xff))
+    p.channel!.messages[0]!.send(Buffer.alloc(64 * 1024, 0xff))
   }, { maxFeedsPerMessage: 16 }))
 
-test('announcing more feeds than maxFeeds in total drops the peer', (t) =>
-  dropped(t, 'past maxFeeds', 'ERR_TOO_MANY_FEEDS', (p) => {
+test('announcing more feeds (with data) than maxFeeds in total drops the peer', async (t) => {
+  // Feeds count once a peer serves their signed length, so the peer needs real
+  // feeds with an entry each: its Corestore answers B's requests for them.
+  const s = await setup({ maxFeeds: 3 })
+  const peer = await rawPeer(s.b, { realFeeds: 4 })
+  const feeds = peer.feeds
+  const error = onceEvent<[MultifeedError]>(s.b, 'peer-error')
+  peer.channel!.open(peer.validHandshake())
+  // B holds 1 feed; maxFeeds 3 leaves room for 2 of the 4.
+  peer.channel!.messages[0]!.send(encodeFeeds(feeds.slice(0, 2).map((f) => f.key!)))
+  await until([s.b], () => s.b.feeds().length === 3, 'the first two to be admitted')
+  peer.channel!.messages[0]!.send(encodeFeeds(feeds.slice(2).map((f) => f.key!)))
+  t.equal((await error)[0].code, 'ERR_TOO_MANY_FEEDS', 'peer-error ERR_TOO_MANY_FEEDS')
+  await peer.link
+  t.equal(s.b.feeds().length, 3, 'only what fit maxFeeds was added')
+  t.ok(s.b.feeds().slice(1).every((f) => feeds.some((g) => g.key!.equals(f.key!))), 'and those are the peer\'s real feeds')
+  t.ok(await s.stillServes(1), 'the multifeed keeps serving its other peer')
+  await peer.close(); await s.close()
+})
+
+test('more unproven feeds from one peer than maxFeeds drops it before anything is opened', (t) =>
+  dropped(t, 'unproven past maxFeeds', 'ERR_TOO_MANY_FEEDS', (p) => {
     p.channel!.open(p.validHandshake())
-    // B holds 1 feed; maxFeeds 3 leaves room for the first message's 2, not the second's.
-    p.channel!.messages[0]!.send(encodeFeeds([randomKey(1), randomKey(2)]))
-    p.channel!.messages[0]!.send(encodeFeeds([randomKey(3), randomKey(4)]))
-  }, { maxFeeds: 3 }, 2))
+    p.channel!.messages[0]!.send(encodeFeeds(Array.from({ length: 4 }, (_, i) => randomKey(i))))
+  }, { maxFeeds: 3 }))
+
+// Keys no honest peer announces: refused before anything is opened or stored.
+const metaKey = async (b: Multifeed): Promise<Buffer> => {
+  const meta = b.corestore.namespace('@kappa-ts/multifeed', { active: false }).get({ name: 'meta', active: false })
+  await meta.ready()
+  const key = meta.key!
+  await meta.close()
+  return key
+}
+for (const [label, key] of [
+  ['all-zero key', async () => Buffer.alloc(32, 0)],
+  ['all-0xff key', async () => Buffer.alloc(32, 0xff)],
+  ['any 32 equal bytes', async () => Buffer.alloc(32, 0x42)],
+  ['the multifeed discovery key', async (b: Multifeed) => b.discoveryKey],
+  ['the multifeed\'s own feed list', metaKey]
+] as const) {
+  test(`announcing ${label} as a feed drops the peer with ERR_BAD_FEED_KEY`, (t) =>
+    dropped(t, label, 'ERR_BAD_FEED_KEY', (p, k: Buffer) => {
+      p.channel!.open(p.validHandshake())
+      p.channel!.messages[0]!.send(encodeFeeds([k]))
+    }, {}, key))
+}
 
 test('a peer that never sends a proof gets no feed keys, even for feeds announced while it is connected', async (t) => {
   const s = await setup()
@@ -172,5 +182,73 @@ test('a peer that never sends a proof gets no feed keys, even for feeds announce
   t.notOk(peer.sawBytes(late.key!), 'nor the late one')
   t.notOk(peer.sawBytes(s.wb.discoveryKey!) || peer.sawBytes(late.discoveryKey!), 'nor their discovery keys')
   t.equal(s.errors.length, 0, 'silence is not an error')
+  await peer.close(); await s.close()
+})
+
+/** Rejects after `ms` so a regression fails with a message instead of hanging the run. */
+function within<T> (p: Promise<T>, ms: number, label: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`timed out: ${label}`)), ms) })
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
+}
+
+test('frames announced at 16 MB before the Noise handshake: each connection is dropped and no buffer is reserved', async (t) => {
+  const s = await setup()
+  const connections = 20
+  const errors: MultifeedError[] = []
+  const allDropped = new Promise<void>((resolve) => {
+    s.b.on('peer-error', (err: MultifeedError) => { errors.push(err); if (errors.length === connections) resolve() })
+  })
+  global.gc?.()
+  const before = process.memoryUsage().arrayBuffers
+  const streams: Duplex[] = []
+  for (let i = 0; i < connections; i++) {
+    const stream = s.b.replicate(false)
+    streams.push(stream)
+    // The first bytes B reads: a secret-stream frame header announcing 16 MB - 1, then one body byte.
+    stream.write(Buffer.from([0xff, 0xff, 0xff, 0x00]))
+  }
+  await within(allDropped, 20_000, 'every connection to be dropped')
+  const grown = process.memoryUsage().arrayBuffers - before
+  t.ok(errors.every((e) => e.code === 'ERR_FRAME_TOO_LARGE'), `each peer-error is ERR_FRAME_TOO_LARGE (${errors[0]?.message})`)
+  await Promise.all(streams.map((st) => closed(st)))
+  t.pass('and each connection closed')
+  t.ok(grown < connections * 1024 * 1024, `buffers grew by ${Math.round(grown / 1024)} KiB, not by the ${connections} x 16 MB announced`)
+  t.ok(await s.stillServes(1), 'the multifeed keeps serving its other peer')
+  await s.close()
+})
+
+test('a frame over maxFrameBeforeProof after the Noise handshake but before the proof drops the peer', (t) =>
+  dropped(t, 'large frame before proof', 'ERR_FRAME_TOO_LARGE', (p) => {
+    p.noise.write(Buffer.alloc(300 * 1024))
+  }))
+
+test('a raw replicate() stream whose peer never proves is dropped after handshakeTimeout', async (t) => {
+  const s = await setup({ handshakeTimeout: 300 })
+  // A peer that completes Noise and then stays silent...
+  const peer = await rawPeer(s.b, { openChannel: false })
+  const first = await within(onceEvent<[MultifeedError]>(s.b, 'peer-error'), 20_000, 'the silent peer to be dropped')
+  t.equal(first[0].code, 'ERR_HANDSHAKE_TIMEOUT', `silent after Noise: ${first[0].message}`)
+  await peer.link
+  t.pass('its connection closed')
+  // ...and a stream nobody ever speaks on (not even Noise).
+  const mute = s.b.replicate(false)
+  const second = await within(onceEvent<[MultifeedError]>(s.b, 'peer-error'), 20_000, 'the mute stream to be dropped')
+  t.equal(second[0].code, 'ERR_HANDSHAKE_TIMEOUT', 'no Noise handshake at all: ERR_HANDSHAKE_TIMEOUT too')
+  await closed(mute)
+  t.pass('and that stream closed')
+  t.ok(await s.stillServes(1), 'the honest peer, which proved in time, is still served')
+  await peer.close(); await s.close()
+})
+
+test('the multifeed key itself is a feed like any other once someone serves data for it (record-db roots), and junk otherwise', async (t) => {
+  // A random multifeed key: no hypercore has it, so announcing it only costs a check.
+  const s = await setup()
+  const peer = await rawPeer(s.b, { watch: [s.b.key] })
+  peer.channel!.open(peer.validHandshake())
+  peer.channel!.messages[0]!.send(encodeFeeds([s.b.key]))
+  await peer.askedAtLeast(1)
+  t.equal(s.b.feed(s.b.key), undefined, 'announced, checked, not admitted: nobody can serve a signed length for it')
+  t.equal(s.errors.length, 0, 'and not an error: a record-db root\'s feed key is its multifeed key')
   await peer.close(); await s.close()
 })

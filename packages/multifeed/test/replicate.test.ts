@@ -137,6 +137,25 @@ test('accept() selects which announced feeds to replicate', async (t) => {
   for (const d of dirs) d.cleanup()
 })
 
+test('a feed is announced once it has an entry: an empty writer joins the other side on its first append', async (t) => {
+  const dirs = [tmpdir(), tmpdir()]
+  const a = new Multifeed(dirs[0]!.dir)
+  await a.ready()
+  const b = new Multifeed(dirs[1]!.dir, { key: a.key })
+  const empty = await a.writer('empty')
+  const link = pipe(a.replicate(true), b.replicate(false))
+  // A feed with data made after the empty one: once B has it, B has heard all A announced.
+  const full = await a.writer('full')
+  await full.append({ n: 0 })
+  await until([b], () => (b.feed(hex(full.key))?.contiguousLength ?? 0) === 1, 'the feed with data')
+  t.equal(b.feed(hex(empty.key)), undefined, 'the empty feed is not part of B\'s set yet (nothing to prove or index)')
+  await empty.append({ n: 'first' })
+  await until([b], () => (b.feed(hex(empty.key))?.contiguousLength ?? 0) === 1, 'the formerly empty feed')
+  t.deepEqual(await b.feed(hex(empty.key))!.get(0, { wait: false }), { n: 'first' }, 'its first entry reached B on the same connection')
+  await a.close(); await b.close(); await link
+  for (const d of dirs) d.cleanup()
+})
+
 test('replicate(stream): an existing encrypted connection (as from Hyperswarm) carries the set', async (t) => {
   const da = tmpdir(); const db = tmpdir()
   const a = new Multifeed(da.dir)

@@ -5,6 +5,7 @@ export type RecordDbErrorCode =
   | 'ERR_VALIDATION'
   | 'ERR_UNKNOWN_SCHEMA'
   | 'ERR_BAD_SCHEMA'
+  | 'ERR_BAD_PATTERN'
   | 'ERR_RESERVED_SCHEMA'
   | 'ERR_NOT_FOUND'
   | 'ERR_NOT_INDEXED'
@@ -17,6 +18,9 @@ export type RecordDbErrorCode =
   | 'ERR_ROOT_KEY'
   | 'ERR_CLOSED'
   | 'ERR_IMPORT'
+  | 'ERR_STORAGE'
+  | 'ERR_REVOKE_ROOT'
+  | 'ERR_OUTPUT'
 
 export class RecordDbError extends Error {
   readonly code: RecordDbErrorCode

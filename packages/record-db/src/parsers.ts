@@ -115,7 +115,9 @@ async function * parseDelimited (input: Readable, delimiter: string, nullMarker:
     const value: Record<string, unknown> = {}
     for (let i = 0; i < header.length; i++) {
       const cell = record[i] as string
-      if (cell !== '' && cell !== nullMarker) value[header[i] as string] = cell // an empty (or null) cell is an absent field
+      // An empty (or null-marker) cell is an absent field. defineProperty, so that a column
+      // named __proto__ is data like any other (an assignment would set the prototype).
+      if (cell !== '' && cell !== nullMarker) Object.defineProperty(value, header[i] as string, { value: cell, enumerable: true, writable: true, configurable: true })
     }
     yield { line, value }
   }

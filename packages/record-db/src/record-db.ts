@@ -1,7 +1,7 @@
 // RecordDB: JSON records with JSON-Schema validation, syncing through kappa-core.
 import { EventEmitter } from 'node:events'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs'
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Duplex } from 'node:stream'
 import Corestore from 'corestore'
@@ -12,6 +12,7 @@ import { RecordDbError, ValidationError } from './errors.js'
 import { headsKey, parseRef, ref, splitKey, under, SEP } from './layout.js'
 import { isEnvelope, recordsView, SCHEMA_TYPE, SOURCE_TYPE, type RecordsView, type StoredVersion } from './records-view.js'
 import { tokenize } from './text.js'
+import { CONFIG_FILE, readStoredConfig, type StoredConfig } from './storage-config.js'
 import { fieldsOf, issuesOf, Validators, createAjv } from './validation.js'
 import { matches, parseWhere, scanBounds, type Cond, type Range, type Where } from './where.js'
 import { byTime, currentMany, currentVersions, toVersion, type Counts, type RecordVersion } from './versions.js'
@@ -66,7 +67,6 @@ export interface RecordChange {
 }
 
 const VIEW = 'records'
-const CONFIG_FILE = 'record-db.json'
 /** Most ops one batch() may hold (so they fit in one hypercore append). */
 export const MAX_BATCH = 10_000
 const HEX_KEY = /^[0-9a-f]{64}$/
@@ -77,8 +77,6 @@ const ID_PATTERN = /^[^\u0000-\u001f\u007f]{1,256}$/
 // database uses that writer's key as its own key (so the key names the root). Checked after open.
 const MULTIFEED_NAMESPACE = '@kappa-ts/multifeed'
 const DEFAULT_WRITER = 'writer/default'
-
-interface StoredConfig { version: 1; key: string; mode: Mode }
 
 /** A fresh random id that sorts by creation time. */
 export function newId (): string {
@@ -141,7 +139,7 @@ export class RecordDB extends EventEmitter {
   private async open (): Promise<void> {
     mkdirSync(this.storage, { recursive: true })
     const configPath = path.join(this.storage, CONFIG_FILE)
-    const stored = existsSync(configPath) ? JSON.parse(readFileSync(configPath, 'utf8')) as StoredConfig : null
+    const stored = readStoredConfig(this.storage) // ERR_STORAGE when the folder cannot be read
     const givenKey = this.opts.key === undefined ? null : toKeyHex(this.opts.key)
     if (stored !== null && givenKey !== null && stored.key !== givenKey) {
       throw new RecordDbError('ERR_BAD_KEY', `${this.storage} holds database ${stored.key}, not ${givenKey}`)
@@ -222,7 +220,7 @@ export class RecordDB extends EventEmitter {
   async putSchema (name: string, schema: JsonSchema): Promise<void> {
     if (Object.hasOwn(builtinSchemas, name)) throw new RecordDbError('ERR_RESERVED_SCHEMA', `${name} is a built-in schema`)
     checkSchemaName(name)
-    this.validators.compile(`check:${JSON.stringify(schema)}`, schema) // throws ERR_BAD_SCHEMA
+    this.validators.compile(`check:${JSON.stringify(schema)}`, schema, name) // throws ERR_BAD_SCHEMA / ERR_BAD_PATTERN
     await this.put(SCHEMA_TYPE, schema, { id: name })
     await this.indexed() // the next write validates against this definition
   }
@@ -380,6 +378,10 @@ export class RecordDB extends EventEmitter {
   async revoke (feedKey: string, opts: { length?: number } = {}): Promise<void> {
     const key = toKeyHex(feedKey)
     await this.ready()
+    // Nobody limits the root (auth.ts): such a record would be stored and change nothing.
+    if (this._mode === 'authorized' && key === this._key) {
+      throw new RecordDbError('ERR_REVOKE_ROOT', `${key} is the root of this database: it always counts and cannot be revoked`)
+    }
     const length = opts.length ?? this.kappa.feed(key)?.length ?? 0
     if (!Number.isSafeInteger(length) || length < 0) throw new RecordDbError('ERR_BAD_OPTION', 'length must be a non-negative integer')
     if (this.paused) throw new RecordDbError('ERR_BATCH', 'revoke needs the index: resume() first')

@@ -46,17 +46,37 @@ export function isEnvelope (value: unknown): value is Envelope {
   return checkEnvelope(value)
 }
 
+/** A field config's lists as sets, built once per config object. */
+const fieldSets = new WeakMap<FieldConfig, { index: Set<string>; search: Set<string> }>()
+
+/**
+ * The fields of `list` (sorted, as every FieldConfig list is) that `value` has,
+ * in the same order. Costs what the smaller of the two costs: the union of
+ * every definition of a schema can be long (any peer's definition widens it,
+ * 3,000 fields from an unauthorized one made every record cost 3,000 lookups),
+ * while a record only has its own few fields.
+ */
+function present (value: object, list: string[], set: Set<string>): string[] {
+  const own = Object.keys(value)
+  if (list.length <= own.length) return list.filter((f) => Object.hasOwn(value, f))
+  return own.filter((f) => set.has(f)).sort()
+}
+
 /** The keys a version adds to the secondary and full-text indexes under `cfg`. */
 export function derive (schema: string, id: string, r: string, value: unknown, cfg: FieldConfig): { index: string[]; postings: Map<string, Posting>; dl: number } {
   const index = new Set<string>()
+  let search: string[] = []
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    for (const field of cfg.index) {
+    let sets = fieldSets.get(cfg)
+    if (sets === undefined) fieldSets.set(cfg, sets = { index: new Set(cfg.index), search: new Set(cfg.search) })
+    for (const field of present(value, cfg.index, sets.index)) {
       const v = (value as Record<string, unknown>)[field]
       const values: IndexValue[] = Array.isArray(v) ? v.slice(0, MAX_INDEXED_ARRAY).filter(isIndexValue) : isIndexValue(v) ? [v] : []
       for (const x of values) index.add(indexKey(schema, field, encodeValue(x), id, r))
     }
+    search = present(value, cfg.search, sets.search)
   }
-  const { tf, length } = termsOf(value, cfg.search)
+  const { tf, length } = termsOf(value, search)
   const postings = new Map<string, Posting>()
   for (const [term, n] of tf) postings.set(postingKey(term, schema, id, r), [n, length])
   return { index: [...index], postings, dl: length }
@@ -154,15 +174,22 @@ export function recordsView (opts: RecordsViewOptions = {}): RecordsView {
       const st = new BatchState(ctx.db, batch)
       await st.load(items)
 
-      // Pass 1: schema definitions widen the indexed fields first, fixing up what is stored.
+      // Pass 1: schema definitions widen the indexed fields first, fixing up what is
+      // stored: once per schema per batch, however many definitions the batch holds
+      // (a peer writing many definitions that each add a field would otherwise
+      // re-derive every stored version once per definition).
+      const widened = new Map<string, FieldConfig>()
       for (const { env } of items) {
         if (env.schema !== SCHEMA_TYPE || env.op !== 'put') continue
-        const before = await st.fieldsOf(env.id)
-        const after = unionFields(before, fieldsOf(env.value))
+        const before = widened.get(env.id) ?? await st.fieldsOf(env.id)
+        widened.set(env.id, unionFields(before, fieldsOf(env.value)))
+      }
+      for (const [schema, after] of widened) {
+        const before = await st.fieldsOf(schema)
         if (sameFields(before, after)) continue
-        await fixUp(st, env.id, before, after)
-        st.fields.set(env.id, after)
-        batch.put(fieldsKey(env.id), after)
+        await fixUp(st, schema, before, after)
+        st.fields.set(schema, after)
+        batch.put(fieldsKey(schema), after)
       }
 
       // Pass 2: every version.

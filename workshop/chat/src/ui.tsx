@@ -9,6 +9,8 @@ import { paneRows, wrapText } from './layout.js'
 import { MessageStore } from './message-store.js'
 import { joinCommand, type Session } from './session.js'
 import { sanitize } from './sanitize.js'
+import { guardedStdin } from './input-guard.js'
+import { nickLabels } from './nick-labels.js'
 
 export { clock } from './layout.js'
 
@@ -100,7 +102,9 @@ function App ({ session, channel: firstChannel, onQuit }: AppProps) {
   const paneHeight = Math.max(1, height - 4 - statusRows.length)
   // the pane's borders and padding take four columns
   const paneWidth = Math.max(10, size.columns - SIDEBAR - 4)
-  const rows = paneRows(store.lines(channel), paneWidth)
+  // Authors sharing a nick are told apart by a key suffix (nick-labels.ts).
+  const label = nickLabels([...store.channels().flatMap((c) => store.lines(c)), { author: me, nick: myNick }])
+  const rows = paneRows(store.lines(channel).map((l) => ({ ...l, nick: label(l.author, l.nick) })), paneWidth)
   const maxScroll = Math.max(0, rows.length - paneHeight)
 
   // ink calls the newest handler only after a render's effects have run, so a key
@@ -177,7 +181,7 @@ function App ({ session, channel: firstChannel, onQuit }: AppProps) {
     <Box flexDirection='column' height={height} width={size.columns}>
       <Box>
         <Text inverse wrap='truncate-end'>
-          {` kappa-chat │ ${channel}${topic ? ` — ${topic}` : ''} │ peers: ${peers} │ you: ${myNick}${scroll > 0 ? ` │ scrolled ↑${scroll}` : ''} `.padEnd(size.columns)}
+          {` kappa-chat │ ${channel}${topic ? ` — ${topic}` : ''} │ peers: ${peers} │ you: ${label(me, myNick)}${scroll > 0 ? ` │ scrolled ↑${scroll}` : ''} `.padEnd(size.columns)}
         </Text>
       </Box>
       <Box flexGrow={1}>
@@ -208,7 +212,8 @@ function App ({ session, channel: firstChannel, onQuit }: AppProps) {
 /** Draws the UI until /quit or Ctrl-C; resolves then. */
 export function runUi (session: Session, channel = '#general'): Promise<void> {
   return new Promise((resolve) => {
-    const app = render(<App session={session} channel={channel} onQuit={() => resolve()} />, { exitOnCtrlC: false })
+    // stdin through a filter: ink's input handler throws on some escape sequences (input-guard.ts)
+    const app = render(<App session={session} channel={channel} onQuit={() => resolve()} />, { exitOnCtrlC: false, stdin: guardedStdin(process.stdin) })
     void app.waitUntilExit().then(() => resolve())
   })
 }

@@ -140,6 +140,55 @@ test('terminal UI in tmux: shows the other peer\'s messages (escape codes stripp
   }
 })
 
+test('terminal UI in tmux: escape sequences typed or pasted into the input do not crash it; two authors with one nick are told apart', { skip: !hasTmux }, async (t) => {
+  const root = tmpDir()
+  const port = String(await freeUdpPort())
+  const bob = new Headless('bob', ['--storage', path.join(root, 'bob'), '--local', '--local-port', port, '--nick', 'bob'])
+  let mallory: Headless | null = null
+  try {
+    const ready = await bob.wait((m) => m.type === 'ready', 'bob ready')
+    const key = ready.key as string
+    const bobKey = ready.me as string
+    // Mallory takes bob's nick exactly, with an invisible character for good measure.
+    mallory = new Headless('mallory', [key, '--storage', path.join(root, 'mallory'), '--local', '--local-port', port, '--nick', 'b\u200bob'])
+    const mReady = await mallory.wait((m) => m.type === 'ready', 'mallory ready')
+    const malloryKey = mReady.me as string
+    const cmd = ['env', 'KAPPA_BOOTSTRAP=', 'CI=true', process.execPath, BIN, key, '--storage', path.join(root, 'alice'), '--local', '--local-port', port, '--nick', 'alice']
+    tmux('new-session', '-d', '-s', SESSION, '-x', '100', '-y', '24', cmd.map(shellQuote).join(' '))
+    await poll(() => screen().includes('you: alice'), 'the UI to draw')
+
+    // Typed (or pasted) escape sequences: colour, title, bracketed paste, cursor report.
+    tmux('send-keys', '-t', SESSION, '-l', 'pasted \x1b[31mred\x1b[0m \x1b]0;title\x07\x1b[200~text\x1b[201~ \x1b[6n end')
+    await poll(() => inputRow()?.includes('end') === true, 'the typed text in the input line')
+    t.ok(alive(), 'the UI is still running after escape sequences in its input')
+    t.match(inputRow() ?? '', /^#general> pasted red text  end/, 'what was text stays, the sequences are gone')
+    tmux('send-keys', '-t', SESSION, 'Enter')
+    const got = await bob.wait((m) => m.type === 'message' && m.text.startsWith('pasted'), 'bob gets the pasted line')
+    t.equal(got.text, 'pasted red text  end', 'and bob receives it without them')
+
+    bob.send('i am the real bob')
+    mallory.send('i am bob too')
+    await poll(() => screen().includes('i am the real bob') && screen().includes('i am bob too'), 'both lines on screen')
+    const rows = screen().split('\n')
+    const realRow = rows.find((r) => r.includes('i am the real bob')) ?? ''
+    const fakeRow = rows.find((r) => r.includes('i am bob too')) ?? ''
+    t.ok(realRow.includes(`<bob~${bobKey.slice(0, 8)}>`), `the real bob is shown with his key: ${realRow.trim()}`)
+    t.ok(fakeRow.includes(`<bob~${malloryKey.slice(0, 8)}>`), `the other "bob" with hers: ${fakeRow.trim()}`)
+
+    await type('/quit', false)
+    await poll(() => !alive(), 'the UI to exit')
+    t.pass('/quit exits')
+  } catch (err) {
+    if (alive()) { t.comment('--- screen at the failure ---'); for (const row of screen().split('\n')) t.comment('|' + row) }
+    throw err
+  } finally {
+    bob.kill()
+    mallory?.kill()
+    spawnSync('tmux', ['-L', SOCKET, 'kill-server'])
+    fs.rmSync(root, { recursive: true, force: true })
+  }
+})
+
 if (!hasTmux) {
   test('terminal UI in tmux', (t) => {
     t.comment('tmux is not installed: the terminal UI test is SKIPPED (install it with `apt-get install -y tmux`)')

@@ -156,10 +156,12 @@ export class SyncTracker {
       if (!p.verified) continue
       verified++
       if (!p.settled) return false
-      for (const key of p.reported.keys()) {
-        // A feed the peer listed that our multifeed has not added yet (still
-        // being persisted and opened) is not synced.
-        if (!this.watched.has(key)) return false
+      for (const [key, length] of p.reported) {
+        // A feed the peer listed with data that our multifeed has not added yet
+        // (still being checked, persisted and opened) is not synced. One it listed
+        // empty is: the multifeed adds a feed only once a peer serves its signed
+        // length, so an empty writer joins our set on its first entry.
+        if (length > 0 && !this.watched.has(key)) return false
       }
     }
     if (verified === 0) return false

@@ -1,6 +1,7 @@
 // kappa-db: the record-db from the shell. Every command opens the database in
 // --storage (default ./.kappa-db), does one thing, and closes it.
-import { createReadStream, createWriteStream, existsSync, readFileSync, statSync } from 'node:fs'
+import { createReadStream, createWriteStream, existsSync, readFileSync, statSync, type WriteStream } from 'node:fs'
+import { finished } from 'node:stream/promises'
 import path from 'node:path'
 import { once } from 'node:events'
 import { Command, CommanderError, Option } from 'commander'
@@ -11,12 +12,12 @@ import { RecordDbError, ValidationError } from '../errors.js'
 import { formatOfPath, IMPORT_FORMATS, parseRows, type ImportFormat } from '../parsers.js'
 import { importRows } from '../import.js'
 import { makeOut, recordDetail, recordLine, replacer, type Out } from './output.js'
+import { readStoredConfig } from '../storage-config.js'
 import type { IndexValue } from '../layout.js'
 import { registerServe } from './serve.js'
 
 interface GlobalOpts { json?: boolean; storage: string; bootstrap?: string }
 
-const CONFIG_FILE = 'record-db.json'
 
 /** Runs the CLI with `argv` (process.argv form); resolves with the exit code. */
 export async function run (argv: string[]): Promise<number> {
@@ -63,7 +64,7 @@ function buildProgram (): Command {
     .addOption(new Option('--mode <mode>', 'who may write').choices(['authorized', 'open']))
     .action(async (opts: { key?: string; mode?: Mode }) => {
       const dir = g().storage
-      if (existsSync(path.join(dir, CONFIG_FILE))) throw new RecordDbError('ERR_BAD_OPTION', `${dir} already holds a database`)
+      if (readStoredConfig(dir) !== null) throw new RecordDbError('ERR_BAD_OPTION', `${dir} already holds a database`)
       const dbOpts: { key?: string; mode?: Mode } = {}
       if (opts.key !== undefined) dbOpts.key = opts.key
       if (opts.mode !== undefined) dbOpts.mode = opts.mode
@@ -238,7 +239,7 @@ function buildProgram (): Command {
     .action(async (opts: { schema?: string; out?: string }) => {
       await withDb(g(), async (db) => {
         if (opts.schema !== undefined) await requireSchema(db, opts.schema)
-        const sink = opts.out === undefined ? process.stdout : createWriteStream(opts.out)
+        const sink = opts.out === undefined ? process.stdout : await openOutput(opts.out)
         const schemas = opts.schema !== undefined ? [opts.schema] : await db.schemas()
         let n = 0
         // The definitions first (as core/schema records), so the export restores into an empty database.
@@ -254,7 +255,7 @@ function buildProgram (): Command {
         }
         if (sink !== process.stdout) {
           sink.end()
-          await once(sink, 'finish')
+          await finished(sink) // rejects with a write error, even one from before this wait
           out().result({ exported: n, schemas: schemas.length, file: opts.out }, () => `exported ${n} records and ${schemas.length} schema${schemas.length === 1 ? '' : 's'} to ${opts.out}`)
         }
       })
@@ -410,7 +411,7 @@ async function indexedWithProgress (db: RecordDB, o: Out): Promise<void> {
 }
 
 async function withDb (opts: GlobalOpts, fn: (db: RecordDB) => Promise<void>): Promise<void> {
-  if (!existsSync(path.join(opts.storage, CONFIG_FILE))) {
+  if (readStoredConfig(opts.storage) === null) { // ERR_STORAGE when it cannot be read
     throw new RecordDbError('ERR_NOT_FOUND', `no database in ${opts.storage}: run kappa-db init (or pass --storage)`)
   }
   const db = new RecordDB(opts.storage)
@@ -504,4 +505,26 @@ async function readStdin (): Promise<string> {
   const chunks: Buffer[] = []
   for await (const c of process.stdin) chunks.push(c as Buffer)
   return Buffer.concat(chunks).toString('utf8')
+}
+
+/**
+ * A file stream for --out, opened before anything is read or written: a folder,
+ * a missing folder or a file we may not write is a clear ERR_OUTPUT, not an
+ * unhandled 'error' event. A write error later fails the command the same way.
+ */
+async function openOutput (file: string): Promise<WriteStream> {
+  const sink = createWriteStream(file)
+  try {
+    await once(sink, 'open')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    const why = code === 'EISDIR'
+      ? 'it is a folder'
+      : code === 'ENOENT'
+        ? `the folder ${path.dirname(path.resolve(file))} does not exist`
+        : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (err as Error).message
+    throw new RecordDbError('ERR_OUTPUT', `cannot write to ${file}: ${why}${code !== undefined ? ` (${code})` : ''}`)
+  }
+  sink.on('error', () => {}) // not an unhandled 'error': the export's drain and finished() waits reject with it
+  return sink
 }

@@ -49,7 +49,11 @@ const STATUS: Record<RecordDbErrorCode, number> = {
   ERR_IMPORT: 400,
   ERR_MODE_MISMATCH: 500,
   ERR_ROOT_KEY: 500,
-  ERR_CLOSED: 503
+  ERR_CLOSED: 503,
+  ERR_BAD_PATTERN: 422, // a schema whose pattern cannot run in linear time
+  ERR_REVOKE_ROOT: 400,
+  ERR_STORAGE: 500,
+  ERR_OUTPUT: 500 // the CLI's export file; not reached through HTTP
 }
 
 /** Fastify's own error codes (request parsing, validation), by what they mean to a client. */
