@@ -246,7 +246,7 @@ test('a peer with an empty writer does not keep the other from being synced (an 
   const a = await node(net)
   const b = await node(net, a.mf.key)
   try {
-    await (await a.mf.writer()).append({ n: 0 })
+    await appendBlocks((await a.mf.writer()), [{ n: 0 }])
     const empty = await b.mf.writer() // listed in b's status with length 0, never announced while empty
     await a.swarm.join()
     const aSynced = waitFor(a.swarm, 'synced', () => true, 'a synced')
@@ -255,7 +255,7 @@ test('a peer with an empty writer does not keep the other from being synced (an 
     await Promise.all([aSynced, bSynced])
     t.pass('both sides reach synced')
     t.equal(a.mf.feed(hex(empty.key)), undefined, 'a does not hold b\'s empty writer')
-    await empty.append({ n: 'first' })
+    await appendBlocks(empty, [{ n: 'first' }])
     await until([[a.mf, ['feed']]], () => a.mf.feed(hex(empty.key)) !== undefined, 'b\'s writer to reach a on its first entry')
     t.pass('and gets it once it has an entry')
   } finally {

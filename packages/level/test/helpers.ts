@@ -37,7 +37,8 @@ export async function synced (...peers: Peer[]): Promise<void> {
     for (const p of peers) {
       for (const f of p.kappa.feeds()) {
         const key = f.key!.toString('hex')
-        lengths.set(key, Math.max(lengths.get(key) ?? 0, f.length))
+        // an empty feed is not announced (it joins the other side on its first entry)
+        if (f.length > 0) lengths.set(key, Math.max(lengths.get(key) ?? 0, f.length))
       }
     }
     let total = 0

@@ -146,12 +146,12 @@ test('a feed is announced once it has an entry: an empty writer joins the other 
   const link = pipe(a.replicate(true), b.replicate(false))
   // A feed with data made after the empty one: once B has it, B has heard all A announced.
   const full = await a.writer('full')
-  await full.append({ n: 0 })
+  await append(full, { n: 0 })
   await until([b], () => (b.feed(hex(full.key))?.contiguousLength ?? 0) === 1, 'the feed with data')
   t.equal(b.feed(hex(empty.key)), undefined, 'the empty feed is not part of B\'s set yet (nothing to prove or index)')
-  await empty.append({ n: 'first' })
+  await append(empty, { n: 'first' })
   await until([b], () => (b.feed(hex(empty.key))?.contiguousLength ?? 0) === 1, 'the formerly empty feed')
-  t.deepEqual(await b.feed(hex(empty.key))!.get(0, { wait: false }), { n: 'first' }, 'its first entry reached B on the same connection')
+  t.deepEqual(await entryAt(b.feed(hex(empty.key))!, 0, { wait: false }), { n: 'first' }, 'its first entry reached B on the same connection')
   await a.close(); await b.close(); await link
   for (const d of dirs) d.cleanup()
 })
