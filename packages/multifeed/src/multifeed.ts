@@ -204,8 +204,8 @@ export class Multifeed extends EventEmitter {
     for (const rec of stored.feeds) {
       if (this._feeds.has(rec.key)) continue
       const feed = rec.local && rec.name !== undefined
-        ? this._store.get({ name: WRITER_PREFIX + rec.name, valueEncoding: FEED_ENCODING })
-        : this._store.get({ key: rec.key, valueEncoding: FEED_ENCODING })
+        ? this._openFeed({ name: rec.name })
+        : this._openFeed({ key: rec.key })
       await feed.ready()
       if (rec.local && rec.name !== undefined) this._writers.set(rec.name, Promise.resolve(feed))
       this._addOpened(feed, infoOf(rec))
@@ -229,7 +229,7 @@ export class Multifeed extends EventEmitter {
   }
 
   private async _createWriter (name: string): Promise<Feed> {
-    const feed = this._store.get({ name: WRITER_PREFIX + name, valueEncoding: FEED_ENCODING })
+    const feed = this._openFeed({ name })
     await feed.ready()
     const key = toHex(feed.key as Buffer)
     const known = this._feeds.get(key)
@@ -323,7 +323,7 @@ export class Multifeed extends EventEmitter {
     return {
       known: (key: string) => this._feeds.has(key) || this._adding.has(key),
       room: () => this.maxFeeds - this._feeds.size - this._adding.size,
-      open: (key: string) => this._store.get({ key, valueEncoding: FEED_ENCODING }),
+      open: (key: string) => this._openFeed({ key }),
       admit: (feeds: Array<{ key: string; feed: Feed }>) => this._admit(feeds),
       storage: () => coreStorageOf(this.corestore)
     }
@@ -365,6 +365,13 @@ export class Multifeed extends EventEmitter {
     // Peers hear of a feed once it has data (admission waits for a signed length).
     if (feed.length === 0) feed.once('append', () => { for (const peer of this._peers) peer.announce([info.key]) })
     this.emit('feed', feed, { ...info })
+  }
+
+  /** A session of one feed of the set: a local writer by name, or any feed by key. The one place feeds are opened. */
+  private _openFeed (which: { name: string } | { key: string }): Feed {
+    return 'name' in which
+      ? this._store.get({ name: WRITER_PREFIX + which.name, valueEncoding: FEED_ENCODING })
+      : this._store.get({ key: which.key, valueEncoding: FEED_ENCODING })
   }
 
   private _logOrThrow (): FeedLog {
