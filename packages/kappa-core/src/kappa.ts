@@ -353,6 +353,9 @@ function checkView (name: string, view: AnyView): void {
   if (view === null || typeof view !== 'object' || typeof view.map !== 'function') {
     throw new KappaError('ERR_INVALID_VIEW', `view "${name}" must be an object with a map() function`, { view: name })
   }
+  if (view.onError !== undefined && view.onError !== 'stop' && view.onError !== 'skip') {
+    throw new KappaError('ERR_INVALID_VIEW', `view "${name}": onError must be 'stop' or 'skip'`, { view: name })
+  }
   for (const hook of ['filter', 'reset', 'indexed'] as const) {
     if (view[hook] !== undefined && typeof view[hook] !== 'function') {
       throw new KappaError('ERR_INVALID_VIEW', `view "${name}": ${hook} must be a function`, { view: name })

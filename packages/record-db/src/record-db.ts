@@ -5,7 +5,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Duplex } from 'node:stream'
 import Corestore from 'corestore'
-import { Kappa, type Entry, type JoinOptions, type SyncedOptions, type ViewDb } from '@kappa-ts/kappa-core'
+import { Kappa, type Entry, type JoinOptions, type SkippedEntry, type SyncedOptions, type ViewDb } from '@kappa-ts/kappa-core'
 import { builtinSchemas, envelopeSchema, type Envelope, type JsonSchema } from '@kappa-ts/schemas'
 import { computeLimits, type AuthOp } from './auth.js'
 import { RecordDbError, ValidationError } from './errors.js'
@@ -49,7 +49,8 @@ export interface FeedStatus { key: string; length: number; local: boolean; count
 export interface RecordDBStatus {
   key: string; mode: Mode; writer: string; root: string
   feeds: FeedStatus[]
-  index: { indexed: number; total: number; state: string }
+  /** Entries indexed of all known; `skipped`: entries (or blocks) that could not be indexed, see skipped(). */
+  index: { indexed: number; total: number; skipped: number; state: string }
 }
 
 /**
@@ -606,6 +607,15 @@ export class RecordDB extends EventEmitter {
 
   get peers (): unknown[] { return this.kappa.peers }
 
+  /**
+   * Entries (or whole blocks) the records view could not index, with the reason: a peer's
+   * malformed record, a value nested too deep, a block in no known format. In feed then log order.
+   */
+  async skipped (feedKey?: string): Promise<SkippedEntry[]> {
+    await this.ready()
+    return await this.kappa.skipped(VIEW, feedKey === undefined ? undefined : toKeyHex(feedKey))
+  }
+
   async status (): Promise<RecordDBStatus> {
     await this.ready()
     const limits = this._mode === 'open' ? null : await this.authLimits()
@@ -621,7 +631,7 @@ export class RecordDB extends EventEmitter {
       writer: this._writerKey,
       root: this._mode === 'open' ? '' : this._key,
       feeds,
-      index: { indexed: s?.indexed ?? 0, total: s?.total ?? 0, state: s?.state ?? 'idle' }
+      index: { indexed: s?.indexed ?? 0, total: s?.total ?? 0, skipped: s?.skipped ?? 0, state: s?.state ?? 'idle' }
     }
   }
 

@@ -362,12 +362,23 @@ function buildProgram (): Command {
         `key:    ${st.key}`,
         `mode:   ${st.mode}`,
         `writer: ${st.writer}${st.writer === st.root ? ' (root)' : ''}`,
-        `index:  ${st.index.indexed}/${st.index.total} (${st.index.state})`,
+        `index:  ${st.index.indexed}/${st.index.total} (${st.index.state})${st.index.skipped > 0 ? `, ${st.index.skipped} skipped (kappa-db skipped)` : ''}`,
         'feeds:',
         ...st.feeds.map(feedLine)
       ])
     })
   })
+
+  program.command('skipped').description('entries the index could not take (a peer\'s malformed record, a value nested too deep), with the reason')
+    .option('--feed <key>', 'only this feed\'s')
+    .action(async (opts: { feed?: string }) => {
+      await withDb(g(), async (db) => {
+        const list = await db.skipped(opts.feed)
+        out().result(list, () => list.length === 0
+          ? 'nothing skipped'
+          : list.map((s) => `${s.key.slice(0, 8)}…@${s.block}${s.index === null ? ' (whole block)' : '.' + String(s.index)} ${s.code}: ${s.reason}`))
+      })
+    })
 
   registerServe(program, g)
   return program
