@@ -312,3 +312,15 @@ test('skips: a view records what it cannot index (batch.skip); onError skip isol
   await kappa.close()
   cleanup()
 })
+
+test('bad cacheBytes / blockBytes: ERR_INVALID_OPTIONS before anything is opened (the storage stays free)', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  for (const opts of [{ cacheBytes: -1 }, { blockBytes: 0 }, { blockBytes: 1.5 }, { cacheBytes: Number.NaN }]) {
+    t.throws(() => new Kappa(dir, opts), (err: unknown) => err instanceof KappaError && err.code === 'ERR_INVALID_OPTIONS', JSON.stringify(opts))
+  }
+  const ok = new Kappa(dir)
+  await ok.ready()
+  t.pass('the same storage opens afterwards: nothing was left locked')
+  await ok.close()
+  cleanup()
+})

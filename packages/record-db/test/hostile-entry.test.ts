@@ -65,3 +65,36 @@ test('an unauthorized peer\'s entry nested 10,000 deep, and junk, are skipped an
   rm(dirA)
   rm(dirB)
 })
+
+test('the root\'s feed key (in every ref) is not the database key: with it, or with a wrong secret, a peer gets nothing', async (t) => {
+  const dirA = tmpdir()
+  const dirB = tmpdir()
+  const a = await openDb(path.join(dirA, '.kappa-db'))
+  await a.putSchema('person', personSchema)
+  const [v] = await a.put('person', { name: 'Ada' }, { id: 'ada' }).then(async () => await a.get('person', 'ada'))
+  const root = v!.ref.split('@')[0]!
+  t.equal(root, a.root, 'a ref carries the root\'s feed key')
+  t.equal(a.key.slice(0, 64), root, 'the database key starts with it...')
+  try {
+    await openDb(path.join(dirB, 'x'), { key: root })
+    t.fail('a feed key was taken as a database key')
+  } catch (err) {
+    t.equal((err as { code?: string }).code, 'ERR_BAD_KEY', '...but is not enough to open the database: ERR_BAD_KEY')
+  }
+  const guess = await openDb(path.join(dirB, '.kappa-db'), { key: root + '00'.repeat(32) })
+  const errors: Array<{ code?: string }> = []
+  guess.kappa.multifeed.on('peer-error', (err: { code?: string }) => errors.push(err))
+  const stop = connect(a, guess)
+  await new Promise<void>((resolve) => {
+    const check = (): void => { if (errors.length > 0) resolve(); else setTimeout(check, 20) }
+    check()
+  })
+  stop()
+  t.equal(errors[0]?.code, 'ERR_PROOF', 'a wrong secret: the peers do not prove the same key and nothing is exchanged')
+  t.equal(guess.kappa.feeds().length, 1, 'the guesser holds only its own feed')
+  t.deepEqual(await guess.get('person', 'ada').catch(() => []), [], 'and none of the records')
+  await a.close()
+  await guess.close()
+  rm(dirA)
+  rm(dirB)
+})

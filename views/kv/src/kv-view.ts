@@ -188,7 +188,11 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
   const resolve = async (ctx: ViewContext, key: string, id: string, lookedUp = false): Promise<KvHead<T> | null> => {
     const at = lookedUp ? await lookUp(ctx, id) : parseEntryId(id) ?? await lookUp(ctx, id)
     if (at === null) return null
-    const entry = await ctx.kappa.entry(at.key, at.address)
+    // a custom id from someone's entry may name any address: an unreadable one resolves to nothing
+    const entry = await ctx.kappa.entry(at.key, at.address).catch((err: unknown) => {
+      if ((err as { code?: unknown }).code === 'ERR_INVALID_ENTRY') return null
+      throw err
+    })
     if (entry !== null) {
       const found = docsOf(entry).find((d) => d.doc.id === id && d.doc.key === key)
       if (found !== undefined) return { key: entry.key, address: entry.address, value: found.value as T, id }

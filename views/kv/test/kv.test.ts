@@ -190,3 +190,21 @@ test('a map function that throws for one entry: the built-in default skips that 
   await kappa.close()
   cleanup()
 })
+
+test('a custom id that names an unreadable block resolves to nothing: get() does not fail for the whole key', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const kappa = new Kappa(dir).use('docs', kvView<string>({
+    map: (e: Entry<{ doc: string; rev: string; body: string }>) => ({ key: e.value.doc, id: e.value.rev, value: e.value.body })
+  }))
+  await kappa.ready()
+  const w = await kappa.writer()
+  await w.feed.append(Buffer.from('not a packed block')) // block 0: unreadable
+  // an id shaped like an entry id, naming that block
+  await w.append({ doc: 'readme', rev: `${w.key}@0.0`, body: 'mischief' })
+  await w.append({ doc: 'readme2', rev: 'r1', body: 'fine' })
+  await kappa.indexed()
+  t.deepEqual((await kappa.api.docs.get('readme')).map((h) => h.value), ['mischief'], 'found through the id table, not the unreadable block')
+  t.deepEqual((await kappa.api.docs.get('readme2')).map((h) => h.value), ['fine'])
+  await kappa.close()
+  cleanup()
+})

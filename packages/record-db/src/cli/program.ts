@@ -71,10 +71,11 @@ function buildProgram (): Command {
       const db = new RecordDB(dir, dbOpts)
       try {
         await db.ready()
-        out().result({ key: db.key, writer: db.writerKey, mode: db.mode, storage: path.resolve(dir) }, () => [
+        out().result({ key: db.key, root: db.root, writer: db.writerKey, mode: db.mode, storage: path.resolve(dir) }, () => [
           `created ${db.mode} database in ${path.resolve(dir)}`,
-          `key:    ${db.key}   (share it: kappa-db init --key ${db.key})`,
-          `writer: ${db.writerKey}${db.mode === 'authorized' && db.writerKey !== db.key ? '   (ask the owner to: kappa-db authorize ' + db.writerKey + ')' : ''}`
+          `key:    ${db.key}`,
+          '        (a secret: whoever has it reads the whole database. Share it with your peers: npx kappa-db init --key KEY)',
+          `writer: ${db.writerKey}${db.mode === 'authorized' && db.writerKey !== db.root ? '   (ask the owner to: npx kappa-db authorize ' + db.writerKey + ')' : ' (the root)'}`
         ])
       } finally { await db.close() }
     })
