@@ -92,8 +92,6 @@ interface KvState<T> {
   umkv: WeakMap<ViewDb, Umkv>
   listeners: Map<string | null, Set<(u: KvUpdate<T>) => void>>
   queues: Set<LiveQueue<KvUpdate<T>>>
-  /** Per batch being committed: the keys whose heads it rewrote, with their new head ids. */
-  changes: WeakMap<Entry[], Map<string, string[]>>
   /** Notifications run one after another so listeners see changes in commit order. */
   notifying: Promise<void>
   /** This peer's puts appended but not indexed yet, by key: linked by the next put. */
@@ -121,7 +119,12 @@ function recordDoc (entry: Entry<any>): KvDoc | null {
 
 interface MappedDoc { doc: Doc; value: unknown; /** id is the entry's own id */ defaultId: boolean }
 
-export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
+/** What map() hands to indexed(): the keys whose heads a batch rewrote, with their new head ids (null: none). */
+export type KvChanges = Map<string, string[]> | null
+/** A kv view of values T. */
+export type KvView<T> = View<KvApi<T>, unknown, KvChanges>
+
+export function kvView<T = unknown> (opts: KvViewOptions = {}): KvView<T> {
   const userMap = opts.map ?? recordDoc
 
   /**
@@ -156,10 +159,10 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
     let s = states.get(ctx)
     if (s === undefined) {
       const state: KvState<T> = {
-        umkv: new WeakMap(), listeners: new Map(), queues: new Set(), changes: new WeakMap(),
+        umkv: new WeakMap(), listeners: new Map(), queues: new Set(),
         notifying: Promise.resolve(), unindexed: new Map(), putting: new Map()
       }
-      ctx.kappa.once('close', () => { for (const q of [...state.queues]) q.close() })
+      ctx.signal.addEventListener('abort', () => { for (const q of [...state.queues]) q.close() }, { once: true })
       states.set(ctx, state)
       s = state
     }
@@ -189,7 +192,7 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
     const at = lookedUp ? await lookUp(ctx, id) : parseEntryId(id) ?? await lookUp(ctx, id)
     if (at === null) return null
     // a custom id from someone's entry may name any address: an unreadable one resolves to nothing
-    const entry = await ctx.kappa.entry(at.key, at.address).catch((err: unknown) => {
+    const entry = await ctx.entry(at.key, at.address).catch((err: unknown) => {
       if ((err as { code?: unknown }).code === 'ERR_INVALID_ENTRY') return null
       throw err
     })
@@ -230,7 +233,7 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
     onError: opts.onError ?? 'skip',
     ...(opts.filter !== undefined ? { filter: opts.filter } : {}),
 
-    async map (entries: Entry[], batch: ViewBatch, ctx: ViewContext): Promise<void> {
+    async map (entries: Entry[], batch: ViewBatch, ctx: ViewContext): Promise<KvChanges> {
       const docs: Doc[] = []
       for (const entry of entries) {
         const mapped = mapEntry(entry)
@@ -243,19 +246,17 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
           if (!defaultId) batch.put(IDS + doc.id, [entry.key, entry.address.block, entry.address.index])
         }
       }
-      if (docs.length === 0) return
+      if (docs.length === 0) return null
       const { db: umkvDb, kv } = umkvOf(ctx)
       const { ops, heads } = await kv.opsWithHeads(docs)
       for (const op of ops) applyOp(batch, op, umkvDb)
-      // who is told what changed is worked out after the commit, and only if someone asks
-      if (heads.size > 0) stateOf(ctx).changes.set(entries, heads)
+      // who is told what changed is worked out after the commit (indexed()), and only if someone asks
+      return heads.size > 0 ? heads : null
     },
 
-    indexed (entries: Entry[], ctx: ViewContext): void {
+    indexed (entries: Entry[], heads: KvChanges, ctx: ViewContext): void {
+      if (heads === null) return
       const s = stateOf(ctx)
-      const heads = s.changes.get(entries)
-      if (heads === undefined) return
-      s.changes.delete(entries)
       if (s.unindexed.size === 0 && s.listeners.size === 0) return
       // the keys this batch changed and their heads, as the umkv computed them
       const changed: Array<{ key: string; ids: string[] }> = []
