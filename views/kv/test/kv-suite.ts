@@ -16,3 +16,25 @@ export const kvRecords: ViewSuiteOptions = {
   module: import.meta.url,
   exportName: 'kvRecords'
 }
+
+interface Doc { user: string; tag: string; id: string; replaces: string[]; text: string }
+
+/**
+ * A map of its own: two docs per entry (by user and by tag) with ids of the writer's
+ * choosing, which entries of other writers reuse (a peer may name any id).
+ */
+export const kvCustomIds: ViewSuiteOptions = {
+  name: 'kv (custom map and ids)',
+  create: () => kvView({
+    map: (e) => {
+      const v = e.value as Doc
+      return [
+        { key: `user:${v.user}`, id: v.id, links: v.replaces, value: v.text },
+        { key: `tag:${v.tag}`, id: `${v.id}#tag`, links: v.replaces.map((r) => `${r}#tag`) }
+      ]
+    }
+  }),
+  values: (i): Doc => ({ user: `u${i % 5}`, tag: `t${i % 3}`, id: `doc-${i % 40}`, replaces: i >= 5 ? [`doc-${(i - 5) % 40}`] : [], text: `text ${i}` }),
+  module: import.meta.url,
+  exportName: 'kvCustomIds'
+}

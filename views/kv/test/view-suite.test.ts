@@ -1,5 +1,6 @@
 import test from 'tape'
 import { viewSuite } from '@kappa-ts/view-suite'
-import { kvRecords } from './kv-suite.js'
+import { kvCustomIds, kvRecords } from './kv-suite.js'
 
 viewSuite(test, kvRecords)
+viewSuite(test, kvCustomIds)
