@@ -252,7 +252,7 @@ export async function hostileCheck (t: SuiteAssert, opts: Resolved): Promise<voi
   const state = await stateOf(kappa)
   const rawKey = rawFeed.key!.toString('hex')
   const recorded = (block: number, index: number | null): boolean => state.skipped.some((s) => s.key === rawKey && s.block === block && s.index === index)
-  t.ok(rawBad.every((i) => recorded(0, i)), `the ${rawBad.length} entries no reader takes (too deep, not JSON) are skipped and recorded`)
+  if (rawBad.length > 0) t.ok(rawBad.every((i) => recorded(0, i)), `the ${rawBad.length} entries no reader takes (too deep, not JSON) are skipped and recorded`)
   t.ok(recorded(1, null), 'the block that is no block is skipped and recorded')
   t.ok(state.skipped.every((s) => typeof s.code === 'string' && s.code !== '' && typeof s.reason === 'string' && s.reason !== ''),
     `every skip record has a code and a reason (${state.skipped.length} records)`)
