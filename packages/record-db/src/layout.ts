@@ -63,7 +63,16 @@ export function encodeValue (v: IndexValue): string {
   if (v === true) return 'c'
   if (typeof v === 'number') return 'd' + encodeNumber(v)
   // \x00 and \x01 are escaped order-preservingly; very long strings are cut (a prefix still sorts right).
-  return 'e' + v.slice(0, MAX_INDEXED_STRING).replace(/[\x00\x01]/g, (c) => (c === '\x00' ? '\x01\x02' : '\x01\x03'))
+  // a cut between the two halves of a surrogate pair would leave a lone one (stored as U+FFFD): cut before it
+  const end = v.length > MAX_INDEXED_STRING && isHighSurrogate(v.charCodeAt(MAX_INDEXED_STRING - 1)) ? MAX_INDEXED_STRING - 1 : MAX_INDEXED_STRING
+  return 'e' + v.slice(0, end).replace(/[\x00\x01]/g, (c) => (c === '\x00' ? '\x01\x02' : '\x01\x03'))
+}
+
+const isHighSurrogate = (c: number): boolean => c >= 0xd800 && c <= 0xdbff
+
+/** No lone surrogate: the text survives UTF-8 (LevelDB keys) unchanged, so two strings never become one key. */
+export function wellFormed (s: string): boolean {
+  return (s as unknown as { isWellFormed(): boolean }).isWellFormed()
 }
 
 function encodeNumber (n: number): string {

@@ -16,7 +16,7 @@ import { createAjv, fieldsOf, type FieldConfig } from './validation.js'
 import { termsOf } from './text.js'
 import {
   authKey, encodeValue, fieldsKey, headsKey, indexKey, isIndexValue, linkedKey, postingKey, ref,
-  statsKey, under, versionKey, type IndexValue
+  statsKey, under, versionKey, wellFormed, type IndexValue
 } from './layout.js'
 
 /** What the view stores for one version of a record. */
@@ -78,7 +78,8 @@ export function derive (schema: string, id: string, r: string, value: unknown, c
     if (sets === undefined) fieldSets.set(cfg, sets = { index: new Set(cfg.index), search: new Set(cfg.search) })
     for (const field of present(value, cfg.index, sets.index)) {
       const v = (value as Record<string, unknown>)[field]
-      const values: IndexValue[] = Array.isArray(v) ? v.slice(0, MAX_INDEXED_ARRAY).filter(isIndexValue) : isIndexValue(v) ? [v] : []
+      // ill-formed text (a lone surrogate) is not indexed: as a key it would be another string's
+      const values: IndexValue[] = (Array.isArray(v) ? v.slice(0, MAX_INDEXED_ARRAY) : [v]).filter(indexable)
       for (const x of values) index.add(indexKey(schema, field, encodeValue(x), id, r))
     }
     search = present(value, cfg.search, sets.search)
@@ -88,6 +89,8 @@ export function derive (schema: string, id: string, r: string, value: unknown, c
   for (const [term, n] of tf) postings.set(postingKey(term, schema, id, r), [n, length])
   return { index: [...index], postings, dl: length }
 }
+
+const indexable = (v: unknown): v is IndexValue => isIndexValue(v) && (typeof v !== 'string' || wellFormed(v))
 
 function unionFields (a: FieldConfig, b: FieldConfig): FieldConfig {
   return {
@@ -164,24 +167,27 @@ export const recordsApi = {
   db: (ctx: ViewContext): ViewDb => ctx.db
 }
 
-export type RecordsView = View<typeof recordsApi, unknown>
+/** What map() hands to indexed(): whether the batch held `core/source` or `core/schema` records. */
+export type RecordsView = View<typeof recordsApi, unknown, boolean>
 
 export function recordsView (opts: RecordsViewOptions = {}): RecordsView {
   return {
-    version: 2,
+    // 3: ids and indexed strings with a lone surrogate are no longer stored (they were, as U+FFFD)
+    version: 3,
     maxBatch: 2000,
     // a record no rule foresaw must not stop the database: the entry is skipped and recorded
     onError: 'skip',
     api: recordsApi,
-    async map (entries: Entry<unknown>[], batch: ViewBatch, ctx: ViewContext): Promise<void> {
+    async map (entries: Entry<unknown>[], batch: ViewBatch, ctx: ViewContext): Promise<boolean> {
       const items: Array<{ entry: Entry<unknown>; env: Envelope; r: string }> = []
       for (const entry of entries) {
         // A malformed envelope (a hostile or broken peer) is skipped and recorded, the same way on every peer.
-        const problem = notEnvelope(entry.value)
+        // An id with a lone surrogate is one too: stored as UTF-8 it would be another record's id.
+        const problem = notEnvelope(entry.value) ?? (wellFormed((entry.value as Envelope).id) ? null : 'its id is not well-formed text (a lone surrogate)')
         if (problem === null) items.push({ entry, env: entry.value as Envelope, r: ref(entry.key, entry.address) })
         else batch.skip(entry, problem)
       }
-      if (items.length === 0) return
+      if (items.length === 0) return false
       const st = new BatchState(ctx.db, batch)
       await st.load(items)
 
@@ -242,13 +248,10 @@ export function recordsView (opts: RecordsViewOptions = {}): RecordsView {
         }
       }
       st.flush()
+      return items.some(({ env }) => env.schema === SOURCE_TYPE || env.schema === SCHEMA_TYPE)
     },
-    indexed (entries: Entry<unknown>[]): void {
-      if (opts.onAuthOrSchemaChange === undefined) return
-      for (const e of entries) {
-        const s = (e.value as { schema?: unknown } | null)?.schema
-        if (s === SOURCE_TYPE || s === SCHEMA_TYPE) { opts.onAuthOrSchemaChange(); return }
-      }
+    indexed (_entries: Entry<unknown>[], authOrSchema: boolean): void {
+      if (authOrSchema) opts.onAuthOrSchemaChange?.()
     }
   }
 }
