@@ -597,26 +597,12 @@ export class RecordDB extends EventEmitter {
     const counts = await this.counter()
     let n = 0
     if (n >= limit) return
-    // Hits are verified in chunks: is this version current (and counted) for its record?
-    let chunk: Array<{ id: string; r: string }> = []
-    const drain = async function * (self: RecordDB): AsyncGenerator<RecordVersion<V>> {
-      const current = await self.currentMany(schema, chunk.map((c) => c.id), counts)
-      for (const { id, r } of chunk) {
-        const v = current.get(id)?.find((c) => c.ref === r && c.op === 'put')
-        if (v === undefined || !conds.every((c) => matches(v.value, c))) continue
-        yield v as RecordVersion<V>
-        if (++n >= limit) return
-      }
-      chunk = []
+    // (a small limit reads a small first chunk)
+    for await (const v of this.liveIn(schema, scan.bounds, counts, opts.reverse === true, Math.min(256, limit))) {
+      if (!conds.every((c) => matches(v.value, c))) continue
+      yield v as RecordVersion<V>
+      if (++n >= limit) return
     }
-    for await (const { id, r } of this.hits(scan.bounds, opts.reverse === true, counts)) {
-      chunk.push({ id, r })
-      if (chunk.length >= Math.min(256, limit - n)) { // a small limit needs a small first chunk
-        yield * drain(this)
-        if (n >= limit) return
-      }
-    }
-    yield * drain(this)
   }
 
   /**
@@ -662,7 +648,7 @@ export class RecordDB extends EventEmitter {
       // a cut string (values sharing their first 512 characters share it).
       const cut = sharesEncoding(decodeValue(enc))
       const found = new Map<string, IndexValue>()
-      for await (const v of this.liveIn(schema, group, counts)) {
+      for await (const v of this.liveIn(schema, group, counts, false, 1)) {
         const raw = (v.value as Record<string, unknown>)[field]
         for (const x of Array.isArray(raw) ? raw : [raw]) {
           if (isIndexValue(x) && encodeValue(x) === enc) found.set(JSON.stringify(x), x === 0 ? 0 : x) // (-0 indexes as 0)
@@ -724,8 +710,13 @@ export class RecordDB extends EventEmitter {
     }
   }
 
-  /** The live versions an index range names, in key order. */
-  private async * liveIn (schema: string, bounds: Bounds, counts: Counts): AsyncGenerator<RecordVersion> {
+  /**
+   * The live versions an index range names, in key order. Hits are checked in chunks (is
+   * this version current, and counted, for its record?), the first of `first` hits, then
+   * growing: a reader that wants one pays for a few, one that wants all for few reads.
+   */
+  private async * liveIn (schema: string, bounds: Bounds, counts: Counts, reverse: boolean, first: number): AsyncGenerator<RecordVersion> {
+    let size = Math.max(1, first)
     let chunk: Array<{ id: string; r: string }> = []
     const drain = async function * (self: RecordDB): AsyncGenerator<RecordVersion> {
       const current = await self.currentMany(schema, chunk.map((c) => c.id), counts)
@@ -734,10 +725,11 @@ export class RecordDB extends EventEmitter {
         if (v !== undefined) yield v
       }
       chunk = []
+      size = Math.min(256, size * 4)
     }
-    for await (const hit of this.hits(bounds, false, counts)) {
+    for await (const hit of this.hits(bounds, reverse, counts)) {
       chunk.push(hit)
-      if (chunk.length >= 16) yield * drain(this)
+      if (chunk.length >= size) yield * drain(this)
     }
     yield * drain(this)
   }
