@@ -1,35 +1,36 @@
-// The view suite's options for the chat's three views (a module of its own: the suite's
-// crash check imports it in a child process to create the views).
+// The view suite's options for the chat's one view: record-db's records view under the
+// chat's app schemas and record size limit, as the chat opens it (a module of its own: the
+// suite's crash check imports it in a child process to create the view).
 //
-// The views clamp a timestamp from the future to the indexing peer's clock, so with the
-// real clock what they store for such an entry depends on when it was indexed: the suite
-// runs them with a fixed clock (chatViews' `now`), and some values dated after it.
+// Future-dated messages are in the mix: the chat clamps them when it reads, not in what the
+// view stores, so the stored state must not depend on when an entry was indexed.
 import type { ValueContext, ViewSuiteOptions } from '@kappa-ts/view-suite'
-import { chatViews } from '../src/index.js'
+import { AppSchemas, recordsView } from '@kappa-ts/record-db'
+import { CHAT_SCHEMAS, MAX_RECORD_SIZE, MESSAGE, NICK, TOPIC } from '../src/chat-schemas.js'
 
 const NOW = 1_800_000_000_000
-const now = (): number => NOW
 
-/** Messages in three channels (equal times, some from the future), nicks of the writer's own feed, topics. */
+/**
+ * Messages in three channels (equal times, some from the future), nicks of the writer's own
+ * feed (each linking the one before), topics, and now and then a record the rules refuse:
+ * a nick for another author, a message that replaces one, a topic whose id is not its channel.
+ */
 function chatRecord (i: number, { feed, ids }: ValueContext): unknown {
   const timestamp = i % 13 === 0 ? NOW + 1_000_000 : NOW - 60_000 + ((i * 37) % 50) * 1000
   const channel = `#c${i % 3}`
   const prev = ids[i - 7]
-  if (i % 7 === 0) {
-    return { id: feed, schema: 'chat/nick', op: 'put', timestamp, links: prev === undefined ? [] : [prev], value: { nick: `nick${i}`, timestamp } }
-  }
-  if (i % 11 === 0) return { id: channel, schema: 'chat/topic', op: 'put', timestamp, links: [], value: { channel, topic: `topic ${i}`, timestamp } }
-  return { id: `m${i}`, schema: 'chat/message', op: 'put', timestamp, links: [], value: { channel, text: `hello ${i}`, timestamp } }
+  if (i % 29 === 0) return { id: 'f'.repeat(64), schema: NICK, op: 'put', timestamp, links: [], value: { nick: `thief${i}`, timestamp } }
+  if (i % 31 === 0 && prev !== undefined) return { id: `m${i}`, schema: MESSAGE, op: 'put', timestamp, links: [prev], value: { channel, text: `edit ${i}`, timestamp } }
+  if (i % 37 === 0) return { id: '#elsewhere', schema: TOPIC, op: 'put', timestamp, links: [], value: { channel, topic: `topic ${i}`, timestamp } }
+  if (i % 7 === 0) return { id: feed, schema: NICK, op: 'put', timestamp, links: prev === undefined ? [] : [prev], value: { nick: `nick${i}`, timestamp } }
+  if (i % 11 === 0) return { id: channel, schema: TOPIC, op: 'put', timestamp, links: [], value: { channel, topic: `topic ${i}`, timestamp } }
+  return { id: `m${i}`, schema: MESSAGE, op: 'put', timestamp, links: [], value: { channel, text: `hello ${i}`, timestamp } }
 }
 
-const options = (view: 'messages' | 'meta' | 'channels'): ViewSuiteOptions => ({
-  name: `chat ${view}`,
-  create: () => chatViews(now)[view],
+export const chat: ViewSuiteOptions = {
+  name: 'chat records',
+  create: () => recordsView({ app: new AppSchemas(CHAT_SCHEMAS), maxRecordSize: MAX_RECORD_SIZE }),
   values: chatRecord,
   module: import.meta.url,
-  exportName: view
-})
-
-export const messages = options('messages')
-export const meta = options('meta')
-export const channels = options('channels')
+  exportName: 'chat'
+}
