@@ -2,7 +2,6 @@
 // of its own) on which the test opens a raw Protomux channel with the multifeed's
 // protocol name and sends hand-crafted bytes.
 import test from 'tape'
-import type Hypercore from 'hypercore'
 import type { Duplex } from 'node:stream'
 import { Multifeed, PROTOCOL, type MultifeedError } from '../src/index.js'
 import { createProof, encodeFeeds, encodeHandshake, decodeHandshake, PROTOCOL_VERSION } from '../src/wire.js'

@@ -79,4 +79,3 @@ export async function rawPeer (target: Multifeed, opts: { openChannel?: boolean;
     close: async () => { stream.destroy(); await link; await store.close(); d.cleanup() }
   }
 }
-

@@ -18,7 +18,7 @@ function tmux (...args: string[]): string {
   if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr}`)
   return r.stdout
 }
-const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
+const shellQuote = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`
 
 test('kappa-db sync --duration on a terminal: the status line counts what is indexed, never 0/0', { skip: !hasTmux }, async (t) => {
   const net = await createTestnet(3, { host: '127.0.0.1' })

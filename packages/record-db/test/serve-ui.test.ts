@@ -150,4 +150,3 @@ async function collectIds (db: Awaited<ReturnType<typeof openDb>>): Promise<stri
   for await (const r of db.list('book')) ids.push(r.id)
   return ids
 }
-

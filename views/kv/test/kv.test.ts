@@ -110,7 +110,7 @@ test('onUpdate per key and for all keys; subscribe yields updates until break', 
   t.equal(forA.length, 1, 'stopped listener hears nothing more')
   t.equal(forAll.length, 2)
   const got: number[] = []
-  for await (const u of sub) {
+  for await (const u of sub) { // eslint-disable-line no-unreachable-loop -- the test is that break ends the subscription
     got.push(u.heads[0]?.value ?? -1)
     break
   }

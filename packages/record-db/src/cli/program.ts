@@ -18,7 +18,6 @@ import { registerServe } from './serve.js'
 
 interface GlobalOpts { json?: boolean; storage: string; bootstrap?: string }
 
-
 /** Runs the CLI with `argv` (process.argv form); resolves with the exit code. */
 export async function run (argv: string[]): Promise<number> {
   const program = buildProgram()
@@ -273,7 +272,7 @@ function buildProgram (): Command {
     })
 
   program.command('revoke <key>')
-    .description("revoke a writer feed: its records from now on (or from --length) stop counting")
+    .description('revoke a writer feed: its records from now on (or from --length) stop counting')
     .option('--length <n>', 'records of KEY in blocks >= n stop counting (default: its length in blocks known here)', toInt)
     .action(async (key: string, opts: { length?: number }) => {
       await withDb(g(), async (db) => {
