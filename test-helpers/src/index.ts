@@ -14,9 +14,11 @@ export interface TestLike {
 /**
  * A fresh temp folder, removed when the test `t` ends (whether it passed, failed or threw).
  * Corestore and LevelDB need a real disk, so tests that open storage take one of these.
+ * `parent` defaults to the OS temp folder; a test that runs code which must resolve the
+ * workspace's packages (a README example) makes its folder inside the monorepo instead.
  */
-export function tmpDir (t: TestLike, prefix = 'kappa-test-'): string {
-  const { dir, cleanup } = makeTmpDir(prefix)
+export function tmpDir (t: TestLike, prefix = 'kappa-test-', parent = os.tmpdir()): string {
+  const { dir, cleanup } = makeTmpDir(prefix, parent)
   t.teardown(cleanup)
   return dir
 }
@@ -25,8 +27,8 @@ export function tmpDir (t: TestLike, prefix = 'kappa-test-'): string {
  * A fresh temp folder and the function that removes it, for a folder whose life is not one
  * tape test's (each run of a property test, a folder shared by several tests).
  */
-export function makeTmpDir (prefix = 'kappa-test-'): { dir: string; cleanup: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+export function makeTmpDir (prefix = 'kappa-test-', parent = os.tmpdir()): { dir: string; cleanup: () => void } {
+  const dir = fs.mkdtempSync(path.join(parent, prefix))
   return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) }
 }
 

@@ -1,5 +1,6 @@
 import test from 'tape'
 import fs from 'node:fs'
+import path from 'node:path'
 import { Duplex } from 'node:stream'
 import { connect, eventually, makeTmpDir, tmpDir } from '../src/index.js'
 
@@ -9,6 +10,8 @@ test('tmpDir: a fresh folder that exists during the test', (t) => {
   t.ok(fs.statSync(kept).isDirectory(), 'the folder exists')
   t.notEqual(tmpDir(t), kept, 'each call makes another folder')
   fs.writeFileSync(`${kept}/file`, 'x')
+  const inside = tmpDir(t, 'nested-', kept)
+  t.equal(path.dirname(inside), kept, 'made under the parent given')
   t.end()
 })
 
