@@ -28,6 +28,9 @@ export type KappaDb = AbstractLevel<any, any, any>
 // (they do on this machine), and to keep the recently read blocks kv gets hit.
 const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024
 
+/** The multifeed limits KappaOptions passes through unchanged. */
+const MULTIFEED_LIMITS = ['maxFeeds', 'maxFeedsPerMessage', 'maxPendingPerPeer', 'proveTimeout', 'handshakeTimeout', 'maxFrameBeforeProof'] as const
+
 export interface KappaOptions<V extends ViewMap = Record<never, never>> {
   /** The multifeed key (32 bytes or 64 hex chars): the identity of the set of logs peers share. */
   key?: Uint8Array | string
@@ -35,8 +38,16 @@ export interface KappaOptions<V extends ViewMap = Record<never, never>> {
   valueEncoding?: MultifeedOptions['valueEncoding']
   /** Which feeds announced by peers to replicate. Default: all. */
   accept?: MultifeedOptions['accept']
-  maxFeeds?: number
-  maxFeedsPerMessage?: number
+  maxFeeds?: MultifeedOptions['maxFeeds']
+  maxFeedsPerMessage?: MultifeedOptions['maxFeedsPerMessage']
+  /** Feeds announced by one peer that are checked for data at once (multifeed's admission policy). Default 64. */
+  maxPendingPerPeer?: MultifeedOptions['maxPendingPerPeer']
+  /** Milliseconds an announced feed may go without a peer serving its signed length before it is forgotten. Default 20_000. */
+  proveTimeout?: MultifeedOptions['proveTimeout']
+  /** Milliseconds a connection may take to prove the key before it is dropped (ERR_HANDSHAKE_TIMEOUT). Default 10_000. */
+  handshakeTimeout?: MultifeedOptions['handshakeTimeout']
+  /** Largest transport frame a connection may send before it proved the key (ERR_FRAME_TOO_LARGE). Default 256 KiB. */
+  maxFrameBeforeProof?: MultifeedOptions['maxFrameBeforeProof']
   /** Where views keep their data. Default: LevelDB in `<storage>/views` (required when storage is a Corestore). */
   db?: KappaDb
   /** Views to use() at once, typed like chained use() calls. */
@@ -104,8 +115,11 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends ReadyResour
     if (opts.key !== undefined) mfOpts.key = opts.key
     if (opts.valueEncoding !== undefined) mfOpts.valueEncoding = opts.valueEncoding
     if (opts.accept !== undefined) mfOpts.accept = opts.accept
-    if (opts.maxFeeds !== undefined) mfOpts.maxFeeds = opts.maxFeeds
-    if (opts.maxFeedsPerMessage !== undefined) mfOpts.maxFeedsPerMessage = opts.maxFeedsPerMessage
+    // multifeed's own options, passed through as given (multifeed checks them)
+    for (const name of MULTIFEED_LIMITS) {
+      const v = opts[name]
+      if (v !== undefined) mfOpts[name] = v
+    }
     this.multifeed = new Multifeed(typeof storage === 'string' ? path.join(storage, 'cores') : storage, mfOpts)
     if (opts.db !== undefined) {
       this.db = opts.db

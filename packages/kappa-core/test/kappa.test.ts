@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { MemoryLevel } from 'memory-level'
 import { Kappa, KappaError, type ApiDef, type Entry, type View, type ViewBatch, type ViewContext } from '../src/index.js'
-import { countView, tmpdir, until, type Msg } from './helpers.js'
+import { countView, once, tmpdir, until, type Msg } from './helpers.js'
 
 test('a view indexes what writers append; api is bound and typed', async (t) => {
   const { dir, cleanup } = tmpdir()
@@ -365,4 +365,24 @@ test('bad cacheBytes / blockBytes: ERR_INVALID_OPTIONS before anything is opened
   t.pass('the same storage opens afterwards: nothing was left locked')
   await ok.close()
   cleanup()
+})
+
+test("multifeed's limits pass through KappaOptions: a stream that never proves the key is dropped after handshakeTimeout", async (t) => {
+  const a = tmpdir()
+  const ka = new Kappa(a.dir, { handshakeTimeout: 300, maxPendingPerPeer: 8, proveTimeout: 5_000, maxFrameBeforeProof: 64 * 1024 })
+  await ka.ready()
+  t.equal(ka.multifeed.handshakeTimeout, 300, 'handshakeTimeout reached the multifeed')
+  t.equal(ka.multifeed.maxFrameBeforeProof, 64 * 1024, 'maxFrameBeforeProof reached the multifeed')
+  // a stream nobody speaks on, not even Noise: dropped at 300 ms rather than the default 10 s
+  const dropped = once<[Error & { code?: string }]>(ka, 'peer-error')
+  const mute = ka.replicate(false)
+  // the handshake timer is unref'd (it must not keep an app alive); in an app a socket would
+  const alive = setInterval(() => {}, 1000)
+  const [err] = await dropped
+  clearInterval(alive)
+  t.equal(err.code, 'ERR_HANDSHAKE_TIMEOUT', `dropped: ${err.message}`)
+  mute.destroy()
+  await ka.close()
+  a.cleanup()
+  t.throws(() => new Kappa(a.dir, { maxPendingPerPeer: 0 }), /maxPendingPerPeer/, 'a bad limit is refused as multifeed refuses it')
 })
