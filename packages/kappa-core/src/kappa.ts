@@ -13,7 +13,7 @@ import { KappaError, closedError, unknownViewError } from './errors.js'
 import { parseFeedKey, isAddress } from './address.js'
 import { assertViewName } from './names.js'
 import { Network, type SyncedOptions } from './network.js'
-import type { JoinOptions, KappaSwarm, PeerErrorInfo, PeerStatus, SyncProgress } from './swarm/index.js'
+import type { JoinOptions, KappaSwarm, KappaSwarmEvents, PeerStatus } from './swarm/index.js'
 import type { AnyView, KappaApi, ViewContext, ViewDb } from './view.js'
 import { ViewHost, type ViewReads } from './view-host.js'
 import { Writer } from './writer.js'
@@ -409,8 +409,11 @@ function checkView (name: string, view: AnyView): void {
   }
 }
 
-/** The events of a Kappa, typed: `kappa.on(name, listener)` checks the name and the listener's arguments. */
-export interface KappaEvents {
+/**
+ * The events of a Kappa, typed: `kappa.on(name, listener)` checks the name and the listener's
+ * arguments. After join() the swarm's events come too, as KappaSwarmEvents declares them.
+ */
+export interface KappaEvents extends Omit<KappaSwarmEvents, 'ready' | 'close'> {
   /** A view's index state changed. */
   state: (name: string, state: IndexState) => void
   /** A view's progress: at most every 100 ms while it indexes, and when it stops. */
@@ -425,16 +428,6 @@ export interface KappaEvents {
   feed: (feed: Feed, info: FeedInfo) => void
   /** A replication peer (piped stream or swarm connection) was dropped: hostile or incompatible. */
   'peer-error': (err: MultifeedError, peer: MultifeedPeer) => void
-  /** After join(): a connection to a new remote peer opened. */
-  'peer-add': (peer: PeerStatus) => void
-  /** After join(): it closed. */
-  'peer-remove': (peer: PeerStatus) => void
-  /** After join(): lengths held or reported changed (coalesced, at most once per event-loop turn). */
-  'sync-progress': (progress: SyncProgress) => void
-  /** After join(): we hold everything our verified swarm peers reported (after each catch-up). */
-  synced: (progress: SyncProgress) => void
-  /** After join(): a socket failed, or a peer sent a malformed status or stayed silent; it is dropped. */
-  'connection-error': (info: PeerErrorInfo) => void
   /** ready() finished: the logs, the db and the views used so far are open. */
   ready: () => void
   /** close() finished: everything kappa opened is closed. */

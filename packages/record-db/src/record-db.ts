@@ -5,8 +5,7 @@ import path from 'node:path'
 import type { Duplex } from 'node:stream'
 import ReadyResource from 'ready-resource'
 import {
-  Kappa, type Address, type Entry, type Feed, type FeedInfo, type IndexProgress, type JoinOptions, type KappaError, type PeerErrorInfo,
-  type PeerStatus, type SkippedEntry, type SyncedOptions, type SyncProgress, type ViewDb
+  Kappa, type Address, type Entry, type IndexProgress, type JoinOptions, type KappaEvents, type SkippedEntry, type SyncedOptions, type ViewDb
 } from '@kappa-ts/kappa-core'
 import { builtinSchemas, envelopeSchema, type Envelope, type JsonSchema } from '@kappa-ts/schemas'
 import { computeLimits, type AuthOp } from './auth.js'
@@ -105,29 +104,18 @@ export interface RecordChange {
   value?: unknown
 }
 
-/** The events of a RecordDB, typed: `db.on(name, listener)` checks the name and the listener's arguments. Never 'error'. */
-export interface RecordDBEvents {
+/**
+ * The events of a RecordDB, typed: `db.on(name, listener)` checks the name and the listener's
+ * arguments. Never 'error'. kappa-core's own events ('feed', 'view-error', 'peer-error', and after
+ * join() 'peer-add', 'peer-remove', 'sync-progress', 'synced', 'connection-error') are passed on as they are.
+ */
+export interface RecordDBEvents extends Pick<KappaEvents, typeof KAPPA_EVENTS[number]> {
   /** A version that counts was indexed (written here or replicated), in index order; computed only while someone listens. */
   change: (change: RecordChange) => void
   /** The records view skipped an entry or a block (what skipped() lists). */
   skip: (skip: SkippedEntry) => void
   /** Indexing progress of the records view, in entries. */
   progress: (progress: IndexProgress) => void
-  /** The records view failed (kappa-core's 'view-error'). */
-  'view-error': (name: string, err: KappaError) => void
-  /** A feed joined the database's set of logs. */
-  feed: (feed: Feed, info: FeedInfo) => void
-  /** A replication peer was dropped (hostile or incompatible). */
-  'peer-error': (err: Error, peer: unknown) => void
-  /** After join(): a swarm peer connected / left. */
-  'peer-add': (peer: PeerStatus) => void
-  'peer-remove': (peer: PeerStatus) => void
-  /** After join(): lengths held or reported changed. */
-  'sync-progress': (progress: SyncProgress) => void
-  /** After join(): this database holds everything its swarm peers reported. */
-  synced: (progress: SyncProgress) => void
-  /** After join(): a swarm connection failed and was dropped. */
-  'connection-error': (info: PeerErrorInfo) => void
   /** ready() finished. */
   ready: () => void
   /** close() finished. */
@@ -143,6 +131,8 @@ export interface RecordDB {
 }
 
 const VIEW = 'records'
+/** kappa-core's events a RecordDB passes on unchanged. */
+const KAPPA_EVENTS = ['feed', 'view-error', 'peer-error', 'peer-add', 'peer-remove', 'sync-progress', 'synced', 'connection-error'] as const
 /** Most ops one batch() may hold (so they fit in one hypercore append). */
 export const MAX_BATCH = 10_000
 const HEX_KEY = /^[0-9a-f]{64}$/
@@ -265,18 +255,10 @@ export class RecordDB extends ReadyResource {
       onAuthOrSchemaChange: () => { this.limits = null; this.schemaCache.clear(); this.schemaGen++ }
       // (Runs right after the commit, before indexed() waiters resolve.)
     }))
-    kappa.on('view-error', (name, err) => this.emit('view-error', name, err))
     kappa.on('progress', (name, p) => { if (name === VIEW) this.emit('progress', p) })
     kappa.on('indexed', (name, entries) => { if (name === VIEW && this.listenerCount('change') > 0) this.reportChanges(entries) })
     kappa.on('skip', (name, skip) => { if (name === VIEW) this.emit('skip', skip) })
-    // kappa-core's own events, passed on as they are
-    kappa.on('feed', (feed, info) => this.emit('feed', feed, info))
-    kappa.on('peer-error', (err, peer) => this.emit('peer-error', err, peer))
-    kappa.on('peer-add', (peer) => this.emit('peer-add', peer))
-    kappa.on('peer-remove', (peer) => this.emit('peer-remove', peer))
-    kappa.on('sync-progress', (p) => this.emit('sync-progress', p))
-    kappa.on('synced', (p) => this.emit('synced', p))
-    kappa.on('connection-error', (info) => this.emit('connection-error', info))
+    for (const event of KAPPA_EVENTS) this.passOn(kappa, event)
     this._kappa = kappa
     try {
       await kappa.ready()
@@ -931,6 +913,13 @@ export class RecordDB extends ReadyResource {
 
   private assertReady (): void {
     if (this._kappa === null || this._key === '') throw new RecordDbError('ERR_CLOSED', 'call ready() first')
+  }
+
+  /** Re-emits one of kappa-core's events as this database's own, with the same arguments. */
+  private passOn<E extends typeof KAPPA_EVENTS[number]> (kappa: Kappa<Record<typeof VIEW, RecordsView>>, event: E): void {
+    // (RecordDBEvents picks these from KappaEvents: the same arguments)
+    const listener = (...args: Parameters<KappaEvents[E]>): void => { this.emit(event, ...(args as unknown as Parameters<RecordDBEvents[E]>)) }
+    kappa.on(event, listener as unknown as KappaEvents[E])
   }
 
   /** Closed for new calls: close() was called and the writes accepted before it have landed. */
