@@ -7,12 +7,17 @@ import c from 'compact-encoding'
 import type { Duplex } from 'node:stream'
 import { EventEmitter, once } from 'node:events'
 import { PROTOCOL, appendEntries, type Multifeed } from '../src/index.js'
-import { createProof, encodeHandshake, PROTOCOL_VERSION } from '../src/wire.js'
+import { createProof, encodeFeeds, encodeHandshake, PROTOCOL_VERSION } from '../src/wire.js'
 import { tmpdir, pipe } from './helpers.js'
 
 interface Noise extends Duplex { handshakeHash: Buffer; opened: Promise<boolean> }
 
 export type RawPeer = Awaited<ReturnType<typeof rawPeer>>
+
+/** A `feeds` message announcing each key with one block (as an honest peer would a feed with one entry). */
+export function announce (keys: Uint8Array[]): Buffer {
+  return encodeFeeds(keys.map((k) => ({ key: Buffer.from(k).toString('hex'), fork: 0, length: 1, contiguousLength: 1, writable: false })))
+}
 
 /**
  * A raw peer connected to `target`: sees every decrypted frame, speaks only what
