@@ -6,7 +6,7 @@ import type { AbstractLevel } from 'abstract-level'
 import type Corestore from 'corestore'
 import { Level } from 'level'
 import { Multifeed, type Feed, type FeedInfo, type MultifeedOptions } from '@kappa-ts/multifeed'
-import { EntryReader, type Address, type Entry, type IndexProgress, type IndexState, type SkippedEntry } from '@kappa-ts/multifeed-index'
+import { EntryReader, type Address, type Entry, type EntryRead, type IndexProgress, type IndexState, type SkippedEntry } from '@kappa-ts/multifeed-index'
 import { bindApi } from './bind-api.js'
 import { KappaError, closedError, unknownViewError } from './errors.js'
 import { parseFeedKey, isAddress } from './address.js'
@@ -195,11 +195,19 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
     return w
   }
 
+  /** The feeds open now (feeds open lazily: see feedKeys() for all of them, multifeed.get(key) to open one). */
   feeds (): Feed[] {
     this.assertOpen('feeds')
     return this.multifeed.feeds()
   }
 
+  /** Keys of every feed of the set, open or not, in the order added. */
+  feedKeys (): string[] {
+    this.assertOpen('feedKeys')
+    return this.multifeed.keys()
+  }
+
+  /** The feed with this key if it is open now (see multifeed.get(key) to open it). */
   feed (key: string | Uint8Array): Feed | undefined {
     this.assertOpen('feed')
     return this.multifeed.feed(key)
@@ -220,9 +228,15 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
     }
     this.opening ??= this.open()
     await this.opening
-    const feed = this.multifeed.feed(key)
+    // The feed may not be open (feeds open lazily): hold it open for this one read.
+    const feed = await this.multifeed.hold(key)
     if (feed === undefined) return null
-    const read = await this.reader.readEntry(feed, key, address, opts)
+    let read: EntryRead
+    try {
+      read = await this.reader.readEntry(feed, key, address, opts)
+    } finally {
+      this.multifeed.release(key)
+    }
     if (read.status === 'missing') return null
     if (read.status === 'invalid') {
       throw new KappaError('ERR_INVALID_ENTRY', `entry ${key.slice(0, 8)}…@${address.block}.${address.index} cannot be decoded: ${read.error.message}`,

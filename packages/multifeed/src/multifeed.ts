@@ -82,6 +82,8 @@ export interface RemoteFeeds {
   readonly settled: boolean
   /** The last state the peer told us of each feed it told us of (feeds it holds as we do at connection time are left out). */
   readonly feeds: ReadonlyMap<string, FeedState>
+  /** How many of our feeds the peer is not known to hold as much of as we do (0: it has all we have). */
+  behind(): number
 }
 
 /** Typed listeners for the multifeed's events (on/once/off). */
@@ -150,6 +152,8 @@ interface Known {
   hash: FeedHash | null
   /** A sync is fetching it: it wants data. */
   syncing: boolean
+  /** writer() opened it in this session: peers always hear of it (their list of what we write). */
+  writing: boolean
   detach: (() => void) | null
 }
 
@@ -193,6 +197,8 @@ export class Multifeed extends EventEmitter {
   private readonly _admission: Admission
   private readonly _sync: SyncQueue
   private _digest: FeedDigest | null = null
+  /** Sums of every known feed's lengths. */
+  private readonly _totals = { length: 0, contiguousLength: 0 }
   /** Feeds whose lengths may have changed, looked at once per turn. */
   private readonly _dirty = new Set<Known>()
   private _flushScheduled = false
@@ -312,7 +318,7 @@ export class Multifeed extends EventEmitter {
       for (const f of covered.feeds) {
         const k = this._know({ type: 'feed', key: f.key, local: f.local, ...(f.name !== undefined ? { name: f.name } : {}) }, f.discoveryKey)
         if (k === null) continue
-        if (clean && f.lengths !== null) setLengths(k, f.lengths)
+        if (clean && f.lengths !== null) this._setLengths(k, f.lengths)
         else unknown.push(k)
       }
     }
@@ -326,7 +332,7 @@ export class Multifeed extends EventEmitter {
     if (unknown.length === 0) return
     const lengths = await readLengths(this.corestore, unknown.map((k) => k.discoveryKey))
     if (lengths !== null) {
-      unknown.forEach((k, i) => setLengths(k, lengths[i] as FeedLengths))
+      unknown.forEach((k, i) => this._setLengths(k, lengths[i] as FeedLengths))
       return
     }
     // A storage that cannot tell: open each feed once to learn its lengths.
@@ -334,7 +340,7 @@ export class Multifeed extends EventEmitter {
       k.holds++
       try {
         const feed = await this._activate(k)
-        setLengths(k, { fork: feed.fork, length: feed.length, contiguousLength: feed.contiguousLength })
+        this._setLengths(k, { fork: feed.fork, length: feed.length, contiguousLength: feed.contiguousLength })
       } finally {
         this._releaseKnown(k)
       }
@@ -357,6 +363,7 @@ export class Multifeed extends EventEmitter {
       contiguousLength: 0,
       hash: null,
       syncing: false,
+      writing: false,
       detach: null
     }
     this._known.set(k.key, k)
@@ -386,6 +393,7 @@ export class Multifeed extends EventEmitter {
     const known = this._byName.get(name)
     if (known !== undefined) {
       known.holds++
+      known.writing = true
       try {
         return await this._activate(known)
       } catch (err) {
@@ -399,6 +407,7 @@ export class Multifeed extends EventEmitter {
     const same = this._known.get(key)
     if (same !== undefined) {
       same.holds++
+      same.writing = true
       if (same.feed === null && same.opening === null) {
         this._adopt(same, feed)
         return feed
@@ -411,8 +420,9 @@ export class Multifeed extends EventEmitter {
     await this._logOrThrow().append([{ type: 'feed', key, local: true, name }])
     this._metaLength++
     const k = this._know({ type: 'feed', key, local: true, name }, toHex(feed.discoveryKey as Buffer)) as Known
-    setLengths(k, { fork: feed.fork, length: feed.length, contiguousLength: feed.contiguousLength })
+    this._setLengths(k, { fork: feed.fork, length: feed.length, contiguousLength: feed.contiguousLength })
     k.holds++
+    k.writing = true
     this._adopt(k, feed)
     this.emit('feed', feed, infoOf(k))
     return feed
@@ -425,6 +435,14 @@ export class Multifeed extends EventEmitter {
 
   /** How many feeds the set holds. */
   get size (): number { return this._known.size }
+
+  /** Blocks in every feed of the set, and blocks held here from each one's start (kept current, no feed opened). */
+  totals (): { feeds: number; length: number; contiguousLength: number } {
+    // an open feed can show a new length a moment before its event: read them all now
+    for (const k of this._openSet) this._dirty.add(k)
+    this._flushChanges()
+    return { feeds: this._known.size, ...this._totals }
+  }
 
   /** Whether `key` is a feed of the set. */
   has (key: string | Uint8Array): boolean {
@@ -498,7 +516,7 @@ export class Multifeed extends EventEmitter {
   remoteFeeds (stream: Duplex): RemoteFeeds | undefined {
     for (const p of this._peers) {
       if (p.stream === stream || p.noise === (stream as unknown as { noiseStream?: unknown }).noiseStream) {
-        return p.verified ? { settled: p.settled, feeds: p.heard() } : undefined
+        return p.verified ? { settled: p.settled, feeds: p.heard(), behind: () => p.behind() } : undefined
       }
     }
     return undefined
@@ -579,7 +597,10 @@ export class Multifeed extends EventEmitter {
     if (k.opening !== null) return k.opening
     const opening = (async (): Promise<Feed> => {
       this._checkOpen()
-      const feed = this._openFeed(k.name !== undefined ? { name: k.name } : { key: k.key })
+      // By key, also for our own writers: Corestore keeps a local core's key pair with
+      // it (a session by key is writable), and this skips the name lookup and the
+      // key pair derivation opening by name costs.
+      const feed = this._openFeed({ key: k.key })
       try {
         await feed.ready()
       } catch (err) {
@@ -740,7 +761,11 @@ export class Multifeed extends EventEmitter {
 
   private _setLengths (k: Known, l: FeedLengths): void {
     if (this._digest !== null && k.hash !== null) this._digest.remove(k.key, k.hash)
+    this._totals.length -= k.length
+    this._totals.contiguousLength -= k.contiguousLength
     setLengths(k, l)
+    this._totals.length += k.length
+    this._totals.contiguousLength += k.contiguousLength
     k.hash = null
     if (this._digest !== null && k.length > 0) {
       k.hash = feedHash(k.key, k.fork, k.length, k.contiguousLength)
@@ -767,7 +792,8 @@ export class Multifeed extends EventEmitter {
     const wanted = new Set(buckets)
     const out: FeedState[] = []
     for (const k of this._known.values()) {
-      if (k.length > 0 && (wanted.has(bucketOf(k.key)) || k.local)) out.push(stateOf(k))
+      // the feeds we write now go too, so a peer can list them (a handful, not every feed we ever wrote)
+      if (k.length > 0 && (wanted.has(bucketOf(k.key)) || k.writing)) out.push(stateOf(k))
     }
     return out
   }
@@ -804,8 +830,7 @@ export class Multifeed extends EventEmitter {
       this._peers.delete(peer)
       this._admission.leave(peer)
       this._sync.leave(peer)
-      for (const key of peer.serving) this.release(key)
-      peer.serving.clear()
+      for (const key of [...peer.serving]) if (peer.endServe(key)) this.release(key)
       if (wasAdded) this.emit('peer-remove', peer.publicInfo)
     },
     onPeerError: (peer, err) => this.emit('peer-error', err, peer.publicInfo)
@@ -824,27 +849,32 @@ export class Multifeed extends EventEmitter {
       k.feed.replicate(peer.noise as never)
       return
     }
-    if (peer.serving.has(k.key) || peer.serving.size >= this.maxServing) return
+    if (peer.serving.has(k.key)) return
+    // Past maxServing the remote's channel waits (it stays pending in Protomux) until one ends.
+    if (!(await peer.serveSlot(this.maxServing)) || peer.serving.has(k.key)) return
     peer.serving.add(k.key)
     let feed: Feed | undefined
     try {
       feed = await this.hold(k.key)
     } catch {
-      peer.serving.delete(k.key)
+      peer.endServe(k.key)
       return
     }
-    if (feed === undefined) return
+    if (feed === undefined) {
+      peer.endServe(k.key)
+      return
+    }
     const noise = peer.noise as unknown
     const served = feed
     const onremove = (p: Hypercore.Peer): void => {
       if ((p as unknown as { stream?: unknown }).stream !== noise) return
       served.off('peer-remove', onremove)
-      if (peer.serving.delete(k.key)) this.release(k.key)
+      if (peer.endServe(k.key)) this.release(k.key)
     }
     served.on('peer-remove', onremove)
     if (!peer.active) {
       served.off('peer-remove', onremove)
-      if (peer.serving.delete(k.key)) this.release(k.key)
+      if (peer.endServe(k.key)) this.release(k.key)
       return
     }
     // last, with nothing awaited after it: Protomux pairs the remote's channel once this returns
@@ -906,7 +936,7 @@ export class Multifeed extends EventEmitter {
         this._metaLength++
         if (this._closing !== null) return null
         const k = this._know({ type: 'feed', key, local: false }, toHex(feed.discoveryKey as Buffer)) as Known
-        setLengths(k, { fork: feed.fork, length: feed.length, contiguousLength: feed.contiguousLength })
+        this._setLengths(k, { fork: feed.fork, length: feed.length, contiguousLength: feed.contiguousLength })
         k.holds++ // until the sync queue holds it
         this._adopt(k, feed)
         this._sync.adopt(key, feed, [...this._peers].filter((peer) => peer.heardOf(key) !== undefined))

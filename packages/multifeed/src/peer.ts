@@ -8,8 +8,8 @@
 //      is ever sent before the remote's proof verified;
 //   3. then each side sends the digest of its feed list with lengths (digest.ts);
 //      on the other's digest, it sends the state (fork, length, contiguous length)
-//      of its feeds in every bucket where the digests differ, and of its own
-//      writers, then `end`. Two peers holding the same feeds at the same lengths
+//      of its feeds in every bucket where the digests differ, and of the writers it
+//      writes with now, then `end`. Two peers holding the same feeds at the same lengths
 //      exchange two digests and nothing else;
 //   4. later, each side sends the new state of every feed that changed (a new
 //      feed, an append, a download), once per change, to peers not known to
@@ -52,7 +52,7 @@ export interface PeerHost {
   maxFrameBeforeProof(): number
   /** The digest of our feed list now. */
   digest(): Digest
-  /** Our state of every feed with data in these buckets, and of our own writers. */
+  /** Our state of every feed with data in these buckets, and of the writers we write with now. */
   statesFor(buckets: number[]): FeedState[]
   /** Our state of a feed now (null: not a feed of the set, or no data yet). */
   stateOf(key: string): FeedState | null
@@ -102,6 +102,8 @@ export class PeerConnection implements Announcer, SyncPeer {
   settled = false
   /** Feeds opened because this peer asked for them (serve), so they can be let go. */
   readonly serving = new Set<string>()
+  /** Asks for more feeds than we serve at once wait here, in order (the remote's channel stays pending). */
+  private readonly serveWaiters: Array<(ok: boolean) => void> = []
   /** Unknown keys are handled one message at a time, in order. */
   private queue: Promise<void> = Promise.resolve()
   private readonly whenVerified: Promise<boolean>
@@ -211,9 +213,10 @@ export class PeerConnection implements Announcer, SyncPeer {
   }
 
   /**
-   * Tells the peer the new state of feeds that changed here, leaving out what it
-   * already knows: a state we sent it before, or one it holds as much of itself.
-   * No-op until the peer's proof verified.
+   * Tells the peer the new state of feeds that changed here (once each: not a state
+   * we sent it already). It also tells a peer we fetched from that we now hold what it
+   * holds, which is how a peer knows its data reached us (behind()). No-op until the
+   * peer's proof verified.
    */
   update (states: FeedState[]): void {
     if (!this.verified || this.done || this.channel === null) return
@@ -222,11 +225,26 @@ export class PeerConnection implements Announcer, SyncPeer {
       if (s.length === 0) continue // a feed is announced once it has an entry
       const told = this.told.get(s.key)
       if (told !== undefined && sameState(told, s)) continue
-      const theirs = this.heardStates.get(s.key)
-      if (theirs !== undefined && !s.writable && covers(theirs, s)) continue
       fresh.push(s)
     }
     this.send(fresh)
+  }
+
+  /**
+   * How many of our feeds this peer is not known to hold as much of as we do now.
+   * A feed we never sent it was in a bucket whose digests matched when it connected
+   * and has not changed since: the peer holds what we hold. Any other feed counts
+   * until the peer tells us it caught up.
+   */
+  behind (): number {
+    let n = 0
+    for (const key of this.told.keys()) {
+      const ours = this.host.stateOf(key)
+      if (ours === null) continue
+      const theirs = this.heardStates.get(key)
+      if (theirs === undefined || !covers(theirs, ours)) n++
+    }
+    return n
   }
 
   private send (states: FeedState[]): void {
@@ -277,6 +295,20 @@ export class PeerConnection implements Announcer, SyncPeer {
     this.settled = true
     // after the feeds messages before it: learning unknown keys runs in order too
     this.queue = this.queue.then(() => { if (!this.done) this.host.onPeerSettled(this) })
+  }
+
+  /** Resolves (true) once fewer than `max` feeds are served for this peer; false if the connection ends first. */
+  serveSlot (max: number): Promise<boolean> {
+    if (this.done) return Promise.resolve(false)
+    if (this.serving.size < max && this.serveWaiters.length === 0) return Promise.resolve(true)
+    return new Promise((resolve) => this.serveWaiters.push(resolve))
+  }
+
+  /** A served feed was let go: the next waiting ask may go. */
+  endServe (key: string): boolean {
+    if (!this.serving.delete(key)) return false
+    this.serveWaiters.shift()?.(true)
+    return true
   }
 
   /** The remote opened a hypercore channel we have no core attached for. */
@@ -396,6 +428,7 @@ export class PeerConnection implements Announcer, SyncPeer {
     this.removed = true
     this.done = true
     this.settleVerified(false)
+    for (const w of this.serveWaiters.splice(0)) w(false)
     if (!this.ownsStream) this.stopWatching()
     this.host.onPeerRemove(this, this.added)
   }
