@@ -306,14 +306,12 @@ function buildProgram (): Command {
         }
         let sync = { localLength: 0, remoteLength: 0, synced: false }
         let stopSync: (() => void) | null = null
-        // Both sides hold the same blocks: we have every block a peer has, and for every
-        // feed some peer has every block we have (hypercore tells us what peers hold).
-        // (sync.synced: the swarm's tracker heard every peer's lengths and we hold them.)
-        const bothSynced = (): boolean => db.peers.length > 0 && sync.synced && db.kappa.feeds().every((f) => {
-          const have = f.contiguousLength
-          if (f.peers.some((p) => p.remoteLength > have)) return false
-          return have === 0 || f.peers.some((p) => p.remoteContiguousLength >= have)
-        })
+        // Both sides hold the same blocks: we have every block a peer has (sync.synced: the
+        // swarm's tracker heard every peer's lengths and we hold them), and every peer is
+        // known to hold every block we have (what its multifeed told ours).
+        const mf = db.kappa.multifeed
+        const bothSynced = (): boolean => db.peers.length > 0 && sync.synced &&
+          mf.peers.length > 0 && mf.peers.every((p) => mf.remoteFeeds(p.stream)?.behind() === 0)
         // What is indexed already (no 'progress' event comes when nothing is left to index).
         let index: { indexed: number; total: number } = (await db.status()).index
         const redraw = (): void => status(`${peersLine()} | blocks ${sync.localLength}/${Math.max(sync.remoteLength, sync.localLength)}${sync.synced ? ' (synced)' : ''} | indexed ${index.indexed}/${index.total}`)
