@@ -18,9 +18,9 @@ import { isAhead } from './status-peer.js'
 
 export interface FeedSyncStatus {
   key: string
-  /** Blocks we hold from the start (contiguousLength). */
+  /** Blocks we hold from the start (contiguousLength); entries are packed many to a block. */
   localLength: number
-  /** The most any connected peer holds from the start (at least localLength). */
+  /** The most, in blocks, any connected peer holds from the start (at least localLength). */
   remoteLength: number
 }
 
