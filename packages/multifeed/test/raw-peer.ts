@@ -67,6 +67,8 @@ export async function rawPeer (target: Multifeed, opts: { openChannel?: boolean;
     })
   return {
     feeds,
+    /** Its Corestore: a core made in it asks the target for that core on this connection. */
+    store,
     /** Its Noise stream: a write is one encrypted transport frame. */
     noise,
     mux,
