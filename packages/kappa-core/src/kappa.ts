@@ -28,7 +28,10 @@ export type KappaDb = AbstractLevel<any, any, any>
 const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024
 
 /** The multifeed limits KappaOptions passes through unchanged. */
-const MULTIFEED_LIMITS = ['maxFeeds', 'maxFeedsPerMessage', 'maxPendingPerPeer', 'proveTimeout', 'handshakeTimeout', 'maxFrameBeforeProof'] as const
+const MULTIFEED_LIMITS = [
+  'maxFeeds', 'maxFeedsPerMessage', 'maxPendingPerPeer', 'proveTimeout', 'handshakeTimeout', 'maxFrameBeforeProof',
+  'maxSyncing', 'syncStallTimeout', 'maxServing', 'idleTimeout', 'maxIdleFeeds'
+] as const
 
 export interface KappaOptions<V extends ViewMap = Record<never, never>> {
   /** The multifeed key (32 bytes or 64 hex chars): the identity of the set of logs peers share. */
@@ -47,6 +50,16 @@ export interface KappaOptions<V extends ViewMap = Record<never, never>> {
   handshakeTimeout?: MultifeedOptions['handshakeTimeout']
   /** Largest transport frame a connection may send before it proved the key (ERR_FRAME_TOO_LARGE). Default 256 KiB. */
   maxFrameBeforeProof?: MultifeedOptions['maxFrameBeforeProof']
+  /** Known feeds fetched from peers at the same time; the others wait their turn. Default 128. */
+  maxSyncing?: MultifeedOptions['maxSyncing']
+  /** Milliseconds a feed being fetched may go without receiving anything before its turn ends. Default 20_000. */
+  syncStallTimeout?: MultifeedOptions['syncStallTimeout']
+  /** Feeds one connection may have us open at once by asking for them. Default 1024. */
+  maxServing?: MultifeedOptions['maxServing']
+  /** Milliseconds an open feed that nothing holds stays open (feeds open lazily). Default 3_000. */
+  idleTimeout?: MultifeedOptions['idleTimeout']
+  /** Open feeds that nothing holds kept at most. Default 256. */
+  maxIdleFeeds?: MultifeedOptions['maxIdleFeeds']
   /** Where views keep their data. Default: LevelDB in `<storage>/views` (required when storage is a Corestore). */
   db?: KappaDb
   /** Views to use() at once, typed like chained use() calls. */
