@@ -59,14 +59,19 @@ test('a kappa of 200 feeds reopens opening none: views answer, an entry is read 
   cleanup()
 })
 
-test('a fresh peer gets and indexes 300 feeds over a real stream', async (t) => {
+test('a fresh peer gets and indexes 300 feeds over a real stream, fetching a bounded number at once', async (t) => {
   const a = tmpdir(); const b = tmpdir()
   const source: CountKappa = new Kappa(a.dir, { views: views() })
   await source.ready()
   const made = await authors(source, 300)
   await source.indexed()
-  const fresh: CountKappa = new Kappa(b.dir, { key: source.key, views: views() })
+  // at most maxSyncing fetching, plus the candidates admission was checking when the queue filled
+  const fresh: CountKappa = new Kappa(b.dir, { key: source.key, views: views(), maxSyncing: 2, maxPendingPerPeer: 8 })
   await fresh.ready()
+  let mostSyncing = 0
+  const sample = (): void => { mostSyncing = Math.max(mostSyncing, fresh.multifeed.syncing.active) }
+  fresh.multifeed.on('feed-open', sample)
+  fresh.multifeed.on('lengths', sample)
   const sa = source.replicate(true)
   const sb = fresh.replicate(false)
   const link = new Promise<void>((resolve) => pipeline(sa, sb, sa, () => resolve()))
@@ -75,6 +80,7 @@ test('a fresh peer gets and indexes 300 feeds over a real stream', async (t) => 
   t.equal(fresh.feedKeys().length, 300, 'and knows all 300 feeds')
   const last = await Promise.all(made.map((m) => fresh.api.count.last(m.key)))
   t.ok(last.every((text, i) => text === `${i}-1`), 'every feed\'s entries, up to its last')
+  t.ok(mostSyncing >= 1 && mostSyncing <= 9, `feeds fetched at once: fewer than maxSyncing + maxPendingPerPeer (${mostSyncing})`)
   await fresh.indexed()
   t.equal(fresh.status().count!.indexed, 600, 'status agrees')
   sa.destroy()

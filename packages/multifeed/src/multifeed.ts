@@ -937,7 +937,8 @@ export class Multifeed extends EventEmitter {
         if (k === undefined) return
         k.syncing = wanting
         this._updateWanting(k)
-      }
+      },
+      hasRoom: () => this._admission.resume()
     }
   }
 
@@ -952,7 +953,9 @@ export class Multifeed extends EventEmitter {
         return feed
       },
       admit: (feeds: Array<{ key: string; feed: Feed }>) => this._admit(feeds),
-      storage: () => coreStorageOf(this.corestore)
+      storage: () => coreStorageOf(this.corestore),
+      // admitted feeds fetch in the sync queue: while it is full, check no new candidate
+      busy: () => this._sync.full
     }
   }
 

@@ -36,6 +36,8 @@ export interface SyncHost {
   writable(key: string): boolean
   /** The feed wants data (hypercore keeps replication channels of a "downloading" core). */
   setWanting(key: string, wanting: boolean): void
+  /** Fewer than maxSyncing feeds are fetching now (admission may start more checks). */
+  hasRoom?(): void
 }
 
 /** Whether `remote` has something `local` lacks. */
@@ -205,5 +207,9 @@ export class SyncQueue {
       this.host.release(run.key)
     }
     this.pump()
+    if (!this.closed && this.active.size < this.maxSyncing) this.host.hasRoom?.()
   }
+
+  /** As many feeds are fetching as maxSyncing allows (admitted feeds may take more: see adopt()). */
+  get full (): boolean { return this.active.size >= this.maxSyncing }
 }
