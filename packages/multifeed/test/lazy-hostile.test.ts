@@ -4,9 +4,10 @@
 import test from 'tape'
 import Corestore from 'corestore'
 import { randomBytes } from 'node:crypto'
+import { makeTmpDir } from '@kappa-ts/test-helpers'
 import { Multifeed, appendEntries, type Feed } from '../src/index.js'
 import { encodeFeeds } from '../src/wire.js'
-import { tmpdir, until, pipe, held } from './helpers.js'
+import { until, pipe, held } from './helpers.js'
 import { rawPeer, announce } from './raw-peer.js'
 
 const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
@@ -29,8 +30,8 @@ async function ask (store: Corestore, key: Buffer): Promise<string> {
 }
 
 test('a key holder cannot use the lazy path: it gets feeds of the set on demand, nothing else; its claims open and add nothing', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const da = tmpdir()
+  const { dir, cleanup } = makeTmpDir('kappa-multifeed-')
+  const da = makeTmpDir('kappa-multifeed-')
   const a = new Multifeed(da.dir)
   const aw = await a.writer()
   await appendEntries(aw, [{ from: 'a' }])

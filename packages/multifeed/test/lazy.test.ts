@@ -6,8 +6,9 @@ import Corestore from 'corestore'
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { makeTmpDir } from '@kappa-ts/test-helpers'
 import { Multifeed, appendEntries } from '../src/index.js'
-import { tmpdir, pipe, until, held, readAt } from './helpers.js'
+import { pipe, until, held, readAt } from './helpers.js'
 
 const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
 const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'lazy-child.js')
@@ -41,7 +42,7 @@ function countingStore (dir: string): { store: Corestore; opened: () => number }
 }
 
 test('reopening 300 feeds opens none of them; get() opens one, idle feeds close again', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const { dir, cleanup } = makeTmpDir('kappa-multifeed-')
   const first = new Multifeed(dir)
   await first.ready()
   const byWriter = await writers(first, 300, 2)
@@ -73,7 +74,7 @@ test('reopening 300 feeds opens none of them; get() opens one, idle feeds close 
 
 test('hold() keeps a feed open until release(); writer() holds its feed until close()', async (t) => {
   t.timeoutAfter(60_000)
-  const { dir, cleanup } = tmpdir()
+  const { dir, cleanup } = makeTmpDir('kappa-multifeed-')
   const m = new Multifeed(dir, { idleTimeout: 20, maxIdleFeeds: 0 })
   await m.ready()
   const [a, b] = await writers(m, 2)
@@ -105,7 +106,7 @@ test('hold() keeps a feed open until release(); writer() holds its feed until cl
 })
 
 test('after kill -9 the lengths come from storage, and a feed added after the last snapshot is back', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const { dir, cleanup } = makeTmpDir('kappa-multifeed-')
   const m = new Multifeed(dir)
   await m.ready()
   await writers(m, 20)
@@ -138,7 +139,7 @@ test('after kill -9 the lengths come from storage, and a feed added after the la
 })
 
 test('peers holding the same 300 feeds exchange digests and no feed list; after one append, only what changed', async (t) => {
-  const da = tmpdir(); const db = tmpdir()
+  const da = makeTmpDir('kappa-multifeed-'); const db = makeTmpDir('kappa-multifeed-')
   let a = new Multifeed(da.dir)
   await a.ready()
   const b = new Multifeed(db.dir, { key: a.key })
@@ -184,7 +185,7 @@ test('peers holding the same 300 feeds exchange digests and no feed list; after 
 })
 
 test('a peer behind on 200 known feeds fetches them at most maxSyncing at a time, and all of them', async (t) => {
-  const da = tmpdir(); const db = tmpdir()
+  const da = makeTmpDir('kappa-multifeed-'); const db = makeTmpDir('kappa-multifeed-')
   const a = new Multifeed(da.dir)
   await a.ready()
   const b = new Multifeed(db.dir, { key: a.key, maxSyncing: 8, maxIdleFeeds: 0, idleTimeout: 10 })

@@ -1,15 +1,16 @@
 import test from 'tape'
 import { Multifeed } from '../src/index.js'
-import { tmpdir, pipe, until, converged, contents, append, held, readAt } from './helpers.js'
+import { tmpDir } from '@kappa-ts/test-helpers'
+import { pipe, until, converged, contents, append, held, readAt } from './helpers.js'
 
 const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
 
 test('close and reopen from disk: all feeds, local and remote, are back with their entries', async (t) => {
-  const da = tmpdir(); const db = tmpdir()
-  let a = new Multifeed(da.dir)
+  const da = tmpDir(t, 'kappa-multifeed-'); const db = tmpDir(t, 'kappa-multifeed-')
+  let a = new Multifeed(da)
   await a.ready()
   const key = a.key
-  let b = new Multifeed(db.dir, { key })
+  let b = new Multifeed(db, { key })
   const wa = await a.writer()
   await append(wa, [{ a: 0 }, { a: 1 }, { a: 2 }])
   const wb = await b.writer()
@@ -23,7 +24,7 @@ test('close and reopen from disk: all feeds, local and remote, are back with the
   await a.close(); await b.close(); await link
 
   // Reopen only b, offline: everything it had must be there from disk alone.
-  b = new Multifeed(db.dir)
+  b = new Multifeed(db)
   let events = 0
   b.on('feed', () => events++)
   b.on('feed-open', () => events++)
@@ -40,12 +41,11 @@ test('close and reopen from disk: all feeds, local and remote, are back with the
   t.ok((await b.writer('notes')).writable, 'local writers are writable again')
 
   // The reopened remote feed keeps replicating: new entries from a arrive.
-  a = new Multifeed(da.dir)
+  a = new Multifeed(da)
   await append((await a.writer()), { a: 3 })
   const link2 = pipe(a.replicate(false), b.replicate(true))
   await until([b], () => held(b, hex(wa.key)) === 4, 'new entry after restart')
   t.deepEqual(await readAt(b, hex(wa.key), 3, { wait: false }), { a: 3 }, 'reopened remote feed is replicated again')
   t.equal(b.size, 3, 'no duplicates after reconnecting')
   await a.close(); await b.close(); await link2
-  da.cleanup(); db.cleanup()
 })
