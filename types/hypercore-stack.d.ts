@@ -85,6 +85,11 @@ declare module 'hypercore' {
     clear(start: number, end?: number): Promise<unknown>
     info(opts?: Record<string, unknown>): Promise<Record<string, unknown>>
     findingPeers(): () => void
+    /** Local key-value data of this core (never replicated); null deletes. */
+    setUserData(key: string, value: Uint8Array | string | null): Promise<void>
+    getUserData(key: string): Promise<Buffer | null>
+    /** Whether this session counts as wanting data (keeps replication channels open). */
+    setActive(active: boolean): void
     session(opts?: Record<string, unknown>): Hypercore<T>
     snapshot(opts?: Record<string, unknown>): Hypercore<T>
     createReadStream(opts?: Hypercore.ReadStreamOptions): AsyncIterable<T> & NodeJS.ReadableStream

@@ -4,12 +4,13 @@ import type { Scenario } from '../scenario.js'
 import { fanout } from './fanout.js'
 import { importIndex } from './import-index.js'
 import { level } from './level.js'
+import { manyFeeds } from './many-feeds.js'
 import { queries } from './queries.js'
 import { replication } from './replication.js'
 import { scale } from './scale.js'
 import { smallWrites } from './small-writes.js'
 
-export const SCENARIOS: readonly Scenario[] = [importIndex, smallWrites, replication, fanout, scale, queries, level]
+export const SCENARIOS: readonly Scenario[] = [importIndex, smallWrites, replication, fanout, scale, queries, level, manyFeeds]
 
 /** Fields every scenario's JSON line has, whatever the scenario. */
 export const COMMON_FIELDS = ['scenario', 'ok', 'quick'] as const

@@ -10,13 +10,20 @@ import { MB, fmtS, now, round } from '../stats.js'
 
 const WRITERS = 3
 
-/** Resolves when `kappa` holds `blocks` blocks in all of `feeds` feeds, downloaded. */
+/** Resolves when `kappa` holds `blocks` blocks in all of `feeds` feeds, downloaded (open or not: feeds open lazily). */
 async function untilHolds (kappa: Kappa, feeds: number, blocks: number): Promise<void> {
   for (;;) {
-    const fs = kappa.feeds()
-    if (fs.length >= feeds && fs.reduce((n, f) => n + f.contiguousLength, 0) >= blocks) return
+    const t = kappa.multifeed.totals()
+    if (t.feeds >= feeds && t.contiguousLength >= blocks) return
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
+}
+
+/** Bytes stored in every feed of `kappa`, opening each one that is closed. */
+async function storedBytes (kappa: Kappa): Promise<number> {
+  let bytes = 0
+  for (const key of kappa.feedKeys()) bytes += (await kappa.multifeed.get(key))?.byteLength ?? 0
+  return bytes
 }
 
 export const replication: Scenario = {
@@ -52,8 +59,8 @@ export const replication: Scenario = {
     const blocks = writers.reduce((n, k) => n + k.feeds().filter((f) => f.writable).reduce((m, f) => m + f.length, 0), 0)
     await untilHolds(first, WRITERS, blocks)
     for (const h of hangups) h()
-    const bytes = first.feeds().reduce((n, f) => n + f.byteLength, 0)
-    log(`setup done: ${first.feeds().length} feeds, ${records.length} entries, ${(bytes / MB).toFixed(1)} MB`)
+    const bytes = await storedBytes(first)
+    log(`setup done: ${first.feedKeys().length} feeds, ${records.length} entries, ${(bytes / MB).toFixed(1)} MB`)
 
     const fresh = kvKappa(path.join(cfg.workDir, 'fresh'), { key: first.key })
     await fresh.ready()

@@ -7,7 +7,7 @@ import type Corestore from 'corestore'
 import { Level } from 'level'
 import ReadyResource from 'ready-resource'
 import { Multifeed, MAX_ENTRY_BYTES, type Feed, type FeedInfo, type MultifeedError, type MultifeedOptions, type MultifeedPeer } from '@kappa-ts/multifeed'
-import { EntryReader, type Address, type Entry, type IndexProgress, type IndexState, type SkippedEntry } from '@kappa-ts/multifeed-index'
+import { EntryReader, type Address, type Entry, type EntryRead, type IndexProgress, type IndexState, type SkippedEntry } from '@kappa-ts/multifeed-index'
 import { bindApi } from './bind-api.js'
 import { KappaError, closedError, unknownViewError } from './errors.js'
 import { parseFeedKey, isAddress } from './address.js'
@@ -29,7 +29,10 @@ export type KappaDb = AbstractLevel<any, any, any>
 const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024
 
 /** The multifeed limits KappaOptions passes through unchanged. */
-const MULTIFEED_LIMITS = ['maxFeeds', 'maxFeedsPerMessage', 'maxPendingPerPeer', 'proveTimeout', 'handshakeTimeout', 'maxFrameBeforeProof'] as const
+const MULTIFEED_LIMITS = [
+  'maxFeeds', 'maxFeedsPerMessage', 'maxPendingPerPeer', 'proveTimeout', 'handshakeTimeout', 'maxFrameBeforeProof',
+  'maxSyncing', 'syncStallTimeout', 'maxServing', 'idleTimeout', 'maxIdleFeeds'
+] as const
 
 export interface KappaOptions<V extends ViewMap = Record<never, never>> {
   /** The multifeed key (32 bytes or 64 hex chars): the identity of the set of logs peers share. */
@@ -48,6 +51,16 @@ export interface KappaOptions<V extends ViewMap = Record<never, never>> {
   handshakeTimeout?: MultifeedOptions['handshakeTimeout']
   /** Largest transport frame a connection may send before it proved the key (ERR_FRAME_TOO_LARGE). Default 256 KiB. */
   maxFrameBeforeProof?: MultifeedOptions['maxFrameBeforeProof']
+  /** Known feeds fetched from peers at the same time; the others wait their turn. Default 128. */
+  maxSyncing?: MultifeedOptions['maxSyncing']
+  /** Milliseconds a feed being fetched may go without receiving anything before its turn ends. Default 20_000. */
+  syncStallTimeout?: MultifeedOptions['syncStallTimeout']
+  /** Feeds one connection may have us open at once by asking for them. Default 1024. */
+  maxServing?: MultifeedOptions['maxServing']
+  /** Milliseconds an open feed that nothing holds stays open (feeds open lazily). Default 3_000. */
+  idleTimeout?: MultifeedOptions['idleTimeout']
+  /** Open feeds that nothing holds kept at most. Default 256. */
+  maxIdleFeeds?: MultifeedOptions['maxIdleFeeds']
   /** Where views keep their data. Default: LevelDB in `<storage>/views` (required when storage is a Corestore). */
   db?: KappaDb
   /** Views to use() at once, typed like chained use() calls. */
@@ -236,11 +249,19 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends ReadyResour
     return w
   }
 
+  /** The feeds open now (feeds open lazily: see feedKeys() for all of them, multifeed.get(key) to open one). */
   feeds (): Feed[] {
     this.assertOpen('feeds')
     return this.multifeed.feeds()
   }
 
+  /** Keys of every feed of the set, open or not, in the order added. */
+  feedKeys (): string[] {
+    this.assertOpen('feedKeys')
+    return this.multifeed.keys()
+  }
+
+  /** The feed with this key if it is open now (see multifeed.get(key) to open it). */
   feed (key: string | Uint8Array): Feed | undefined {
     this.assertOpen('feed')
     return this.multifeed.feed(key)
@@ -260,9 +281,15 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends ReadyResour
       throw new KappaError('ERR_INVALID_ADDRESS', 'entry(feedKey, { block, index }): a 64-hex feed key and non-negative integer block and index')
     }
     await this.ready()
-    const feed = this.multifeed.feed(key)
+    // The feed may not be open (feeds open lazily): hold it open for this one read.
+    const feed = await this.multifeed.hold(key)
     if (feed === undefined) return null
-    const read = await this.reader.readEntry(feed, key, address, opts)
+    let read: EntryRead
+    try {
+      read = await this.reader.readEntry(feed, key, address, opts)
+    } finally {
+      this.multifeed.release(key)
+    }
     if (read.status === 'missing') return null
     if (read.status === 'invalid') {
       throw new KappaError('ERR_INVALID_ENTRY', `entry ${key.slice(0, 8)}…@${address.block}.${address.index} cannot be decoded: ${read.error.message}`,

@@ -2,14 +2,15 @@
 // wait until the multifeed holds as much, event by event (never by polling a length).
 //
 // "Holds" is a feed's contiguousLength: blocks stored here from 0, not the length a
-// peer announced (feed.length can run ahead of what is downloaded). The targets are the
+// peer announced (feed.length can run ahead of what is downloaded). It is known for
+// every feed of the set, open or not (multifeed.lengths). The targets are the
 // remotes' answers to a request sent now, not what hypercore last heard from them: an
 // append a peer made just before we asked is in its answer, even if its announcement is
 // still on the way. A peer that disconnects stops counting (what it had is no longer
 // "what connected peers have"), a feed our accept() refuses is not waited for, and a feed
 // truncated meanwhile is waited for up to its new length.
-import type { SwarmFeed as Feed, SwarmMultifeed } from './swarm/multifeed-like.js'
-import type { Holdings, StatusPeer } from './swarm/status-peer.js'
+import type { SwarmFeed as Feed, SwarmFeedState, SwarmMultifeed } from './swarm/multifeed-like.js'
+import { isAhead, type Holdings, type StatusPeer } from './swarm/status-peer.js'
 
 export type AcceptFeed = (feedKey: string, info: { remotePublicKey: string | null }) => boolean | Promise<boolean>
 
@@ -20,8 +21,6 @@ export interface SyncWaitContext {
   /** The kappa's accept option: feeds it refuses are never added, so never waited for. */
   accept: AcceptFeed | undefined
 }
-
-const FEED_EVENTS = ['download', 'append', 'truncate'] as const
 
 /** Resolves once at least `n` peers have verified the key (or rejects on abort). */
 export function waitForPeers (ctx: SyncWaitContext, n: number, signal: AbortSignal): Promise<void> {
@@ -66,19 +65,20 @@ class HoldWaiter {
   readonly done: Promise<void>
   private resolve: () => void = () => {}
   private reject: (err: unknown) => void = () => {}
-  /** Feed key -> the longest length an open peer holds (capped by truncations and refusals). */
-  private need = new Map<string, number>()
+  /** Feed key -> the most an open peer holds (its state there). */
+  private need = new Map<string, SwarmFeedState>()
   /** Keys not held yet. */
   private readonly missing = new Set<string>()
-  /** A truncation or a refusal caps what we wait for. */
-  private readonly cap = new Map<string, number>()
-  private readonly listening = new Map<string, { feed: Feed; off: () => void }>()
+  /** Feeds our accept() refuses: never waited for. */
+  private readonly refused = new Set<string>()
   private finished = false
 
   constructor (private readonly ctx: SyncWaitContext, private readonly targets: Map<StatusPeer, Holdings>, private readonly signal: AbortSignal) {
     this.done = new Promise((resolve, reject) => { this.resolve = resolve; this.reject = reject })
     if (signal.aborted) { this.finish(signal.reason); return }
     signal.addEventListener('abort', this.onabort)
+    // Lengths of every feed (open or not) and feeds joining the set: one event each, no per-feed listener.
+    ctx.multifeed.on('lengths', this.onlengths)
     ctx.multifeed.on('feed', this.onfeed)
     for (const peer of targets.keys()) void peer.whenClosed.then(() => this.recompute())
     this.recompute()
@@ -90,13 +90,20 @@ class HoldWaiter {
     if (feed.key !== null) this.recheck(feed.key.toString('hex'))
   }
 
+  private readonly onlengths = (keys: string[]): void => {
+    for (const key of keys) this.recheck(key)
+  }
+
   /** What the peers still connected hold, per feed; then which of it is not here yet. */
   private recompute (): void {
     if (this.finished) return
-    const need = new Map<string, number>()
+    const need = new Map<string, SwarmFeedState>()
     for (const [peer, held] of this.targets) {
       if (peer.isClosed) continue
-      for (const [key, length] of held) if (length > (need.get(key) ?? 0)) need.set(key, length)
+      for (const [key, state] of held) {
+        const have = need.get(key)
+        if (have === undefined || isAhead(state, have)) need.set(key, state)
+      }
     }
     this.need = need
     this.missing.clear()
@@ -112,28 +119,14 @@ class HoldWaiter {
     }
   }
 
+  /** We hold as much of `key` from its start as the peers that hold the most (on our fork or a later one). */
   private held (key: string): boolean {
-    const want = Math.min(this.need.get(key) ?? 0, this.cap.get(key) ?? Infinity)
-    if (want === 0) return true
-    const feed = this.ctx.multifeed.feed(key)
-    if (feed === undefined) return false
-    this.listen(key, feed)
-    return feed.contiguousLength >= want
-  }
-
-  private listen (key: string, feed: Feed): void {
-    if (this.listening.has(key)) return
-    const onchange = (): void => this.recheck(key)
-    const ontruncate = (): void => {
-      // Lengths reported before a truncation no longer hold: wait for what is left.
-      this.cap.set(key, Math.min(this.cap.get(key) ?? Infinity, feed.length))
-      this.recheck(key)
-    }
-    for (const ev of FEED_EVENTS) feed.on(ev, ev === 'truncate' ? ontruncate : onchange)
-    this.listening.set(key, {
-      feed,
-      off: () => { for (const ev of FEED_EVENTS) feed.removeListener(ev, ev === 'truncate' ? ontruncate : onchange) }
-    })
+    const want = this.need.get(key)
+    if (want === undefined || this.refused.has(key)) return true
+    const ours = this.ctx.multifeed.lengths(key)
+    if (ours === undefined) return want.length === 0
+    // A feed truncated here meanwhile (a later fork) is held up to what is left.
+    return !isAhead(want, ours)
   }
 
   /** Feeds we do not have and our accept() refuses will never come: stop waiting for them. */
@@ -145,12 +138,13 @@ class HoldWaiter {
       const info = { remotePublicKey: remote instanceof Uint8Array ? Buffer.from(remote).toString('hex') : null }
       for (const key of held.keys()) {
         if (this.finished) return
-        if (this.ctx.multifeed.feed(key) !== undefined || this.cap.get(key) === 0) continue
+        if (this.ctx.multifeed.has(key) || this.refused.has(key)) continue
         let ok = false
         try { ok = (await accept(key, info)) === true } catch { ok = false }
-        if (!ok && this.ctx.multifeed.feed(key) === undefined) {
-          this.cap.set(key, 0)
-          this.recheck(key)
+        if (!ok && !this.ctx.multifeed.has(key)) {
+          this.refused.add(key)
+          this.missing.delete(key)
+          this.settle()
         }
       }
     }
@@ -164,9 +158,8 @@ class HoldWaiter {
     if (this.finished) return
     this.finished = true
     this.signal.removeEventListener('abort', this.onabort)
+    this.ctx.multifeed.removeListener('lengths', this.onlengths)
     this.ctx.multifeed.removeListener('feed', this.onfeed)
-    for (const { off } of this.listening.values()) off()
-    this.listening.clear()
     if (err === undefined) this.resolve()
     else this.reject(err)
   }

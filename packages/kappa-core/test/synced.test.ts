@@ -40,7 +40,7 @@ async function fill (w: Writer, n: number, label: string): Promise<void> {
 }
 
 /** Blocks of w's feed that k holds (entries are packed, many to a block). */
-const held = (k: Kappa<any>, w: Writer): number => k.feed(w.key)?.contiguousLength ?? 0
+const held = (k: Kappa<any>, w: Writer): number => k.multifeed.lengths(w.key)?.contiguousLength ?? 0
 
 test('two peers over a piped stream: synced() covers every entry the other holds, also one appended just before the call', async (t) => {
   const a = await peer()
@@ -167,7 +167,7 @@ test('a feed our accept() refuses is not waited for', async (t) => {
     ends.push(pipe(a.kappa, b.kappa))
     await b.kappa.synced()
     t.equal(held(b.kappa, a.writer), a.writer.length, 'b holds a\'s feed')
-    t.equal(b.kappa.feed(c.writer.key), undefined, 'and never took c\'s, which it refuses')
+    t.equal(b.kappa.multifeed.has(c.writer.key), false, 'and never took c\'s, which it refuses')
     t.equal(await b.kappa.api.c.count(), 500, 'its view: a\'s 500')
     for (const end of ends) end()
   } finally {
@@ -192,8 +192,8 @@ test('a status reply to no request drops the stream; the process lives', async (
     const ch = mux.createChannel({
       protocol: STATUS_PROTOCOL,
       id: a.kappa.discoveryKey,
-      messages: [{ encoding: rawEncoding }, { encoding: rawEncoding }, { encoding: rawEncoding }],
-      onopen: (_hs: unknown, channel: Protomux.Channel) => { channel.messages[2]?.send(encodeReply({ id: 7, last: true, entries: [] })) }
+      messages: [{ encoding: rawEncoding }, { encoding: rawEncoding }],
+      onopen: (_hs: unknown, channel: Protomux.Channel) => { channel.messages[1]?.send(encodeReply(7)) }
     })
     ch?.open()
     sa.pipe(se as Duplex).pipe(sa)

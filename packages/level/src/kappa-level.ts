@@ -315,9 +315,7 @@ export class KappaLevel<KDefault = string, VDefault = string> extends AbstractLe
     if (winner !== null && found.value !== undefined) winner.value = storedValue(found.value)
     // ids name writers by a tag of their key (writer-tag.ts): find the full key among the logs
     const writers = new Map<string, string>()
-    for (const f of (this.#session as Session).kappa.feeds()) {
-      if (f.key !== null) writers.set(feedTag(f.key.toString('hex')), f.key.toString('hex'))
-    }
+    for (const key of (this.#session as Session).kappa.feedKeys()) writers.set(feedTag(key), key)
     return heads.map((h) => ({
       id: h.id,
       writer: writers.get(parseOpId(h.id)?.writer ?? '') ?? '',

@@ -8,6 +8,13 @@
 // indexed (a block that is not a readable packed block, an entry that is not valid
 // in the feed's encoding) is skipped for good and recorded with the reason, in the
 // same commit.
+//
+// With a lazy multifeed (keys/lengths/hold/release), feeds this index has nothing
+// to index in stay closed: at open, a feed whose stored progress covers every block
+// the multifeed reports is *dormant* (a cursor record in memory, nothing else); the
+// others are activated (held open) a few at a time. An open feed is followed while
+// it is open, held while there is work in it, and turns dormant again when the
+// multifeed closes it.
 import ReadyResource from 'ready-resource'
 import { decodeEntry } from '@kappa-ts/multifeed'
 import { IndexError } from './errors.js'
@@ -15,7 +22,7 @@ import { EntryReader, toHex, type BlockRead } from './reader.js'
 import { directBatch } from './direct-batch.js'
 import { RangeSet } from './ranges.js'
 import { IndexStore, type CursorRecord, type DataSublevel, type IndexBatch, type IndexDb, type SkippedEntry, type Version } from './store.js'
-import type { Entry, Feed, IndexState, MultifeedLike } from './types.js'
+import type { Entry, Feed, FeedLengthsLike, IndexState, MultifeedLike } from './types.js'
 
 export interface IndexContext { data: DataSublevel }
 
@@ -129,7 +136,17 @@ interface FeedState {
   truncateTo: number | null // pending truncation (lowest length seen)
   truncations: number // counts 'truncate' events, to tell if one came in while we handled another
   changes: number // counts append/download/truncate events, to tell if one came in while we scanned
+  held: boolean // we hold the feed open (lazy multifeed) while there is work in it
   detach: () => void
+}
+
+/** A feed this index is caught up with and does not follow (closed): its progress, and what that covers. */
+interface Dormant {
+  record: CursorRecord
+  /** The feed's length when it went dormant. */
+  length: number
+  /** Blocks of it done, below that length. */
+  done: number
 }
 
 interface PendingBatch {
@@ -143,7 +160,8 @@ interface PendingBatch {
 }
 
 interface Waiter {
-  targets: Array<{ state: FeedState; length: number }>
+  /** Per feed (by key, so a feed that turns active or dormant meanwhile is still the same target). */
+  targets: Array<{ key: string; length: number }>
   resolve: () => void
   reject: (err: Error) => void
 }
@@ -159,6 +177,8 @@ const RETRY_MS = 5
 // Rounds of reads one batch may take to fill up (see collect)
 const MAX_ROUNDS = 4
 const PROGRESS_INTERVAL_MS = 100
+// Feeds this index opens at the same time to look for work (a lazy multifeed)
+const MAX_ACTIVATING = 32
 // how long a batch of only downloaded entries may wait to fill up before it is committed
 const FILL_WAIT_MS = 8
 
@@ -184,6 +204,14 @@ export class MultifeedIndex<T = unknown> extends ReadyResource {
   // not looked at, so thousands of idle feeds cost nothing per batch
   private readonly work = new Set<FeedState>()
   private stored = new Map<string, CursorRecord>() // loaded records of feeds not added yet
+  // lazy multifeed: caught-up feeds not followed, and their sums for progress()
+  private readonly lazy: boolean
+  private readonly dormant = new Map<string, Dormant>()
+  private readonly dormantSums = { entries: 0, skipped: 0, blocks: 0, done: 0 }
+  // feeds with possible work that are not open here yet, in order, with their records
+  private readonly waiting = new Map<string, CursorRecord | null>()
+  private readonly activating = new Set<string>()
+  private readonly heldStates = new Set<FeedState>()
   private _state: IndexState = 'idle'
   private _error: IndexError | null = null
   private paused = false
@@ -195,6 +223,7 @@ export class MultifeedIndex<T = unknown> extends ReadyResource {
   private lastProgress = 0
   private progressTimer: NodeJS.Timeout | null = null
   private readonly onfeed = (feed: Feed): void => { this.addFeed(feed) }
+  private readonly onfeedclose = (feed: Feed): void => { this.feedClosing(feed) }
   // a short wait for downloads to fill the next batch (see fillBatch)
   private fill: { left: number; resolve: () => void } | null = null
 
@@ -228,6 +257,8 @@ export class MultifeedIndex<T = unknown> extends ReadyResource {
     this.onError = opts.onError ?? 'stop'
     this.truncateFn = opts.truncate
     this.reader = opts.reader ?? new EntryReader(opts.multifeed)
+    const mf = opts.multifeed
+    this.lazy = typeof mf.keys === 'function' && typeof mf.lengths === 'function' && typeof mf.hold === 'function' && typeof mf.release === 'function'
     this.store = new IndexStore(opts.db)
     // failures surface through ready()/indexed() and the error state
     this.ready().catch(() => {})
@@ -256,7 +287,8 @@ export class MultifeedIndex<T = unknown> extends ReadyResource {
     if (this.closing !== null) throw new IndexError('ERR_CLOSED', 'index is closed')
     if (this._error !== null) throw this._error
     for (const feed of this.multifeed.feeds()) this.addFeed(feed)
-    const targets = [...this.states.values()].map((state) => ({ state, length: state.feed.length }))
+    const targets: Waiter['targets'] = [...this.states.values()].map((state) => ({ key: state.key, length: state.feed.length }))
+    for (const key of [...this.waiting.keys(), ...this.activating]) targets.push({ key, length: this.lengthsOf(key)?.length ?? 0 })
     const waiter: Waiter = { targets, resolve: () => {}, reject: () => {} }
     const done = new Promise<void>((resolve, reject) => { waiter.resolve = resolve; waiter.reject = reject })
     this.waiters.push(waiter)
@@ -280,11 +312,22 @@ export class MultifeedIndex<T = unknown> extends ReadyResource {
   }
 
   progress (): IndexProgress {
-    let indexed = 0
-    let total = 0
-    let blocksIndexed = 0
-    let blocksTotal = 0
-    let skipped = 0
+    const d = this.dormantSums
+    let indexed = d.entries
+    // at least one entry per block not done
+    let total = d.entries + (d.blocks - d.done)
+    let blocksIndexed = d.done
+    let blocksTotal = d.blocks
+    let skipped = d.skipped
+    for (const [key, record] of [...this.waiting, ...[...this.activating].map((k) => [k, this.stored.get(k) ?? null] as const)]) {
+      const length = this.lengthsOf(key)?.length ?? 0
+      const done = record === null ? 0 : new RangeSet(record.ranges).sizeBelow(length)
+      indexed += record?.entries ?? 0
+      skipped += record?.skipped ?? 0
+      blocksIndexed += done
+      blocksTotal += length
+      total += (record?.entries ?? 0) + length - done
+    }
     for (const s of this.states.values()) {
       const length = s.feed.length
       const doneBlocks = s.done.sizeBelow(length)
@@ -307,11 +350,15 @@ export class MultifeedIndex<T = unknown> extends ReadyResource {
     return out
   }
 
-  /** Stops following the feeds, lets the batch being committed land, then closes the index's state. */
+  /** Stops following the feeds, lets the batch being committed land, releases held feeds, then closes the index's state. */
   protected override async _close (): Promise<void> {
     this.multifeed.off('feed', this.onfeed)
+    this.multifeed.off('feed-open', this.onfeed)
+    this.multifeed.off('feed-close', this.onfeedclose)
     for (const s of this.states.values()) s.detach()
     if (this.running !== null) await this.running
+    for (const s of this.heldStates) this.multifeed.release?.(s.key)
+    this.heldStates.clear()
     if (this.progressTimer !== null) clearTimeout(this.progressTimer)
     const err = new IndexError('ERR_CLOSED', 'index closed')
     for (const w of this.waiters.splice(0)) w.reject(err)
@@ -323,6 +370,8 @@ export class MultifeedIndex<T = unknown> extends ReadyResource {
   protected override async _open (): Promise<void> {
     try {
       this.stored = await this.store.open(this.version)
+      // a lazy multifeed lists its feeds once it is ready (nothing announces them one by one)
+      if (this.lazy) await this.multifeed.ready?.()
     } catch (err) {
       const e = err instanceof IndexError ? err : new IndexError('ERR_STORAGE', 'cannot open index state', { cause: err })
       this.fail(e, 'index-error')
@@ -333,8 +382,138 @@ export class MultifeedIndex<T = unknown> extends ReadyResource {
     if (this.closing !== null) return
     this.isOpen = true
     this.multifeed.on('feed', this.onfeed)
+    if (this.lazy) {
+      this.multifeed.on('feed-open', this.onfeed)
+      this.multifeed.on('feed-close', this.onfeedclose)
+    }
     for (const feed of this.multifeed.feeds()) this.addFeed(feed)
+    if (this.lazy) {
+      for (const key of this.multifeed.keys?.() ?? []) this.place(key)
+      this.activate()
+    }
     this.schedule()
+  }
+
+  private lengthsOf (key: string): FeedLengthsLike | undefined {
+    return this.multifeed.lengths?.(key)
+  }
+
+  /**
+   * A known feed that is not open here: dormant when its stored progress covers
+   * every block the multifeed reports (and the same fork), else waiting to be opened.
+   */
+  private place (key: string): void {
+    if (this.states.has(key) || this.dormant.has(key) || this.waiting.has(key) || this.activating.has(key)) return
+    const record = this.stored.get(key)
+    const lengths = this.lengthsOf(key)
+    if (lengths === undefined) return
+    if (coversAll(record, lengths)) {
+      this.stored.delete(key)
+      if (record !== undefined) this.addDormant(key, record, lengths.length)
+      return
+    }
+    this.stored.delete(key)
+    this.waiting.set(key, record ?? null)
+  }
+
+  private addDormant (key: string, record: CursorRecord, length: number): void {
+    const done = new RangeSet(record.ranges).sizeBelow(length)
+    this.dormant.set(key, { record, length, done })
+    const d = this.dormantSums
+    d.entries += record.entries
+    d.skipped += record.skipped
+    d.blocks += length
+    d.done += done
+  }
+
+  /** The stored progress of a dormant feed, which stops being dormant. */
+  private takeDormant (key: string): CursorRecord | undefined {
+    const dormant = this.dormant.get(key)
+    if (dormant === undefined) return undefined
+    this.dormant.delete(key)
+    const d = this.dormantSums
+    d.entries -= dormant.record.entries
+    d.skipped -= dormant.record.skipped
+    d.blocks -= dormant.length
+    d.done -= dormant.done
+    return dormant.record
+  }
+
+  /** Opens (holds) waiting feeds, a few at a time; each is followed once open. */
+  private activate (): void {
+    while (this.activating.size < MAX_ACTIVATING && this.waiting.size > 0 && this.closing === null && this.isOpen) {
+      const [key, record] = this.waiting.entries().next().value as [string, CursorRecord | null]
+      this.waiting.delete(key)
+      if (this.states.has(key)) continue
+      this.activating.add(key)
+      if (record !== null) this.stored.set(key, record)
+      const hold = this.multifeed.hold as (key: string) => Promise<Feed | undefined>
+      hold.call(this.multifeed, key).then((feed) => {
+        this.activating.delete(key)
+        if (feed === undefined) {
+          this.stored.delete(key)
+        } else if (this.closing !== null) {
+          this.multifeed.release?.(key)
+        } else {
+          this.addFeed(feed)
+          const state = this.states.get(key)
+          if (state === undefined || state.held) this.multifeed.release?.(key)
+          else {
+            state.held = true
+            this.heldStates.add(state)
+            this.touch(state)
+          }
+        }
+        this.activate()
+        this.checkWaiters()
+      }, (err: unknown) => {
+        this.activating.delete(key)
+        if (this.closing === null) this.fail(new IndexError('ERR_STORAGE', `cannot open feed ${key}: ${errorMessage(err)}`, { feed: key, cause: err }), 'index-error')
+      })
+    }
+  }
+
+  /**
+   * The multifeed is about to close a feed nothing holds: stop following it. A feed
+   * with work left (which we would hold) is held again, which keeps it open.
+   */
+  private feedClosing (feed: Feed): void {
+    if (feed.key === null) return
+    const key = toHex(feed.key)
+    const state = this.states.get(key)
+    if (state === undefined || state.feed !== feed) return
+    if (this.hasWork(state)) {
+      this.hold(state)
+      return
+    }
+    state.detach()
+    this.work.delete(state)
+    this.states.delete(key)
+    this.addDormant(key, { fork: state.fork, ranges: state.done.toJSON(), entries: state.entries, skipped: state.skipped }, feed.length)
+  }
+
+  private hasWork (state: FeedState): boolean {
+    return this.work.has(state) || state.pending.size > 0 || state.scanFrom !== null || state.truncateTo !== null ||
+      state.retryTimer !== null || state.scans > 0
+  }
+
+  /** Keeps a feed with work open (a lazy multifeed closes feeds nothing holds). */
+  private hold (state: FeedState): void {
+    if (!this.lazy || state.held || this.closing !== null) return
+    state.held = true
+    this.heldStates.add(state)
+    this.multifeed.hold?.(state.key).catch(() => {})
+  }
+
+  /** Lets go of feeds with nothing left to do (only when no batch is in flight or waiting to be retried). */
+  private releaseIdle (): void {
+    if (this.retry !== null || this._error !== null || this.running !== null) return
+    for (const state of this.heldStates) {
+      if (this.hasWork(state)) continue
+      state.held = false
+      this.heldStates.delete(state)
+      this.multifeed.release?.(state.key)
+    }
   }
 
   private addFeed (feed: Feed): void {
@@ -345,7 +524,8 @@ export class MultifeedIndex<T = unknown> extends ReadyResource {
     }
     const key = toHex(feed.key)
     if (this.states.has(key)) return
-    const record = this.stored.get(key)
+    this.waiting.delete(key)
+    const record = this.takeDormant(key) ?? this.stored.get(key)
     this.stored.delete(key)
     const state: FeedState = {
       key,
@@ -365,6 +545,7 @@ export class MultifeedIndex<T = unknown> extends ReadyResource {
       truncateTo: null,
       truncations: 0,
       changes: 0,
+      held: false,
       detach: () => {}
     }
     // Truncated while we were not running: the fork changed, or progress is past the end.
@@ -404,6 +585,12 @@ export class MultifeedIndex<T = unknown> extends ReadyResource {
       feed.off('truncate', ontruncate)
     }
     this.states.set(key, state)
+    if (this.lazy && state.truncateTo === null && coversAll(record, { fork: feed.fork, length: feed.length, contiguousLength: feed.contiguousLength })) {
+      // opened for someone else (a read, a peer) with nothing new: follow it, look at nothing
+      state.scanFrom = null
+      state.scannedLength = feed.length
+      return
+    }
     this.touch(state)
   }
 
@@ -411,6 +598,7 @@ export class MultifeedIndex<T = unknown> extends ReadyResource {
   private touch (state: FeedState): void {
     state.changes++
     this.work.add(state)
+    this.hold(state)
     this.schedule()
   }
 
@@ -451,6 +639,7 @@ export class MultifeedIndex<T = unknown> extends ReadyResource {
     this.checkWaiters()
     // work that arrived while we were finishing
     if (this.dirty) this.schedule()
+    else this.releaseIdle()
   }
 
   /** A failed batch is retried as is, unless a feed of it was truncated meanwhile. */
@@ -887,7 +1076,16 @@ export class MultifeedIndex<T = unknown> extends ReadyResource {
       state.scanFrom = 0
       state.scannedLength = 0
       if (state.truncations === seen.get(state)) state.truncateTo = null
-      this.work.add(state)
+      this.touch(state)
+    }
+    if (this.lazy) {
+      // nothing stored is left: every feed with blocks that is not open here waits to be indexed again
+      this.dormant.clear()
+      Object.assign(this.dormantSums, { entries: 0, skipped: 0, blocks: 0, done: 0 })
+      this.stored.clear()
+      for (const key of this.waiting.keys()) this.waiting.set(key, null)
+      for (const key of this.multifeed.keys?.() ?? []) this.place(key)
+      this.activate()
     }
     this.emit('reset', { generation: this.store.generation })
   }
@@ -925,10 +1123,17 @@ export class MultifeedIndex<T = unknown> extends ReadyResource {
   private checkWaiters (): void {
     if (this.waiters.length === 0) return
     this.waiters = this.waiters.filter((w) => {
-      if (!w.targets.every((t) => this.caughtUp(t.state, t.length))) return true
+      if (!w.targets.every((t) => this.targetDone(t.key, t.length))) return true
       w.resolve()
       return false
     })
+  }
+
+  /** A waiter's target: the feed's state caught up to `length`; a dormant (or unknown) feed is. */
+  private targetDone (key: string, length: number): boolean {
+    const state = this.states.get(key)
+    if (state !== undefined) return this.caughtUp(state, length)
+    return !this.waiting.has(key) && !this.activating.has(key)
   }
 
   /** Every block below `length` (and the feed's length) is done or known not local. */
@@ -949,6 +1154,14 @@ export class MultifeedIndex<T = unknown> extends ReadyResource {
     }
     return true
   }
+}
+
+/** Stored progress covers every block of a feed at these lengths (on the same fork). */
+function coversAll (record: CursorRecord | undefined, l: FeedLengthsLike): boolean {
+  if (l.length === 0) return record === undefined || record.ranges.length === 0
+  if (record === undefined || record.fork !== l.fork) return false
+  const [only] = record.ranges
+  return record.ranges.length === 1 && only !== undefined && only[0] === 0 && only[1] === l.length
 }
 
 function skipOf (entry: Entry<unknown>, code: string, reason: string): SkippedEntry {

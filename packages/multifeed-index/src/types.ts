@@ -23,15 +23,33 @@ export interface Entry<T = unknown> {
 
 export type IndexState = 'idle' | 'indexing' | 'paused' | 'error'
 
+/** A feed's lengths as the multifeed knows them, open or not. */
+export interface FeedLengthsLike { fork: number; length: number; contiguousLength: number }
+
 /**
  * The part of @kappa-ts/multifeed the index uses. Declared structurally so the
  * index (and its tests) depend only on the contract, not on one implementation.
+ *
+ * `keys`, `lengths`, `hold` and `release` (with the 'feed-open' and 'feed-close'
+ * events) are the lazy part: a multifeed that has them keeps most feeds closed,
+ * and the index opens (holds) only those it has something to index in. One
+ * without them has every feed open in feeds().
  */
 export interface MultifeedLike {
   /** How entry values are encoded in the feeds' blocks (default 'json'). */
   readonly valueEncoding?: ValueEncoding
+  /** The feeds open now. */
   feeds(): Feed[]
   feed(key: string | Uint8Array): Feed | undefined
-  on(event: 'feed', listener: (feed: Feed, info?: unknown) => void): unknown
-  off(event: 'feed', listener: (feed: Feed, info?: unknown) => void): unknown
+  /** Resolves once keys() and lengths() know every feed of the set. */
+  ready?(): Promise<void>
+  /** Every feed of the set, open or not. */
+  keys?(): string[]
+  lengths?(key: string): FeedLengthsLike | undefined
+  /** Opens the feed if needed and keeps it open until release(). */
+  hold?(key: string): Promise<Feed | undefined>
+  release?(key: string): void
+  /** 'feed': joined the set; 'feed-open': opened (again); 'feed-close': about to close (nothing holds it). */
+  on(event: 'feed' | 'feed-open' | 'feed-close', listener: (feed: Feed, info?: unknown) => void): unknown
+  off(event: 'feed' | 'feed-open' | 'feed-close', listener: (feed: Feed, info?: unknown) => void): unknown
 }

@@ -21,6 +21,11 @@
 //     linger), so junk leaves nothing on disk.
 //  5. Admission is also bounded by `maxFeeds` in total: a proven feed that does
 //     not fit drops its announcer with ERR_TOO_MANY_FEEDS, as before.
+//  6. No new check starts while the host is busy (the sync queue has `maxSyncing`
+//     feeds fetching): an admitted feed goes on fetching there, so this bounds
+//     the feeds replicating at once when a fresh peer joins a large set. The
+//     waiting keys stay queued (their proveTimeout starts when their check does)
+//     and resume() starts them once the host has room.
 import Hypercore from 'hypercore'
 import type { Duplex } from 'node:stream'
 import { MultifeedError } from './errors.js'
@@ -55,6 +60,8 @@ export interface AdmissionHost {
   admit(feeds: Array<{ key: string; feed: Feed }>): Promise<void>
   /** The Corestore's storage, to check for and delete a candidate's core. */
   storage(): CoreStorage | null
+  /** Too many admitted feeds still fetching: start no new check until resume(). */
+  busy?(): boolean
 }
 
 /**
@@ -183,10 +190,15 @@ export class Admission {
     while (this.running.size > 0) await Promise.allSettled([...this.running])
   }
 
+  /** The host has room again: start the checks that waited for it. */
+  resume (): void {
+    for (const peer of [...this.queues.keys()]) this.pump(peer)
+  }
+
   private pump (peer: Announcer): void {
     const q = this.queues.get(peer)
     if (q === undefined || this.closed) return
-    while (q.checking.size < this.limits.maxPendingPerPeer && q.head < q.waiting.length) {
+    while (q.checking.size < this.limits.maxPendingPerPeer && q.head < q.waiting.length && this.host.busy?.() !== true) {
       const key = q.waiting[q.head++] as string
       if (this.host.known(key)) {
         q.listed.delete(key)
@@ -260,7 +272,8 @@ export class Admission {
     if (c.state !== 'checking') return
     c.state = 'proven'
     this.stopWatching(c)
-    this.release(c)
+    // it keeps its announcers' slots until it is admitted (flush): checking and proven
+    // together stay within maxPendingPerPeer, which with busy() bounds feeds in flight
     this.proven.push(c)
     if (!this.flushScheduled) {
       this.flushScheduled = true
@@ -281,6 +294,7 @@ export class Admission {
     const fits = batch.slice(0, room)
     for (const c of batch.slice(room)) {
       const announcers = [...c.announcers]
+      this.release(c)
       this.discard(c)
       const err = new MultifeedError('ERR_TOO_MANY_FEEDS', `feed ${c.key} would take us past maxFeeds`)
       for (const peer of announcers) peer.fail(err)
@@ -291,11 +305,13 @@ export class Admission {
       for (const c of fits) {
         c.state = 'done'
         this.candidates.delete(c.key)
+        this.release(c)
       }
     } catch (err) {
       const failure = err instanceof MultifeedError ? err : new MultifeedError('ERR_STORAGE', `could not add announced feeds: ${String(err)}`)
       for (const c of fits) {
         const announcers = [...c.announcers]
+        this.release(c)
         this.discard(c)
         if (!this.closed) for (const peer of announcers) peer.fail(failure)
       }

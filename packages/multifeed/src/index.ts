@@ -2,7 +2,7 @@
 /// <reference types="@kappa-ts/holepunch-types" preserve="true" />
 export { Multifeed } from './multifeed.js'
 export { STORAGE_VERSION } from './multifeed.js'
-export type { Feed, FeedInfo, MultifeedOptions, MultifeedPeer, MultifeedEvents, AcceptInfo, ValueEncoding } from './multifeed.js'
+export type { Feed, FeedInfo, FeedLengths, FeedState, MultifeedOptions, MultifeedPeer, MultifeedEvents, RemoteFeeds, AcceptInfo, ValueEncoding } from './multifeed.js'
 export {
   BLOCK_FORMAT, BLOCK_FORMAT_COMPRESSED, TARGET_BLOCK_BYTES, MAX_ENTRIES_PER_BLOCK, MAX_ENTRY_BYTES, MAX_DECODED_BLOCK_BYTES, COMPRESS_MIN_BYTES,
   BlockFormatError, DecodedBlock, decodeBlock, decodeBlockAsync, compressBlock, compressBlockSync, packBlocks, entrySize,

@@ -1,5 +1,13 @@
 // A set of hypercores, one per author (plus any number of named local writers),
 // held in one Corestore, persisted, and replicated as a set.
+//
+// Feeds are opened lazily. ready() loads the feed list and every feed's lengths
+// from a snapshot (feed-snapshot.ts) without opening a single hypercore; a feed is
+// opened (through _openFeed, the one place) when something needs it: a writer,
+// an index with work for it, a read (get/hold), a peer that is ahead of us on it
+// (sync-queue.ts), or a peer that asks for it (serve). A feed nobody holds is
+// closed again after `idleTimeout`, and at most `maxIdleFeeds` unheld feeds stay
+// open, so what an idle feed costs is a few hundred bytes of list entry.
 import { randomBytes } from 'node:crypto'
 import type { Duplex } from 'node:stream'
 import Corestore from 'corestore'
@@ -7,17 +15,24 @@ import Hypercore from 'hypercore'
 import ReadyResource from 'ready-resource'
 import { MultifeedError } from './errors.js'
 import { FeedLog, type FeedRecord } from './feed-log.js'
+import { newSnapshotId, type Snapshot } from './feed-snapshot.js'
+import { readLengths } from './feed-lengths.js'
 import { blockEncryptionKey, parseKey, requireKey, toHex } from './keys.js'
 import { PeerConnection, type PeerHost } from './peer.js'
 import { VALUE_ENCODINGS, type ValueEncoding } from './entry-encoding.js'
 import { BLOCK_FORMAT } from './block-format.js'
 import { Admission, coreStorageOf, forbiddenFeedKey } from './admission.js'
+import { FeedDigest, bucketOf, feedHash, type Digest, type FeedHash } from './digest.js'
+import { SyncQueue } from './sync-queue.js'
+import type { FeedState } from './wire.js'
 
 /** A feed: one author's hypercore. Its blocks are raw bytes in the packed format (block-format.ts). */
 export type Feed = Hypercore<unknown>
 export interface FeedInfo { key: string /* hex */; local: boolean; name?: string }
-export type { ValueEncoding }
+export type { ValueEncoding, FeedState }
 export interface AcceptInfo { remotePublicKey: string | null }
+/** A feed's lengths here: known for every feed of the set, open or not. */
+export interface FeedLengths { fork: number; length: number; contiguousLength: number }
 
 export interface MultifeedOptions {
   /** 32 bytes or 64 hex chars; random on first open if absent; persisted. */
@@ -28,7 +43,7 @@ export interface MultifeedOptions {
   accept?: (feedKey: string, info: AcceptInfo) => boolean | Promise<boolean>
   /** Total feeds we will track; a peer pushing us past it is dropped. Default 10_000. */
   maxFeeds?: number
-  /** Feed keys one message may carry (both directions). Default 1024. */
+  /** Feed entries one message may carry (both directions). Default 1024. */
   maxFeedsPerMessage?: number
   /** Feeds announced by one peer that are checked for data at the same time (see README, admission). Default 64. */
   maxPendingPerPeer?: number
@@ -44,6 +59,16 @@ export interface MultifeedOptions {
    * of a 1,000,000-entry import and made reopening replay a larger log.
    */
   writeBufferSize?: number
+  /** Known feeds fetched from peers at the same time; the others wait their turn. Default 128. */
+  maxSyncing?: number
+  /** Milliseconds a feed being fetched may go without receiving anything before its turn ends. Default 20_000. */
+  syncStallTimeout?: number
+  /** Feeds one connection may have us open at once by asking for them. Default 1024. */
+  maxServing?: number
+  /** Milliseconds an open feed that nothing holds stays open. Default 3_000. */
+  idleTimeout?: number
+  /** Open feeds that nothing holds kept at most (the least recently used close first). Default 256. */
+  maxIdleFeeds?: number
 }
 
 export interface MultifeedPeer {
@@ -51,17 +76,37 @@ export interface MultifeedPeer {
   stream: Duplex
 }
 
+/** What one connected peer told us of its feeds (see remoteFeeds()). */
+export interface RemoteFeeds {
+  /** The peer finished telling us what it had when it connected. */
+  readonly settled: boolean
+  /** The last state the peer told us of each feed it told us of (feeds it holds as we do at connection time are left out). */
+  readonly feeds: ReadonlyMap<string, FeedState>
+  /** How many of our feeds the peer is not known to hold as much of as we do (0: it has all we have). */
+  behind(): number
+}
+
 /** Typed listeners for the multifeed's events (on/once/off). */
 export interface MultifeedEvents {
-  /** Once per feed when it joins the set: local, remote, and each reopened during ready(). */
+  /** Once per feed when it joins the set: a new local writer, or a feed admitted from a peer. It is open then. */
   feed: [feed: Feed, info: FeedInfo]
+  /** A known feed was opened (it joined the set, or it was opened again after being closed). */
+  'feed-open': [feed: Feed, info: FeedInfo]
+  /** A feed is about to be closed because nothing holds it any more. */
+  'feed-close': [feed: Feed, info: FeedInfo]
+  /** Lengths of these feeds changed (once per event-loop turn at most). */
+  lengths: [keys: string[]]
   /** A peer proved it knows the key; feeds now flow on its connection. */
   'peer-add': [peer: MultifeedPeer]
+  /** A verified peer finished telling us what it had when it connected. */
+  'peer-settled': [peer: MultifeedPeer]
+  /** A peer told us the state of these feeds (see remoteFeeds()). */
+  'remote-feeds': [peer: MultifeedPeer, keys: string[]]
   /** A connection that had been added ended. */
   'peer-remove': [peer: MultifeedPeer]
   /** A hostile or incompatible peer was dropped. Never an 'error' event. */
   'peer-error': [err: MultifeedError, peer: MultifeedPeer]
-  /** ready() finished: the key and the known feeds are open (ReadyResource). */
+  /** ready() finished: the key and the feed list are loaded (ReadyResource). */
   ready: []
   /** close() finished: every feed, the log and (if it opened it) the Corestore are closed. */
   close: []
@@ -86,6 +131,35 @@ export const STORAGE_VERSION = 2
 // Feeds hold raw bytes: entries are packed and decoded by block-format.ts, not by hypercore.
 const FEED_ENCODING = 'binary'
 const DEFAULT_WRITE_BUFFER_SIZE = 16 * 1024 * 1024
+/**
+ * How long hypercore keeps a core's replication channels after nothing wants data
+ * from them (its default is 20-40 s). A synced feed is closed on both sides soon
+ * after, so a peer fetching thousands of feeds does not keep them all open.
+ */
+const CHANNEL_LINGER_MS = 2000
+
+/** One feed of the set, open or not. Kept small: there may be many. */
+interface Known {
+  readonly key: string
+  readonly local: boolean
+  readonly name: string | undefined
+  readonly discoveryKey: string
+  feed: Feed | null
+  opening: Promise<Feed> | null
+  /** Reasons to stay open (writer, sync, index, serve, read). */
+  holds: number
+  /** Last known lengths (live while open). */
+  fork: number
+  length: number
+  contiguousLength: number
+  /** The feed's share of the digest, for its lengths above (null: not in it). */
+  hash: FeedHash | null
+  /** A sync is fetching it: it wants data. */
+  syncing: boolean
+  /** writer() opened it in this session: peers always hear of it (their list of what we write). */
+  writing: boolean
+  detach: (() => void) | null
+}
 
 /**
  * The lifecycle is Holepunch's ReadyResource, as hypercore's and corestore's: ready() opens
@@ -98,6 +172,9 @@ export class Multifeed extends ReadyResource {
   readonly maxFeedsPerMessage: number
   readonly handshakeTimeout: number
   readonly maxFrameBeforeProof: number
+  readonly maxServing: number
+  readonly idleTimeout: number
+  readonly maxIdleFeeds: number
   readonly valueEncoding: ValueEncoding
 
   private readonly _ownsStore: boolean
@@ -110,12 +187,30 @@ export class Multifeed extends ReadyResource {
   private _blockKey: Buffer | null = null
   private _log: FeedLog | null = null
   private _metaKey: string | null = null
-  private readonly _feeds = new Map<string, { feed: Feed; info: FeedInfo }>()
+  /** Records of the feed list read or written (what a snapshot covers). */
+  private _metaLength = 0
+  /** Every feed of the set, in the order added. */
+  private readonly _known = new Map<string, Known>()
+  private readonly _byDiscoveryKey = new Map<string, Known>()
+  private readonly _byName = new Map<string, Known>()
+  /** Open feeds, in the order opened. */
+  private readonly _openSet = new Set<Known>()
+  /** Open feeds nothing holds, least recently released first, with when. */
+  private readonly _idle = new Map<Known, number>()
+  private _idleTimer: NodeJS.Timeout | null = null
+  private readonly _closingFeeds = new Set<Promise<void>>()
   /** Feeds being added (persisted + opened) right now, so two peers can't add one twice. */
   private readonly _adding = new Map<string, Promise<Feed | null>>()
   private readonly _writers = new Map<string, Promise<Feed>>()
   private readonly _peers = new Set<PeerConnection>()
   private readonly _admission: Admission
+  private readonly _sync: SyncQueue
+  private _digest: FeedDigest | null = null
+  /** Sums of every known feed's lengths. */
+  private readonly _totals = { length: 0, contiguousLength: 0 }
+  /** Feeds whose lengths may have changed, looked at once per turn. */
+  private readonly _dirty = new Set<Known>()
+  private _flushScheduled = false
   /** Streams that already carry our meta channel (replicate() twice on one stream is a no-op). */
   private readonly _streams = new WeakSet<object>()
 
@@ -131,11 +226,16 @@ export class Multifeed extends ReadyResource {
     this.maxFeedsPerMessage = positiveInt(opts.maxFeedsPerMessage, 1024, 'maxFeedsPerMessage')
     this.handshakeTimeout = positiveInt(opts.handshakeTimeout, 10_000, 'handshakeTimeout')
     this.maxFrameBeforeProof = positiveInt(opts.maxFrameBeforeProof, 256 * 1024, 'maxFrameBeforeProof')
+    this.maxServing = positiveInt(opts.maxServing, 1024, 'maxServing')
+    this.idleTimeout = positiveInt(opts.idleTimeout, 3000, 'idleTimeout')
+    this.maxIdleFeeds = nonNegativeInt(opts.maxIdleFeeds, 256, 'maxIdleFeeds')
     this._admission = new Admission(this._admissionHost(), {
       maxPendingPerPeer: positiveInt(opts.maxPendingPerPeer, 64, 'maxPendingPerPeer'),
       maxQueuedPerPeer: this.maxFeeds,
       proveTimeout: positiveInt(opts.proveTimeout, 20_000, 'proveTimeout')
     })
+    this._sync = new SyncQueue(this._syncHost(), positiveInt(opts.maxSyncing, 128, 'maxSyncing'),
+      positiveInt(opts.syncStallTimeout, 20_000, 'syncStallTimeout'))
     if (opts.accept !== undefined && typeof opts.accept !== 'function') {
       throw new MultifeedError('ERR_BAD_OPTION', 'accept must be a function')
     }
@@ -194,7 +294,12 @@ export class Multifeed extends ReadyResource {
     return [...this._peers].filter((p) => p.active).map((p) => p.publicInfo)
   }
 
-  /** Opens the feed list, the key and every known feed; shared by every caller. ERR_CLOSED after close(). */
+  /** Known feeds fetched from peers right now, and waiting for their turn. */
+  get syncing (): { active: number; waiting: number } {
+    return { active: this._sync.syncing, waiting: this._sync.waiting }
+  }
+
+  /** Loads the key, the feed list and its lengths (no feed is opened); shared by every caller. ERR_CLOSED after close(). */
   override ready (): Promise<void> {
     if (this.closing !== null) return Promise.reject(new MultifeedError('ERR_CLOSED', 'multifeed is closed'))
     return super.ready()
@@ -216,17 +321,17 @@ export class Multifeed extends ReadyResource {
     this._log = log
     await log.ready()
     this._metaKey = toHex(meta.key as Buffer)
-    const stored = await log.load()
+    const head = await log.head()
     let key: Buffer
-    if (stored.key !== null) {
-      if (stored.version !== STORAGE_VERSION || stored.format !== BLOCK_FORMAT) {
+    if (head.key !== null) {
+      if (head.version !== STORAGE_VERSION || head.format !== BLOCK_FORMAT) {
         throw new MultifeedError('ERR_FORMAT_VERSION',
-          `this storage was written in layout v${stored.version} (block format ${stored.format ?? 'one entry per block'}); ` +
+          `this storage was written in layout v${head.version} (block format ${head.format ?? 'one entry per block'}); ` +
           `this version reads layout v${STORAGE_VERSION} (block format ${BLOCK_FORMAT}) and does not migrate: open it with the version that wrote it`)
       }
-      key = requireKey(stored.key, 'stored key')
+      key = requireKey(head.key, 'stored key')
       if (this._givenKey !== null && !this._givenKey.equals(key)) {
-        throw new MultifeedError('ERR_KEY_MISMATCH', `storage holds multifeed ${stored.key}, not ${toHex(this._givenKey)}`)
+        throw new MultifeedError('ERR_KEY_MISMATCH', `storage holds multifeed ${head.key}, not ${toHex(this._givenKey)}`)
       }
     } else {
       key = this._givenKey ?? randomBytes(32)
@@ -235,18 +340,73 @@ export class Multifeed extends ReadyResource {
     this._key = key
     this._discoveryKey = Hypercore.discoveryKey(key)
     this._blockKey = blockEncryptionKey(key)
+    await this._loadFeeds(log)
+  }
 
-    // Reopen every known feed; a feed listed twice (crash between writes of two
-    // peers' announcements) is opened once.
-    for (const rec of stored.feeds) {
-      if (this._feeds.has(rec.key)) continue
-      const feed = rec.local && rec.name !== undefined
-        ? this._openFeed({ name: rec.name })
-        : this._openFeed({ key: rec.key })
-      await feed.ready()
-      if (rec.local && rec.name !== undefined) this._writers.set(rec.name, Promise.resolve(feed))
-      this._addOpened(feed, infoOf(rec))
+  /**
+   * Knows every feed of the list with its lengths, opening none: from the snapshot
+   * (and the records after it), lengths from it after a clean close, else from storage.
+   */
+  private async _loadFeeds (log: FeedLog): Promise<void> {
+    const { snapshot, clean } = await log.takeSnapshot()
+    const covered = snapshot !== null && snapshot.metaLength <= log.length ? snapshot : null
+    const unknown: Known[] = []
+    if (covered !== null) {
+      for (const f of covered.feeds) {
+        const k = this._know({ type: 'feed', key: f.key, local: f.local, ...(f.name !== undefined ? { name: f.name } : {}) }, f.discoveryKey)
+        if (k === null) continue
+        if (clean && f.lengths !== null) this._setLengths(k, f.lengths)
+        else unknown.push(k)
+      }
     }
+    // Records the snapshot does not cover (all of them without one); a feed listed
+    // twice (crash between writes of two peers' announcements) is known once.
+    for (const rec of await log.feeds(covered?.metaLength ?? 1)) {
+      const k = this._know(rec, null)
+      if (k !== null) unknown.push(k)
+    }
+    this._metaLength = log.length
+    if (unknown.length === 0) return
+    const lengths = await readLengths(this.corestore, unknown.map((k) => k.discoveryKey))
+    if (lengths !== null) {
+      unknown.forEach((k, i) => this._setLengths(k, lengths[i] as FeedLengths))
+      return
+    }
+    // A storage that cannot tell: open each feed once to learn its lengths.
+    for (const k of unknown) {
+      k.holds++
+      try {
+        const feed = await this._activate(k)
+        this._setLengths(k, { fork: feed.fork, length: feed.length, contiguousLength: feed.contiguousLength })
+      } finally {
+        this._releaseKnown(k)
+      }
+    }
+  }
+
+  /** Adds a feed record to the known set (null if already known). */
+  private _know (rec: FeedRecord, discoveryKey: string | null): Known | null {
+    if (this._known.has(rec.key)) return null
+    const k: Known = {
+      key: rec.key,
+      local: rec.local,
+      name: rec.local ? rec.name : undefined,
+      discoveryKey: discoveryKey ?? toHex(Hypercore.discoveryKey(Buffer.from(rec.key, 'hex'))),
+      feed: null,
+      opening: null,
+      holds: 0,
+      fork: 0,
+      length: 0,
+      contiguousLength: 0,
+      hash: null,
+      syncing: false,
+      writing: false,
+      detach: null
+    }
+    this._known.set(k.key, k)
+    this._byDiscoveryKey.set(k.discoveryKey, k)
+    if (k.name !== undefined && !this._byName.has(k.name)) this._byName.set(k.name, k)
+    return k
   }
 
   /** This peer's own feed for `name`: created once, the same one after a restart. */
@@ -258,49 +418,156 @@ export class Multifeed extends ReadyResource {
     this._checkOpen()
     let pending = this._writers.get(name)
     if (pending === undefined) {
-      pending = this._createWriter(name)
+      pending = this._openWriter(name)
       this._writers.set(name, pending)
       pending.catch(() => this._writers.delete(name))
     }
     return pending
   }
 
-  private async _createWriter (name: string): Promise<Feed> {
+  /** A writer stays open (held) until close(). */
+  private async _openWriter (name: string): Promise<Feed> {
+    const known = this._byName.get(name)
+    if (known !== undefined) {
+      known.holds++
+      known.writing = true
+      try {
+        return await this._activate(known)
+      } catch (err) {
+        this._releaseKnown(known)
+        throw err
+      }
+    }
     const feed = this._openFeed({ name })
     await feed.ready()
     const key = toHex(feed.key as Buffer)
-    const known = this._feeds.get(key)
-    if (known !== undefined) {
+    const same = this._known.get(key)
+    if (same !== undefined) {
+      same.holds++
+      same.writing = true
+      if (same.feed === null && same.opening === null) {
+        this._adopt(same, feed)
+        return feed
+      }
       await feed.close()
-      return known.feed
+      return await this._activate(same)
     }
     this._checkOpen()
     // Persist before exposing: a feed the app has seen is never forgotten.
     await this._logOrThrow().append([{ type: 'feed', key, local: true, name }])
-    this._addOpened(feed, { key, local: true, name })
+    this._metaLength++
+    const k = this._know({ type: 'feed', key, local: true, name }, toHex(feed.discoveryKey as Buffer)) as Known
+    this._setLengths(k, { fork: feed.fork, length: feed.length, contiguousLength: feed.contiguousLength })
+    k.holds++
+    k.writing = true
+    this._adopt(k, feed)
+    this.emit('feed', feed, infoOf(k))
     return feed
   }
 
-  /** Every known, opened feed, in the order added. */
+  /** Keys of every feed of the set (open or not), in the order added. */
+  keys (): string[] {
+    return [...this._known.keys()]
+  }
+
+  /** How many feeds the set holds. */
+  get size (): number { return this._known.size }
+
+  /** Blocks in every feed of the set, and blocks held here from each one's start (kept current, no feed opened). */
+  totals (): { feeds: number; length: number; contiguousLength: number } {
+    // an open feed can show a new length a moment before its event: read them all now
+    for (const k of this._openSet) this._dirty.add(k)
+    this._flushChanges()
+    return { feeds: this._known.size, ...this._totals }
+  }
+
+  /** Whether `key` is a feed of the set. */
+  has (key: string | Uint8Array): boolean {
+    const parsed = parseKey(key)
+    return parsed !== null && this._known.has(toHex(parsed))
+  }
+
+  /** The feeds open now (see get()/hold() to open one), in the order opened. */
   feeds (): Feed[] {
-    return [...this._feeds.values()].map((f) => f.feed)
+    const out: Feed[] = []
+    for (const k of this._openSet) if (k.feed !== null) out.push(k.feed)
+    return out
   }
 
+  /** The feed with this key if it is open now; undefined otherwise (see get()). */
   feed (key: string | Uint8Array): Feed | undefined {
-    const parsed = parseKey(key)
-    return parsed === null ? undefined : this._feeds.get(toHex(parsed))?.feed
+    return this._lookup(key)?.feed ?? undefined
   }
 
-  /** Info about a known feed (local or remote, writer name). */
+  /** Info about a known feed (local or remote, writer name), open or not. */
   feedInfo (key: string | Uint8Array): FeedInfo | undefined {
-    const parsed = parseKey(key)
-    const info = parsed === null ? undefined : this._feeds.get(toHex(parsed))?.info
-    return info === undefined ? undefined : { ...info }
+    const k = this._lookup(key)
+    return k === undefined ? undefined : infoOf(k)
+  }
+
+  /** A known feed's lengths here, open or not (live while it is open). */
+  lengths (key: string | Uint8Array): FeedLengths | undefined {
+    const k = this._lookup(key)
+    if (k === undefined) return undefined
+    const f = k.feed
+    return f !== null ? { fork: f.fork, length: f.length, contiguousLength: f.contiguousLength } : { fork: k.fork, length: k.length, contiguousLength: k.contiguousLength }
+  }
+
+  /**
+   * The feed with this key, opened if it is not (undefined if it is not a feed of
+   * the set). It stays open at least `idleTimeout` ms after the call; hold() it
+   * to keep it open longer.
+   */
+  async get (key: string | Uint8Array): Promise<Feed | undefined> {
+    const k = this._lookup(key)
+    if (k === undefined) return undefined
+    k.holds++
+    try {
+      return await this._activate(k)
+    } finally {
+      this._releaseKnown(k)
+    }
+  }
+
+  /** Opens the feed if needed and keeps it open until the matching release(). Undefined if it is not a feed of the set. */
+  async hold (key: string | Uint8Array): Promise<Feed | undefined> {
+    const k = this._lookup(key)
+    if (k === undefined) return undefined
+    this._checkOpen()
+    k.holds++
+    try {
+      return await this._activate(k)
+    } catch (err) {
+      this._releaseKnown(k)
+      throw err
+    }
+  }
+
+  /** Ends one hold(): a feed nothing holds is closed after `idleTimeout`. */
+  release (key: string | Uint8Array): void {
+    const k = this._lookup(key)
+    if (k !== undefined && k.holds > 0) this._releaseKnown(k)
+  }
+
+  /** What a connected peer (by its replication stream) told us of its feeds, or undefined for an unknown or unverified stream. */
+  remoteFeeds (stream: Duplex): RemoteFeeds | undefined {
+    for (const p of this._peers) {
+      if (p.stream === stream || p.noise === (stream as unknown as { noiseStream?: unknown }).noiseStream) {
+        return p.verified ? { settled: p.settled, feeds: p.heard(), behind: () => p.behind() } : undefined
+      }
+    }
+    return undefined
+  }
+
+  /** Sends peers the lengths that changed and have not gone out yet (they go out once per turn anyway). */
+  flush (): void {
+    this._flushChanges()
   }
 
   /**
    * A replication stream to pipe to a peer's (or pass the peer connection, e.g. a
-   * Hyperswarm socket). Carries every feed plus the multifeed meta channel.
+   * Hyperswarm socket). Carries the multifeed meta channel, and the channel of each
+   * feed either side needs from the other.
    */
   replicate (isInitiator: boolean | Duplex, opts?: Record<string, unknown>): Duplex {
     this._checkOpen()
@@ -317,17 +584,270 @@ export class Multifeed extends ReadyResource {
     return stream
   }
 
-  /** Stops the peers, then closes the feeds, the feed list and (if it opened it) the Corestore: the reverse of ready(). */
+  /** Stops the peers and the sync queue, then closes the feeds, the feed list (saving its snapshot) and (if it opened it) the Corestore: the reverse of ready(). */
   protected override async _close (): Promise<void> {
     await Promise.allSettled([...this._adding.values()])
     for (const peer of this._peers) peer.close()
+    this._sync.close()
     await this._admission.close()
-    const closing: Array<Promise<void>> = []
-    for (const { feed } of this._feeds.values()) closing.push(feed.close())
-    if (this._log !== null) closing.push(this._log.close())
+    if (this._idleTimer !== null) clearTimeout(this._idleTimer)
+    this._idleTimer = null
+    const openings: Array<Promise<unknown>> = []
+    for (const k of this._known.values()) if (k.opening !== null) openings.push(k.opening)
+    await Promise.allSettled(openings)
+    const closing: Array<Promise<void>> = [...this._closingFeeds]
+    for (const k of [...this._openSet]) {
+      const feed = k.feed as Feed
+      this._forget(k)
+      closing.push(feed.close())
+    }
     await Promise.allSettled(closing)
+    if (this._log !== null && this._key !== null && this.opened) {
+      // every feed is closed: its lengths are final until the next ready() (not after a failed
+      // open, which _open closes before ReadyResource sets opened: what it loaded may be partial)
+      await this._log.saveSnapshot(this._snapshot()).catch(() => {})
+    }
+    if (this._log !== null) await this._log.close().catch(() => {})
     await this._store.close()
     if (this._ownsStore) await this.corestore.close()
+  }
+
+  private _snapshot (): Snapshot {
+    const feeds: Snapshot['feeds'] = []
+    for (const k of this._known.values()) {
+      feeds.push({
+        key: k.key,
+        discoveryKey: k.discoveryKey,
+        local: k.local,
+        ...(k.name !== undefined ? { name: k.name } : {}),
+        lengths: { fork: k.fork, length: k.length, contiguousLength: k.contiguousLength }
+      })
+    }
+    return { id: newSnapshotId(), metaLength: this._metaLength, feeds }
+  }
+
+  // ---- opening and closing feeds ------------------------------------------
+
+  /** Opens a known feed (once, however many ask at the same time). */
+  private _activate (k: Known): Promise<Feed> {
+    if (k.feed !== null) return Promise.resolve(k.feed)
+    if (k.opening !== null) return k.opening
+    const opening = (async (): Promise<Feed> => {
+      this._checkOpen()
+      // By key, also for our own writers: Corestore keeps a local core's key pair with
+      // it (a session by key is writable), and this skips the name lookup and the
+      // key pair derivation opening by name costs.
+      const feed = this._openFeed({ key: k.key })
+      try {
+        await feed.ready()
+      } catch (err) {
+        await feed.close().catch(() => {})
+        throw new MultifeedError('ERR_STORAGE', `could not open feed ${k.key}: ${String(err)}`, { cause: err })
+      }
+      if (this.closing !== null) {
+        await feed.close().catch(() => {})
+        throw new MultifeedError('ERR_CLOSED', 'multifeed is closed')
+      }
+      this._adopt(k, feed)
+      return feed
+    })()
+    k.opening = opening
+    const done = (): void => { if (k.opening === opening) k.opening = null }
+    opening.then(done, done)
+    return opening
+  }
+
+  /** A session of `k` is now the feed's: follow its lengths, replicate what it lacks, tell listeners. */
+  private _adopt (k: Known, feed: Feed): void {
+    k.feed = feed
+    k.opening = null
+    this._openSet.add(k)
+    const onchange = (): void => this._changed(k)
+    feed.on('append', onchange)
+    feed.on('download', onchange)
+    feed.on('truncate', onchange)
+    k.detach = () => {
+      feed.off('append', onchange)
+      feed.off('download', onchange)
+      feed.off('truncate', onchange)
+    }
+    if (!k.local) {
+      // Remote feeds are replicated whole: while open, keep downloading as they grow.
+      feed.download({ start: 0, end: -1 })
+      // Missing blocks: fetch them from whoever has them, not only from a peer that is ahead.
+      if (feed.contiguousLength < feed.length) for (const p of this._peers) if (p.active) feed.replicate(p.noise as never)
+    }
+    this._updateWanting(k)
+    this._changed(k)
+    if (k.holds === 0) this._markIdle(k)
+    this.emit('feed-open', feed, infoOf(k))
+  }
+
+  private _releaseKnown (k: Known): void {
+    if (k.holds > 0) k.holds--
+    if (k.holds === 0 && k.feed !== null) this._markIdle(k)
+  }
+
+  private _markIdle (k: Known): void {
+    this._idle.delete(k)
+    this._idle.set(k, Date.now())
+    // over the bound: the least recently used go at once
+    while (this._idle.size > this.maxIdleFeeds) {
+      const oldest = this._idle.keys().next().value as Known
+      this._closeIdle(oldest)
+    }
+    this._scheduleIdle()
+  }
+
+  private _scheduleIdle (): void {
+    if (this._idleTimer !== null || this._idle.size === 0 || this.closing !== null) return
+    const first = this._idle.values().next().value as number
+    const wait = Math.max(10, first + this.idleTimeout - Date.now())
+    this._idleTimer = setTimeout(() => {
+      this._idleTimer = null
+      const now = Date.now()
+      for (const [k, since] of this._idle) {
+        if (now - since < this.idleTimeout) break
+        this._closeIdle(k)
+      }
+      this._scheduleIdle()
+    }, wait)
+    this._idleTimer.unref()
+  }
+
+  /** Closes a feed nothing holds; it stays known with its lengths. */
+  private _closeIdle (k: Known): void {
+    this._idle.delete(k)
+    const feed = k.feed
+    if (feed === null || k.holds > 0 || this.closing !== null) return
+    this.emit('feed-close', feed, infoOf(k))
+    if (k.holds > 0 || k.feed !== feed) return // a listener took it again
+    this._forget(k)
+    const closing = feed.close().catch(() => {})
+    this._closingFeeds.add(closing)
+    closing.finally(() => this._closingFeeds.delete(closing)).catch(() => {})
+  }
+
+  /** Drops our session of `k` (the caller closes it), keeping its last lengths. */
+  private _forget (k: Known): void {
+    const feed = k.feed
+    if (feed === null) return
+    this._readLengths(k)
+    k.detach?.()
+    k.detach = null
+    k.feed = null
+    this._openSet.delete(k)
+    this._idle.delete(k)
+    this._dirty.delete(k)
+  }
+
+  /**
+   * A session of one feed of the set: a local writer by name, or any feed by key. The
+   * one place feeds are opened (lazily or not, admitted or our own). Every feed's blocks
+   * are encrypted (at rest and on the wire) with a key derived from the multifeed key: a
+   * peer or a disk holding them without that key learns nothing of their content.
+   */
+  private _openFeed (which: { name: string } | { key: string }): Feed {
+    // Not active: a session wants data only while _updateWanting says so (hypercore
+    // keeps a "downloading" core's replication channels open).
+    const opts = {
+      valueEncoding: FEED_ENCODING,
+      encryption: { key: this._blockKeyOrThrow() },
+      active: false,
+      notDownloadingLinger: CHANNEL_LINGER_MS
+    }
+    return 'name' in which
+      ? this._store.get({ name: WRITER_PREFIX + which.name, ...opts })
+      : this._store.get({ key: which.key, ...opts })
+  }
+
+  private _blockKeyOrThrow (): Buffer {
+    if (this._blockKey === null) throw new MultifeedError('ERR_NOT_READY', 'feeds open only after ready()')
+    return this._blockKey
+  }
+
+  /** A feed wants data while a sync fetches it or while it misses blocks of a remote feed. */
+  private _updateWanting (k: Known): void {
+    const feed = k.feed
+    if (feed === null) return
+    feed.setActive(k.syncing || (!k.local && feed.contiguousLength < feed.length))
+  }
+
+  // ---- lengths, digest, announcements -------------------------------------
+
+  private _changed (k: Known): void {
+    this._dirty.add(k)
+    if (this._flushScheduled) return
+    this._flushScheduled = true
+    setImmediate(() => {
+      this._flushScheduled = false
+      this._flushChanges()
+    })
+  }
+
+  /** Reads the lengths of feeds that changed; tells the digest, the sync queue, peers and listeners. */
+  private _flushChanges (): void {
+    if (this._dirty.size === 0) return
+    const changed: Known[] = []
+    for (const k of this._dirty) if (this._readLengths(k)) changed.push(k)
+    this._dirty.clear()
+    if (changed.length === 0) return
+    const states: FeedState[] = []
+    for (const k of changed) {
+      this._updateWanting(k)
+      this._sync.changed(k.key)
+      if (k.length > 0) states.push(stateOf(k))
+    }
+    for (const peer of this._peers) peer.update(states)
+    this.emit('lengths', changed.map((k) => k.key))
+  }
+
+  /** Copies an open feed's lengths into `k` (and the digest); true if they changed. */
+  private _readLengths (k: Known): boolean {
+    const f = k.feed
+    if (f === null) return false
+    if (f.fork === k.fork && f.length === k.length && f.contiguousLength === k.contiguousLength) return false
+    this._setLengths(k, { fork: f.fork, length: f.length, contiguousLength: f.contiguousLength })
+    return true
+  }
+
+  private _setLengths (k: Known, l: FeedLengths): void {
+    if (this._digest !== null && k.hash !== null) this._digest.remove(k.key, k.hash)
+    this._totals.length -= k.length
+    this._totals.contiguousLength -= k.contiguousLength
+    setLengths(k, l)
+    this._totals.length += k.length
+    this._totals.contiguousLength += k.contiguousLength
+    k.hash = null
+    if (this._digest !== null && k.length > 0) {
+      k.hash = feedHash(k.key, k.fork, k.length, k.contiguousLength)
+      this._digest.add(k.key, k.hash)
+    }
+  }
+
+  /** The digest of the feeds with data, built on first use and kept current after. */
+  private _digestNow (): Digest {
+    this._flushChanges()
+    if (this._digest === null) {
+      const digest = new FeedDigest()
+      for (const k of this._known.values()) {
+        if (k.length === 0) continue
+        k.hash = feedHash(k.key, k.fork, k.length, k.contiguousLength)
+        digest.add(k.key, k.hash)
+      }
+      this._digest = digest
+    }
+    return this._digest.snapshot()
+  }
+
+  private _statesFor (buckets: number[]): FeedState[] {
+    const wanted = new Set(buckets)
+    const out: FeedState[] = []
+    for (const k of this._known.values()) {
+      // the feeds we write now go too, so a peer can list them (a handful, not every feed we ever wrote)
+      if (k.length > 0 && (wanted.has(bucketOf(k.key)) || k.writing)) out.push(stateOf(k))
+    }
+    return out
   }
 
   // ---- used by PeerConnection -------------------------------------------
@@ -337,42 +857,127 @@ export class Multifeed extends ReadyResource {
     ready: () => this.ready(),
     closed: () => this.closing !== null,
     maxFeedsPerMessage: () => this.maxFeedsPerMessage,
+    maxHeard: () => this.maxFeeds * 2 + this.maxFeedsPerMessage,
     handshakeTimeout: () => this.handshakeTimeout,
     maxFrameBeforeProof: () => this.maxFrameBeforeProof,
-    knownKeys: () => [...this._feeds.keys()],
-    knownFeeds: () => this.feeds(),
+    digest: () => this._digestNow(),
+    statesFor: (buckets) => this._statesFor(buckets),
+    stateOf: (key) => {
+      const k = this._known.get(key)
+      return k === undefined || k.length === 0 ? null : stateOf(k)
+    },
     // The feed log's own key counts as known, so no peer can get it opened as a feed.
-    has: (key) => this._feeds.has(key) || this._adding.has(key) || key === this._metaKey,
+    has: (key) => this._known.has(key) || this._adding.has(key) || key === this._metaKey,
     forbidden: (key) => forbiddenFeedKey(key, this.key, this._metaKey),
     accept: (key, info) => this._accept(key, info),
     enqueue: (peer, keys) => this._admission.enqueue(peer, keys),
+    heard: (peer, states) => {
+      for (const s of states) if (this._known.has(s.key)) this._sync.heard(s.key, peer)
+      if (peer.verified) this.emit('remote-feeds', peer.publicInfo, states.map((s) => s.key))
+    },
+    serve: (peer, discoveryKey) => this._serve(peer, discoveryKey),
     onPeerAdd: (peer) => this.emit('peer-add', peer.publicInfo),
+    onPeerSettled: (peer) => this.emit('peer-settled', peer.publicInfo),
     onPeerRemove: (peer, wasAdded) => {
       this._peers.delete(peer)
       this._admission.leave(peer)
+      this._sync.leave(peer)
+      for (const key of [...peer.serving]) if (peer.endServe(key)) this.release(key)
       if (wasAdded) this.emit('peer-remove', peer.publicInfo)
     },
     onPeerError: (peer, err) => this.emit('peer-error', err, peer.publicInfo)
   }
 
+  /**
+   * A verified peer opened the channel of a feed: if it is one of ours, open it
+   * (held while the peer's channel lasts, at most maxServing per connection) and
+   * attach it to the connection. Anything else is left unanswered (rejected).
+   */
+  private async _serve (peer: PeerConnection, discoveryKey: Buffer): Promise<void> {
+    const k = this._byDiscoveryKey.get(toHex(discoveryKey))
+    if (k === undefined || this.closing !== null || !peer.active) return
+    if (k.feed !== null && !k.feed.closed) {
+      // Open already: attaching is enough, the core lives while the channel does.
+      k.feed.replicate(peer.noise as never)
+      return
+    }
+    if (peer.serving.has(k.key)) return
+    // Past maxServing the remote's channel waits (it stays pending in Protomux) until one ends.
+    if (!(await peer.serveSlot(this.maxServing)) || peer.serving.has(k.key)) return
+    peer.serving.add(k.key)
+    let feed: Feed | undefined
+    try {
+      feed = await this.hold(k.key)
+    } catch {
+      peer.endServe(k.key)
+      return
+    }
+    if (feed === undefined) {
+      peer.endServe(k.key)
+      return
+    }
+    const noise = peer.noise as unknown
+    const served = feed
+    const onremove = (p: Hypercore.Peer): void => {
+      if ((p as unknown as { stream?: unknown }).stream !== noise) return
+      served.off('peer-remove', onremove)
+      if (peer.endServe(k.key)) this.release(k.key)
+    }
+    served.on('peer-remove', onremove)
+    if (!peer.active) {
+      served.off('peer-remove', onremove)
+      if (peer.endServe(k.key)) this.release(k.key)
+      return
+    }
+    // last, with nothing awaited after it: Protomux pairs the remote's channel once this returns
+    served.replicate(peer.noise as never)
+  }
+
+  private _syncHost () {
+    return {
+      hold: (key: string) => this.hold(key),
+      release: (key: string) => this.release(key),
+      local: (key: string) => this.lengths(key),
+      writable: (key: string) => {
+        const k = this._known.get(key)
+        return k !== undefined && k.local
+      },
+      setWanting: (key: string, wanting: boolean) => {
+        const k = this._known.get(key)
+        if (k === undefined) return
+        k.syncing = wanting
+        this._updateWanting(k)
+      },
+      hasRoom: () => this._admission.resume()
+    }
+  }
+
   private _admissionHost () {
     return {
-      known: (key: string) => this._feeds.has(key) || this._adding.has(key),
-      room: () => this.maxFeeds - this._feeds.size - this._adding.size,
-      open: (key: string) => this._openFeed({ key }),
+      known: (key: string) => this._known.has(key) || this._adding.has(key),
+      room: () => this.maxFeeds - this._known.size - this._adding.size,
+      open: (key: string) => {
+        const feed = this._openFeed({ key })
+        // a candidate wants its signed length (and then its blocks)
+        feed.setActive(true)
+        return feed
+      },
       admit: (feeds: Array<{ key: string; feed: Feed }>) => this._admit(feeds),
-      storage: () => coreStorageOf(this.corestore)
+      storage: () => coreStorageOf(this.corestore),
+      // admitted feeds fetch in the sync queue: while it is full, check no new candidate
+      busy: () => this._sync.full
     }
   }
 
   /**
    * Persists, then exposes, feeds that admission found proven (a peer served a
-   * signed length), in one atomic log append. Takes over their open sessions.
+   * signed length), in one atomic log append. Takes over their open sessions,
+   * which go on fetching in the sync queue.
    */
   private async _admit (feeds: Array<{ key: string; feed: Feed }>): Promise<void> {
     const fresh: typeof feeds = []
     for (const f of feeds) {
-      if (this._feeds.has(f.key) || this._adding.has(f.key)) await f.feed.close()
+      if (this._known.has(f.key) || this._adding.has(f.key)) await f.feed.close()
       else fresh.push(f)
     }
     if (fresh.length === 0) return
@@ -383,8 +988,15 @@ export class Multifeed extends ReadyResource {
     const job = this._logOrThrow().append(fresh.map(({ key }) => ({ type: 'feed' as const, key, local: false })))
     const added = fresh.map(({ key, feed }) => {
       const p = job.then(() => {
+        this._metaLength++
         if (this.closing !== null) return null
-        this._addOpened(feed, { key, local: false })
+        const k = this._know({ type: 'feed', key, local: false }, toHex(feed.discoveryKey as Buffer)) as Known
+        this._setLengths(k, { fork: feed.fork, length: feed.length, contiguousLength: feed.contiguousLength })
+        k.holds++ // until the sync queue holds it
+        this._adopt(k, feed)
+        this._sync.adopt(key, feed, [...this._peers].filter((peer) => peer.heardOf(key) !== undefined))
+        this.emit('feed', feed, infoOf(k))
+        this._releaseKnown(k)
         return feed
       }).finally(() => this._adding.delete(key))
       this._adding.set(key, p)
@@ -393,32 +1005,13 @@ export class Multifeed extends ReadyResource {
     await Promise.all(added)
   }
 
-  private _addOpened (feed: Feed, info: FeedInfo): void {
-    this._feeds.set(info.key, { feed, info })
-    // Remote feeds are replicated whole and live: keep downloading as they grow.
-    if (!info.local) feed.download({ start: 0, end: -1 })
-    for (const peer of this._peers) peer.offer(feed, info.key)
-    // Peers hear of a feed once it has data (admission waits for a signed length).
-    if (feed.length === 0) feed.once('append', () => { for (const peer of this._peers) peer.announce([info.key]) })
-    this.emit('feed', feed, { ...info })
-  }
-
-  /**
-   * A session of one feed of the set: a local writer by name, or any feed by key. The
-   * one place feeds are opened. Every feed's blocks are encrypted (at rest and on the
-   * wire) with a key derived from the multifeed key: a peer or a disk holding them
-   * without that key learns nothing of their content.
-   */
-  private _openFeed (which: { name: string } | { key: string }): Feed {
-    const encryption = { key: this._blockKeyOrThrow() }
-    return 'name' in which
-      ? this._store.get({ name: WRITER_PREFIX + which.name, valueEncoding: FEED_ENCODING, encryption })
-      : this._store.get({ key: which.key, valueEncoding: FEED_ENCODING, encryption })
-  }
-
-  private _blockKeyOrThrow (): Buffer {
-    if (this._blockKey === null) throw new MultifeedError('ERR_NOT_READY', 'feeds open only after ready()')
-    return this._blockKey
+  private _lookup (key: string | Uint8Array): Known | undefined {
+    if (typeof key === 'string' && key.length === 64) {
+      const k = this._known.get(key)
+      if (k !== undefined) return k
+    }
+    const parsed = parseKey(key)
+    return parsed === null ? undefined : this._known.get(toHex(parsed))
   }
 
   private _logOrThrow (): FeedLog {
@@ -431,9 +1024,20 @@ export class Multifeed extends ReadyResource {
   }
 }
 
-function infoOf (rec: FeedRecord): FeedInfo {
-  const info: FeedInfo = { key: rec.key, local: rec.local }
-  if (rec.name !== undefined) info.name = rec.name
+function setLengths (k: Known, l: FeedLengths): void {
+  k.fork = l.fork
+  k.length = l.length
+  k.contiguousLength = Math.min(l.contiguousLength, l.length)
+}
+
+function stateOf (k: Known): FeedState {
+  // a local feed is one of our writers, open or not
+  return { key: k.key, fork: k.fork, length: k.length, contiguousLength: k.contiguousLength, writable: k.local }
+}
+
+function infoOf (k: Known): FeedInfo {
+  const info: FeedInfo = { key: k.key, local: k.local }
+  if (k.name !== undefined) info.name = k.name
   return info
 }
 
@@ -441,6 +1045,14 @@ function positiveInt (value: number | undefined, fallback: number, name: string)
   if (value === undefined) return fallback
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new MultifeedError('ERR_BAD_OPTION', `${name} must be a positive integer`)
+  }
+  return value
+}
+
+function nonNegativeInt (value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new MultifeedError('ERR_BAD_OPTION', `${name} must be a non-negative integer`)
   }
   return value
 }

@@ -4,12 +4,22 @@
 //   1. both sides open the meta channel with {version, proof, limit}; the proof
 //      is bound to this connection's Noise handshake hash (see wire.ts);
 //   2. on the remote's handshake: check version, verify proof. Any failure
-//      destroys the connection and reports 'peer-error'. No feed key is ever
-//      sent before the remote's proof verified;
-//   3. then each side sends the keys of its feeds that hold data, and later every
-//      feed it adds or that gets its first entry, each key once per connection;
-//   4. announced keys go to admission (admission.ts): a feed joins the set only
-//      once a peer served a signed length for it.
+//      destroys the connection and reports 'peer-error'. Nothing about our feeds
+//      is ever sent before the remote's proof verified;
+//   3. then each side sends the digest of its feed list with lengths (digest.ts);
+//      on the other's digest, it sends the state (fork, length, contiguous length)
+//      of its feeds in every bucket where the digests differ, and of the writers it
+//      writes with now, then `end`. Two peers holding the same feeds at the same lengths
+//      exchange two digests and nothing else;
+//   4. later, each side sends the new state of every feed that changed (a new
+//      feed, an append, a download), once per change, to peers not known to
+//      hold as much already;
+//   5. announced feeds we do not know go to admission (admission.ts): a feed
+//      joins the set only once a peer served a signed length for it. Known feeds
+//      a peer is ahead on go to the sync queue (sync-queue.ts);
+//   6. the side that wants a feed opens its hypercore channel; the other side
+//      opens the feed when that channel arrives (serve), only for a verified peer
+//      and a feed of the set, at most `maxServing` at a time per connection.
 import type { Duplex } from 'node:stream'
 import Hypercore from 'hypercore'
 import type Protomux from 'protomux'
@@ -17,11 +27,13 @@ import c from 'compact-encoding'
 import { MultifeedError } from './errors.js'
 import type { Announcer } from './admission.js'
 import { guardFrames } from './frame-guard.js'
-import { requireKey, toHex } from './keys.js'
+import { toHex } from './keys.js'
 import {
-  PROTOCOL, PROTOCOL_VERSION, createProof, verifyProof,
-  encodeHandshake, decodeHandshake, encodeFeeds, decodeFeeds
+  PROTOCOL, PROTOCOL_VERSION, END_MESSAGE, createProof, verifyProof, checkEnd,
+  encodeHandshake, decodeHandshake, encodeFeeds, decodeFeeds, type FeedState
 } from './wire.js'
+import { decodeDigest, encodeDigest, type Digest } from './digest.js'
+import type { SyncPeer } from './sync-queue.js'
 
 /** How long a dropped peer may take to end its side before we destroy the connection. */
 const FAIL_GRACE_MS = 2000
@@ -32,19 +44,31 @@ export interface PeerHost {
   ready(): Promise<void>
   closed(): boolean
   maxFeedsPerMessage(): number
+  /** Most distinct feeds one connection may tell us the state of (what it can make us keep). */
+  maxHeard(): number
   /** Milliseconds a connection may take to prove the key. */
   handshakeTimeout(): number
   /** Largest transport frame accepted before the peer proved the key. */
   maxFrameBeforeProof(): number
-  knownKeys(): string[]
-  knownFeeds(): Array<Hypercore<unknown>>
+  /** The digest of our feed list now. */
+  digest(): Digest
+  /** Our state of every feed with data in these buckets, and of the writers we write with now. */
+  statesFor(buckets: number[]): FeedState[]
+  /** Our state of a feed now (null: not a feed of the set, or no data yet). */
+  stateOf(key: string): FeedState | null
   has(key: string): boolean
   /** Why a key can never be a feed of this set, or null. */
   forbidden(key: string): string | null
   accept(key: string, info: { remotePublicKey: string | null }): boolean | Promise<boolean>
   /** Hands accepted keys to admission; throws ERR_TOO_MANY_FEEDS past this peer's queue bound. */
   enqueue(peer: PeerConnection, keys: string[]): void
+  /** The peer told us the state of these feeds (already recorded in peer.heardOf). */
+  heard(peer: PeerConnection, states: FeedState[]): void
+  /** The peer opened the hypercore channel of this discovery key: open and attach the feed if it is one of ours. */
+  serve(peer: PeerConnection, discoveryKey: Buffer): Promise<void>
   onPeerAdd(peer: PeerConnection): void
+  /** The peer finished telling us what it has (its `end`). */
+  onPeerSettled(peer: PeerConnection): void
   /** The connection ended (called once, verified or not). */
   onPeerRemove(peer: PeerConnection, wasAdded: boolean): void
   onPeerError(peer: PeerConnection, err: MultifeedError): void
@@ -57,7 +81,7 @@ interface NoiseStream extends Duplex {
   opened: Promise<boolean>
 }
 
-export class PeerConnection implements Announcer {
+export class PeerConnection implements Announcer, SyncPeer {
   readonly publicInfo: { remotePublicKey: string | null; stream: Duplex }
   verified = false
   private added = false
@@ -68,10 +92,22 @@ export class PeerConnection implements Announcer {
   get active (): boolean { return this.verified && !this.done }
   private channel: Protomux.Channel | null = null
   private sendMax = 1
-  /** Keys this peer is known to have: announced by it or sent to it. */
-  private readonly known = new Set<string>()
-  /** `feeds` messages are handled one at a time, in order. */
+  /** What the peer told us of each feed, latest first (it never shrinks below a key it sent). */
+  private readonly heardStates = new Map<string, FeedState>()
+  /** The state of each feed we last sent this peer. */
+  private readonly told = new Map<string, FeedState>()
+  /** The remote's digest arrived (it comes once, first). */
+  private gotDigest = false
+  /** The remote's `end` arrived: what it had at connection time is in heardStates. */
+  settled = false
+  /** Feeds opened because this peer asked for them (serve), so they can be let go. */
+  readonly serving = new Set<string>()
+  /** Asks for more feeds than we serve at once wait here, in order (the remote's channel stays pending). */
+  private readonly serveWaiters: Array<(ok: boolean) => void> = []
+  /** Unknown keys are handled one message at a time, in order. */
   private queue: Promise<void> = Promise.resolve()
+  private readonly whenVerified: Promise<boolean>
+  private settleVerified: (ok: boolean) => void = () => {}
   readonly noise: NoiseStream
   private readonly mux: Protomux
   /**
@@ -85,6 +121,7 @@ export class PeerConnection implements Announcer {
   constructor (private readonly host: PeerHost, readonly stream: Duplex, private readonly ownsStream: boolean) {
     this.noise = (stream as Duplex & { noiseStream: NoiseStream }).noiseStream
     this.mux = Hypercore.getProtocolMuxer(stream)
+    this.whenVerified = new Promise((resolve) => { this.settleVerified = resolve })
     this.publicInfo = { remotePublicKey: null, stream }
     // Failures are reported as 'peer-error' / 'peer-remove'; without a listener
     // a destroyed stream's 'error' event would crash the process.
@@ -102,6 +139,10 @@ export class PeerConnection implements Announcer {
     })
     // Answer a channel the remote opens first...
     this.mux.pair({ protocol: PROTOCOL }, () => this.open())
+    // A hypercore channel for a feed we have not attached here: replaces Corestore's
+    // own answer (which opens any core it holds for anyone), so that only a verified
+    // peer gets, and only the feeds of the set (serve()).
+    this.mux.pair({ protocol: 'hypercore/alpha' }, (id) => this.onFeedChannel(id))
     // ...or open ours as soon as the handshake hash (needed for the proof) exists.
     this.noise.opened.then((ok) => ok ? this.open() : undefined, noop)
   }
@@ -119,7 +160,11 @@ export class PeerConnection implements Announcer {
     const ch = this.mux.createChannel({
       protocol: PROTOCOL,
       handshake: c.raw,
-      messages: [{ encoding: c.raw, onmessage: (buf: Buffer) => this.onfeeds(buf) }],
+      messages: [
+        { encoding: c.raw, onmessage: (buf: Buffer) => this.onfeeds(buf) },
+        { encoding: c.raw, onmessage: (buf: Buffer) => this.ondigest(buf) },
+        { encoding: c.raw, onmessage: (buf: Buffer) => this.onend(buf) }
+      ],
       onopen: (hs: Buffer) => this.onopen(hs, hash),
       // The remote's multifeed closed (or it left the channel): this peer is gone
       // for the set even if the stream lives on for other protocols.
@@ -150,62 +195,156 @@ export class PeerConnection implements Announcer {
     this.verified = true
     this.added = true
     this.stopWatching()
+    this.settleVerified(true)
     this.host.onPeerAdd(this)
-    // Only now do our feeds go on this connection: first the hypercore channels
-    // (so data is ready to flow), then the list that tells the peer their keys.
-    // Only feeds with data are announced: the peer admits a feed once we serve
-    // its signed length, which an empty feed does not have yet. An empty feed
-    // is announced on its first entry (Multifeed calls announce()).
-    const feeds = this.host.knownFeeds()
-    for (const feed of feeds) this.attach(feed)
-    this.announce(feeds.filter((f) => f.length > 0).map((f) => toHex(f.key as Buffer)))
+    // Only now does anything about our feeds go on this connection: the digest of
+    // our list; the remote answers with what differs, and we with what it lacks.
+    this.channel?.messages[1]?.send(encodeDigest(this.host.digest()))
   }
 
-  /** A feed was added to the set: replicate it here and, once it has data, tell the peer. */
-  offer (feed: Hypercore<unknown>, key: string): void {
-    if (!this.verified || this.done) return
-    this.attach(feed)
-    if (feed.length > 0) this.announce([key])
+  /** What this peer last told us of a feed. */
+  heardOf (key: string): FeedState | undefined {
+    return this.heardStates.get(key)
   }
 
-  private attach (feed: Hypercore<unknown>): void {
-    if (!feed.closed) feed.replicate(this.noise)
+  /** Every feed this peer told us about, with its last state. */
+  heard (): ReadonlyMap<string, FeedState> {
+    return this.heardStates
   }
 
-  /** Sends feed keys this peer doesn't know yet. No-op until the peer's proof verified. */
-  announce (keys: string[]): void {
+  /**
+   * Tells the peer the new state of feeds that changed here (once each: not a state
+   * we sent it already). It also tells a peer we fetched from that we now hold what it
+   * holds, which is how a peer knows its data reached us (behind()). No-op until the
+   * peer's proof verified.
+   */
+  update (states: FeedState[]): void {
     if (!this.verified || this.done || this.channel === null) return
-    const fresh: Buffer[] = []
-    for (const k of keys) {
-      if (this.known.has(k)) continue
-      this.known.add(k)
-      fresh.push(requireKey(k, 'feed key'))
+    const fresh: FeedState[] = []
+    for (const s of states) {
+      if (s.length === 0) continue // a feed is announced once it has an entry
+      const told = this.told.get(s.key)
+      if (told !== undefined && sameState(told, s)) continue
+      fresh.push(s)
     }
-    if (fresh.length === 0) return
+    this.send(fresh)
+  }
+
+  /**
+   * How many of our feeds this peer is not known to hold as much of as we do now.
+   * A feed we never sent it was in a bucket whose digests matched when it connected
+   * and has not changed since: the peer holds what we hold. Any other feed counts
+   * until the peer tells us it caught up.
+   */
+  behind (): number {
+    let n = 0
+    for (const key of this.told.keys()) {
+      const ours = this.host.stateOf(key)
+      if (ours === null) continue
+      const theirs = this.heardStates.get(key)
+      if (theirs === undefined || !covers(theirs, ours)) n++
+    }
+    return n
+  }
+
+  private send (states: FeedState[]): void {
+    if (states.length === 0 || this.channel === null) return
+    for (const s of states) this.told.set(s.key, s)
     const feeds = this.channel.messages[0]
+    if (feeds === undefined) return
     this.channel.cork()
-    for (let i = 0; i < fresh.length; i += this.sendMax) {
-      feeds.send(encodeFeeds(fresh.slice(i, i + this.sendMax)))
+    for (let i = 0; i < states.length; i += this.sendMax) {
+      feeds.send(encodeFeeds(states.slice(i, i + this.sendMax)))
     }
     this.channel.uncork()
   }
 
+  private ondigest (buf: Buffer): void {
+    if (this.done) return
+    let digest: Digest
+    try {
+      if (!this.verified) throw new MultifeedError('ERR_BAD_MESSAGE', 'digest before the handshake verified')
+      if (this.gotDigest) throw new MultifeedError('ERR_BAD_MESSAGE', 'digest sent twice')
+      digest = decodeDigest(buf)
+    } catch (err) {
+      this.fail(asMultifeedError(err))
+      return
+    }
+    this.gotDigest = true
+    const ours = this.host.digest()
+    const differing: number[] = []
+    for (let b = 0; b < ours.buckets.length; b++) {
+      const mine = ours.buckets[b] ?? null
+      const theirs = digest.buckets[b] ?? null
+      if (mine === null ? theirs !== null : theirs === null || mine.hi !== theirs.hi || mine.lo !== theirs.lo) differing.push(b)
+    }
+    this.send(this.host.statesFor(differing).filter((s) => s.length > 0))
+    this.channel?.messages[2]?.send(END_MESSAGE)
+  }
+
+  private onend (buf: Buffer): void {
+    if (this.done) return
+    try {
+      if (!this.gotDigest) throw new MultifeedError('ERR_BAD_MESSAGE', 'end before the digest')
+      if (this.settled) throw new MultifeedError('ERR_BAD_MESSAGE', 'end sent twice')
+      checkEnd(buf)
+    } catch (err) {
+      this.fail(asMultifeedError(err))
+      return
+    }
+    this.settled = true
+    // after the feeds messages before it: learning unknown keys runs in order too
+    this.queue = this.queue.then(() => { if (!this.done) this.host.onPeerSettled(this) })
+  }
+
+  /** Resolves (true) once fewer than `max` feeds are served for this peer; false if the connection ends first. */
+  serveSlot (max: number): Promise<boolean> {
+    if (this.done) return Promise.resolve(false)
+    if (this.serving.size < max && this.serveWaiters.length === 0) return Promise.resolve(true)
+    return new Promise((resolve) => this.serveWaiters.push(resolve))
+  }
+
+  /** A served feed was let go: the next waiting ask may go. */
+  endServe (key: string): boolean {
+    if (!this.serving.delete(key)) return false
+    this.serveWaiters.shift()?.(true)
+    return true
+  }
+
+  /** The remote opened a hypercore channel we have no core attached for. */
+  private async onFeedChannel (discoveryKey: Uint8Array | null): Promise<void> {
+    if (discoveryKey === null || discoveryKey.byteLength !== 32) return
+    // Its proof may still be on the way: wait for it (or for the connection to fail).
+    if (!(await this.whenVerified) || this.done) return
+    await this.host.serve(this, Buffer.from(discoveryKey))
+  }
+
   private onfeeds (buf: Buffer): void {
     if (this.done) return
-    let keys: string[]
+    let states: FeedState[]
     try {
       if (!this.verified) throw new MultifeedError('ERR_BAD_MESSAGE', 'feeds message before the handshake verified')
-      keys = decodeFeeds(buf, this.host.maxFeedsPerMessage())
-      for (const k of keys) {
-        const why = this.host.forbidden(k)
+      states = decodeFeeds(buf, this.host.maxFeedsPerMessage())
+      for (const s of states) {
+        const why = this.host.forbidden(s.key)
         if (why !== null) throw new MultifeedError('ERR_BAD_FEED_KEY', why)
+      }
+      const most = this.host.maxHeard()
+      if (this.heardStates.size + states.length > most) {
+        let fresh = 0
+        for (const s of states) if (!this.heardStates.has(s.key)) fresh++
+        if (this.heardStates.size + fresh > most) throw new MultifeedError('ERR_TOO_MANY_FEEDS', `peer told us of more than ${most} feeds`)
       }
     } catch (err) {
       this.fail(asMultifeedError(err))
       return
     }
-    for (const k of keys) this.known.add(k)
-    this.queue = this.queue.then(() => this.learn(keys)).catch((err: unknown) => {
+    for (const s of states) this.heardStates.set(s.key, s)
+    this.host.heard(this, states)
+    // Keys we do not know (with data) are candidates: accept() and admission, in order.
+    const unknown = states.filter((s) => s.length > 0 && !this.host.has(s.key)).map((s) => s.key)
+    if (unknown.length === 0) return
+    this.queue = this.queue.then(() => this.learn(unknown)).catch((err: unknown) => {
       if (this.host.closed()) return
       this.fail(err instanceof MultifeedError ? err : new MultifeedError('ERR_STORAGE', `could not add announced feeds: ${String(err)}`))
     })
@@ -237,6 +376,7 @@ export class PeerConnection implements Announcer {
   fail (err: MultifeedError): void {
     if (this.done) return
     this.done = true
+    this.settleVerified(false)
     this.host.onPeerError(this, err)
     this.noise.end()
     const timer = setTimeout(() => this.mux.destroy(err), FAIL_GRACE_MS)
@@ -252,6 +392,7 @@ export class PeerConnection implements Announcer {
   private failNow (err: MultifeedError): void {
     if (this.done) return
     this.done = true
+    this.settleVerified(false)
     this.stopWatching()
     this.host.onPeerError(this, err)
     this.mux.destroy(err)
@@ -286,6 +427,8 @@ export class PeerConnection implements Announcer {
     if (this.removed) return
     this.removed = true
     this.done = true
+    this.settleVerified(false)
+    for (const w of this.serveWaiters.splice(0)) w(false)
     if (!this.ownsStream) this.stopWatching()
     this.host.onPeerRemove(this, this.added)
   }
@@ -295,7 +438,18 @@ export class PeerConnection implements Announcer {
     if (this.ownsStream) this.stream.destroy()
     else if (this.channel !== null) this.channel.close()
     this.done = true
+    this.settleVerified(false)
   }
+}
+
+/** Whether a peer holding `theirs` already has everything of `ours`. */
+function covers (theirs: FeedState, ours: FeedState): boolean {
+  if (theirs.fork !== ours.fork) return theirs.fork > ours.fork
+  return theirs.length >= ours.length && theirs.contiguousLength >= ours.contiguousLength
+}
+
+function sameState (a: FeedState, b: FeedState): boolean {
+  return a.fork === b.fork && a.length === b.length && a.contiguousLength === b.contiguousLength && a.writable === b.writable
 }
 
 function asMultifeedError (err: unknown): MultifeedError {

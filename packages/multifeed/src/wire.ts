@@ -1,7 +1,11 @@
 // The multifeed meta protocol: one Protomux channel on the replication stream.
 //
 //   channel open (handshake)  uint version | 32-byte proof | uint maxFeedsPerMessage
-//   message 0 `feeds`         uint count   | count x 32-byte feed key
+//   message 0 `feeds`         uint count | count x (32-byte feed key | uint fork | uint length |
+//                             uint contiguousLength | u8 flags (bit 0: the sender writes this feed))
+//   message 1 `digest`        uint feeds | 32-byte bitmap of non-empty buckets | 8 bytes per
+//                             non-empty bucket (see digest.ts)
+//   message 2 `end`           one 0 byte: the sender has sent what it has that our digest lacked
 //
 // Payloads travel as raw bytes and are decoded here, so that every malformed
 // input becomes a MultifeedError with a clear code instead of a bare throw
@@ -14,8 +18,9 @@ import { MultifeedError } from './errors.js'
 import { KEY_BYTES, toHex } from './keys.js'
 
 export const PROTOCOL = 'kappa-ts/multifeed'
-// 2: feeds carry packed blocks (block-format.ts); a v1 peer would misread them
-export const PROTOCOL_VERSION = 2
+// 2: feeds carry packed blocks (block-format.ts); a v1 peer would misread them.
+// 3: feed lists carry lengths and are reconciled by digest (peer.ts); feeds are opened lazily.
+export const PROTOCOL_VERSION = 3
 export const PROOF_BYTES = 32
 /** Largest handshake a v1 peer may send (version + proof + limit, with slack for varints). */
 export const MAX_HANDSHAKE_BYTES = 64
@@ -73,36 +78,80 @@ export function decodeHandshake (buf: Uint8Array): Handshake {
   return { version, proof, maxFeedsPerMessage }
 }
 
-export function encodeFeeds (keys: Uint8Array[]): Buffer {
+/** What one side says of one feed: its state there. */
+export interface FeedState {
+  key: string
+  fork: number
+  length: number
+  contiguousLength: number
+  /** The sender writes this feed (one of its own logs). */
+  writable: boolean
+}
+
+const WRITABLE = 1
+/** Largest encoding of one entry: key, three uints, flags. */
+const MAX_ENTRY_BYTES = KEY_BYTES + 3 * MAX_UINT_BYTES + 1
+
+export function encodeFeeds (entries: readonly FeedState[]): Buffer {
   const state = c.state()
-  c.uint.preencode(state, keys.length)
-  state.end += keys.length * KEY_BYTES
+  c.uint.preencode(state, entries.length)
+  for (const e of entries) {
+    state.end += KEY_BYTES + 1
+    c.uint.preencode(state, e.fork)
+    c.uint.preencode(state, e.length)
+    c.uint.preencode(state, e.contiguousLength)
+  }
   state.buffer = Buffer.allocUnsafe(state.end)
-  c.uint.encode(state, keys.length)
-  for (const k of keys) c.fixed32.encode(state, k)
+  c.uint.encode(state, entries.length)
+  for (const e of entries) {
+    c.fixed32.encode(state, Buffer.from(e.key, 'hex'))
+    c.uint.encode(state, e.fork)
+    c.uint.encode(state, e.length)
+    c.uint.encode(state, e.contiguousLength)
+    c.uint8.encode(state, e.writable ? WRITABLE : 0)
+  }
   return state.buffer as Buffer
 }
 
-/** Largest `feeds` message a receiver accepting `maxFeeds` keys per message will look at. */
+/** Largest `feeds` message a receiver accepting `maxFeeds` entries per message will look at. */
 export function maxFeedsMessageBytes (maxFeeds: number): number {
-  return MAX_UINT_BYTES + maxFeeds * KEY_BYTES
+  return MAX_UINT_BYTES + maxFeeds * MAX_ENTRY_BYTES
 }
 
-/** Decodes a `feeds` message into distinct hex keys, enforcing the per-message bound first. */
-export function decodeFeeds (buf: Uint8Array, maxFeeds: number): string[] {
+/** Decodes a `feeds` message, enforcing the per-message bound first. A key listed twice keeps its last entry. */
+export function decodeFeeds (buf: Uint8Array, maxFeeds: number): FeedState[] {
   if (buf.byteLength > maxFeedsMessageBytes(maxFeeds)) {
-    throw new MultifeedError('ERR_TOO_MANY_FEEDS', `feeds message of ${buf.byteLength} bytes exceeds the bound for ${maxFeeds} keys`)
+    throw new MultifeedError('ERR_TOO_MANY_FEEDS', `feeds message of ${buf.byteLength} bytes exceeds the bound for ${maxFeeds} feeds`)
   }
   const state = c.state(0, buf.byteLength, buf)
   const count = decodeOr(() => c.uint.decode(state), 'feeds message has no count')
-  if (count > maxFeeds) throw new MultifeedError('ERR_TOO_MANY_FEEDS', `feeds message lists ${count} keys, limit is ${maxFeeds}`)
-  if (count === 0) throw new MultifeedError('ERR_BAD_MESSAGE', 'feeds message lists no keys')
-  if (state.end - state.start !== count * KEY_BYTES) {
-    throw new MultifeedError('ERR_BAD_MESSAGE', `feeds message announces ${count} keys but carries ${state.end - state.start} bytes`)
+  if (count > maxFeeds) throw new MultifeedError('ERR_TOO_MANY_FEEDS', `feeds message lists ${count} feeds, limit is ${maxFeeds}`)
+  if (count === 0) throw new MultifeedError('ERR_BAD_MESSAGE', 'feeds message lists no feeds')
+  const out = new Map<string, FeedState>()
+  for (let i = 0; i < count; i++) {
+    const entry = decodeOr(() => {
+      const key = toHex(c.fixed32.decode(state))
+      const fork = c.uint.decode(state)
+      const length = c.uint.decode(state)
+      const contiguousLength = c.uint.decode(state)
+      const flags = c.uint8.decode(state)
+      return { key, fork, length, contiguousLength, flags }
+    }, `feeds message entry ${i} is truncated`)
+    if (entry.flags > WRITABLE) throw new MultifeedError('ERR_BAD_MESSAGE', `feeds message entry ${i} has unknown flags`)
+    if (!Number.isSafeInteger(entry.length) || !Number.isSafeInteger(entry.fork) || entry.contiguousLength > entry.length) {
+      throw new MultifeedError('ERR_BAD_MESSAGE', `feeds message entry ${i} has impossible lengths`)
+    }
+    out.set(entry.key, { key: entry.key, fork: entry.fork, length: entry.length, contiguousLength: entry.contiguousLength, writable: entry.flags === WRITABLE })
   }
-  const keys = new Set<string>()
-  for (let i = 0; i < count; i++) keys.add(toHex(c.fixed32.decode(state)))
-  return [...keys]
+  if (state.start !== state.end) throw new MultifeedError('ERR_BAD_MESSAGE', 'feeds message has trailing bytes')
+  return [...out.values()]
+}
+
+/** The `end` message: one zero byte. */
+export const END_MESSAGE = Buffer.from([0])
+
+export function checkEnd (buf: Uint8Array): void {
+  if (buf.byteLength !== 1 || buf[0] !== 0) throw new MultifeedError('ERR_BAD_MESSAGE', 'end message is malformed')
 }
 
 function decodeOr<T> (fn: () => T, message: string): T {

@@ -6,13 +6,12 @@ import Corestore from 'corestore'
 import Hypercore from 'hypercore'
 import { randomBytes } from 'node:crypto'
 import { Multifeed, type MultifeedError } from '../src/index.js'
-import { encodeFeeds } from '../src/wire.js'
 import { tmpDir } from '@kappa-ts/test-helpers'
-import { pipe, until, append, entryAt } from './helpers.js'
-import { rawPeer } from './raw-peer.js'
+import { pipe, until, append, held, readAt } from './helpers.js'
+import { rawPeer, announce } from './raw-peer.js'
 
 const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
-const keysOf = (m: Multifeed): string[] => m.feeds().map((f) => hex(f.key)).sort()
+const keysOf = (m: Multifeed): string[] => m.keys().sort()
 
 /** Which of `keys` the Corestore in `dir` still holds a core for (opened after the multifeed closed). */
 async function storedCores (dir: string, keys: Buffer[]): Promise<number> {
@@ -37,19 +36,19 @@ test('10,000 junk keys from a key holder: none admitted or relayed, an honest ne
   b.on('peer-error', (err: MultifeedError) => errors.push(err))
   const bc = pipe(b.replicate(true), c.replicate(false))
   const bd = pipe(b.replicate(true), d.replicate(false))
-  await until([b, c, d], () => d.feeds().length === 2 && c.feeds().length === 2, 'the honest peers to sync')
+  await until([b, c, d], () => d.size === 2 && c.size === 2, 'the honest peers to sync')
 
   const junk = Array.from({ length: 10_000 }, () => randomBytes(32))
   const attacker = await rawPeer(b, { watch: junk })
   attacker.channel!.open(attacker.validHandshake())
-  for (let i = 0; i < junk.length; i += 1000) attacker.channel!.messages[0]!.send(encodeFeeds(junk.slice(i, i + 1000)))
+  for (let i = 0; i < junk.length; i += 1000) attacker.channel!.messages[0]!.send(announce(junk.slice(i, i + 1000)))
   // B starts checking junk (it opens the hypercore channel on the attacker's connection)...
   await attacker.askedAtLeast(1)
 
   // ...while C makes a new feed, which must reach B and, through B, D.
   const fresh = await c.writer('fresh')
   await append(fresh, { from: 'c', fresh: true })
-  await until([b, d], () => (d.feed(hex(fresh.key))?.contiguousLength ?? 0) === 1, 'C\'s new feed to reach D through B')
+  await until([b, d], () => held(d, hex(fresh.key)) === 1, 'C\'s new feed to reach D through B')
   t.pass('an honest peer\'s new feed synced through B during the attack')
 
   const honest = keysOf(c)
@@ -77,14 +76,14 @@ test('junk is forgotten after proveTimeout: a real feed queued behind it is admi
   const junk = Array.from({ length: 6 }, () => randomBytes(32))
   const peer = await rawPeer(b, { realFeeds: 1, watch: junk })
   peer.channel!.open(peer.validHandshake())
-  peer.channel!.messages[0]!.send(encodeFeeds(junk))
-  peer.channel!.messages[0]!.send(encodeFeeds([peer.feeds[0]!.key!]))
+  peer.channel!.messages[0]!.send(announce(junk))
+  peer.channel!.messages[0]!.send(announce([peer.feeds[0]!.key!]))
   const real = hex(peer.feeds[0]!.key)
-  await until([b], () => b.feed(real) !== undefined, 'the real feed behind the junk to be admitted')
+  await until([b], () => b.has(real), 'the real feed behind the junk to be admitted')
   t.deepEqual([...peer.asked()].sort(), junk.map((k) => hex(k)).sort(), 'every junk key was checked first (the queue is in order) and then forgotten')
-  t.equal(b.feeds().length, 2, 'B holds its own feed and the real one only')
-  await until([b], () => b.feed(real)!.contiguousLength === 1, 'the real feed\'s entry to arrive')
-  t.deepEqual(await entryAt(b.feed(real)!, 0), { entry: 0 }, 'and its entry')
+  t.equal(b.size, 2, 'B holds its own feed and the real one only')
+  await until([b], () => held(b, real) === 1, 'the real feed\'s entry to arrive')
+  t.deepEqual(await readAt(b, real, 0), { entry: 0 }, 'and its entry')
   await peer.close()
   await b.close()
   t.equal(await storedCores(db, junk), 0, 'no core of a forgotten junk key is left in B\'s Corestore')
@@ -101,12 +100,12 @@ test('a junk announcer cannot hold back an honest feed by announcing its key fir
   // feed before C connects, and never serves it.
   const attacker = await rawPeer(b, { watch: [wc.key!] })
   attacker.channel!.open(attacker.validHandshake())
-  attacker.channel!.messages[0]!.send(encodeFeeds([wc.key!]))
+  attacker.channel!.messages[0]!.send(announce([wc.key!]))
   await attacker.askedAtLeast(1)
   t.pass('B checks C\'s key on the attacker\'s connection')
-  t.equal(b.feed(hex(wc.key)), undefined, 'not admitted on the attacker\'s word')
+  t.equal(b.has(hex(wc.key)), false, 'not admitted on the attacker\'s word')
   const bc = pipe(b.replicate(true), c.replicate(false))
-  await until([b], () => (b.feed(hex(wc.key))?.contiguousLength ?? 0) === 1, 'C\'s feed to reach B once C connects')
+  await until([b], () => held(b, hex(wc.key)) === 1, 'C\'s feed to reach B once C connects')
   t.pass('C proved its own feed at once, long before the attacker\'s check would time out')
   await attacker.close(); await b.close(); await c.close(); await bc
 })

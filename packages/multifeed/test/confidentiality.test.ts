@@ -60,7 +60,8 @@ test('blocks are encrypted at rest and on the wire: a Corestore that serves them
   const store = new Corestore(a)
   const m2 = new Multifeed(store)
   await m2.ready()
-  const feedKey = m2.feeds()[0]!.key as Buffer
+  // feeds open lazily: hold it open, so Corestore has it to serve
+  const feedKey = (await m2.hold(m2.keys()[0]!))!.key as Buffer
   const outsider = new Corestore(o)
   const copy = outsider.get({ key: feedKey })
   await copy.ready()

@@ -16,14 +16,35 @@ export function closed (s: Duplex): Promise<void> {
   })
 }
 
-/** Every entry of every feed, as `${key}:${seq}` -> value, reading only local blocks. */
+/** Every entry of every feed, as `${key}:${seq}` -> value, reading only local blocks (opening each feed for the read). */
 export async function contents (m: Multifeed): Promise<Map<string, unknown>> {
   const out = new Map<string, unknown>()
-  for (const feed of m.feeds()) {
-    const key = (feed.key as Buffer).toString('hex')
-    for (let i = 0; i < feed.length; i++) out.set(`${key}:${i}`, await entryAt(feed, i, { wait: false, encoding: m.valueEncoding }))
+  for (const key of m.keys()) {
+    const feed = await m.hold(key)
+    if (feed === undefined) continue
+    try {
+      for (let i = 0; i < feed.length; i++) out.set(`${key}:${i}`, await entryAt(feed, i, { wait: false, encoding: m.valueEncoding }))
+    } finally {
+      m.release(key)
+    }
   }
   return out
+}
+
+/** Blocks of `key` stored in `m` from 0 (0 if it is not a feed of the set), open or not. */
+export function held (m: Multifeed, key: string): number {
+  return m.lengths(key)?.contiguousLength ?? 0
+}
+
+/** Reads the first entry of block `block` of `key`, opening the feed for the read. */
+export async function readAt (m: Multifeed, key: string, block: number, opts: { wait?: boolean } = {}): Promise<unknown> {
+  const feed = await m.hold(key)
+  if (feed === undefined) return undefined
+  try {
+    return await entryAt(feed, block, { ...opts, encoding: m.valueEncoding })
+  } finally {
+    m.release(key)
+  }
 }
 
 /**
@@ -69,8 +90,10 @@ export function until (peers: Multifeed[], cond: () => boolean | Promise<boolean
       }
     }
     for (const p of peers) {
-      p.on('feed', onEvent)
-      cleanups.push(() => p.off('feed', onEvent))
+      for (const ev of ['feed', 'feed-open', 'lengths', 'peer-settled'] as const) {
+        p.on(ev, onEvent)
+        cleanups.push(() => p.off(ev, onEvent))
+      }
     }
     // A safety net so a broken test fails with a message instead of hanging the run.
     const timer = setTimeout(() => finish(new Error(`timed out waiting for ${label}`)), 30_000)
@@ -82,15 +105,12 @@ export function until (peers: Multifeed[], cond: () => boolean | Promise<boolean
 export function converged (peers: Multifeed[]): boolean {
   const lengths = new Map<string, number>()
   for (const p of peers) {
-    for (const f of p.feeds()) {
-      const k = (f.key as Buffer).toString('hex')
-      lengths.set(k, Math.max(lengths.get(k) ?? 0, f.length))
-    }
+    for (const k of p.keys()) lengths.set(k, Math.max(lengths.get(k) ?? 0, p.lengths(k)?.length ?? 0))
   }
   for (const p of peers) {
     for (const [k, len] of lengths) {
-      const f = p.feed(k)
-      if (f === undefined || f.contiguousLength < len) return false
+      const l = p.lengths(k)
+      if (l === undefined || l.contiguousLength < len) return false
     }
   }
   return true

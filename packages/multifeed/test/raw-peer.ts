@@ -7,7 +7,7 @@ import c from 'compact-encoding'
 import type { Duplex } from 'node:stream'
 import { EventEmitter, once } from 'node:events'
 import { PROTOCOL, appendEntries, type Multifeed } from '../src/index.js'
-import { createProof, encodeHandshake, PROTOCOL_VERSION } from '../src/wire.js'
+import { createProof, encodeFeeds, encodeHandshake, PROTOCOL_VERSION } from '../src/wire.js'
 import { blockEncryptionKey } from '../src/keys.js'
 import { makeTmpDir } from '@kappa-ts/test-helpers'
 import { pipe } from './helpers.js'
@@ -15,6 +15,11 @@ import { pipe } from './helpers.js'
 interface Noise extends Duplex { handshakeHash: Buffer; opened: Promise<boolean> }
 
 export type RawPeer = Awaited<ReturnType<typeof rawPeer>>
+
+/** A `feeds` message announcing each key with one block (as an honest peer would a feed with one entry). */
+export function announce (keys: Uint8Array[]): Buffer {
+  return encodeFeeds(keys.map((k) => ({ key: Buffer.from(k).toString('hex'), fork: 0, length: 1, contiguousLength: 1, writable: false })))
+}
 
 /**
  * A raw peer connected to `target`: sees every decrypted frame, speaks only what
@@ -63,6 +68,8 @@ export async function rawPeer (target: Multifeed, opts: { openChannel?: boolean;
     })
   return {
     feeds,
+    /** Its Corestore: a core made in it asks the target for that core on this connection. */
+    store,
     /** Its Noise stream: a write is one encrypted transport frame. */
     noise,
     mux,

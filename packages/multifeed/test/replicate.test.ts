@@ -2,7 +2,7 @@ import test from 'tape'
 import Hypercore from 'hypercore'
 import { Multifeed, type MultifeedError } from '../src/index.js'
 import { tmpDir } from '@kappa-ts/test-helpers'
-import { pipe, until, converged, contents, onceEvent, append, entryAt } from './helpers.js'
+import { pipe, until, converged, contents, onceEvent, append, entryAt, held, readAt } from './helpers.js'
 
 const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
 
@@ -22,23 +22,21 @@ test('two peers write on their own feeds, replicate over a piped stream, each re
   const sa = a.replicate(true)
   const sb = b.replicate(false)
   const done = pipe(sa, sb)
-  await until([a, b], () => converged([a, b]) && a.feeds().length === 2 && b.feeds().length === 2, 'two peers to converge')
+  await until([a, b], () => converged([a, b]) && a.size === 2 && b.size === 2, 'two peers to converge')
 
   t.deepEqual(added.sort(), ['a', 'b'], 'peer-add on both sides')
   t.equal(a.peers.length, 1, 'a sees one peer')
   t.equal(a.peers[0]?.remotePublicKey?.length, 64, 'peer identified by its Noise public key')
-  const fb = a.feed(hex(wb.key))
-  t.ok(fb, 'a learned b\'s feed')
-  t.deepEqual(await entryAt(fb!, 0), { from: 'b', n: 0 }, 'a reads b\'s entry (json decoded)')
-  const fa = b.feed(hex(wa.key))
-  t.deepEqual(await entryAt(fa!, 1), { from: 'a', n: 1 }, 'b reads a\'s entries')
+  t.ok(a.has(hex(wb.key)), 'a learned b\'s feed')
+  t.deepEqual(await readAt(a, hex(wb.key), 0), { from: 'b', n: 0 }, 'a reads b\'s entry (json decoded)')
+  t.deepEqual(await readAt(b, hex(wa.key), 1), { from: 'a', n: 1 }, 'b reads a\'s entries')
   t.equal(b.feedInfo(hex(wa.key))?.local, false, 'a\'s feed is remote at b')
   t.deepEqual(await contents(a), await contents(b), 'same entries on both sides')
 
   // Live: an append after sync reaches the other side on the same connection.
   await append(wa, { from: 'a', n: 2 })
-  await until([b], () => (fa?.contiguousLength ?? 0) === 3, 'live append to arrive')
-  t.deepEqual(await entryAt(fa!, 2, { wait: false }), { from: 'a', n: 2 }, 'live append replicated')
+  await until([b], () => held(b, hex(wa.key)) === 3, 'live append to arrive')
+  t.deepEqual(await readAt(b, hex(wa.key), 2, { wait: false }), { from: 'a', n: 2 }, 'live append replicated')
 
   const removed = onceEvent(a, 'peer-remove')
   sa.destroy()
@@ -58,27 +56,24 @@ test('three peers in a line (A-B, B-C) converge, including a feed A creates whil
 
   const ab = pipe(a.replicate(true), b.replicate(false))
   const bc = pipe(b.replicate(true), c.replicate(false))
-  await until([a, b, c], () => converged([a, b, c]) && c.feeds().length === 3 && a.feeds().length === 3, 'line to converge')
+  await until([a, b, c], () => converged([a, b, c]) && c.size === 3 && a.size === 3, 'line to converge')
   t.pass('A and C learned each other\'s feeds through B')
 
   // A new feed while both connections stay open: announced A->B at once, B->C onward.
   const late = await a.writer('late')
   await append(late, [{ v: 'late-0' }, { v: 'late-1' }])
   await until([a, b, c], () => {
-    const f = c.feed(hex(late.key))
-    return f !== undefined && f.contiguousLength === 2 && converged([a, b, c])
+    return held(c, hex(late.key)) === 2 && converged([a, b, c])
   }, 'late feed to reach C')
-  const atC = c.feed(hex(late.key))!
-  t.deepEqual(await entryAt(atC, 1, { wait: false }), { v: 'late-1' }, 'C holds the late feed\'s entries without a new connection')
-  t.equal(c.feeds().length, 4)
+  t.deepEqual(await readAt(c, hex(late.key), 1, { wait: false }), { v: 'late-1' }, 'C holds the late feed\'s entries without a new connection')
+  t.equal(c.size, 4)
   t.deepEqual(await contents(a), await contents(c), 'A and C hold the same entries')
 
   // And C's live appends flow back to A through B.
   const wc = await c.writer()
   await append(wc, { v: 'c-live' })
-  const atA = a.feed(hex(wc.key))!
-  await until([a], () => atA.contiguousLength === 2, 'C\'s live append to reach A')
-  t.deepEqual(await entryAt(atA, 1, { wait: false }), { v: 'c-live' })
+  await until([a], () => held(a, hex(wc.key)) === 2, 'C\'s live append to reach A')
+  t.deepEqual(await readAt(a, hex(wc.key), 1, { wait: false }), { v: 'c-live' })
 
   for (const m of [a, b, c]) await m.close()
   await Promise.all([ab, bc])
@@ -108,9 +103,9 @@ test('a peer with a different key gets no feed keys and no data, and the connect
   t.deepEqual(errors.map(([who, e]) => [who, e.code]).sort(), [['a', 'ERR_PROOF'], ['eve', 'ERR_PROOF']], 'both sides report ERR_PROOF')
   t.ok(errors.every(([, e]) => e.message.includes('key')), 'the message says what went wrong')
   t.equal(eveFeeds, 0, 'eve learned no feed')
-  t.equal(eve.feeds().length, 1, 'eve holds only its own feed')
-  t.equal(eve.feed(hex(wa.key)), undefined, 'eve has no trace of a\'s feed key')
-  t.equal(a.feeds().length, 1, 'a learned nothing from eve')
+  t.equal(eve.size, 1, 'eve holds only its own feed')
+  t.equal(eve.has(hex(wa.key)), false, 'eve has no trace of a\'s feed key')
+  t.equal(a.size, 1, 'a learned nothing from eve')
   t.equal(peerAdds, 0, 'neither side counted the other as a peer')
   await a.close(); await eve.close()
 })
@@ -129,8 +124,8 @@ test('accept() selects which announced feeds to replicate', async (t) => {
   })
   await b.ready()
   const link = pipe(a.replicate(true), b.replicate(false))
-  await until([b], () => (b.feed(hex(wanted.key))?.contiguousLength ?? 0) === 1, 'wanted feed')
-  t.equal(b.feed(hex(unwanted.key)), undefined, 'rejected feed is not opened')
+  await until([b], () => held(b, hex(wanted.key)) === 1, 'wanted feed')
+  t.equal(b.has(hex(unwanted.key)), false, 'rejected feed is not opened')
   t.deepEqual(asked.map(([k]) => k).sort(), [hex(wanted.key), hex(unwanted.key)].sort(), 'accept asked once per announced feed')
   t.ok(asked.every(([, pk]) => pk !== null && pk.length === 64), 'accept gets the remote public key')
   await a.close(); await b.close(); await link
@@ -146,11 +141,11 @@ test('a feed is announced once it has an entry: an empty writer joins the other 
   // A feed with data made after the empty one: once B has it, B has heard all A announced.
   const full = await a.writer('full')
   await append(full, { n: 0 })
-  await until([b], () => (b.feed(hex(full.key))?.contiguousLength ?? 0) === 1, 'the feed with data')
-  t.equal(b.feed(hex(empty.key)), undefined, 'the empty feed is not part of B\'s set yet (nothing to prove or index)')
+  await until([b], () => held(b, hex(full.key)) === 1, 'the feed with data')
+  t.equal(b.has(hex(empty.key)), false, 'the empty feed is not part of B\'s set yet (nothing to prove or index)')
   await append(empty, { n: 'first' })
-  await until([b], () => (b.feed(hex(empty.key))?.contiguousLength ?? 0) === 1, 'the formerly empty feed')
-  t.deepEqual(await entryAt(b.feed(hex(empty.key))!, 0, { wait: false }), { n: 'first' }, 'its first entry reached B on the same connection')
+  await until([b], () => held(b, hex(empty.key)) === 1, 'the formerly empty feed')
+  t.deepEqual(await readAt(b, hex(empty.key), 0, { wait: false }), { n: 'first' }, 'its first entry reached B on the same connection')
   await a.close(); await b.close(); await link
 })
 

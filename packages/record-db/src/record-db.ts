@@ -515,7 +515,7 @@ export class RecordDB extends ReadyResource {
     if (this._mode === 'authorized' && key === this._root) {
       throw new RecordDbError('ERR_REVOKE_ROOT', `${key} is the root of this database: it always counts and cannot be revoked`)
     }
-    const length = opts.length ?? this.kappa.feed(key)?.length ?? 0
+    const length = opts.length ?? this.kappa.multifeed.lengths(key)?.length ?? 0
     if (!Number.isSafeInteger(length) || length < 0) throw new RecordDbError('ERR_BAD_OPTION', 'length must be a non-negative integer')
     if (this.paused) throw new RecordDbError('ERR_BATCH', 'revoke needs the index: resume() first')
     await this.indexed()
@@ -537,7 +537,7 @@ export class RecordDB extends ReadyResource {
     await this.indexed()
     if (this._mode === 'open') return true
     const limit = (await this.authLimits()).get(this._writerKey) ?? 0
-    return limit > (this.kappa.feed(this._writerKey)?.length ?? 0)
+    return limit > (this.kappa.multifeed.lengths(this._writerKey)?.length ?? 0)
   }
 
   private async authLimits (): Promise<Map<string, number>> {
@@ -852,10 +852,11 @@ export class RecordDB extends ReadyResource {
   async status (): Promise<RecordDBStatus> {
     await this.ready()
     const limits = this._mode === 'open' ? null : await this.authLimits()
-    const feeds: FeedStatus[] = this.kappa.feeds().map((f) => {
-      const key = (f.key as Buffer).toString('hex')
+    // every feed of the set, open or not (feeds open lazily)
+    const feeds: FeedStatus[] = this.kappa.feedKeys().map((key) => {
+      const length = this.kappa.multifeed.lengths(key)?.length ?? 0
       const limit = limits === null ? Infinity : limits.get(key) ?? 0
-      return { key, length: f.length, local: key === this._writerKey, counted: limit === Infinity ? 'all' : Math.min(limit, f.length) }
+      return { key, length, local: key === this._writerKey, counted: limit === Infinity ? 'all' : Math.min(limit, length) }
     })
     const s = this.kappa.status()[VIEW]
     return {

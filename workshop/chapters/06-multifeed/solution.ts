@@ -27,7 +27,7 @@ const bobFeed = await bob.writer()
 await appendEntries(aliceFeed, [{ author: 'alice', text: 'hi bob', timestamp: t0 } satisfies Msg])
 await appendEntries(bobFeed, [{ author: 'bob', text: 'hi alice', timestamp: t0 + 1000 } satisfies Msg])
 await appendEntries(aliceFeed, [{ author: 'alice', text: 'shall we build a chat?', timestamp: t0 + 2000 } satisfies Msg])
-console.log('before: alice knows', alice.feeds().length, 'feed, bob knows', bob.feeds().length)
+console.log('before: alice knows', alice.keys().length, 'feed, bob knows', bob.keys().length)
 
 // Wait for the first feed each side learns from the other.
 const learned = (m: Multifeed) => new Promise<Feed>((resolve) => {
@@ -43,14 +43,17 @@ const bobsCopyOfAlice = await atBob
 const alicesCopyOfBob = await atAlice
 await bobsCopyOfAlice.update({ wait: true })
 await alicesCopyOfBob.update({ wait: true })
-console.log('after: alice knows', alice.feeds().length, 'feeds, bob knows', bob.feeds().length)
+console.log('after: alice knows', alice.keys().length, 'feeds, bob knows', bob.keys().length)
 console.log('bob can write to his copy of alice\'s feed:', bobsCopyOfAlice.writable)
 
 // Every peer now has every author's log. Reading "the conversation" means
 // reading all feeds and sorting by the time inside each message.
 async function conversation (m: Multifeed): Promise<string[]> {
   const all: Msg[] = []
-  for (const feed of m.feeds()) {
+  // keys() lists every feed of the set; get() opens one (a multifeed opens feeds only when needed)
+  for (const key of m.keys()) {
+    const feed = await m.get(key)
+    if (feed === undefined) continue
     for (let block = 0; block < feed.length; block++) all.push(...await readEntries(feed, block) as Msg[])
   }
   all.sort((x, y) => x.timestamp - y.timestamp)

@@ -1,21 +1,18 @@
-// The `kappa-swarm/status` channel on one replication stream (see status-wire.ts): what
-// the remote reported when it connected, and "what do you hold now?" round trips.
+// The `kappa-swarm/status` channel on one replication stream (see status-wire.ts):
+// "what do you hold now?" round trips. What the remote holds is what its multifeed
+// told ours on the same stream (multifeed.remoteFeeds(stream)); this channel only
+// makes sure all of it arrived before we look.
 //
-// Nothing about our feeds leaves before the multifeed verified that the remote knows the
-// key (markVerified): the first status and every reply wait for it. Requests from the
-// remote are coalesced (one reply answers every request received before it is built) and
-// a reply waits while the stream is backpressured, so asking costs a peer as much as it
-// costs us. Anything malformed fails the peer (hooks.onFailure); the owner drops it.
+// Nothing is answered before the multifeed verified that the remote knows the key
+// (markVerified). Requests from the remote are coalesced (one reply answers every
+// request received before it is built) and a reply waits while the stream is
+// backpressured, so asking costs a peer as much as it costs us. Anything malformed
+// fails the peer (hooks.onFailure); the owner drops it.
+import type { Duplex } from 'node:stream'
 import type Protomux from 'protomux'
-import type { SwarmMultifeed } from './multifeed-like.js'
+import type { SwarmFeedState, SwarmMultifeed } from './multifeed-like.js'
 import { SwarmError } from './errors.js'
-import {
-  STATUS_PROTOCOL, MAX_STATUS_ENTRIES, encodeStatus, decodeStatus, encodeRequest, decodeRequest,
-  encodeReply, decodeReply, rawEncoding, type StatusEntry
-} from './status-wire.js'
-
-/** Most feeds one status or reply may list in total (a hostile peer cannot make us keep more). */
-const MAX_REPORTED = 1_000_000
+import { STATUS_PROTOCOL, encodeRequest, decodeRequest, encodeReply, decodeReply, rawEncoding } from './status-wire.js'
 
 export interface StatusPeerHooks {
   onChange(peer: StatusPeer): void
@@ -23,30 +20,25 @@ export interface StatusPeerHooks {
   onFailure(peer: StatusPeer, err: SwarmError): void
 }
 
-/** Where the remote stands: feed key -> the length it can serve. */
-export type Holdings = Map<string, number>
+/** What the remote holds of the feeds it told us about: feed key -> its state there. */
+export type Holdings = Map<string, SwarmFeedState>
 
 interface PendingRequest { id: number; resolve: (held: Holdings | null) => void }
 
+const NO_FEEDS: ReadonlyMap<string, SwarmFeedState> = new Map()
+
 export class StatusPeer {
   verified = false
-  settled = false
-  /** Feed key -> length the remote could serve when it connected. */
-  readonly reported: Holdings = new Map()
-  /** Feeds the remote says it writes (its own logs), from its first status. */
-  readonly writers = new Set<string>()
   /** Resolves when the peer is closed (by its stream closing, a failure, or close()). */
   readonly whenClosed: Promise<void>
   private markClosed: () => void = () => {}
   private channel: Protomux.Channel | null = null
   private channelOpen = false
-  private sent = false
   private closed = false
   private watchdog: NodeJS.Timeout | null = null
   // our requests
   private nextRequest = 0
   private readonly pending: PendingRequest[] = []
-  private replying: { id: number; held: Holdings } | null = null
   private readonly openWaiters: Array<() => void> = []
   // the remote's requests
   private wantReply = 0
@@ -65,6 +57,28 @@ export class StatusPeer {
   }
 
   get isClosed (): boolean { return this.closed }
+
+  /** What the remote's multifeed told ours of its feeds (nothing before it proved the key). */
+  remote (): ReadonlyMap<string, SwarmFeedState> {
+    return this.multifeed.remoteFeeds(this.stream as Duplex)?.feeds ?? NO_FEEDS
+  }
+
+  /** The remote finished telling us what it had when it connected. */
+  /** How many of our feeds this peer is not known to hold as much of as we do (0: it holds all we hold). */
+  behind (): number {
+    return this.multifeed.remoteFeeds(this.stream as Duplex)?.behind() ?? Number.POSITIVE_INFINITY
+  }
+
+  get settled (): boolean {
+    return this.verified && this.multifeed.remoteFeeds(this.stream as Duplex)?.settled === true
+  }
+
+  /** Feeds the remote says it writes (its own logs). */
+  get writers (): Set<string> {
+    const out = new Set<string>()
+    for (const [key, s] of this.remote()) if (s.writable === true) out.add(key)
+    return out
+  }
 
   /** Call after multifeed.replicate(stream): the stream then carries a Protomux. */
   attach (): void {
@@ -86,7 +100,6 @@ export class StatusPeer {
       protocol: STATUS_PROTOCOL,
       id: this.multifeed.discoveryKey,
       messages: [
-        { encoding: rawEncoding, onmessage: (buf: Uint8Array) => this.onstatus(buf) },
         { encoding: rawEncoding, onmessage: (buf: Uint8Array) => this.onrequest(buf) },
         { encoding: rawEncoding, onmessage: (buf: Uint8Array) => this.onreply(buf) }
       ],
@@ -94,7 +107,6 @@ export class StatusPeer {
         this.channelOpen = true
         this.clearWatchdog()
         for (const w of this.openWaiters.splice(0)) w()
-        this.sendFirstStatus()
         this.scheduleReply()
       },
       ondrain: () => {
@@ -112,29 +124,38 @@ export class StatusPeer {
     ch.open()
   }
 
-  /** The multifeed accepted the remote's proof: now it may learn our feed list. */
+  /** The multifeed accepted the remote's proof: now we may answer it. */
   markVerified (): void {
     if (this.verified || this.closed) return
     this.verified = true
-    this.sendFirstStatus()
     this.scheduleReply()
     this.hooks.onChange(this)
   }
 
   /**
-   * Asks the remote what it holds now (feed key -> contiguous length). Resolves with its
-   * answer, which covers everything the remote had when our request reached it, or with
-   * null when the connection closes first.
+   * Asks the remote what it holds now. Resolves with the feeds it holds more of than we
+   * do (key -> its state), as of when our request reached it, or with null when the
+   * connection closes first.
    */
   async requestStatus (): Promise<Holdings | null> {
     if (this.closed) return null
     if (!this.channelOpen) await new Promise<void>((resolve) => this.openWaiters.push(resolve))
-    const msg = this.channel?.messages[1]
+    const msg = this.channel?.messages[0]
     if (this.closed || msg === undefined) return null
     const id = ++this.nextRequest
     const answer = new Promise<Holdings | null>((resolve) => this.pending.push({ id, resolve }))
     msg.send(encodeRequest(id))
     return answer
+  }
+
+  /** The feeds the remote told us it holds more of than we do now. */
+  private ahead (): Holdings {
+    const out: Holdings = new Map()
+    for (const [key, theirs] of this.remote()) {
+      const ours = this.multifeed.lengths(key)
+      if (ours === undefined ? theirs.length > 0 : isAhead(theirs, ours)) out.set(key, theirs)
+    }
+    return out
   }
 
   close (): void {
@@ -157,35 +178,6 @@ export class StatusPeer {
     this.watchdog = null
   }
 
-  private holdings (): StatusEntry[] {
-    const entries: StatusEntry[] = []
-    for (const feed of this.multifeed.feeds()) {
-      if (feed.key === null) continue
-      entries.push({ key: feed.key.toString('hex'), length: feed.contiguousLength, writable: feed.writable })
-    }
-    return entries
-  }
-
-  /** Sends `entries` in chunks of at most MAX_STATUS_ENTRIES; false if the stream is backpressured. */
-  private sendChunks (msg: Protomux.Message, entries: StatusEntry[], encode: (last: boolean, part: StatusEntry[]) => Buffer): boolean {
-    let flushed = true
-    this.channel?.cork()
-    for (let i = 0; i === 0 || i < entries.length; i += MAX_STATUS_ENTRIES) {
-      const part = entries.slice(i, i + MAX_STATUS_ENTRIES)
-      flushed = msg.send(encode(i + MAX_STATUS_ENTRIES >= entries.length, part))
-    }
-    this.channel?.uncork()
-    return flushed
-  }
-
-  private sendFirstStatus (): void {
-    if (this.sent || !this.verified || !this.channelOpen || this.channel === null || this.closed) return
-    const msg = this.channel.messages[0]
-    if (msg === undefined) return
-    this.sent = true
-    this.sendChunks(msg, this.holdings(), (last, entries) => encodeStatus({ last, entries }))
-  }
-
   /** Answers the newest request received, once per event-loop turn at most. */
   private scheduleReply (): void {
     if (this.replyScheduled || this.wantReply === 0) return
@@ -193,12 +185,13 @@ export class StatusPeer {
     this.replyScheduled = true
     setImmediate(() => {
       this.replyScheduled = false
-      const msg = this.channel?.messages[2]
+      const msg = this.channel?.messages[1]
       if (this.closed || msg === undefined || this.wantReply === 0) return
       const id = this.wantReply
       this.wantReply = 0
-      const flushed = this.sendChunks(msg, this.holdings(), (last, entries) => encodeReply({ id, last, entries }))
-      if (!flushed) this.draining = true
+      // what we hold now goes out first, on the multifeed's channel of this same stream
+      this.multifeed.flush()
+      if (!msg.send(encodeReply(id))) this.draining = true
     })
   }
 
@@ -210,22 +203,6 @@ export class StatusPeer {
     } catch (err) {
       this.fail(err instanceof SwarmError ? err : new SwarmError('ERR_BAD_MESSAGE', String(err)))
     }
-  }
-
-  private onstatus (buf: Uint8Array): void {
-    this.guarded(() => {
-      if (this.settled) throw new SwarmError('ERR_BAD_MESSAGE', 'status sent twice')
-      const chunk = decodeStatus(buf)
-      if (this.reported.size + chunk.entries.length > MAX_REPORTED) throw new SwarmError('ERR_BAD_MESSAGE', 'status lists too many feeds')
-      for (const { key, length, writable } of chunk.entries) {
-        this.reported.set(key, Math.max(length, this.reported.get(key) ?? 0))
-        if (writable) this.writers.add(key)
-      }
-      if (chunk.last) {
-        this.settled = true
-        this.hooks.onChange(this)
-      }
-    })
   }
 
   private onrequest (buf: Uint8Array): void {
@@ -240,22 +217,23 @@ export class StatusPeer {
 
   private onreply (buf: Uint8Array): void {
     this.guarded(() => {
-      const reply = decodeReply(buf)
-      if (reply.id < 1 || reply.id > this.nextRequest) throw new SwarmError('ERR_BAD_MESSAGE', 'a status reply to no request')
-      if (this.replying !== null && this.replying.id !== reply.id) throw new SwarmError('ERR_BAD_MESSAGE', 'status reply chunks interleaved')
-      this.replying ??= { id: reply.id, held: new Map() }
-      const { held } = this.replying
-      if (held.size + reply.entries.length > MAX_REPORTED) throw new SwarmError('ERR_BAD_MESSAGE', 'status reply lists too many feeds')
-      for (const { key, length } of reply.entries) held.set(key, Math.max(length, held.get(key) ?? 0))
-      if (!reply.last) return
-      this.replying = null
-      // The reply covers every request up to its id (the remote coalesces them).
+      const id = decodeReply(buf)
+      if (id < 1 || id > this.nextRequest) throw new SwarmError('ERR_BAD_MESSAGE', 'a status reply to no request')
+      // The multifeed messages sent before the reply have been handled: what the
+      // remote told us now covers every request up to this id (it coalesces them).
+      const held = this.ahead()
       for (let i = this.pending.length - 1; i >= 0; i--) {
         const p = this.pending[i] as PendingRequest
-        if (p.id > reply.id) continue
+        if (p.id > id) continue
         this.pending.splice(i, 1)
         p.resolve(held)
       }
     })
   }
+}
+
+/** Whether a peer holding `theirs` has something a holder of `ours` lacks. */
+export function isAhead (theirs: SwarmFeedState, ours: SwarmFeedState): boolean {
+  if (theirs.fork !== ours.fork) return theirs.fork > ours.fork
+  return Math.min(theirs.contiguousLength, theirs.length) > ours.contiguousLength
 }

@@ -1,29 +1,32 @@
-// Replication status: per feed, what we hold (contiguous length) against the
-// longest length any connected peer reported, and when we have caught up.
+// Replication status: what we hold against what connected peers told us they hold,
+// and when we have caught up.
 //
-// "Reported" means either hypercore's per-feed peer state (`feed.peers[i].remoteLength`,
-// kept current by live sync messages) or the lengths a peer listed on the
-// kappa-swarm/status channel when it connected. The latter closes the gap
-// right after connecting: until a feed's hypercore channel has opened, its
-// remoteLength is 0 and a naive check would say "synced" before anything arrived.
+// A peer's multifeed tells ours the state of every feed it holds differently from us
+// when it connects (a digest exchange leaves out the rest), then each change
+// (multifeed.remoteFeeds(stream)). So the feeds to look at are the ones a peer told
+// us about, and among them only those where it holds more than we do: the tracker
+// keeps just those (the deficit), and its work follows what changed, never the
+// number of feeds. Totals come from the multifeed's own running sums.
 //
-// Synced = at least one verified peer, every verified peer has sent its status,
-// every feed it listed is in our multifeed, and every feed's contiguous length
-// reaches the longest reported length. Work is coalesced: events mark feeds
+// Synced = at least one verified peer, every verified peer finished telling us what it
+// had on connecting, every feed a peer holds data of is in our multifeed, and we hold
+// from the start as much of each as any of them. Work is coalesced: events mark feeds
 // dirty and one evaluation runs per event-loop turn.
 //
-// Shared = the other direction: of every feed, some connected peer holds every block
-// we hold (hypercore's remoteContiguousLength). Synced and shared: both sides hold the
-// same data (what `kappa-db sync --until-synced` waits for). A peer's holdings change
-// without an event of ours: the swarm's poll re-evaluates while peers are connected.
-import type { SwarmFeed, SwarmMultifeed } from './multifeed-like.js'
+// Shared = the other direction: some verified peer is known to hold every block we hold
+// (the multifeed's per-peer behind() is 0: what we sent it, it told us it caught up on).
+// Synced and shared: both sides hold the same data (what `kappa-db sync --until-synced`
+// waits for). A peer's catching up arrives as its remote-feeds changes; the swarm's poll
+// re-evaluates while peers are connected as well.
+import type { SwarmFeed, SwarmFeedState, SwarmMultifeed } from './multifeed-like.js'
 import type { SwarmPeer } from './swarm-peer.js'
+import { isAhead } from './status-peer.js'
 
 export interface FeedSyncStatus {
   key: string
-  /** Blocks we hold without gaps (feed.contiguousLength); entries are packed many to a block. */
+  /** Blocks we hold from the start (contiguousLength); entries are packed many to a block. */
   localLength: number
-  /** The longest length, in blocks, any connected peer reported for this feed (0 with no peer). */
+  /** The most, in blocks, any connected peer holds from the start (at least localLength). */
   remoteLength: number
 }
 
@@ -34,25 +37,29 @@ export interface SyncProgress {
   localLength: number
   remoteLength: number
   feeds: number
-  /** We hold everything our verified peers reported (see the top of sync-tracker.ts). */
   synced: boolean
-  /** Of every feed, some connected peer holds every block we hold: our data has reached a peer. */
+  /** Some connected peer holds every block we hold, of every feed (see KappaSwarm.isShared). */
   shared: boolean
 }
 
-interface Watched { feed: SwarmFeed; key: string; local: number; remote: number; off: () => void }
-
-const FEED_EVENTS = ['download', 'append', 'truncate', 'peer-add', 'peer-remove', 'upload'] as const
+/** A feed some peer holds more of (or that we do not know yet). */
+interface Deficit { local: number; remote: number }
 
 export class SyncTracker {
-  private readonly watched = new Map<string, Watched>()
+  private readonly deficit = new Map<string, Deficit>()
   private readonly dirty = new Set<string>()
+  private allDirty = false
   private scheduled: NodeJS.Immediate | null = null
-  private localTotal = 0
-  private remoteTotal = 0
+  private missing = 0 // sum of remote - local over the deficit
   private synced = false
   private shared = false
   private stopped = false
+  private readonly onlengths = (keys: string[]): void => { for (const k of keys) this.markDirty(k) }
+  private readonly onremote = (_peer: unknown, keys: string[]): void => { for (const k of keys) this.markDirty(k) }
+  private readonly onfeed = (feed: SwarmFeed): void => this.watch(feed)
+  private readonly onpeers = (): void => this.markAllDirty()
+
+  private listening = false
 
   constructor (
     private readonly multifeed: SwarmMultifeed,
@@ -60,34 +67,28 @@ export class SyncTracker {
     private readonly emit: (event: 'sync-progress' | 'synced', progress: SyncProgress) => void
   ) {}
 
+  /** Follows the multifeed from the first thing to look at (a swarm that never connects costs nothing). */
+  private listen (): void {
+    if (this.listening || this.stopped) return
+    this.listening = true
+    this.multifeed.on('lengths', this.onlengths)
+    this.multifeed.on('remote-feeds', this.onremote)
+    this.multifeed.on('feed', this.onfeed)
+    this.multifeed.on('peer-settled', this.onpeers)
+  }
+
   get isSynced (): boolean { return this.synced }
   get isShared (): boolean { return this.shared }
 
-  /** Starts following a feed (idempotent). */
+  /** A feed joined or changed: look at it again. */
   watch (feed: SwarmFeed): void {
     if (this.stopped || feed.key === null) return
-    const key = feed.key.toString('hex')
-    if (this.watched.has(key)) return
-    const onchange = (): void => this.markDirty(key)
-    const ontruncate = (): void => {
-      // Lengths peers reported before a truncation no longer hold.
-      for (const p of this.peers()) {
-        const r = p.reported.get(key)
-        if (r !== undefined && r > feed.length) p.reported.set(key, feed.length)
-      }
-      this.markDirty(key)
-    }
-    for (const ev of FEED_EVENTS) feed.on(ev, ev === 'truncate' ? ontruncate : onchange)
-    const off = (): void => {
-      for (const ev of FEED_EVENTS) feed.removeListener(ev, ev === 'truncate' ? ontruncate : onchange)
-    }
-    this.watched.set(key, { feed, key, local: 0, remote: 0, off })
-    this.markDirty(key)
+    this.markDirty(feed.key.toString('hex'))
   }
 
-  /** Something about peers changed: every feed's remote length may have. */
+  /** Something about peers changed: every feed they told us about may have. */
   markAllDirty (): void {
-    for (const key of this.watched.keys()) this.dirty.add(key)
+    this.allDirty = true
     this.schedule()
   }
 
@@ -96,27 +97,41 @@ export class SyncTracker {
     this.schedule()
   }
 
+  /** Per feed of the set (and per feed a peer holds that we do not know yet). */
   status (): FeedSyncStatus[] {
+    this.flush()
     const out: FeedSyncStatus[] = []
-    for (const w of this.watched.values()) out.push(this.measure(w))
+    for (const key of this.multifeed.keys()) {
+      const d = this.deficit.get(key)
+      const local = d?.local ?? this.multifeed.lengths(key)?.contiguousLength ?? 0
+      out.push({ key, localLength: local, remoteLength: d?.remote ?? local })
+    }
+    for (const [key, d] of this.deficit) if (!this.multifeed.has(key)) out.push({ key, localLength: d.local, remoteLength: d.remote })
     return out
   }
 
   progress (): SyncProgress {
     this.flush()
-    return { changed: [], localLength: this.localTotal, remoteLength: this.remoteTotal, feeds: this.watched.size, synced: this.synced, shared: this.shared }
+    const totals = this.multifeed.totals()
+    return { changed: [], localLength: totals.contiguousLength, remoteLength: totals.contiguousLength + this.missing, feeds: totals.feeds, synced: this.synced, shared: this.shared }
   }
 
   stop (): void {
     this.stopped = true
     if (this.scheduled !== null) clearImmediate(this.scheduled)
     this.scheduled = null
-    for (const w of this.watched.values()) w.off()
-    this.watched.clear()
+    if (this.listening) {
+      this.multifeed.removeListener('lengths', this.onlengths)
+      this.multifeed.removeListener('remote-feeds', this.onremote)
+      this.multifeed.removeListener('feed', this.onfeed)
+      this.multifeed.removeListener('peer-settled', this.onpeers)
+    }
+    this.deficit.clear()
     this.dirty.clear()
   }
 
   private schedule (): void {
+    this.listen()
     if (this.scheduled !== null || this.stopped) return
     this.scheduled = setImmediate(() => {
       this.scheduled = null
@@ -124,22 +139,36 @@ export class SyncTracker {
     })
   }
 
-  /** Applies dirty feeds to the cached totals; returns what changed. */
+  /** Re-measures the dirty feeds; returns those whose status changed. */
   private flush (): FeedSyncStatus[] {
+    const keys = this.allDirty ? this.everyToldKey() : this.dirty
     const changed: FeedSyncStatus[] = []
-    for (const key of this.dirty) {
-      const w = this.watched.get(key)
-      if (w === undefined) continue
-      const s = this.measure(w)
-      if (s.localLength === w.local && s.remoteLength === w.remote) continue
-      this.localTotal += s.localLength - w.local
-      this.remoteTotal += s.remoteLength - w.remote
-      w.local = s.localLength
-      w.remote = s.remoteLength
-      changed.push(s)
+    for (const key of keys) {
+      const before = this.deficit.get(key)
+      const after = this.measure(key)
+      if (before?.local === after?.local && before?.remote === after?.remote) continue
+      this.missing -= before === undefined ? 0 : before.remote - before.local
+      if (after === null) {
+        this.deficit.delete(key)
+        const local = this.multifeed.lengths(key)?.contiguousLength ?? 0
+        changed.push({ key, localLength: local, remoteLength: local })
+      } else {
+        this.deficit.set(key, after)
+        this.missing += after.remote - after.local
+        changed.push({ key, localLength: after.local, remoteLength: after.remote })
+      }
     }
     this.dirty.clear()
+    this.allDirty = false
     return changed
+  }
+
+  /** Every feed a verified peer told us about, and every feed in deficit. */
+  private everyToldKey (): Set<string> {
+    const keys = new Set<string>(this.deficit.keys())
+    for (const p of this.peers()) if (p.verified) for (const key of p.remote().keys()) keys.add(key)
+    for (const key of this.dirty) keys.add(key)
+    return keys
   }
 
   private evaluate (): void {
@@ -150,11 +179,12 @@ export class SyncTracker {
     this.synced = this.computeSynced()
     this.shared = this.computeShared()
     if (changed.length > 0 || wasSynced !== this.synced || wasShared !== this.shared) {
+      const totals = this.multifeed.totals()
       const progress: SyncProgress = {
         changed,
-        localLength: this.localTotal,
-        remoteLength: this.remoteTotal,
-        feeds: this.watched.size,
+        localLength: totals.contiguousLength,
+        remoteLength: totals.contiguousLength + this.missing,
+        feeds: totals.feeds,
         synced: this.synced,
         shared: this.shared
       }
@@ -169,41 +199,31 @@ export class SyncTracker {
       if (!p.verified) continue
       verified++
       if (!p.settled) return false
-      for (const [key, length] of p.reported) {
-        // A feed the peer listed with data that our multifeed has not added yet
-        // (still being checked, persisted and opened) is not synced. One it listed
-        // empty is: the multifeed adds a feed only once a peer serves its signed
-        // length, so an empty writer joins our set on its first entry.
-        if (length > 0 && !this.watched.has(key)) return false
-      }
     }
-    if (verified === 0) return false
-    for (const w of this.watched.values()) {
-      if (w.local < w.remote) return false
-    }
-    return true
+    return verified > 0 && this.deficit.size === 0
   }
 
   private computeShared (): boolean {
-    let verified = 0
-    for (const p of this.peers()) if (p.verified) verified++
-    if (verified === 0) return false
-    for (const { feed } of this.watched.values()) {
-      const have = feed.contiguousLength
-      if (have > 0 && !feed.peers.some((p) => p.remoteContiguousLength >= have)) return false
-    }
-    return true
+    for (const p of this.peers()) if (p.verified && p.behind() === 0) return true
+    return false
   }
 
-  private measure (w: Watched): FeedSyncStatus {
-    const { feed } = w
-    let remote = 0
-    for (const p of feed.peers) if (p.remoteLength > remote) remote = p.remoteLength
+  /**
+   * How far behind we are on a feed: the most a verified peer holds of it from the
+   * start against what we hold, or null when no peer holds more. A feed a peer holds
+   * data of that our multifeed has not added yet (still being checked, persisted and
+   * opened) counts too; one it holds empty does not (it joins on its first entry).
+   */
+  private measure (key: string): Deficit | null {
+    const ours = this.multifeed.lengths(key)
+    const local = ours?.contiguousLength ?? 0
+    let remote = -1
     for (const p of this.peers()) {
       if (!p.verified) continue
-      const r = p.reported.get(w.key)
-      if (r !== undefined && r > remote) remote = r
+      const theirs: SwarmFeedState | undefined = p.remote().get(key)
+      if (theirs === undefined) continue
+      if (ours === undefined ? theirs.length > 0 : isAhead(theirs, ours)) remote = Math.max(remote, theirs.contiguousLength)
     }
-    return { key: w.key, localLength: feed.contiguousLength, remoteLength: remote }
+    return remote < 0 ? null : { local, remote: Math.max(remote, local) }
   }
 }

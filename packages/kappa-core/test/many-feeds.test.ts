@@ -1,0 +1,124 @@
+// Many authors (issue 19), through the kappa: reopening opens no feed whose entries are
+// indexed already, views answer without them, an entry is read on demand; a fresh peer
+// gets and indexes every feed over a real stream; a kill -9 leaves nothing behind.
+import test from 'tape'
+import { spawn } from 'node:child_process'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { pipeline } from 'node:stream'
+import { Kappa, type Address } from '../src/index.js'
+import { countView, tmpdir, until } from './helpers.js'
+
+const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'many-feeds-child.js')
+const views = () => ({ count: countView() })
+type CountKappa = Kappa<ReturnType<typeof views>>
+
+/** `n` writers `author-<i>` with two entries each (`<i>-0`, `<i>-1`), made 32 at a time; their keys and the second entry's address. */
+async function authors (kappa: CountKappa, n: number): Promise<Array<{ key: string; second: Address }>> {
+  const out: Array<{ key: string; second: Address }> = new Array(n)
+  for (let first = 0; first < n; first += 32) {
+    await Promise.all(Array.from({ length: Math.min(32, n - first) }, async (_, j) => {
+      const i = first + j
+      const w = await kappa.writer(`author-${i}`)
+      await w.append({ text: `${i}-0` })
+      out[i] = { key: w.key, second: await w.append({ text: `${i}-1` }) }
+    }))
+  }
+  return out
+}
+
+test('a kappa of 200 feeds reopens opening none: views answer, an entry is read on demand, a new append opens one feed', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const first: CountKappa = new Kappa(dir, { views: views() })
+  await first.ready()
+  const made = await authors(first, 200)
+  await first.indexed()
+  await first.close()
+
+  const kappa: CountKappa = new Kappa(dir, { views: views() })
+  const opened: string[] = []
+  kappa.multifeed.on('feed-open', (f) => opened.push((f.key as Buffer).toString('hex')))
+  await kappa.ready()
+  await kappa.indexed()
+  t.deepEqual(opened, [], 'ready() and indexed() opened none of the 200 feeds (each one\'s progress covers its length)')
+  t.equal(kappa.feedKeys().length, 200, 'every feed is known')
+  t.equal(await kappa.api.count.count(), 400, 'the view holds every entry')
+  t.equal(kappa.status().count!.indexed, 400, 'and its status counts them, without the feeds open')
+  const some = made[17]!
+  t.equal(await kappa.api.count.last(some.key), '17-1', 'a view answers for a feed that is not open')
+  t.deepEqual(opened, [], 'still nothing opened')
+  t.deepEqual((await kappa.entry(some.key, some.second))?.value, { text: '17-1' }, 'kappa.entry() reads an entry of a closed feed')
+  t.deepEqual(opened, [some.key], 'by opening that feed alone')
+
+  const w = await kappa.writer('author-3')
+  await w.append({ text: '3-2' })
+  await kappa.indexed()
+  t.equal(await kappa.api.count.last(made[3]!.key), '3-2', 'an append to a writer of a closed feed is indexed')
+  t.deepEqual(opened, [some.key, made[3]!.key], 'opening only that feed')
+  await kappa.close()
+  cleanup()
+})
+
+test('a fresh peer gets and indexes 300 feeds over a real stream, fetching a bounded number at once', async (t) => {
+  const a = tmpdir(); const b = tmpdir()
+  const source: CountKappa = new Kappa(a.dir, { views: views() })
+  await source.ready()
+  const made = await authors(source, 300)
+  await source.indexed()
+  // at most maxSyncing fetching, plus the candidates admission was checking when the queue filled
+  const fresh: CountKappa = new Kappa(b.dir, { key: source.key, views: views(), maxSyncing: 2, maxPendingPerPeer: 8 })
+  await fresh.ready()
+  let mostSyncing = 0
+  const sample = (): void => { mostSyncing = Math.max(mostSyncing, fresh.multifeed.syncing.active) }
+  fresh.multifeed.on('feed-open', sample)
+  fresh.multifeed.on('lengths', sample)
+  const sa = source.replicate(true)
+  const sb = fresh.replicate(false)
+  const link = new Promise<void>((resolve) => pipeline(sa, sb, sa, () => resolve()))
+  await until(fresh, async () => await fresh.api.count.count() === 600)
+  t.pass('the fresh peer indexed all 600 entries')
+  t.equal(fresh.feedKeys().length, 300, 'and knows all 300 feeds')
+  const last = await Promise.all(made.map((m) => fresh.api.count.last(m.key)))
+  t.ok(last.every((text, i) => text === `${i}-1`), 'every feed\'s entries, up to its last')
+  t.ok(mostSyncing >= 1 && mostSyncing <= 9, `feeds fetched at once: fewer than maxSyncing + maxPendingPerPeer (${mostSyncing})`)
+  await fresh.indexed()
+  t.equal(fresh.status().count!.indexed, 600, 'status agrees')
+  sa.destroy()
+  await link
+  await fresh.close()
+  await source.close()
+  a.cleanup(); b.cleanup()
+})
+
+test('kill -9 after appends to closed feeds and a new writer: reopening indexes exactly what was appended', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const first: CountKappa = new Kappa(dir, { views: views() })
+  await first.ready()
+  const made = await authors(first, 50)
+  await first.indexed()
+  await first.close()
+
+  const out = await new Promise<string>((resolve) => {
+    const proc = spawn(process.execPath, [child, dir], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let text = ''
+    proc.stdout.on('data', (d: Buffer) => {
+      text += d.toString()
+      if (text.includes('done\n')) proc.kill('SIGKILL')
+    })
+    proc.on('exit', () => resolve(text))
+  })
+  const added = /added ([0-9a-f]{64})/.exec(out)?.[1]
+  t.ok(added !== undefined, 'the child appended, made a writer and was killed without closing')
+
+  const kappa: CountKappa = new Kappa(dir, { views: views() })
+  await kappa.ready()
+  await kappa.indexed()
+  t.equal(kappa.feedKeys().length, 51, 'the writer made after the last clean close is known')
+  t.equal(await kappa.api.count.count(), 100 + 20 + 1, 'every entry is indexed exactly once: none lost, none twice')
+  const lasts = await Promise.all(made.map((m) => kappa.api.count.last(m.key)))
+  t.ok(lasts.every((text, i) => text === (i < 10 ? `and again ${i}` : `${i}-1`)), 'each feed\'s last entry is its last append')
+  t.equal(await kappa.api.count.last(added!), 'late', 'the new writer\'s entry too')
+  t.equal(kappa.status().count!.indexed, 121, 'status agrees')
+  await kappa.close()
+  cleanup()
+})
