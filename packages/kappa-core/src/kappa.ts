@@ -49,6 +49,12 @@ export interface KappaOptions<V extends ViewMap = Record<never, never>> {
    * ones less to read one entry from. Default @kappa-ts/multifeed's TARGET_BLOCK_BYTES.
    */
   blockBytes?: number
+  /**
+   * RocksDB write buffer of the Corestore kappa opens from a path (@kappa-ts/multifeed's
+   * writeBufferSize, default 16 MiB). Smaller costs less memory per kappa, e.g. many
+   * peers in one process.
+   */
+  writeBufferSize?: number
 }
 
 export interface ViewStatus {
@@ -100,6 +106,7 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
     if (opts.accept !== undefined) mfOpts.accept = opts.accept
     if (opts.maxFeeds !== undefined) mfOpts.maxFeeds = opts.maxFeeds
     if (opts.maxFeedsPerMessage !== undefined) mfOpts.maxFeedsPerMessage = opts.maxFeedsPerMessage
+    if (opts.writeBufferSize !== undefined) mfOpts.writeBufferSize = opts.writeBufferSize
     this.multifeed = new Multifeed(typeof storage === 'string' ? path.join(storage, 'cores') : storage, mfOpts)
     if (opts.db !== undefined) {
       this.db = opts.db

@@ -15,7 +15,7 @@ const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
 
 interface Node { mf: Multifeed; swarm: KappaSwarm; cleanup: () => Promise<void> }
 
-async function node (net: Net, key?: Buffer, opts: { maxPeers?: number; handshakeTimeout?: number } = {}): Promise<Node> {
+async function node (net: Net, key?: Buffer, opts: { maxPeers?: number; handshakeTimeout?: number; server?: boolean } = {}): Promise<Node> {
   const tmp = tmpdir()
   const mf = new Multifeed(tmp.dir, key === undefined ? {} : { key })
   await mf.ready()
@@ -239,6 +239,30 @@ test('maxPeers caps connections in both directions', async (t) => {
   } finally {
     await a.cleanup()
     for (const o of others) await o.cleanup()
+  }
+})
+
+test('client-only peers (server: false) dial the peer that announces and never each other', async (t) => {
+  const writer = await node(net)
+  const readers = [await node(net, writer.mf.key, { server: false }), await node(net, writer.mf.key, { server: false }), await node(net, writer.mf.key, { server: false })]
+  try {
+    t.throws(() => new KappaSwarm(writer.mf, { bootstrap: net.bootstrap, server: false, client: false }), /both be false/, 'neither server nor client is refused')
+    await fill(await writer.mf.writer(), 50)
+    await writer.swarm.join()
+    const synced = Promise.all(readers.map((r) => waitFor(r.swarm, 'synced', () => true, 'reader synced')))
+    for (const r of readers) await r.swarm.join()
+    await synced
+    // Each reader looked the topic up again after connecting: still only the writer is there.
+    for (const r of readers) await r.swarm.hyperswarm?.flush()
+    const writerKey = writer.swarm.publicKey
+    for (const [i, r] of readers.entries()) {
+      t.deepEqual(r.swarm.peers.map((p) => p.remotePublicKey), [writerKey], `reader ${i} is connected to the writer only`)
+      t.equal(r.mf.feeds().length, 1, `reader ${i} got the writer's feed`)
+    }
+    t.equal(writer.swarm.peers.length, readers.length, 'the writer serves every reader')
+  } finally {
+    await writer.cleanup()
+    for (const r of readers) await r.cleanup()
   }
 })
 

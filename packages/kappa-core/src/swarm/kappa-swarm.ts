@@ -53,6 +53,14 @@ export interface JoinOptions {
   keyPair?: KeyPair
   /** Milliseconds a new connection may stay silent before it is dropped and re-dialed. Default 5000. */
   handshakeTimeout?: number
+  /**
+   * Announce ourselves on the topic, so peers looking it up dial us. Default true.
+   * false: a client only (it dials the peers that announce, and no peer finds it),
+   * e.g. many readers of one writer that should not connect to each other.
+   */
+  server?: boolean
+  /** Look the topic up and dial the peers found. Default true. false: wait to be dialed. */
+  client?: boolean
 }
 
 export interface PeerErrorInfo { remotePublicKey: string; error: Error }
@@ -77,6 +85,9 @@ export class KappaSwarm extends EventEmitter {
   readonly bootstrap: BootstrapNode[] | null
   readonly host: string | undefined
   readonly handshakeTimeout: number
+  /** Whether we announce the topic / look it up (JoinOptions server, client). */
+  readonly server: boolean
+  readonly client: boolean
   private readonly keyPairOption: KeyPair | undefined
   private swarm: Hyperswarm | null = null
   private joining: Promise<void> | null = null
@@ -104,6 +115,12 @@ export class KappaSwarm extends EventEmitter {
     if (opts.handshakeTimeout !== undefined && (!Number.isSafeInteger(opts.handshakeTimeout) || opts.handshakeTimeout < 1)) {
       throw new SwarmError('ERR_BAD_OPTION', 'handshakeTimeout must be a positive integer (ms)')
     }
+    for (const side of ['server', 'client'] as const) {
+      if (opts[side] !== undefined && typeof opts[side] !== 'boolean') throw new SwarmError('ERR_BAD_OPTION', `${side} must be a boolean`)
+    }
+    this.server = opts.server ?? true
+    this.client = opts.client ?? true
+    if (!this.server && !this.client) throw new SwarmError('ERR_BAD_OPTION', 'server and client cannot both be false: nobody would ever connect')
     this.maxPeers = opts.maxPeers ?? DEFAULT_MAX_PEERS
     this.handshakeTimeout = opts.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT
     this.bootstrap = resolveBootstrap(opts.bootstrap)
@@ -137,7 +154,7 @@ export class KappaSwarm extends EventEmitter {
   /** Totals over every feed, and whether we are synced. */
   progress (): SyncProgress { return this.tracker.progress() }
 
-  /** Joins the discovery-key topic (server and client) and resolves once the first announce and lookup are done. */
+  /** Joins the discovery-key topic (as server and client unless told otherwise) and resolves once the first announce and lookup are done. */
   join (): Promise<void> {
     if (this.destroyed) return Promise.reject(new SwarmError('ERR_SWARM_DESTROYED', 'swarm is destroyed'))
     if (this.joining !== null) return this.joining
@@ -192,7 +209,7 @@ export class KappaSwarm extends EventEmitter {
     swarm.on('connection', (socket: SwarmSocket) => this.onconnection(swarm, socket))
     this.poll = setInterval(() => { if (this.peerMap.size > 0) this.tracker.markAllDirty() }, POLL_MS)
     this.poll.unref()
-    const discovery = swarm.join(topic, { server: true, client: true })
+    const discovery = swarm.join(topic, { server: this.server, client: this.client })
     this.discovery = discovery
     try {
       await discovery.flushed()
@@ -212,7 +229,7 @@ export class KappaSwarm extends EventEmitter {
       this.lonelyTimer = null
       if (this.discovery !== discovery || this.peerMap.size > 0) return
       this.lonelyDelay = Math.min(this.lonelyDelay * 2, LONELY_REFRESH_MAX_MS)
-      discovery.refresh({ server: true, client: true }).catch(() => {}).finally(() => this.scheduleLonelyRefresh())
+      discovery.refresh({ server: this.server, client: this.client }).catch(() => {}).finally(() => this.scheduleLonelyRefresh())
     }, this.lonelyDelay)
     this.lonelyTimer.unref()
   }
