@@ -111,6 +111,8 @@ declare module 'corestore' {
       key?: Uint8Array | string
       valueEncoding?: unknown
       encryptionKey?: Uint8Array
+      /** Block encryption; hypercore derives each core's key from `key` and the core's key. */
+      encryption?: { key: Uint8Array }
       exclusive?: boolean
       writable?: boolean
       createIfMissing?: boolean

@@ -1,14 +1,16 @@
 // The floors: the same records through hypercore 11 and Corestore alone, no views.
-// Two of them: one record per block (what an app writing hypercore by hand gets),
-// and the records packed into blocks exactly as kappa's writer packs them (the
-// floor for kappa's own overhead).
+// Three of them: one record per block (what an app writing hypercore by hand gets),
+// the records packed into blocks exactly as kappa's writer packs them (the floor
+// for kappa's own overhead), and those packed blocks encrypted as a multifeed
+// encrypts them (what block encryption costs on its own).
 import Corestore from 'corestore'
 import type Hypercore from 'hypercore'
-import { compressBlockSync, encodeEntry, entrySize, packBlocks } from '@kappa-ts/multifeed'
+import { randomBytes } from 'node:crypto'
+import { blockEncryptionKey, compressBlockSync, encodeEntry, entrySize, packBlocks } from '@kappa-ts/multifeed'
 import { dirSize, now } from './stats.js'
 
 /** How a raw floor lays records out in blocks. */
-export type RawLayout = 'per-record' | 'packed'
+export type RawLayout = 'per-record' | 'packed' | 'packed-encrypted'
 
 export interface RawAppendResult {
   appendMs: number
@@ -20,6 +22,7 @@ export interface RawAppendResult {
 /** The blocks of one batch: JSON records, or kappa's packed (and compressed) blocks of them (entries before the batch: `offset`). */
 function blocksOf (records: readonly unknown[], layout: RawLayout, offset: number): unknown[] {
   if (layout === 'per-record') return records as unknown[]
+  // 'packed' and 'packed-encrypted' share the block bytes; hypercore encrypts the latter.
   const entries = records.map((r) => encodeEntry('json', r))
   return packBlocks(entries, entries.map(entrySize), offset).map((p) => compressBlockSync(p.block))
 }
@@ -30,8 +33,13 @@ async function appendAll (core: Hypercore<unknown>, records: readonly unknown[],
   }
 }
 
+/** One multifeed key per process: the encrypted floor uses the key derivation kappa uses. */
+const ENCRYPTION = { key: blockEncryptionKey(randomBytes(32)) }
+
 function rawCore (store: Corestore, opts: { name?: string; key?: Buffer }, layout: RawLayout): Hypercore<unknown> {
-  return store.get<unknown>({ ...opts, valueEncoding: layout === 'packed' ? 'binary' : 'json' })
+  if (layout === 'per-record') return store.get<unknown>({ ...opts, valueEncoding: 'json' })
+  if (layout === 'packed') return store.get<unknown>({ ...opts, valueEncoding: 'binary' })
+  return store.get<unknown>({ ...opts, valueEncoding: 'binary', encryption: ENCRYPTION })
 }
 
 /** Appends `records` in batches of `batchSize` to one core in `dir`; measures disk after close. */

@@ -13,7 +13,7 @@ export interface JsonSchema {
 /** Extra keywords kappa-ts schemas may put on a property. Register them with ajv (`ajv.addKeyword`). */
 export const KAPPA_KEYWORDS = ['index', 'search'] as const
 
-/** A version reference: `<feed key hex>@<seq>`. */
+/** A version reference: the entry id `<feed key hex>@<block>.<index>` of the version. */
 export type VersionRef = string
 
 /** One entry of an author's feed in a record-db. */

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream'
 import type { AbstractLevel } from 'abstract-level'
 import type Corestore from 'corestore'
 import { Level } from 'level'
-import { Multifeed, type Feed, type FeedInfo, type MultifeedOptions } from '@kappa-ts/multifeed'
+import { Multifeed, MAX_ENTRY_BYTES, type Feed, type FeedInfo, type MultifeedOptions } from '@kappa-ts/multifeed'
 import { EntryReader, type Address, type Entry, type IndexProgress, type IndexState, type SkippedEntry } from '@kappa-ts/multifeed-index'
 import { bindApi } from './bind-api.js'
 import { KappaError, closedError, unknownViewError } from './errors.js'
@@ -98,8 +98,14 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
     if (opts.db === undefined && typeof storage !== 'string') {
       throw new KappaError('ERR_INVALID_OPTIONS', 'opts.db is required when storage is a Corestore')
     }
-    // check the views before anything opens storage, so a bad one leaves nothing open
+    // check the views and options before anything opens storage, so a bad one leaves nothing open
     for (const [name, view] of Object.entries(opts.views ?? {})) checkView(name, view)
+    for (const name of ['cacheBytes', 'blockBytes'] as const) {
+      const v = opts[name]
+      if (v !== undefined && (!Number.isSafeInteger(v) || v < (name === 'blockBytes' ? 1 : 0) || (name === 'blockBytes' && v > MAX_ENTRY_BYTES))) {
+        throw new KappaError('ERR_INVALID_OPTIONS', `${name} must be an integer ${name === 'blockBytes' ? `in 1..${MAX_ENTRY_BYTES}` : '>= 0'}`)
+      }
+    }
     const mfOpts: MultifeedOptions = {}
     if (opts.key !== undefined) mfOpts.key = opts.key
     if (opts.valueEncoding !== undefined) mfOpts.valueEncoding = opts.valueEncoding
@@ -131,6 +137,14 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
     if (opts.views !== undefined) {
       for (const [name, view] of Object.entries(opts.views)) this.use(name, view)
     }
+  }
+
+  /**
+   * The key of this peer's writer `name` in the kappa stored at `storage`, known before
+   * the kappa is created or opened (e.g. to derive the kappa's key from it).
+   */
+  static async localWriterKey (storage: string, name = 'default'): Promise<string> {
+    return await Multifeed.localWriterKey(path.join(storage, 'cores'), name)
   }
 
   /** The multifeed key (after ready()): share it with the peers who may replicate. */
@@ -359,6 +373,9 @@ function checkView (name: string, view: AnyView): void {
   assertViewName(name)
   if (view === null || typeof view !== 'object' || typeof view.map !== 'function') {
     throw new KappaError('ERR_INVALID_VIEW', `view "${name}" must be an object with a map() function`, { view: name })
+  }
+  if (view.onError !== undefined && view.onError !== 'stop' && view.onError !== 'skip') {
+    throw new KappaError('ERR_INVALID_VIEW', `view "${name}": onError must be 'stop' or 'skip'`, { view: name })
   }
   for (const hook of ['filter', 'reset', 'indexed'] as const) {
     if (view[hook] !== undefined && typeof view[hook] !== 'function') {

@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events'
 import type { AbstractChainedBatch } from 'abstract-level'
 import type { Multifeed } from '@kappa-ts/multifeed'
-import { MultifeedIndex, type EntryReader, type Entry, type IndexDb, type IndexError, type IndexState, type IndexProgress, type SkippedEntry } from '@kappa-ts/multifeed-index'
+import { MultifeedIndex, type EntryReader, type Entry, type IndexDb, type IndexError, type IndexState, type IndexProgress, type MapContext, type SkippedEntry } from '@kappa-ts/multifeed-index'
 import { KappaError, type KappaErrorDetails } from './errors.js'
 import type { View, ViewBatch, ViewBatchOptions, ViewContext, ViewDb } from './view.js'
 
@@ -48,7 +48,8 @@ export class ViewHost extends EventEmitter {
       reader: opts.reader,
       ...(view.maxBatch !== undefined ? { maxBatch: view.maxBatch } : {}),
       ...(view.version !== undefined ? { version: view.version } : {}),
-      map: (entries: Entry[], batch: AnyBatch, ictx: { data: ViewDb }) => this.map(entries, batch, ictx.data)
+      ...(view.onError !== undefined ? { onError: view.onError } : {}),
+      map: (entries: Entry[], batch: AnyBatch, ictx: MapContext) => this.map(entries, batch, ictx)
     })
     this.index.on('state', (state: IndexState) => {
       if (state !== 'error') this.failure = null
@@ -103,12 +104,13 @@ export class ViewHost extends EventEmitter {
     await this.index.close()
   }
 
-  private async map (entries: Entry[], batch: AnyBatch, data: ViewDb): Promise<void> {
+  private async map (entries: Entry[], batch: AnyBatch, ictx: MapContext): Promise<void> {
+    const data = ictx.data as ViewDb
     const filter = this.view.filter
     const list = filter === undefined ? entries : entries.filter((e) => filter.call(this.view, e))
     this.given.set(entries, list)
     if (list.length === 0) return
-    const viewBatch = scopedBatch(batch, data)
+    const viewBatch = scopedBatch(batch, data, ictx)
     await this.view.map(list, viewBatch, this.ctx)
   }
 
@@ -182,7 +184,7 @@ function relativePrefix (batchDb: ViewDb, sub: ViewDb): string | null {
   return rel
 }
 
-function scopedBatch (batch: AnyBatch, data: ViewDb): ViewBatch {
+function scopedBatch (batch: AnyBatch, data: ViewDb, ictx: MapContext): ViewBatch {
   const batchDb = batch.db as ViewDb
   const dataPrefix = relativePrefix(batchDb, data)
   const fastPrefix = (opts: ViewBatchOptions | undefined): string | null => {
@@ -191,6 +193,9 @@ function scopedBatch (batch: AnyBatch, data: ViewDb): ViewBatch {
     return relativePrefix(batchDb, opts.sublevel ?? data)
   }
   return {
+    skip (entry: Entry<unknown>, reason: string, code?: string) {
+      ictx.skip(entry, reason, code)
+    },
     put (key: string, value: unknown, opts?: ViewBatchOptions) {
       const prefix = typeof key === 'string' ? fastPrefix(opts) : null
       const enc = opts?.valueEncoding ?? 'json'

@@ -27,6 +27,12 @@ export interface ViewContext {
 export interface ViewBatch {
   put(key: string, value: unknown, opts?: ViewBatchOptions): void
   del(key: string, opts?: ViewBatchOptions): void
+  /**
+   * This entry (one of this map() call's) cannot be indexed by the view: it is skipped
+   * and recorded with the reason, in the same commit (kappa.skipped(name), status(),
+   * the 'skip' event). Write nothing for it. `code` defaults to ERR_NOT_INDEXABLE.
+   */
+  skip(entry: Entry<unknown>, reason: string, code?: string): void
 }
 
 export interface ViewBatchOptions {
@@ -51,6 +57,14 @@ export interface View<A extends ApiDef = ApiDef, T = unknown> {
   version?: number | string
   /** Most entries handed to one map() call. */
   maxBatch?: number
+  /**
+   * When map (or filter) throws: 'stop' (default: a bug in the view is not hidden) puts
+   * the view in error with the feed and address of the batch, and resume() retries it;
+   * 'skip' finds the entry that makes it throw (map is run on parts of the batch, writing
+   * nothing), skips and records it (ERR_MAP_THREW, with the error's message) and indexes
+   * the rest. The built-in views use 'skip': no entry of a peer can stop them.
+   */
+  onError?: 'stop' | 'skip'
   /** Entries for which this returns false are not handed to map (the cursor still moves past them). */
   filter?(entry: Entry<T>): boolean
   /** Called when the view is about to be rebuilt (its data sublevel is cleared by kappa). */

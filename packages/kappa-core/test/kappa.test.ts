@@ -2,7 +2,7 @@ import test from 'tape'
 import fs from 'node:fs'
 import path from 'node:path'
 import { MemoryLevel } from 'memory-level'
-import { Kappa, KappaError, type Entry } from '../src/index.js'
+import { Kappa, KappaError, type Entry, type ViewBatch } from '../src/index.js'
 import { countView, tmpdir, until, type Msg } from './helpers.js'
 
 test('a view indexes what writers append; api is bound and typed', async (t) => {
@@ -270,5 +270,57 @@ test('a truncated log: views are rebuilt without the removed entries (reset hook
   await kappa.indexed()
   t.equal(await kappa.api.c.last(w.key), 'after')
   await kappa.close()
+  cleanup()
+})
+
+test('skips: a view records what it cannot index (batch.skip); onError skip isolates an entry its map throws on; default stops', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const seen: string[] = []
+  const picky = {
+    map (entries: Entry<Msg>[], batch: ViewBatch) {
+      for (const e of entries) {
+        if (e.value.text === '') batch.skip(e, 'an empty text')
+        else { seen.push(e.value.text); batch.put(e.value.text, 1) }
+      }
+    }
+  }
+  const throwsOn = (bad: string) => ({
+    map (entries: Entry<Msg>[], batch: ViewBatch) {
+      for (const e of entries) {
+        if (e.value.text === bad) throw new Error(`no ${bad}`)
+        batch.put(e.value.text, 1)
+      }
+    }
+  })
+  const kappa = new Kappa(dir).use('picky', picky).use('lenient', { ...throwsOn('b'), onError: 'skip' as const }).use('strict', throwsOn('b'))
+  await kappa.ready()
+  const events: Array<[string, string]> = []
+  kappa.on('skip', (name: string, s: { code: string }) => events.push([name, s.code]))
+  const w = await kappa.writer()
+  await w.append([{ text: 'a' }, { text: '' }, { text: 'b' }, { text: 'c' }])
+  await kappa.indexed(['picky', 'lenient'])
+  t.deepEqual(seen, ['a', 'b', 'c'], 'picky indexed the others')
+  t.deepEqual(events.sort(), [['lenient', 'ERR_MAP_THREW'], ['picky', 'ERR_NOT_INDEXABLE']], "one 'skip' event each")
+  const [skip] = await kappa.skipped('picky')
+  t.deepEqual(skip, { key: w.key, block: 0, index: 1, code: 'ERR_NOT_INDEXABLE', reason: 'an empty text' }, 'recorded with feed, address, code and reason')
+  t.equal(kappa.status().lenient?.skipped, 1, 'lenient skipped the entry its map threw on')
+  t.equal(kappa.status().lenient?.error, null)
+  const err = await kappa.indexed(['strict']).then(() => null, (e: KappaError) => e)
+  t.equal(err?.code, 'ERR_VIEW_FAILED', 'the default still stops a view whose map throws: a bug is not hidden')
+  t.deepEqual(err?.address, { block: 0, index: 0 })
+  t.throws(() => new Kappa(dir).use('x', { map () {}, onError: 'later' as 'skip' }), /onError/, 'a bad onError')
+  await kappa.close()
+  cleanup()
+})
+
+test('bad cacheBytes / blockBytes: ERR_INVALID_OPTIONS before anything is opened (the storage stays free)', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  for (const opts of [{ cacheBytes: -1 }, { blockBytes: 0 }, { blockBytes: 1.5 }, { cacheBytes: Number.NaN }]) {
+    t.throws(() => new Kappa(dir, opts), (err: unknown) => err instanceof KappaError && err.code === 'ERR_INVALID_OPTIONS', JSON.stringify(opts))
+  }
+  const ok = new Kappa(dir)
+  await ok.ready()
+  t.pass('the same storage opens afterwards: nothing was left locked')
+  await ok.close()
   cleanup()
 })

@@ -5,7 +5,7 @@
 // that share the kappa key share the database.
 import fs from 'node:fs'
 import { AbstractLevel, type AbstractDatabaseOptions, type AbstractSnapshot } from 'abstract-level'
-import { Kappa, type Entry, type KappaOptions } from '@kappa-ts/kappa-core'
+import { Kappa, type Entry, type KappaOptions, type SkippedEntry } from '@kappa-ts/kappa-core'
 import { KappaLevelError } from './errors.js'
 import { winnerOf } from './heads.js'
 import { readHeads, storedValue, stripValue } from './heads-store.js'
@@ -14,7 +14,7 @@ import { KappaLevelIterator, KappaLevelKeyIterator, KappaLevelSnapshot, KappaLev
 import { normalize, type Stored } from './keys.js'
 import { levelView, type LevelView } from './level-view.js'
 import { OwnWrites } from './own-writes.js'
-import { entryKey, parseOpId, positionOf, splitEntryKey } from './positions.js'
+import { entryKey, parseOpId, positionOf } from './positions.js'
 import { feedTag } from './writer-tag.js'
 import { tablesOf, type Table, type Tables } from './tables.js'
 import { LevelWriter, type WriteRequest } from './writes.js'
@@ -51,14 +51,8 @@ export interface KappaLevelHead<V = string> {
   winner: boolean
 }
 
-/** An entry of some log that is not a KappaLevel entry, skipped by the view. */
-export interface SkippedEntry {
-  /** The feed (hex key). */
-  feed: string
-  /** Where in the feed (its position as text). */
-  at: string
-  reason: string
-}
+/** An entry of some log that is not a KappaLevel entry, skipped by the view (kappa's skip record). */
+export type { SkippedEntry }
 
 interface EncodingOptions { keyEncoding?: string; valueEncoding?: string }
 
@@ -351,14 +345,10 @@ export class KappaLevel<KDefault = string, VDefault = string> extends AbstractLe
     return await root.approximateSize(s, e, { keyEncoding: format })
   }
 
-  /** The entries of the logs the view skipped (not KappaLevel entries), with why. */
+  /** The entries of the logs the view skipped (not KappaLevel entries), with why: feed, block, index, code, reason. */
   async skipped (): Promise<SkippedEntry[]> {
     await this.#opened()
-    const out: SkippedEntry[] = []
-    for await (const [k, reason] of (this.#session as Session).tables().skipped.iterator()) {
-      out.push({ ...splitEntryKey(k), reason })
-    }
-    return out
+    return await this.kappa.skipped(VIEW_NAME)
   }
 
   async #opened (): Promise<void> {

@@ -5,11 +5,11 @@ import type { Entry, View, ViewBatch, ViewContext } from '@kappa-ts/kappa-core'
 import { decodeEntry } from './entry-format.js'
 import type { KeyFilter } from './key-filter.js'
 import { materialize, type IndexedOp } from './materialize.js'
-import { entryKey, opId, positionOf } from './positions.js'
+import { opId, positionOf } from './positions.js'
 import { TableWriter, tablesOf } from './tables.js'
 
 /** Bumped when the tables' layout changes, so old data is rebuilt, not misread. */
-const LAYOUT = 'kappa-level/1'
+const LAYOUT = 'kappa-level/2'
 
 /**
  * Entries per map() call. An entry is a whole batch (up to a few MB), so this
@@ -39,7 +39,7 @@ export function levelView (hooks: LevelViewHooks): LevelView {
         const decoded = decodeEntry(entry.value)
         const position = positionOf(entry)
         if (!decoded.ok) {
-          writer.put(t.skipped, entryKey(entry.key, position), decoded.reason)
+          batch.skip(entry, decoded.reason)
           continue
         }
         for (let i = 0; i < decoded.ops.length; i++) ops.push({ id: opId(entry.key, position, i), op: decoded.ops[i]! })

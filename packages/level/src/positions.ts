@@ -37,12 +37,6 @@ export function entryKey (feed: string, position: Position): string {
   return feed + '@' + positionText(position)
 }
 
-/** The feed and the position (as text) of an entry key, for reports such as skipped entries. */
-export function splitEntryKey (key: string): { feed: string; at: string } {
-  const i = key.indexOf('@')
-  return { feed: key.slice(0, i), at: key.slice(i + 1) }
-}
-
 // An op id: `<writer tag>@<block>.<index>/<op index within the entry>` (writer-tag.ts).
 const OP_ID = /^([-0-9A-Za-z_]{21}[-FVk])@(0|[1-9][0-9]{0,15})\.(0|[1-9][0-9]{0,4})\/(0|[1-9][0-9]{0,8})$/
 

@@ -6,7 +6,6 @@
 //   h!<key>        the key's heads record (heads.ts), for every key any write named
 //   l!<id>\0<key>  '': a write of <key> linked <id>, so <id> is never a head of <key>
 //                  (<id> has no \0, so the split is unambiguous)
-//   s!<entry>      why an entry of the log was skipped (not a KappaLevel entry)
 //
 // Keys are written as the Level bytes (keys.ts): a string key is its UTF-8 bytes.
 import type { AbstractSublevel } from 'abstract-level'
@@ -20,7 +19,6 @@ export interface Tables {
   values: Table
   heads: Table
   links: Table
-  skipped: Table
   /** Whether the db answers hasMany() (else getMany() stands in). */
   hasMany: boolean
 }
@@ -35,7 +33,6 @@ export function tablesOf (data: ViewDb): Tables {
       values: data.sublevel<string, string>('v', UTF8) as Table,
       heads: data.sublevel<string, string>('h', UTF8) as Table,
       links: data.sublevel<string, string>('l', UTF8) as Table,
-      skipped: data.sublevel<string, string>('s', UTF8) as Table,
       hasMany: data.supports.has === true
     }
     cache.set(data, t)

@@ -84,7 +84,8 @@ async function apply (batches: Entry[][], withFilter: boolean): Promise<{ dump: 
     const ops: Array<Record<string, unknown>> = []
     const batch: ViewBatch = {
       put (key: string, value: unknown, opts?: ViewBatchOptions) { ops.push({ type: 'put', key, value, sublevel: opts?.sublevel ?? data, keyEncoding: opts?.keyEncoding, valueEncoding: opts?.valueEncoding }) },
-      del (key: string, opts?: ViewBatchOptions) { ops.push({ type: 'del', key, sublevel: opts?.sublevel ?? data, keyEncoding: opts?.keyEncoding }) }
+      del (key: string, opts?: ViewBatchOptions) { ops.push({ type: 'del', key, sublevel: opts?.sublevel ?? data, keyEncoding: opts?.keyEncoding }) },
+      skip () {}
     }
     await view.map(entries, batch, ctx)
     await root.batch(ops as never)

@@ -11,6 +11,8 @@ export {
   MultifeedIndex,
   type MultifeedIndexOptions,
   type IndexContext,
+  type MapContext,
+  type OnMapError,
   type IndexProgress,
   type TruncateEvent
 } from './multifeed-index.js'

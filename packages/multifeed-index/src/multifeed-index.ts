@@ -19,12 +19,33 @@ import type { Entry, Feed, IndexState, MultifeedLike } from './types.js'
 
 export interface IndexContext { data: DataSublevel }
 
+/** What map() gets besides the entries and the batch. */
+export interface MapContext extends IndexContext {
+  /**
+   * Records that `entry` (one of this call's) cannot be indexed, with the reason: the
+   * entry is done (not handed over again), the record is kept and reported ('skip'
+   * event, skipped(), progress().skipped), in the same commit as the batch. `code`
+   * defaults to ERR_NOT_INDEXABLE.
+   */
+  skip(entry: Entry<unknown>, reason: string, code?: string): void
+}
+
+/** What a map() that throws does: stop the index at that batch (default), or skip the entry that makes it throw. */
+export type OnMapError = 'stop' | 'skip'
+
 export interface MultifeedIndexOptions<T = unknown> {
   multifeed: MultifeedLike
   /** The index owns everything under this database or sublevel. */
   db: IndexDb
   /** Puts the consumer's writes for `entries` into `batch` (use `{ sublevel: ctx.data }`). */
-  map(entries: Entry<T>[], batch: IndexBatch, ctx: IndexContext): void | Promise<void>
+  map(entries: Entry<T>[], batch: IndexBatch, ctx: MapContext): void | Promise<void>
+  /**
+   * When map() throws: 'stop' (default) puts the index in error at that batch (a bug
+   * in the consumer is not hidden; resume() retries); 'skip' finds the entry that makes
+   * it throw (by running map on parts of the batch, with nothing written), skips and
+   * records it (code ERR_MAP_THREW, the error's message as the reason), and indexes the rest.
+   */
+  onError?: OnMapError
   /** Most entries handed to one map() call (a block is never split: one larger block goes alone). Default 500. */
   maxBatch?: number
   /** A change clears data and cursors atomically and rebuilds from the logs. */
@@ -93,6 +114,8 @@ interface Waiter {
 }
 
 const DEFAULT_MAX_BATCH = 500
+// A skip reason is stored and shown: an error message carrying a peer's entry must not make it large
+const MAX_REASON = 500
 // A first guess of entries per block for a feed not read yet (packed logs hold many);
 // the guess only sets how many blocks the first read of a feed asks for.
 const FIRST_GUESS_PER_BLOCK = 64
@@ -112,6 +135,7 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
 
   private readonly store: IndexStore
   private readonly mapFn: MultifeedIndexOptions<T>['map']
+  private readonly onError: OnMapError
   private readonly truncateFn: MultifeedIndexOptions<T>['truncate'] | undefined
   private readonly states = new Map<string, FeedState>()
   // feeds that may have something to index, in round-robin order; the others are
@@ -160,6 +184,8 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
     this.maxBatch = maxBatch
     this.version = version
     this.mapFn = opts.map
+    if (opts.onError !== undefined && opts.onError !== 'stop' && opts.onError !== 'skip') throw new IndexError('ERR_BAD_OPTION', "onError must be 'stop' or 'skip'")
+    this.onError = opts.onError ?? 'stop'
     this.truncateFn = opts.truncate
     this.reader = opts.reader ?? new EntryReader(opts.multifeed)
     this.store = new IndexStore(opts.db)
@@ -545,7 +571,7 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
       try {
         value = decodeEntry(encoding, r.block, index)
       } catch (err) {
-        batch.skips.push({ key, block, index, code: 'ERR_ENTRY_DECODE', reason: `not valid ${encoding}: ${errorMessage(err)}` })
+        batch.skips.push({ key, block, index, code: 'ERR_ENTRY_DECODE', reason: encoding === 'json' ? errorMessage(err) : `not valid ${encoding}: ${errorMessage(err)}` })
         continue
       }
       batch.entries.push({ key, address: { block, index }, value })
@@ -635,20 +661,11 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
 
   /** map() + cursors + skip records in one LevelDB batch; memory is updated only after it is written. */
   private async commit (pending: PendingBatch): Promise<void> {
-    const batch = directBatch(this.store.db)
-    const first = pending.entries[0]
-    try {
-      if (first !== undefined) {
-        await this.mapFn(pending.entries as Array<Entry<T>>, batch, { data: this.store.data })
-      }
-    } catch (err) {
-      await batch.close().catch(() => {})
-      this.retry = pending
-      const at = first as Entry<unknown>
-      this.fail(new IndexError('ERR_MAP_FAILED', `map failed at ${at.key}@${at.address.block}.${at.address.index}: ${errorMessage(err)}`,
-        { feed: at.key, address: at.address, cause: err }), 'map-error')
-      return
-    }
+    const mapped = await this.mapBatch(pending)
+    if (mapped === null) return // failed: the index is in error, the batch kept for resume()
+    const { batch, entries } = mapped
+    const first = entries[0] ?? pending.entries[0]
+    const skips = dedupeSkips([...pending.skips, ...mapped.skips])
     const updates = new Map<FeedState, CursorRecord & { done: RangeSet }>()
     for (const [state, blocks] of pending.blocks) {
       const done = state.done.clone()
@@ -660,7 +677,7 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
       }
       updates.set(state, { done, fork: state.fork, ranges: [], entries, skipped: state.skipped })
     }
-    for (const skip of pending.skips) {
+    for (const skip of skips) {
       this.store.putSkip(batch, skip)
       const u = updates.get(this.states.get(skip.key) as FeedState)
       if (u !== undefined) u.skipped++
@@ -681,10 +698,81 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
       state.entries = u.entries
       state.skipped = u.skipped
     }
-    for (const skip of pending.skips) this.emit('skip', skip)
-    if (pending.entries.length > 0) this.emit('batch', pending.entries)
+    for (const skip of skips) this.emit('skip', skip)
+    if (entries.length > 0) this.emit('batch', entries)
     this.emitProgress(false)
     this.checkWaiters()
+  }
+
+  /**
+   * Runs map() over the batch into a fresh LevelDB batch; returns it with the entries
+   * map was given and what it (or the isolation of a throwing entry) skipped. Null when
+   * map threw and the index stopped.
+   */
+  private async mapBatch (pending: PendingBatch): Promise<{ batch: IndexBatch; entries: Array<Entry<unknown>>; skips: SkippedEntry[] } | null> {
+    let entries = pending.entries
+    const isolated: SkippedEntry[] = []
+    for (let attempt = 0; ; attempt++) {
+      const batch = directBatch(this.store.db)
+      const skips: SkippedEntry[] = []
+      try {
+        if (entries.length > 0) await this.mapFn(entries as Array<Entry<T>>, batch, this.mapContext(entries, skips))
+        return { batch, entries, skips: [...isolated, ...skips] }
+      } catch (err) {
+        await batch.close().catch(() => {})
+        const culprit = this.onError === 'skip' && attempt <= pending.entries.length ? await this.findThrowing(entries) : null
+        if (culprit === null) {
+          this.retry = pending
+          const at = entries[0] as Entry<unknown>
+          this.fail(new IndexError('ERR_MAP_FAILED', `map failed at ${at.key}@${at.address.block}.${at.address.index}: ${errorMessage(err)}`,
+            { feed: at.key, address: at.address, cause: err }), 'map-error')
+          return null
+        }
+        const bad = entries[culprit.index]!
+        isolated.push(skipOf(bad, 'ERR_MAP_THREW', errorMessage(culprit.error)))
+        entries = entries.filter((_, i) => i !== culprit.index)
+      }
+    }
+  }
+
+  /**
+   * The entry whose inclusion makes map() throw: the smallest prefix of `entries` that
+   * throws ends with it. Each try writes into a batch that is thrown away. Null when
+   * the whole batch does not throw again (then nothing can be pinned on one entry).
+   */
+  private async findThrowing (entries: Array<Entry<unknown>>): Promise<{ index: number; error: unknown } | null> {
+    const run = async (n: number): Promise<unknown> => {
+      const batch = directBatch(this.store.db)
+      try {
+        await this.mapFn(entries.slice(0, n) as Array<Entry<T>>, batch, this.mapContext(entries, []))
+        return null
+      } catch (err) {
+        return err ?? new Error('map threw ' + String(err))
+      } finally {
+        await batch.close().catch(() => {})
+      }
+    }
+    let error = await run(entries.length)
+    if (error === null) return null
+    let lo = 0 // map(entries[0..lo)) does not throw
+    let hi = entries.length // map(entries[0..hi)) throws, with `error`
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >>> 1
+      const e = await run(mid)
+      if (e === null) lo = mid
+      else { hi = mid; error = e }
+    }
+    return { index: hi - 1, error }
+  }
+
+  private mapContext (entries: Array<Entry<unknown>>, skips: SkippedEntry[]): MapContext {
+    return {
+      data: this.store.data,
+      skip (entry: Entry<unknown>, reason: string, code = 'ERR_NOT_INDEXABLE'): void {
+        if (!entries.includes(entry)) throw new IndexError('ERR_BAD_OPTION', 'skip(entry): the entry must be one of this map() call\'s')
+        skips.push(skipOf(entry, String(code), String(reason)))
+      }
+    }
   }
 
   /** Handles pending truncations; true if it did anything. */
@@ -831,11 +919,27 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
   }
 }
 
+function skipOf (entry: Entry<unknown>, code: string, reason: string): SkippedEntry {
+  return { key: entry.key, block: entry.address.block, index: entry.address.index, code, reason: reason.slice(0, MAX_REASON) }
+}
+
+/** One record per entry (or block): a view may skip an entry twice. */
+function dedupeSkips (skips: SkippedEntry[]): SkippedEntry[] {
+  const seen = new Set<string>()
+  return skips.filter((s) => {
+    const id = `${s.key}/${s.block}/${s.index ?? '-'}`
+    if (seen.has(id)) return false
+    seen.add(id)
+    return true
+  })
+}
+
 function errorCode (err: Error, fallback: string): string {
   const code = (err as { code?: unknown }).code
   return typeof code === 'string' ? code : fallback
 }
 
+/** An error's message, without the `ERR_X: ` prefix our error classes put in front (the code is kept apart). */
 function errorMessage (err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
+  return (err instanceof Error ? err.message : String(err)).replace(/^ERR_[A-Z_]+: /, '')
 }

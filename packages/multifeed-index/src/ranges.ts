@@ -1,5 +1,5 @@
 // A set of non-negative integers kept as sorted, disjoint, non-adjacent half-open
-// ranges [start, end). It records which seqs of one feed are done (indexed) and,
+// ranges [start, end). It records which blocks of one feed are done (indexed) and,
 // in memory, which ones are known not to be local yet. A feed indexed in order is
 // one range [0, n); a sparse feed is a few ranges.
 

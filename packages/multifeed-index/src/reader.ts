@@ -325,9 +325,15 @@ type RawRead = { status: 'ok'; bytes: Uint8Array } | { status: 'missing' } | { s
 // a read transaction of its storage takes many block reads and flushes them in one
 // RocksDB batch, about twice as fast as as many parallel get()s.
 interface BlockReadTx { getBlock(index: number): Promise<Uint8Array | null>; tryFlush(): void }
+/** Hypercore's block encryption (lib/default-encryption.js): a fixed padding, decrypted in place. */
+interface BlockEncryption {
+  padding(core: unknown, index: number): number
+  decrypt(index: number, block: Uint8Array, core: unknown): void | Promise<void>
+}
 interface FeedInternals {
   state?: { storage?: { read?: () => BlockReadTx } } | null
-  encryption?: unknown
+  encryption?: BlockEncryption | null
+  core?: unknown
 }
 
 /**
@@ -338,7 +344,9 @@ interface FeedInternals {
 function readRaw (feed: Feed, blocks: number[]): Array<Promise<RawRead>> {
   const internal = feed as unknown as FeedInternals
   const storage = internal.state?.storage
-  if (blocks.length < 2 || storage?.read === undefined || internal.encryption != null || feed.closing !== null) {
+  const encryption = internal.encryption ?? null
+  if (blocks.length < 2 || storage?.read === undefined || feed.closing !== null ||
+    (encryption !== null && (typeof encryption.decrypt !== 'function' || typeof encryption.padding !== 'function'))) {
     return blocks.map((block) => getBlock(feed, block, false))
   }
   let tx: BlockReadTx
@@ -357,7 +365,11 @@ function readRaw (feed: Feed, blocks: number[]): Array<Promise<RawRead>> {
       return await getBlock(feed, blocks[i]!, false)
     }
     if (bytes === null) return await getBlock(feed, blocks[i]!, false)
-    return { status: 'ok', bytes }
+    if (encryption === null) return { status: 'ok', bytes }
+    // as hypercore's get() does: decrypt a copy (the stored bytes may be shared), drop the padding
+    const copy = Buffer.from(bytes)
+    await encryption.decrypt(blocks[i]!, copy, internal.core)
+    return { status: 'ok', bytes: copy.subarray(encryption.padding(internal.core, blocks[i]!)) }
   })
 }
 

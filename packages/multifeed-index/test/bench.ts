@@ -1,9 +1,10 @@
-// Run by hand (not a test): node packages/multifeed-index/dist/test/bench.js [count]
-// Prints the time to append `count` small JSON entries in batches of 1,000 and the
-// time to append + index them (live, as a kv-like consumer) with and without
-// EntryReader.append (remember), plus indexing throughput of entries already on disk.
+// Run by hand (not a test): node packages/multifeed-index/dist/test/bench.js [count] [maxBatch]
+// Prints the time to append `count` small JSON entries in batches of 1,000 (packed
+// into blocks by appendEntries) and the time to append + index them (live, as a
+// kv-like consumer) with the blocks read back from storage or handed over by
+// EntryReader.append, plus indexing throughput of entries already on disk.
 import path from 'node:path'
-import { Multifeed } from '@kappa-ts/multifeed'
+import { Multifeed, appendEntries } from '@kappa-ts/multifeed'
 import { MultifeedIndex, EntryReader, type Entry, type IndexBatch, type IndexContext } from '../src/index.js'
 import { tmpdir, openDb } from './helpers.js'
 
@@ -32,7 +33,7 @@ async function appendOnly (): Promise<number> {
   const w = await m.writer()
   const t0 = performance.now()
   const c0 = process.cpuUsage()
-  for (let i = 0; i < COUNT; i += BATCH) await w.append(Array.from({ length: BATCH }, (_, j) => record(i + j)))
+  for (let i = 0; i < COUNT; i += BATCH) await appendEntries(w, Array.from({ length: BATCH }, (_, j) => record(i + j)))
   const ms = performance.now() - t0
   lastCpu = cpuMs(c0)
   await m.close()
@@ -41,7 +42,7 @@ async function appendOnly (): Promise<number> {
 }
 let lastCpu = 0
 
-async function appendAndIndex (remember: boolean): Promise<{ appendMs: number; totalMs: number; reads: number }> {
+async function appendAndIndex (handOver: boolean): Promise<{ appendMs: number; totalMs: number; reads: number }> {
   const { dir, cleanup } = tmpdir()
   const m = new Multifeed(path.join(dir, 'cores'))
   const w = await m.writer()
@@ -53,8 +54,8 @@ async function appendAndIndex (remember: boolean): Promise<{ appendMs: number; t
   const c0 = process.cpuUsage()
   for (let i = 0; i < COUNT; i += BATCH) {
     const values = Array.from({ length: BATCH }, (_, j) => record(i + j))
-    if (remember) await reader.append(w, values)
-    else await w.append(values)
+    if (handOver) await reader.append(w, values)
+    else await appendEntries(w, values)
   }
   const appendMs = performance.now() - t0
   await index.indexed()
@@ -72,7 +73,7 @@ async function indexExisting (): Promise<number> {
   const { dir, cleanup } = tmpdir()
   const m = new Multifeed(path.join(dir, 'cores'))
   const w = await m.writer()
-  for (let i = 0; i < COUNT; i += BATCH) await w.append(Array.from({ length: BATCH }, (_, j) => record(i + j)))
+  for (let i = 0; i < COUNT; i += BATCH) await appendEntries(w, Array.from({ length: BATCH }, (_, j) => record(i + j)))
   const db = openDb(dir)
   const t0 = performance.now()
   const c0 = process.cpuUsage()
@@ -88,9 +89,9 @@ async function indexExisting (): Promise<number> {
 }
 
 const fmt = (ms: number): string => (ms / 1000).toFixed(2) + ' s'
-if (process.env.ONLY === 'remember') {
+if (process.env.ONLY === 'handover') {
   const r = await appendAndIndex(true)
-  console.log(`append + index, remember():  ${fmt(r.totalMs)}  cpu ${fmt(lastCpu)}  (appends done at ${fmt(r.appendMs)})`)
+  console.log(`append + index, handed over: ${fmt(r.totalMs)}  cpu ${fmt(lastCpu)}  (appends done at ${fmt(r.appendMs)})`)
   process.exit(0)
 }
 const raw = await appendOnly()
@@ -98,7 +99,7 @@ const rawCpu = lastCpu
 console.log(`append only:                 ${fmt(raw)}  cpu ${fmt(rawCpu)}  (${Math.round(COUNT / raw * 1000)} entries/s)`)
 const plain = await appendAndIndex(false)
 console.log(`append + index, read-back:   ${fmt(plain.totalMs)}  cpu ${fmt(lastCpu)}  (appends done at ${fmt(plain.appendMs)}; ${(plain.totalMs / raw).toFixed(2)}x wall, ${(lastCpu / rawCpu).toFixed(2)}x cpu of append only; ${plain.reads} storage reads)`)
-const remembered = await appendAndIndex(true)
-console.log(`append + index, remember():  ${fmt(remembered.totalMs)}  cpu ${fmt(lastCpu)}  (appends done at ${fmt(remembered.appendMs)}; ${(remembered.totalMs / raw).toFixed(2)}x wall, ${(lastCpu / rawCpu).toFixed(2)}x cpu of append only; ${remembered.reads} storage reads)`)
+const handedOver = await appendAndIndex(true)
+console.log(`append + index, handed over: ${fmt(handedOver.totalMs)}  cpu ${fmt(lastCpu)}  (appends done at ${fmt(handedOver.appendMs)}; ${(handedOver.totalMs / raw).toFixed(2)}x wall, ${(lastCpu / rawCpu).toFixed(2)}x cpu of append only; ${handedOver.reads} storage reads)`)
 const existing = await indexExisting()
 console.log(`index ${COUNT} already on disk: ${fmt(existing)}  cpu ${fmt(lastCpu)}  (${Math.round(COUNT / existing * 1000)} entries/s)`)

@@ -17,6 +17,7 @@ export type MultifeedErrorCode =
   | 'ERR_FORMAT_VERSION' // the storage was written in another log format version
   | 'ERR_BLOCK_FORMAT' // a block is not a well-formed packed block (BlockFormatError, with a reason)
   | 'ERR_INVALID_VALUE' // a value the feeds' valueEncoding cannot store
+  | 'ERR_ENTRY_DECODE' // an entry that is not valid in the feeds' valueEncoding, or over its limits
   | 'ERR_HANDSHAKE_TIMEOUT' // a connection did not prove the key within handshakeTimeout
   | 'ERR_FRAME_TOO_LARGE' // a peer announced a transport frame over maxFrameBeforeProof before proving the key
 

@@ -8,8 +8,9 @@ export {
   BlockFormatError, DecodedBlock, decodeBlock, decodeBlockAsync, compressBlock, compressBlockSync, packBlocks, entrySize,
   type BlockFormatReason, type EncodedEntry
 } from './block-format.js'
-export { VALUE_ENCODINGS, EntryValueError, encodeEntry, decodeEntry } from './entry-encoding.js'
+export { VALUE_ENCODINGS, MAX_JSON_DEPTH, EntryValueError, EntryDecodeError, encodeEntry, decodeEntry, jsonDepthOver } from './entry-encoding.js'
 export { MultifeedError } from './errors.js'
 export type { MultifeedErrorCode } from './errors.js'
 export { PROTOCOL, PROTOCOL_VERSION } from './wire.js'
 export { appendEntries, readEntries, type AppendedBlocks } from './entries.js'
+export { blockEncryptionKey } from './keys.js'

@@ -1,5 +1,6 @@
 // Feed and multifeed keys travel as 32-byte buffers on the wire and as lowercase
 // hex everywhere in the API; these helpers convert and validate both forms.
+import { createHash } from 'node:crypto'
 import { MultifeedError } from './errors.js'
 
 export const KEY_BYTES = 32
@@ -20,4 +21,13 @@ export function requireKey (key: unknown, what: string): Buffer {
 
 export function toHex (key: Uint8Array): string {
   return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('hex')
+}
+
+/**
+ * The key every feed's blocks are encrypted with: derived from the multifeed key (and
+ * a domain tag, so it is never the key itself). Hypercore derives a key per feed from
+ * it and the feed's key (lib/default-encryption.js).
+ */
+export function blockEncryptionKey (multifeedKey: Buffer): Buffer {
+  return createHash('sha256').update('kappa-ts/multifeed/block-encryption/v1').update(multifeedKey).digest()
 }

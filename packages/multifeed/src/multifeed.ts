@@ -7,7 +7,7 @@ import Corestore from 'corestore'
 import Hypercore from 'hypercore'
 import { MultifeedError } from './errors.js'
 import { FeedLog, type FeedRecord } from './feed-log.js'
-import { parseKey, requireKey, toHex } from './keys.js'
+import { blockEncryptionKey, parseKey, requireKey, toHex } from './keys.js'
 import { PeerConnection, type PeerHost } from './peer.js'
 import { VALUE_ENCODINGS, type ValueEncoding } from './entry-encoding.js'
 import { BLOCK_FORMAT } from './block-format.js'
@@ -97,6 +97,8 @@ export class Multifeed extends EventEmitter {
   private readonly _accept: NonNullable<MultifeedOptions['accept']>
   private _key: Buffer | null = null
   private _discoveryKey: Buffer | null = null
+  /** Encrypts every feed's blocks (see _openFeed), derived from the multifeed key. */
+  private _blockKey: Buffer | null = null
   private _log: FeedLog | null = null
   private _metaKey: string | null = null
   private _opening: Promise<void> | null = null
@@ -149,6 +151,26 @@ export class Multifeed extends EventEmitter {
     this._store = this.corestore.namespace(NAMESPACE, { active: false })
   }
 
+  /**
+   * The key of the local writer `name` of the multifeed stored at `storage`, without
+   * opening the multifeed (its key may not be chosen yet: an app can make its key depend
+   * on its first writer, as record-db makes the creator's writer the root). The writer
+   * core is created if it does not exist; the same key comes back after a restart.
+   */
+  static async localWriterKey (storage: string, name = 'default'): Promise<string> {
+    if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH) {
+      throw new MultifeedError('ERR_BAD_NAME', `writer name must be a string of 1..${MAX_NAME_LENGTH} characters`)
+    }
+    const store = new Corestore(Hypercore.defaultStorage(storage, { writeBufferSize: 1024 * 1024 }))
+    try {
+      const core = store.namespace(NAMESPACE, { active: false }).get({ name: WRITER_PREFIX + name, active: false })
+      await core.ready()
+      return toHex(core.key as Buffer)
+    } finally {
+      await store.close()
+    }
+  }
+
   /** The multifeed key: the set's identity and the secret peers must prove they know. */
   get key (): Buffer {
     if (this._key === null) throw new MultifeedError('ERR_NOT_READY', 'key is known only after ready()')
@@ -198,6 +220,7 @@ export class Multifeed extends EventEmitter {
     }
     this._key = key
     this._discoveryKey = Hypercore.discoveryKey(key)
+    this._blockKey = blockEncryptionKey(key)
 
     // Reopen every known feed; a feed listed twice (crash between writes of two
     // peers' announcements) is opened once.
@@ -267,7 +290,11 @@ export class Multifeed extends EventEmitter {
    */
   replicate (isInitiator: boolean | Duplex, opts?: Record<string, unknown>): Duplex {
     this._checkOpen()
-    const stream = this._store.replicate(isInitiator, opts)
+    // Not Corestore's replicate(): it answers a hypercore channel for ANY core it holds
+    // (whatever namespace opened it) to anyone who names its discovery key, which a feed's
+    // public key gives. On this stream no core is served but the feeds a PeerConnection
+    // attaches, and it attaches them only after the peer proved the multifeed key.
+    const stream = Hypercore.createProtocolStream(isInitiator, { ...opts })
     const noise = (stream as Duplex & { noiseStream: object }).noiseStream
     if (this._streams.has(noise)) return stream
     this._streams.add(noise)
@@ -367,11 +394,22 @@ export class Multifeed extends EventEmitter {
     this.emit('feed', feed, { ...info })
   }
 
-  /** A session of one feed of the set: a local writer by name, or any feed by key. The one place feeds are opened. */
+  /**
+   * A session of one feed of the set: a local writer by name, or any feed by key. The
+   * one place feeds are opened. Every feed's blocks are encrypted (at rest and on the
+   * wire) with a key derived from the multifeed key: a peer or a disk holding them
+   * without that key learns nothing of their content.
+   */
   private _openFeed (which: { name: string } | { key: string }): Feed {
+    const encryption = { key: this._blockKeyOrThrow() }
     return 'name' in which
-      ? this._store.get({ name: WRITER_PREFIX + which.name, valueEncoding: FEED_ENCODING })
-      : this._store.get({ key: which.key, valueEncoding: FEED_ENCODING })
+      ? this._store.get({ name: WRITER_PREFIX + which.name, valueEncoding: FEED_ENCODING, encryption })
+      : this._store.get({ key: which.key, valueEncoding: FEED_ENCODING, encryption })
+  }
+
+  private _blockKeyOrThrow (): Buffer {
+    if (this._blockKey === null) throw new MultifeedError('ERR_NOT_READY', 'feeds open only after ready()')
+    return this._blockKey
   }
 
   private _logOrThrow (): FeedLog {
@@ -397,3 +435,4 @@ function positiveInt (value: number | undefined, fallback: number, name: string)
   }
   return value
 }
+

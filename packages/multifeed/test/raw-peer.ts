@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream'
 import { EventEmitter, once } from 'node:events'
 import { PROTOCOL, appendEntries, type Multifeed } from '../src/index.js'
 import { createProof, encodeHandshake, PROTOCOL_VERSION } from '../src/wire.js'
+import { blockEncryptionKey } from '../src/keys.js'
 import { tmpdir, pipe } from './helpers.js'
 
 interface Noise extends Duplex { handshakeHash: Buffer; opened: Promise<boolean> }
@@ -28,7 +29,8 @@ export async function rawPeer (target: Multifeed, opts: { openChannel?: boolean;
   // serves them when the target asks.
   const feeds: Array<Hypercore<unknown>> = []
   for (let i = 0; i < (opts.realFeeds ?? 0); i++) {
-    const f = store.get({ name: `real-${i}` })
+    // encrypted as the target's own feeds are (a real member knows the multifeed key)
+    const f = store.get({ name: `real-${i}`, valueEncoding: 'binary', encryption: { key: blockEncryptionKey(target.key) } })
     await appendEntries(f, [{ entry: i }])
     feeds.push(f)
   }

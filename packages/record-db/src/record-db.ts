@@ -1,11 +1,10 @@
 // RecordDB: JSON records with JSON-Schema validation, syncing through kappa-core.
 import { EventEmitter } from 'node:events'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Duplex } from 'node:stream'
-import Corestore from 'corestore'
-import { Kappa, type Entry, type JoinOptions, type SyncedOptions, type ViewDb } from '@kappa-ts/kappa-core'
+import { Kappa, type Entry, type JoinOptions, type SkippedEntry, type SyncedOptions, type ViewDb } from '@kappa-ts/kappa-core'
 import { builtinSchemas, envelopeSchema, type Envelope, type JsonSchema } from '@kappa-ts/schemas'
 import { computeLimits, type AuthOp } from './auth.js'
 import { RecordDbError, ValidationError } from './errors.js'
@@ -23,7 +22,10 @@ export type { Range, Where, RecordVersion }
 export type Mode = 'authorized' | 'open'
 
 export interface RecordDBOptions {
-  /** The database key (64 hex chars) to join; absent: a new database whose root is this peer's writer. */
+  /**
+   * The database key to join (128 hex chars: the root's feed key, then a secret; what
+   * `key` of the creator's RecordDB says); absent: a new database whose root is this peer's writer.
+   */
   key?: string | Uint8Array
   /** 'authorized' (default for a new database): only the root and feeds it authorized count. 'open': every feed counts. */
   mode?: Mode
@@ -49,7 +51,8 @@ export interface FeedStatus { key: string; length: number; local: boolean; count
 export interface RecordDBStatus {
   key: string; mode: Mode; writer: string; root: string
   feeds: FeedStatus[]
-  index: { indexed: number; total: number; state: string }
+  /** Entries indexed of all known; `skipped`: entries (or blocks) that could not be indexed, see skipped(). */
+  index: { indexed: number; total: number; skipped: number; state: string }
 }
 
 /**
@@ -70,13 +73,25 @@ const VIEW = 'records'
 /** Most ops one batch() may hold (so they fit in one hypercore append). */
 export const MAX_BATCH = 10_000
 const HEX_KEY = /^[0-9a-f]{64}$/
+const DB_KEY = /^[0-9a-f]{128}$/
 /** Index entries counted per condition to pick the narrowest one to scan. */
 const DRIVER_PROBE = 4096
 const ID_PATTERN = /^[^\u0000-\u001f\u007f]{1,256}$/
-// The multifeed derives its default writer from this Corestore namespace and name; a new
-// database uses that writer's key as its own key (so the key names the root). Checked after open.
-const MULTIFEED_NAMESPACE = '@kappa-ts/multifeed'
-const DEFAULT_WRITER = 'writer/default'
+/**
+ * The database key is what peers share: the root's feed key (public: every ref of its
+ * records carries it) followed by 32 random bytes no ref carries. Peers prove knowledge
+ * of the multifeed key derived from both, and the logs' blocks are encrypted with a key
+ * derived from it, so a feed key seen in a ref or an `authorize` command gives nothing.
+ */
+function multifeedKeyOf (dbKey: string): Buffer {
+  return createHash('sha256').update('kappa-ts/record-db/multifeed-key/v2').update(Buffer.from(dbKey, 'hex')).digest()
+}
+
+function toDbKeyHex (key: string | Uint8Array): string {
+  const hex = typeof key === 'string' ? key.toLowerCase() : Buffer.from(key).toString('hex')
+  if (!DB_KEY.test(hex)) throw new RecordDbError('ERR_BAD_KEY', 'a database key is 128 hex characters (64 bytes: the root feed key and a secret)')
+  return hex
+}
 
 /** A fresh random id that sorts by creation time. */
 export function newId (): string {
@@ -96,6 +111,7 @@ export class RecordDB extends EventEmitter {
   private readonly opts: RecordDBOptions
   private _kappa: Kappa<Record<typeof VIEW, RecordsView>> | null = null
   private _key = ''
+  private _root = ''
   private _mode: Mode = 'authorized'
   private _writerKey = ''
   private opening: Promise<void> | null = null
@@ -117,13 +133,16 @@ export class RecordDB extends EventEmitter {
     if (opts.mode !== undefined && opts.mode !== 'authorized' && opts.mode !== 'open') {
       throw new RecordDbError('ERR_BAD_OPTION', "mode must be 'authorized' or 'open'")
     }
-    if (opts.key !== undefined) toKeyHex(opts.key)
+    if (opts.key !== undefined) toDbKeyHex(opts.key)
     this.storage = storage
     this.opts = opts
   }
 
   /** The database key (hex): share it with peers. In authorized mode it is also the root writer's key. */
+  /** The database key (128 hex): share it with the peers who may replicate; it lets them read everything. */
   get key (): string { this.assertReady(); return this._key }
+  /** The root's feed key (64 hex, the first half of the key): in authorized mode, the feed whose word is final. */
+  get root (): string { this.assertReady(); return this._root }
   get mode (): Mode { this.assertReady(); return this._mode }
   /** This peer's writer feed key (hex): what a root authorizes. */
   get writerKey (): string { this.assertReady(); return this._writerKey }
@@ -140,7 +159,7 @@ export class RecordDB extends EventEmitter {
     mkdirSync(this.storage, { recursive: true })
     const configPath = path.join(this.storage, CONFIG_FILE)
     const stored = readStoredConfig(this.storage) // ERR_STORAGE when the folder cannot be read
-    const givenKey = this.opts.key === undefined ? null : toKeyHex(this.opts.key)
+    const givenKey = this.opts.key === undefined ? null : toDbKeyHex(this.opts.key)
     if (stored !== null && givenKey !== null && stored.key !== givenKey) {
       throw new RecordDbError('ERR_BAD_KEY', `${this.storage} holds database ${stored.key}, not ${givenKey}`)
     }
@@ -150,9 +169,11 @@ export class RecordDB extends EventEmitter {
     this._mode = stored?.mode ?? this.opts.mode ?? 'authorized'
     let key = stored?.key ?? givenKey
     const creating = key === null
-    if (key === null) key = await probeWriterKey(path.join(this.storage, 'cores'))
+    // a new database: its root is this peer's writer, its secret is new
+    if (key === null) key = (await Kappa.localWriterKey(this.storage)) + randomBytes(32).toString('hex')
+    const root = key.slice(0, 64)
 
-    const kappa = new Kappa(this.storage, { key }).use(VIEW, recordsView({
+    const kappa = new Kappa(this.storage, { key: multifeedKeyOf(key) }).use(VIEW, recordsView({
       onAuthOrSchemaChange: () => { this.limits = null; this.schemaCache.clear(); this.schemaGen++ }
       // (Runs right after the commit, before indexed() waiters resolve.)
     }))
@@ -167,17 +188,18 @@ export class RecordDB extends EventEmitter {
       await kappa.ready()
       const writer = await kappa.writer()
       this._writerKey = writer.key
-      if (creating && writer.key !== key) {
-        throw new RecordDbError('ERR_ROOT_KEY', 'the new database key does not match its writer (multifeed writer derivation changed?)')
+      if (creating && writer.key !== root) {
+        throw new RecordDbError('ERR_ROOT_KEY', 'the new database\'s root is not its writer')
       }
     } catch (err) {
       await kappa.close().catch(() => {})
       throw err
     }
     this._key = key
+    this._root = root
     if (stored === null) {
       const tmp = configPath + '.tmp'
-      writeFileSync(tmp, JSON.stringify({ version: 1, key, mode: this._mode } satisfies StoredConfig, null, 2) + '\n')
+      writeFileSync(tmp, JSON.stringify({ version: 2, key, mode: this._mode } satisfies StoredConfig, null, 2) + '\n')
       renameSync(tmp, configPath)
     }
   }
@@ -379,7 +401,7 @@ export class RecordDB extends EventEmitter {
     const key = toKeyHex(feedKey)
     await this.ready()
     // Nobody limits the root (auth.ts): such a record would be stored and change nothing.
-    if (this._mode === 'authorized' && key === this._key) {
+    if (this._mode === 'authorized' && key === this._root) {
       throw new RecordDbError('ERR_REVOKE_ROOT', `${key} is the root of this database: it always counts and cannot be revoked`)
     }
     const length = opts.length ?? this.kappa.feed(key)?.length ?? 0
@@ -418,7 +440,7 @@ export class RecordDB extends EventEmitter {
       if (v.length !== undefined) op.length = v.length
       ops.push(op)
     }
-    const limits = computeLimits(this._key, ops)
+    const limits = computeLimits(this._root, ops)
     if (gen === this.schemaGen) this.limits = limits // else a newer change landed while reading
     return limits
   }
@@ -606,6 +628,15 @@ export class RecordDB extends EventEmitter {
 
   get peers (): unknown[] { return this.kappa.peers }
 
+  /**
+   * Entries (or whole blocks) the records view could not index, with the reason: a peer's
+   * malformed record, a value nested too deep, a block in no known format. In feed then log order.
+   */
+  async skipped (feedKey?: string): Promise<SkippedEntry[]> {
+    await this.ready()
+    return await this.kappa.skipped(VIEW, feedKey === undefined ? undefined : toKeyHex(feedKey))
+  }
+
   async status (): Promise<RecordDBStatus> {
     await this.ready()
     const limits = this._mode === 'open' ? null : await this.authLimits()
@@ -619,9 +650,9 @@ export class RecordDB extends EventEmitter {
       key: this._key,
       mode: this._mode,
       writer: this._writerKey,
-      root: this._mode === 'open' ? '' : this._key,
+      root: this._mode === 'open' ? '' : this._root,
       feeds,
-      index: { indexed: s?.indexed ?? 0, total: s?.total ?? 0, state: s?.state ?? 'idle' }
+      index: { indexed: s?.indexed ?? 0, total: s?.total ?? 0, skipped: s?.skipped ?? 0, state: s?.state ?? 'idle' }
     }
   }
 
@@ -674,18 +705,6 @@ export class RecordDB extends EventEmitter {
 
   private assertOpen (): void {
     if (this.closing !== null) throw new RecordDbError('ERR_CLOSED', 'the database is closed')
-  }
-}
-
-async function probeWriterKey (coresDir: string): Promise<string> {
-  mkdirSync(coresDir, { recursive: true })
-  const store = new Corestore(coresDir)
-  try {
-    const core = store.namespace(MULTIFEED_NAMESPACE).get({ name: DEFAULT_WRITER })
-    await core.ready()
-    return (core.key as Buffer).toString('hex')
-  } finally {
-    await store.close()
   }
 }
 

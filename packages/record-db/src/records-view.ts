@@ -46,6 +46,13 @@ export function isEnvelope (value: unknown): value is Envelope {
   return checkEnvelope(value)
 }
 
+/** Why a value is not an envelope (the first rule it breaks), or null. */
+export function notEnvelope (value: unknown): string | null {
+  if (checkEnvelope(value)) return null
+  const e = checkEnvelope.errors?.[0]
+  return e === undefined ? 'not a record envelope' : `not a record envelope: ${e.instancePath === '' ? '' : e.instancePath + ' '}${e.message ?? 'is invalid'}`
+}
+
 /** A field config's lists as sets, built once per config object. */
 const fieldSets = new WeakMap<FieldConfig, { index: Set<string>; search: Set<string> }>()
 
@@ -163,12 +170,16 @@ export function recordsView (opts: RecordsViewOptions = {}): RecordsView {
   return {
     version: 2,
     maxBatch: 2000,
+    // a record no rule foresaw must not stop the database: the entry is skipped and recorded
+    onError: 'skip',
     api: recordsApi,
     async map (entries: Entry<unknown>[], batch: ViewBatch, ctx: ViewContext): Promise<void> {
       const items: Array<{ entry: Entry<unknown>; env: Envelope; r: string }> = []
       for (const entry of entries) {
-        // A malformed envelope (a hostile or broken peer) is skipped, the same way on every peer.
-        if (isEnvelope(entry.value)) items.push({ entry, env: entry.value, r: ref(entry.key, entry.address) })
+        // A malformed envelope (a hostile or broken peer) is skipped and recorded, the same way on every peer.
+        const problem = notEnvelope(entry.value)
+        if (problem === null) items.push({ entry, env: entry.value as Envelope, r: ref(entry.key, entry.address) })
+        else batch.skip(entry, problem)
       }
       if (items.length === 0) return
       const st = new BatchState(ctx.db, batch)

@@ -7,7 +7,8 @@ import { RecordDbError } from './errors.js'
 
 export const CONFIG_FILE = 'record-db.json'
 
-export interface StoredConfig { version: 1; key: string; mode: 'authorized' | 'open' }
+/** Version 2: `key` is the 128-hex database key (root feed key + secret). */
+export interface StoredConfig { version: 2; key: string; mode: 'authorized' | 'open' }
 
 /** The stored config of the database in `storage`, or null when there is none. Throws ERR_STORAGE when it cannot be read. */
 export function readStoredConfig (storage: string): StoredConfig | null {
@@ -31,6 +32,10 @@ export function readStoredConfig (storage: string): StoredConfig | null {
   const c = parsed as Partial<StoredConfig> | null
   if (c === null || typeof c !== 'object' || typeof c.key !== 'string' || (c.mode !== 'authorized' && c.mode !== 'open')) {
     throw new RecordDbError('ERR_STORAGE', `${file} does not describe a database (key, mode)`)
+  }
+  if (c.version !== 2) {
+    throw new RecordDbError('ERR_STORAGE', `${storage} holds a database of an older layout (version ${String(c.version)}): ` +
+      'this version reads version 2 (a 128-hex database key, packed log blocks) and does not migrate')
   }
   return c as StoredConfig
 }

@@ -27,13 +27,13 @@ test('revoke(root) is refused with ERR_REVOKE_ROOT and nothing is written (API a
   const db = await openDb(path.join(dir, '.kappa-db'))
   const before = db.kappa.feed(db.writerKey)?.length
   try {
-    await db.revoke(db.key)
+    await db.revoke(db.root)
     t.fail('accepted')
   } catch (err) {
     t.equal((err as RecordDbError).code, 'ERR_REVOKE_ROOT', (err as Error).message)
   }
   t.equal(db.kappa.feed(db.writerKey)?.length, before, 'no record appended')
-  const key = db.key
+  const key = db.root
   await db.close()
   const r = await cli(dir, ['revoke', key])
   t.equal(r.code, 1, 'kappa-db revoke ROOT exits 1')

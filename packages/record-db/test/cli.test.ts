@@ -38,8 +38,10 @@ test(`kappa-db end to end: ${ROWS} rows TSV import, query, search, export round 
     fs.writeFileSync(path.join(dir, 'person.json'), JSON.stringify(personJsonSchema))
     const { good, badLines } = writeTsv(path.join(dir, 'people.tsv'), ROWS)
 
-    const init = await json<{ key: string; writer: string; mode: string }>(dir, 'init')
-    t.equal(init.key, init.writer, 'init: a new database, this peer is the root')
+    const init = await json<{ key: string; root: string; writer: string; mode: string }>(dir, 'init')
+    t.equal(init.root, init.writer, 'init: a new database, this peer is the root')
+    t.equal(init.key.slice(0, 64), init.root, 'the key starts with the root\'s feed key')
+    t.equal(init.key.length, 128, 'and goes on with a secret')
     t.ok(fs.existsSync(path.join(dir, '.kappa-db', 'record-db.json')), 'default storage ./.kappa-db')
     t.equal((await cli(dir, 'init')).code, 1, 'init twice refuses')
     t.deepEqual(await json(dir, 'schema', 'add', 'person.json'), { schema: 'person' }, 'schema add')

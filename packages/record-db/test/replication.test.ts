@@ -18,8 +18,9 @@ test('authorized mode: an unauthorized writer is replicated but invisible until 
   const { a, b, done } = await pair('authorized')
   const stop = connect(a, b)
   try {
-    t.equal(a.writerKey, a.key, 'the creator is the root')
-    t.notEqual(b.writerKey, b.key)
+    t.equal(a.writerKey, a.root, 'the creator is the root')
+    t.notEqual(b.writerKey, b.root)
+    t.equal(b.root, a.root, 'the same root on both')
     await a.putSchema('person', personSchema)
     await a.put('person', { name: 'from root', city: 'Oslo', bio: 'root words' }, { id: 'r1' })
     await caughtUp(b, a)

@@ -49,7 +49,7 @@ async function indexAll (entries: Array<Entry<unknown>>, cuts: number[]): Promis
   for (const cut of [...cuts.filter((c) => c > 0 && c < entries.length)].sort((a, b) => a - b).concat(entries.length)) {
     if (cut <= start) continue
     const ops: Array<{ type: 'put'; key: string; value: unknown } | { type: 'del'; key: string }> = []
-    const batch: ViewBatch = { put: (key, value) => { ops.push({ type: 'put', key, value }) }, del: (key) => { ops.push({ type: 'del', key }) } }
+    const batch: ViewBatch = { put: (key, value) => { ops.push({ type: 'put', key, value }) }, del: (key) => { ops.push({ type: 'del', key }) }, skip: () => {} }
     await view.map(entries.slice(start, cut), batch, ctx)
     await (db as unknown as MemoryLevel<string, unknown>).batch(ops as never)
     start = cut

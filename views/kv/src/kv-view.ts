@@ -61,6 +61,8 @@ export interface KvViewOptions {
   filter?(entry: Entry<any>): boolean
   version?: number | string
   maxBatch?: number
+  /** When the map function throws for an entry: skip and record it (default), or stop the view. */
+  onError?: 'stop' | 'skip'
 }
 
 export type KvApi<T> = {
@@ -102,6 +104,11 @@ interface KvState<T> {
 
 function isString (x: unknown): x is string { return typeof x === 'string' }
 
+/** No lone surrogate: the text survives UTF-8 (LevelDB keys) unchanged. */
+function wellFormed (s: string): boolean {
+  return (s as unknown as { isWellFormed(): boolean }).isWellFormed()
+}
+
 /** The default map: entries shaped like KvRecord; anything else is not a kv entry. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function recordDoc (entry: Entry<any>): KvDoc | null {
@@ -117,21 +124,32 @@ interface MappedDoc { doc: Doc; value: unknown; /** id is the entry's own id */ 
 export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
   const userMap = opts.map ?? recordDoc
 
-  /** The well-formed docs of an entry (malformed ones are left out, never fatal). */
-  const docsOf = (entry: Entry): MappedDoc[] => {
+  /**
+   * The docs of an entry, or why it cannot be indexed: a doc without a string key, an
+   * empty id, a key, id or link that is not well-formed text (a lone surrogate would be
+   * stored as another string). One malformed doc makes the whole entry a skip.
+   */
+  const mapEntry = (entry: Entry): { docs: MappedDoc[]; problem: string | null } => {
     const out = userMap(entry)
-    if (out === null || out === undefined) return []
+    if (out === null || out === undefined) return { docs: [], problem: null }
     const docs: MappedDoc[] = []
-    for (const d of Array.isArray(out) ? out : [out]) {
-      if (d === null || typeof d !== 'object' || !isString(d.key)) continue
+    const list = Array.isArray(out) ? out : [out]
+    for (let i = 0; i < list.length; i++) {
+      const d = list[i]
+      const which = list.length > 1 ? `doc ${i}: ` : ''
+      if (d === null || typeof d !== 'object' || !isString(d.key)) return { docs: [], problem: `${which}a kv doc needs a string key` }
+      if (!wellFormed(d.key)) return { docs: [], problem: `${which}its key is not well-formed text (a lone surrogate)` }
       const defaultId = entryId(entry.key, entry.address)
       const id = d.id ?? defaultId
-      if (!isString(id) || id.length === 0) continue
+      if (!isString(id) || id.length === 0 || !wellFormed(id)) return { docs: [], problem: `${which}its id must be a non-empty, well-formed string` }
       const links = Array.isArray(d.links) && d.links.length > 0 ? d.links.filter((l) => isString(l) && l.length > 0) : NO_LINKS
+      if (!links.every(wellFormed)) return { docs: [], problem: `${which}a link is not well-formed text (a lone surrogate)` }
       docs.push({ doc: { id, key: d.key, links }, value: 'value' in d ? d.value : entry.value, defaultId: id === defaultId })
     }
-    return docs
+    return { docs, problem: null }
   }
+  /** The docs of an entry the view indexed (none for one it skipped). */
+  const docsOf = (entry: Entry): MappedDoc[] => mapEntry(entry).docs
 
   const states = new WeakMap<ViewContext, KvState<T>>()
   const stateOf = (ctx: ViewContext): KvState<T> => {
@@ -170,7 +188,11 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
   const resolve = async (ctx: ViewContext, key: string, id: string, lookedUp = false): Promise<KvHead<T> | null> => {
     const at = lookedUp ? await lookUp(ctx, id) : parseEntryId(id) ?? await lookUp(ctx, id)
     if (at === null) return null
-    const entry = await ctx.kappa.entry(at.key, at.address)
+    // a custom id from someone's entry may name any address: an unreadable one resolves to nothing
+    const entry = await ctx.kappa.entry(at.key, at.address).catch((err: unknown) => {
+      if ((err as { code?: unknown }).code === 'ERR_INVALID_ENTRY') return null
+      throw err
+    })
     if (entry !== null) {
       const found = docsOf(entry).find((d) => d.doc.id === id && d.doc.key === key)
       if (found !== undefined) return { key: entry.key, address: entry.address, value: found.value as T, id }
@@ -205,12 +227,18 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
   return {
     version: `${LAYOUT}/${opts.version ?? 0}`,
     maxBatch: opts.maxBatch ?? DEFAULT_MAX_BATCH,
+    onError: opts.onError ?? 'skip',
     ...(opts.filter !== undefined ? { filter: opts.filter } : {}),
 
     async map (entries: Entry[], batch: ViewBatch, ctx: ViewContext): Promise<void> {
       const docs: Doc[] = []
       for (const entry of entries) {
-        for (const { doc, defaultId } of docsOf(entry)) {
+        const mapped = mapEntry(entry)
+        if (mapped.problem !== null) {
+          batch.skip(entry, mapped.problem)
+          continue
+        }
+        for (const { doc, defaultId } of mapped.docs) {
           docs.push(doc)
           if (!defaultId) batch.put(IDS + doc.id, [entry.key, entry.address.block, entry.address.index])
         }

@@ -140,3 +140,71 @@ test('the kv survives a restart and a version bump rebuilds it with the same res
   await kappa.close()
   cleanup()
 })
+
+test('a key or a link that is not well-formed text is skipped and recorded; the view goes on (a peer cannot stop it)', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const kappa = new Kappa(dir).use('kv', kvView<number>())
+  await kappa.ready()
+  const w = await kappa.writer()
+  const errors: unknown[] = []
+  kappa.on('view-error', (_name: string, err: unknown) => errors.push(err))
+  const skips: unknown[] = []
+  kappa.on('skip', (_name: string, s: unknown) => skips.push(s))
+  await w.append([
+    { key: 'lone \ud800 surrogate', value: 1, links: [] },
+    { key: 'fine', value: 2, links: ['link \udc00 broken'] },
+    { key: 'fine', value: 3, links: [] }
+  ])
+  await w.append({ key: 'after', value: 4, links: [] })
+  await kappa.indexed()
+  t.deepEqual(errors, [], 'no view error')
+  t.equal(kappa.status().kv?.state === 'error', false)
+  t.deepEqual((await kappa.api.kv.get('fine')).map((h) => h.value), [3], 'the well-formed entry beside them is indexed')
+  t.deepEqual((await kappa.api.kv.get('after')).map((h) => h.value), [4], 'and later ones')
+  const skipped = await kappa.skipped('kv')
+  t.deepEqual(skipped.map((s) => [s.block, s.index, s.code]), [[0, 0, 'ERR_NOT_INDEXABLE'], [0, 1, 'ERR_NOT_INDEXABLE']], 'both recorded, with feed and address')
+  t.match(skipped[0]!.reason, /key is not well-formed/)
+  t.match(skipped[1]!.reason, /link is not well-formed/)
+  t.equal(skips.length, 2, "'skip' events")
+  t.equal(kappa.status().kv?.skipped, 2, 'counted in status()')
+  await kappa.close()
+  cleanup()
+})
+
+test('a map function that throws for one entry: the built-in default skips that entry and records why', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const kappa = new Kappa(dir).use('kv', kvView<number>({
+    map: (e: Entry<{ k: string; v: number }>) => {
+      if (e.value.v === 13) throw new Error('unlucky')
+      return { key: e.value.k, value: e.value.v }
+    }
+  }))
+  await kappa.ready()
+  const w = await kappa.writer()
+  await w.append([{ k: 'a', v: 1 }, { k: 'b', v: 13 }, { k: 'c', v: 3 }])
+  await kappa.indexed()
+  t.deepEqual((await kappa.api.kv.get('c')).map((h) => h.value), [3])
+  const [skip] = await kappa.skipped('kv')
+  t.deepEqual(skip && [skip.index, skip.code], [1, 'ERR_MAP_THREW'])
+  t.match(skip?.reason ?? '', /unlucky/)
+  await kappa.close()
+  cleanup()
+})
+
+test('a custom id that names an unreadable block resolves to nothing: get() does not fail for the whole key', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const kappa = new Kappa(dir).use('docs', kvView<string>({
+    map: (e: Entry<{ doc: string; rev: string; body: string }>) => ({ key: e.value.doc, id: e.value.rev, value: e.value.body })
+  }))
+  await kappa.ready()
+  const w = await kappa.writer()
+  await w.feed.append(Buffer.from('not a packed block')) // block 0: unreadable
+  // an id shaped like an entry id, naming that block
+  await w.append({ doc: 'readme', rev: `${w.key}@0.0`, body: 'mischief' })
+  await w.append({ doc: 'readme2', rev: 'r1', body: 'fine' })
+  await kappa.indexed()
+  t.deepEqual((await kappa.api.docs.get('readme')).map((h) => h.value), ['mischief'], 'found through the id table, not the unreadable block')
+  t.deepEqual((await kappa.api.docs.get('readme2')).map((h) => h.value), ['fine'])
+  await kappa.close()
+  cleanup()
+})

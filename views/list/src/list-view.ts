@@ -28,6 +28,8 @@ export interface ListViewOptions<T> {
   filter?(entry: Entry<T>): boolean
   version?: number | string
   maxBatch?: number
+  /** When the map function throws for an entry: skip and record it (default), or stop the view. */
+  onError?: 'stop' | 'skip'
 }
 
 export type ListApi<T> = {
@@ -56,6 +58,13 @@ interface ListState<T> {
 const LAYOUT = 'list2'
 // Fewer, larger commits: measured faster than the indexer's 500 for bulk imports.
 const DEFAULT_MAX_BATCH = 1000
+
+/** Why a sort key cannot be used, or null: a string (well-formed text) or a number other than NaN. */
+function badSortKey (sk: unknown): string | null {
+  if (typeof sk === 'number') return Number.isNaN(sk) ? 'its sort key is NaN' : null
+  if (typeof sk !== 'string') return `its sort key is ${sk === null ? 'null' : typeof sk}, not a string or a number`
+  return (sk as unknown as { isWellFormed(): boolean }).isWellFormed() ? null : 'its sort key is not well-formed text (a lone surrogate)'
+}
 
 /** Sorted list view. Use it several times under different names for several lists. */
 export function listView<T = unknown> (opts: ListViewOptions<T>): View<ListApi<T>, T> {
@@ -109,6 +118,7 @@ export function listView<T = unknown> (opts: ListViewOptions<T>): View<ListApi<T
   return {
     version: `${LAYOUT}/${opts.version ?? 0}`,
     maxBatch: opts.maxBatch ?? DEFAULT_MAX_BATCH,
+    onError: opts.onError ?? 'skip',
     ...(opts.filter !== undefined ? { filter: opts.filter } : {}),
 
     map (entries: Entry<T>[], batch: ViewBatch, ctx: ViewContext): void {
@@ -116,9 +126,14 @@ export function listView<T = unknown> (opts: ListViewOptions<T>): View<ListApi<T
       for (const entry of entries) {
         const keys = userMap(entry)
         if (keys === null || keys === undefined) continue
-        for (const sk of Array.isArray(keys) ? keys : [keys]) {
-          // a bad sort key from someone's entry must not stop the list: leave it out
-          if (!(typeof sk === 'string' || (typeof sk === 'number' && !Number.isNaN(sk)))) continue
+        const list = Array.isArray(keys) ? keys : [keys]
+        // a bad sort key from someone's entry must not stop the list: the entry is skipped, and recorded
+        const problem = list.map(badSortKey).find((p) => p !== null) ?? null
+        if (problem !== null) {
+          batch.skip(entry, problem)
+          continue
+        }
+        for (const sk of list) {
           const id = storedKey(sk, entry.key, entry.address)
           batch.put(id, entry.value)
           stored.push({ id, item: { key: entry.key, address: entry.address, value: entry.value, sortKey: sk } })

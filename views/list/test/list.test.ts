@@ -3,7 +3,8 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { Kappa, type Entry } from '@kappa-ts/kappa-core'
-import { listView, type ListItem } from '../src/index.js'
+import { packBlocks, entrySize } from '@kappa-ts/multifeed'
+import { listView, type ListItem, type SortKey } from '../src/index.js'
 
 function tmpdir (): { dir: string; cleanup: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kappa-list-'))
@@ -141,3 +142,28 @@ test('string sort keys and several keys per entry', async (t) => {
   await kappa.close()
   cleanup()
 })
+
+test('a value nested too deep (as a peer can write it) and a bad sort key are skipped and recorded; the list goes on', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const kappa = new Kappa(dir).use('log', byTime()).use('any', listView<unknown>({ map: (e: Entry<unknown>) => ((e.value as { k?: SortKeyLike }).k ?? null) as SortKey | null }))
+  await kappa.ready()
+  const w = await kappa.writer()
+  await w.append([{ time: 1, text: 'one' }, { k: 'bad \ud800' }, { k: true }])
+  // written around the writer (which refuses it): 10,000 levels of JSON in a block of its own
+  const deep = '{"time":2,"text":' + '['.repeat(10_000) + ']'.repeat(10_000) + '}'
+  await w.feed.append(packBlocks([deep], [entrySize(deep)], 3, Infinity)[0]!.block)
+  await w.append({ time: 3, text: 'three' })
+  await kappa.indexed()
+  t.deepEqual(texts(await kappa.api.log.read()), ['one', 'three'], 'the list holds what it could index')
+  const log = await kappa.skipped('log')
+  t.deepEqual(log.map((s) => [s.block, s.index, s.code]), [[1, 0, 'ERR_ENTRY_DECODE']], 'the deep value: skipped when read, by every view')
+  t.match(log[0]!.reason, /deeper than 100/)
+  const any = await kappa.skipped('any')
+  t.deepEqual(any.map((s) => [s.block, s.index, s.code]), [[0, 1, 'ERR_NOT_INDEXABLE'], [0, 2, 'ERR_NOT_INDEXABLE'], [1, 0, 'ERR_ENTRY_DECODE']], 'bad sort keys: skipped by the list that met them')
+  t.match(any[1]!.reason, /sort key is boolean/)
+  t.equal(Object.values(kappa.status()).every((s) => s.error === null), true, 'no view in error')
+  await kappa.close()
+  cleanup()
+})
+
+type SortKeyLike = string | number | boolean

@@ -54,7 +54,7 @@ export function parseChatKey (input: string): string {
  *  'topic' ({ channel, topic, author })          a channel's resolved topic changed
  *  'peers' (count: number)
  *  'problem' ({ view, error })                   a view failed (it stops at that entry; the others go on)
- *  'invalid-entry' ({ view, key, block, index, reason })  a peer's block or entry could not be read: skipped
+ *  'invalid-entry' ({ view, key, block, index, code, reason })  a peer's block or entry could not be read, or is no chat record: skipped and recorded
  */
 export class Chat extends EventEmitter {
   readonly kappa: ChatKappa
@@ -148,7 +148,7 @@ export class Chat extends EventEmitter {
     // A block or entry that cannot be read at all (a peer may write raw bytes): skipped and
     // recorded by each view, reported once per view.
     this.kappa.on('skip', (view: string, skip: SkippedEntry) => {
-      this.emit('invalid-entry', { view, key: skip.key, block: skip.block, index: skip.index, reason: skip.reason })
+      this.emit('invalid-entry', { view, key: skip.key, block: skip.block, index: skip.index, code: skip.code, reason: skip.reason })
     })
   }
 

@@ -30,7 +30,7 @@ export async function runHeadless (session: Session, opts: HeadlessOptions = {})
   chat.on('topic', (e: { channel: string; topic: string; author: string }) => emit({ type: 'topic', ...e }))
   chat.on('peers', (count: number) => emit({ type: 'peers', count }))
   chat.on('problem', (p: { view: string; error: unknown }) => emit({ type: 'problem', view: p.view, message: String((p.error as Error)?.message ?? p.error) }))
-  chat.on('invalid-entry', (e: { view: string; key: string; block: number; index: number | null; reason: string }) => emit({ type: 'invalid-entry', ...e }))
+  chat.on('invalid-entry', (e: { view: string; key: string; block: number; index: number | null; code: string; reason: string }) => emit({ type: 'invalid-entry', ...e }))
 
   await chat.indexed()
   for (const c of await chat.channels()) for (const line of await chat.history(c.channel)) print(line, true)

@@ -92,6 +92,19 @@ function parse<V> (entryValue: unknown, schema: string, valid: ValidateFunction<
   return env as Envelope<V>
 }
 
+/**
+ * Why an entry is not a chat record its views can take (a message, a nick of its own
+ * feed, a topic), or null: what the views skip and record.
+ */
+export function notChatRecord (v: unknown, authorFeed: string): string | null {
+  if (parseMessage(v) !== null || parseNick(v, authorFeed) !== null || parseTopic(v) !== null) return null
+  if (v === null || typeof v !== 'object') return 'not a chat record'
+  if (tooBig(v)) return `a record over ${MAX_ENTRY_BYTES} bytes`
+  const schema = (v as { schema?: unknown }).schema
+  if (schema === NICK && validEnvelope(v)) return 'a nick record for another feed'
+  return typeof schema === 'string' && [MESSAGE, NICK, TOPIC].includes(schema) ? `an invalid ${schema} record` : 'not a chat record'
+}
+
 export function parseMessage (v: unknown): Envelope<ChatMessage> | null {
   return parse(v, MESSAGE, validMessage)
 }

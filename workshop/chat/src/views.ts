@@ -9,7 +9,7 @@ import type { Entry, View, ViewBatch, ViewContext } from '@kappa-ts/kappa-core'
 import { compareAddress } from '@kappa-ts/kappa-core'
 import { listView } from '@kappa-ts/view-list'
 import { kvView, type KvHead } from '@kappa-ts/view-kv'
-import { parseMessage, parseNick, parseTopic, type Envelope, type ChatMessage } from './records.js'
+import { notChatRecord, parseMessage, parseNick, parseTopic, type Envelope, type ChatMessage } from './records.js'
 
 const TS_DIGITS = 16
 
@@ -79,9 +79,16 @@ export function chatViews (now: () => number = Date.now) {
 
   const channels = {
     version: 1,
+    onError: 'skip',
     async map (entries: Entry<unknown>[], batch: ViewBatch, ctx: ViewContext) {
       const seen = new Map<string, ChannelInfo>()
       for (const entry of entries) {
+        // every entry of a chat's feeds passes here: what is no chat record is recorded once, by this view
+        const problem = notChatRecord(entry.value, entry.key)
+        if (problem !== null) {
+          batch.skip(entry, problem)
+          continue
+        }
         const env = parseMessage(entry.value) ?? parseTopic(entry.value)
         if (env === null) continue
         const channel = env.value!.channel

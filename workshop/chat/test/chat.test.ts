@@ -146,7 +146,7 @@ test('hostile peer: escape codes are stripped, a 1 MB message and malformed reco
   const hostile = new Kappa(path.join(root, 'hostile'), { key: honest.key, valueEncoding: 'binary' })
   await hostile.ready()
   const problems: unknown[] = []
-  const undecodable: Array<{ view: string; block: number; index: number | null }> = []
+  const undecodable: Array<{ view: string; block: number; index: number | null; code: string }> = []
   honest.on('problem', (p) => problems.push(p))
   honest.on('invalid-entry', (e) => undecodable.push(e))
   const raw = (v: unknown) => Buffer.from(JSON.stringify(v))
@@ -183,7 +183,12 @@ test('hostile peer: escape codes are stripped, a 1 MB message and malformed reco
     t.ok(Object.values(status).every((s) => s.error === null && s.state !== 'error'), 'every view healthy')
     t.deepEqual(problems, [], 'no view errors')
     const at = (a: { block: number; index: number | null }) => `${a.block}.${a.index ?? '-'}`
-    t.deepEqual([...new Set(undecodable.map(at))].sort(), [at(addresses[10]!), at(addresses[11]!), `${blocks - 1}.-`].sort(),
+    const unreadable = undecodable.filter((e) => e.code === 'ERR_ENTRY_DECODE' || e.code === 'ERR_BLOCK_FORMAT')
+    const noRecord = undecodable.filter((e) => e.code === 'ERR_NOT_INDEXABLE')
+    t.deepEqual([...new Set(noRecord.map(at))].sort(), [1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => at(addresses[i]!)).sort(),
+      'the JSON that is no valid chat record (1 MB, junk, an extra field, an impostor and a bad nick) was skipped and recorded, once (by one view)')
+    t.ok(noRecord.every((e) => e.view === 'channels'), 'recorded by the channels view')
+    t.deepEqual([...new Set(unreadable.map(at))].sort(), [at(addresses[10]!), at(addresses[11]!), `${blocks - 1}.-`].sort(),
       'the two entries that are not JSON (in a block with good ones) and the block that is not a packed block were reported and skipped')
     await honest.send('#general', 'still alive')
     await messageWhere(honest, (l) => l.text === 'still alive')

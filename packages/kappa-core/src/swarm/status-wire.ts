@@ -1,7 +1,7 @@
 // The `kappa-swarm/status` channel, opened on every replication stream of a kappa (a
 // Hyperswarm connection or a stream from kappa.replicate()). Three messages:
 //
-//  0 status   the feeds a peer has and how many entries of each it can serve (its
+//  0 status   the feeds a peer has and how many blocks of each it can serve (its
 //             contiguous length), sent once per connection, only after the multifeed
 //             verified the remote knows the key, in chunks ending with a `last` flag. It
 //             tells the receiver what "caught up" means right after connecting, before

@@ -16,9 +16,9 @@ import type { SwarmPeer } from './swarm-peer.js'
 
 export interface FeedSyncStatus {
   key: string
-  /** Entries we hold without gaps (feed.contiguousLength). */
+  /** Blocks we hold without gaps (feed.contiguousLength); entries are packed many to a block. */
   localLength: number
-  /** The longest length any connected peer reported for this feed (0 with no peer). */
+  /** The longest length, in blocks, any connected peer reported for this feed (0 with no peer). */
   remoteLength: number
 }
 

@@ -71,10 +71,11 @@ function buildProgram (): Command {
       const db = new RecordDB(dir, dbOpts)
       try {
         await db.ready()
-        out().result({ key: db.key, writer: db.writerKey, mode: db.mode, storage: path.resolve(dir) }, () => [
+        out().result({ key: db.key, root: db.root, writer: db.writerKey, mode: db.mode, storage: path.resolve(dir) }, () => [
           `created ${db.mode} database in ${path.resolve(dir)}`,
-          `key:    ${db.key}   (share it: kappa-db init --key ${db.key})`,
-          `writer: ${db.writerKey}${db.mode === 'authorized' && db.writerKey !== db.key ? '   (ask the owner to: kappa-db authorize ' + db.writerKey + ')' : ''}`
+          `key:    ${db.key}`,
+          '        (a secret: whoever has it reads the whole database. Share it with your peers: npx kappa-db init --key KEY)',
+          `writer: ${db.writerKey}${db.mode === 'authorized' && db.writerKey !== db.root ? '   (ask the owner to: npx kappa-db authorize ' + db.writerKey + ')' : ' (the root)'}`
         ])
       } finally { await db.close() }
     })
@@ -362,12 +363,23 @@ function buildProgram (): Command {
         `key:    ${st.key}`,
         `mode:   ${st.mode}`,
         `writer: ${st.writer}${st.writer === st.root ? ' (root)' : ''}`,
-        `index:  ${st.index.indexed}/${st.index.total} (${st.index.state})`,
+        `index:  ${st.index.indexed}/${st.index.total} (${st.index.state})${st.index.skipped > 0 ? `, ${st.index.skipped} skipped (kappa-db skipped)` : ''}`,
         'feeds:',
         ...st.feeds.map(feedLine)
       ])
     })
   })
+
+  program.command('skipped').description('entries the index could not take (a peer\'s malformed record, a value nested too deep), with the reason')
+    .option('--feed <key>', 'only this feed\'s')
+    .action(async (opts: { feed?: string }) => {
+      await withDb(g(), async (db) => {
+        const list = await db.skipped(opts.feed)
+        out().result(list, () => list.length === 0
+          ? 'nothing skipped'
+          : list.map((s) => `${s.key.slice(0, 8)}…@${s.block}${s.index === null ? ' (whole block)' : '.' + String(s.index)} ${s.code}: ${s.reason}`))
+      })
+    })
 
   registerServe(program, g)
   return program

@@ -21,7 +21,8 @@ export async function registerUi (app: FastifyInstance): Promise<void> {
     root: UI_DIR,
     prefix: '/',
     index: 'index.html',
-    setHeaders: (reply) => { void reply.headers(UI_HEADERS) }
+    // @fastify/static 8 (its last major that runs on Node 20 without engine warnings) hands over the raw response
+    setHeaders: (res) => { for (const [name, value] of Object.entries(UI_HEADERS)) res.setHeader(name, value) }
   })
   // eventsource-parser reads the event stream the UI fetches with its Authorization header
   // (the browser's EventSource cannot send one).
