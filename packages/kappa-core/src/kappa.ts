@@ -106,6 +106,9 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
         throw new KappaError('ERR_INVALID_OPTIONS', `${name} must be an integer ${name === 'blockBytes' ? `in 1..${MAX_ENTRY_BYTES}` : '>= 0'}`)
       }
     }
+    if (opts.writeBufferSize !== undefined && (!Number.isSafeInteger(opts.writeBufferSize) || opts.writeBufferSize < 1)) {
+      throw new KappaError('ERR_INVALID_OPTIONS', 'writeBufferSize must be a positive integer (bytes)')
+    }
     const mfOpts: MultifeedOptions = {}
     if (opts.key !== undefined) mfOpts.key = opts.key
     if (opts.valueEncoding !== undefined) mfOpts.valueEncoding = opts.valueEncoding

@@ -32,6 +32,7 @@ import { resolveBootstrap, defaultBindHost, isLoopbackHost, type BootstrapNode }
 import type { SwarmFeed, SwarmMultifeed } from './multifeed-like.js'
 import { SwarmPeer, type PeerStatus, type SwarmSocket } from './swarm-peer.js'
 import { SyncTracker, type FeedSyncStatus, type SyncProgress } from './sync-tracker.js'
+import { setReceiveBuffers } from './udp-buffers.js'
 
 export interface KeyPair { publicKey: Buffer; secretKey: Buffer }
 
@@ -61,12 +62,19 @@ export interface JoinOptions {
   server?: boolean
   /** Look the topic up and dial the peers found. Default true. false: wait to be dialed. */
   client?: boolean
+  /**
+   * Kernel receive buffer asked for on our DHT node's UDP sockets, which carry every
+   * connection. Default 4 MiB: the default (about 208 KB on Linux) overflows on a peer
+   * serving hundreds of others. The kernel caps it at net.core.rmem_max.
+   */
+  receiveBufferBytes?: number
 }
 
 export interface PeerErrorInfo { remotePublicKey: string; error: Error }
 
 const DEFAULT_MAX_PEERS = 64
 const DEFAULT_HANDSHAKE_TIMEOUT = 5000
+const DEFAULT_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
 const POLL_MS = 1000
 const LONELY_REFRESH_FIRST_MS = 1000
 const LONELY_REFRESH_MAX_MS = 30_000
@@ -85,6 +93,7 @@ export class KappaSwarm extends EventEmitter {
   readonly bootstrap: BootstrapNode[] | null
   readonly host: string | undefined
   readonly handshakeTimeout: number
+  readonly receiveBufferBytes: number
   /** Whether we announce the topic / look it up (JoinOptions server, client). */
   readonly server: boolean
   readonly client: boolean
@@ -121,6 +130,10 @@ export class KappaSwarm extends EventEmitter {
     this.server = opts.server ?? true
     this.client = opts.client ?? true
     if (!this.server && !this.client) throw new SwarmError('ERR_BAD_OPTION', 'server and client cannot both be false: nobody would ever connect')
+    if (opts.receiveBufferBytes !== undefined && (!Number.isSafeInteger(opts.receiveBufferBytes) || opts.receiveBufferBytes < 1)) {
+      throw new SwarmError('ERR_BAD_OPTION', 'receiveBufferBytes must be a positive integer')
+    }
+    this.receiveBufferBytes = opts.receiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER_BYTES
     this.maxPeers = opts.maxPeers ?? DEFAULT_MAX_PEERS
     this.handshakeTimeout = opts.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT
     this.bootstrap = resolveBootstrap(opts.bootstrap)
@@ -204,7 +217,10 @@ export class KappaSwarm extends EventEmitter {
     // ended with a socket only the dialing side saw. Not firewalled, peers dial
     // each other directly (6 of 6 across processes, measured).
     if (this.host !== undefined && isLoopbackHost(this.host)) dhtOpts.firewalled = false
-    const swarm = new Hyperswarm({ dht: new HyperDHT(dhtOpts), keyPair, maxPeers: this.maxPeers })
+    const dht = new HyperDHT(dhtOpts)
+    // Its sockets exist once bound ('listening'), before any connection rides on them.
+    dht.once('listening', () => { setReceiveBuffers(dht, this.receiveBufferBytes) })
+    const swarm = new Hyperswarm({ dht, keyPair, maxPeers: this.maxPeers })
     this.swarm = swarm
     swarm.on('connection', (socket: SwarmSocket) => this.onconnection(swarm, socket))
     this.poll = setInterval(() => { if (this.peerMap.size > 0) this.tracker.markAllDirty() }, POLL_MS)
