@@ -26,6 +26,11 @@ export interface FanoutSettings {
   appendEveryMs: number
   /** How readers are sized: 'small' (the bench's, see README) or 'default' (the libraries' defaults). */
   readerMemory: 'small' | 'default'
+  /**
+   * CPU niceness of the reader processes (0: the writer's). They stand for peers on other
+   * machines; on this one, N of them must not starve the writer they measure.
+   */
+  readerNice: number
 }
 
 export interface BenchOptions {
@@ -95,6 +100,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --live-tail S        fan-out: live appends after every reader has the first records (default 5)
   --append-ms MS       fan-out: the writer appends what is due every MS (default 100)
   --reader-memory M    fan-out: 'small' (the bench's reader sizing) or 'default' (the libraries')
+  --reader-nice N      fan-out: CPU niceness of the reader processes, 0-19 (default 10)
   --seed N             data generator seed
   --out FILE           results JSON (default bench/results/latest.json)
   --timeout S          time limit of one scenario process, seconds (default 900; quick 120)
@@ -134,7 +140,8 @@ export function parseArgs (argv: string[]): BenchOptions {
       readerTimeoutS: quick ? 60 : 120,
       liveTailS: quick ? 1 : 5,
       appendEveryMs: 100,
-      readerMemory: 'small'
+      readerMemory: 'small',
+      readerNice: 10
     }
   }
   for (let i = 0; i < argv.length; i++) {
@@ -162,6 +169,12 @@ export function parseArgs (argv: string[]): BenchOptions {
       case '--reader-timeout': opts.fanout.readerTimeoutS = positiveInt(a, next()); break
       case '--live-tail': opts.fanout.liveTailS = Number(next()); if (!(opts.fanout.liveTailS >= 0)) throw new UsageError('--live-tail needs seconds >= 0'); break
       case '--append-ms': opts.fanout.appendEveryMs = positiveInt(a, next()); break
+      case '--reader-nice': {
+        const v = Number(next())
+        if (!Number.isInteger(v) || v < 0 || v > 19) throw new UsageError('--reader-nice needs an integer from 0 to 19')
+        opts.fanout.readerNice = v
+        break
+      }
       case '--reader-memory': {
         const v = next()
         if (v !== 'small' && v !== 'default') throw new UsageError(`--reader-memory is small or default, got ${String(v)}`)

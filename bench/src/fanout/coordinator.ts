@@ -11,7 +11,7 @@ import { startDhtNode } from '@kappa-ts/kappa-core'
 import type { Figures } from '../scenario.js'
 import { now, percentile, round } from '../stats.js'
 import type { FromReaderHost, FromWriter, ReaderHostConfig, ReaderMemory, ToReaderHost, ToWriter, WriterConfig } from './messages.js'
-import { ProcSampler, memInfo, openFilesLimit, processStats } from './proc.js'
+import { ProcSampler, memInfo, openFilesLimit, processStats, udpDropsByPort, udpRcvbufErrors } from './proc.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const WRITER_ENTRY = path.join(here, 'writer-process.js')
@@ -34,6 +34,8 @@ export interface FanoutRunOptions {
   /** Live appends go on this long after every reader has indexed the first records. */
   liveTailMs: number
   memory: ReaderMemory
+  /** CPU niceness of the reader processes (0: the same as the writer's). */
+  readerNice: number
   /** Stop the run at the first reader that fails or reconnects (it is not clean then). */
   abortOnFailure: boolean
   nodeArgs: string[]
@@ -116,7 +118,7 @@ function orExit<T> (child: ChildProcess, what: string, p: Promise<T>): Promise<T
 
 export async function runFanout (cfg: { dataFile: string; workDir: string; label: string }, o: FanoutRunOptions, log: Log): Promise<Figures> {
   const children: ChildProcess[] = []
-  const sampler = new ProcSampler(500)
+  const sampler = new ProcSampler(1000)
   const dht = await startDhtNode()
   try {
     return await run(cfg, o, log, dht.address, children, sampler)
@@ -189,8 +191,14 @@ async function run (cfg: { dataFile: string; workDir: string; label: string }, o
     const hostCfg: ReaderHostConfig = { index: h, dir: hostDir, key: ready.key, bootstrap, timeoutMs: o.readerTimeoutMs, initial: o.records, memory: o.memory }
     const child = spawnChild(READER_HOST_ENTRY, hostCfg, o.nodeArgs, `fanout-${n}-${o.rate}-readers-${h}`, o.profileDir)
     children.push(child)
+    // The readers stand for peers on other machines: on this one they run at a lower CPU
+    // priority, so that N of them cannot starve the writer (or the DHT node) they test.
+    if (o.readerNice > 0) {
+      try { os.setPriority(child.pid!, o.readerNice) } catch { problems.add('could not lower the reader processes\' priority') }
+    }
     sampler.add('readers', child.pid!)
     const inbox = new Inbox<FromReaderHost>(child, new Set(['hello', 'stats'] as const), (m) => {
+      if (stopping && m.type !== 'error') return // the run is over: readers leaving is not part of it
       switch (m.type) {
         case 'connected': state[m.id]!.connectMs = m.ms; break
         case 'caught-up': {
@@ -244,6 +252,7 @@ async function run (cfg: { dataFile: string; workDir: string; label: string }, o
 
   // Waves of readers while the writer appends live.
   sampler.start()
+  const rcvbufErrorsAtStart = udpRcvbufErrors()
   const cpuStart = process.cpuUsage()
   const t0 = now()
   toWriter({ type: 'live', rate: o.rate, everyMs: o.appendEveryMs })
@@ -298,15 +307,21 @@ async function run (cfg: { dataFile: string; workDir: string; label: string }, o
   }
   if (abortReason !== null) log(`${cfg.label}: not clean, stopped at ${((abortAt - t0) / 1000).toFixed(1)} s: ${String(abortReason)}`)
   const runMs = now() - t0
+  // UDP datagrams dropped on full receive buffers: the writer's sockets, and every other socket (the readers') on the machine.
+  const drops = udpDropsByPort()
+  const writerUdpDrops = drops === null ? null : ready.udpPorts.reduce((a, port) => a + (drops.get(port) ?? 0), 0)
+  const otherUdpDrops = drops === null || writerUdpDrops === null ? null : [...drops.values()].reduce((a, b) => a + b, 0) - writerUdpDrops
+  const rcvbufErrors = udpRcvbufErrors()
   const ms = Math.max(0, ...state.map((s) => (s.doneAt ?? 0) - t0))
   const machineBusy = sampler.machineBusy()
   const coordinatorCpu = process.cpuUsage(cpuStart)
   sampler.stop()
 
-  // Figures from the processes, then let them go.
+  // Figures from the processes, then let them go: the readers first (what they see
+  // of the writer leaving is not part of the run), then the writer.
   stopping = true
   const writerStats = orExit(writer, 'writer', fromWriter.next('stats'))
-  toWriter({ type: 'stop' })
+  toWriter({ type: 'report' })
   const w = await writerStats
   const hostStats = await Promise.all(hosts.map(async ({ child, inbox }, h) => {
     if (hostExited.has(h)) return null
@@ -314,6 +329,7 @@ async function run (cfg: { dataFile: string; workDir: string; label: string }, o
     child.send({ type: 'stop' } satisfies ToReaderHost)
     return await stats
   }))
+  toWriter({ type: 'stop' })
   // Told to stop, they exit on their own (writing their CPU profiles); what is left after a while is killed.
   await Promise.all(children.map((c) => exited(c, EXIT_GRACE_MS)))
   for (const [what, count] of Object.entries(w.problems)) problems.add(`writer: ${what}`, count)
@@ -352,7 +368,11 @@ async function run (cfg: { dataFile: string; workDir: string; label: string }, o
     openFilesLimit: fdLimit,
     writerFdsPeak: writerGroup.fdsPeak,
     readerProcessFdsPeak: readerGroup.fdsPeak,
-    readerProcessThreadsPeak: readerGroup.threadsPeak
+    readerProcessThreadsPeak: readerGroup.threadsPeak,
+    // UDP datagrams dropped because a receive buffer was full: every connection rides on UDP (UDX)
+    udpDropsWriter: writerUdpDrops,
+    udpDropsReaders: otherUdpDrops,
+    udpRcvbufErrorsMachine: rcvbufErrors === null || rcvbufErrorsAtStart === null ? null : rcvbufErrors - rcvbufErrorsAtStart
   }
   const bound: string[] = []
   if (machineBusy !== null && machineBusy > 0.9) bound.push(`CPU (machine ${Math.round(machineBusy * 100)}% busy over the run, ${limits.ourCoresBusy} of ${cores} cores ours)`)
@@ -391,9 +411,14 @@ async function run (cfg: { dataFile: string; workDir: string; label: string }, o
     writerCpuCores: round(w.cpuLiveMs / runMs, 2),
     writerPeakRssMB: round(Math.max(w.stats.maxRssMB, writerGroup.sumOfPeaksMB), 1),
     writerHeapPeakMB: round(w.stats.heapPeakMB, 1),
+    writerLoopDelayMaxMs: w.stats.loopDelayMaxMs === null ? null : round(w.stats.loopDelayMaxMs, 1),
+    // the worst event-loop delay of any reader process: how long a reader could not answer its peer
+    readerLoopDelayMaxMs: round(Math.max(0, ...hostStats.map((s) => s?.stats.loopDelayMaxMs ?? 0)), 1),
+    readerLoopDelayP99Ms: round(Math.max(0, ...hostStats.map((s) => s?.stats.loopDelayP99Ms ?? 0)), 1),
     writerAppendBehindMaxMs: final === null ? null : round(final.behindMaxMs, 1),
     writerPeersPeak: w.peersPeak,
     writerDisconnects: w.peerRemoves,
+    writerSwarmStats: w.swarmStats,
     readerProcesses: hostsCount,
     readerCpuMs: Math.round(readerCpuMs),
     // each reader host's peak RSS, summed, per reader (a share of each process's base included)

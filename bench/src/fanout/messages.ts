@@ -50,17 +50,21 @@ export interface ProcessStats {
   maxRssMB: number
   /** Highest V8 heap in use seen (sampled each second), MB: the JS share of the RSS. */
   heapPeakMB: number
+  /** How late the event loop ran timers (p99 and worst), ms: how starved the process was. */
+  loopDelayP99Ms: number | null
+  loopDelayMaxMs: number | null
 }
 
 export type ToWriter =
   | { type: 'live'; rate: number; everyMs: number }
   | { type: 'final' }
+  | { type: 'report' }
   | { type: 'stop' }
 
 export type FromWriter =
-  | { type: 'ready'; key: string }
+  | { type: 'ready'; key: string; udpPorts: number[] }
   | { type: 'final'; total: number; live: number; liveMs: number; behindMaxMs: number }
-  | { type: 'stats'; stats: ProcessStats; cpuLiveMs: number; peersPeak: number; peerAdds: number; peerRemoves: number; problems: Record<string, number> }
+  | { type: 'stats'; stats: ProcessStats; cpuLiveMs: number; peersPeak: number; peerAdds: number; peerRemoves: number; problems: Record<string, number>; swarmStats: unknown }
   | { type: 'error'; message: string }
 
 export type ToReaderHost =

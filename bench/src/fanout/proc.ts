@@ -3,21 +3,32 @@
 // the machine's CPU busy time and available memory. Elsewhere (no /proc) the
 // figures are null and the bench runs without them.
 import { readFileSync, readdirSync } from 'node:fs'
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
 import type { ProcessStats } from './messages.js'
 
 let heapPeak = 0
-/** Starts sampling this process's V8 heap each second (for processStats' heapPeakMB). */
+let loopDelay: IntervalHistogram | null = null
+/** Starts sampling this process's V8 heap each second and its event-loop delay (for processStats). */
 export function watchHeap (): void {
   const sample = (): void => { heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed) }
   sample()
   setInterval(sample, 1000).unref()
+  loopDelay = monitorEventLoopDelay({ resolution: 20 })
+  loopDelay.enable()
 }
 
 /** This process's CPU time and peak RSS (what each child reports when it stops). */
 export function processStats (): ProcessStats {
   const cpu = process.cpuUsage()
   heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)
-  return { cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000, maxRssMB: process.resourceUsage().maxRSS * 1024 / 1e6, heapPeakMB: heapPeak / 1e6 }
+  return {
+    cpuUserMs: cpu.user / 1000,
+    cpuSystemMs: cpu.system / 1000,
+    maxRssMB: process.resourceUsage().maxRSS * 1024 / 1e6,
+    heapPeakMB: heapPeak / 1e6,
+    loopDelayP99Ms: loopDelay === null ? null : loopDelay.percentile(99) / 1e6,
+    loopDelayMaxMs: loopDelay === null ? null : loopDelay.max / 1e6
+  }
 }
 
 export interface ProcSample { rssMB: number; hwmMB: number; fds: number; threads: number }
@@ -58,6 +69,35 @@ export function memInfo (): { availableMB: number; totalMB: number } | null {
     const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? NaN)
     const out = { availableMB: kb('MemAvailable') * 1024 / 1e6, totalMB: kb('MemTotal') * 1024 / 1e6 }
     return Number.isFinite(out.availableMB) ? out : null
+  } catch {
+    return null
+  }
+}
+
+/** The machine's count of UDP datagrams dropped because a socket's receive buffer was full (all processes), or null. */
+export function udpRcvbufErrors (): number | null {
+  try {
+    const lines = readFileSync('/proc/net/snmp', 'utf-8').split('\n').filter((l) => l.startsWith('Udp:'))
+    const names = (lines[0] ?? '').trim().split(/\s+/)
+    const values = (lines[1] ?? '').trim().split(/\s+/)
+    const i = names.indexOf('RcvbufErrors')
+    return i < 0 ? null : Number(values[i])
+  } catch {
+    return null
+  }
+}
+
+/** Datagrams each open IPv4 UDP socket dropped so far, by local port (/proc/net/udp), or null. */
+export function udpDropsByPort (): Map<number, number> | null {
+  try {
+    const out = new Map<number, number>()
+    for (const line of readFileSync('/proc/net/udp', 'utf-8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/)
+      if (f.length < 13) continue
+      const port = parseInt((f[1] ?? '').split(':')[1] ?? '', 16)
+      out.set(port, (out.get(port) ?? 0) + Number(f[f.length - 1]))
+    }
+    return out
   } catch {
     return null
   }

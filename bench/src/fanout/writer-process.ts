@@ -76,7 +76,9 @@ async function main (cfg: WriterConfig): Promise<void> {
         const marker: FinalMarker = { tconst: FINAL_KEY, final: true, count }
         await writer.append(marker)
         await send({ type: 'final', total: count, live: appended, liveMs, behindMaxMs })
-      } else if (msg.type === 'stop') {
+      } else if (msg.type === 'report') {
+        // The run is over: no more appends; what the writer saw, before the readers leave.
+        if (timer !== null) clearTimeout(timer)
         const cpu = process.cpuUsage(cpuAtLive)
         await send({
           type: 'stats',
@@ -85,8 +87,11 @@ async function main (cfg: WriterConfig): Promise<void> {
           peersPeak,
           peerAdds,
           peerRemoves,
-          problems
+          problems,
+          // Hyperswarm's and HyperDHT's own counters (connections opened and closed below kappa's swarm)
+          swarmStats: JSON.parse(JSON.stringify({ swarm: (kappa.swarm?.hyperswarm as unknown as { stats?: unknown } | null)?.stats, dht: (kappa.swarm?.hyperswarm?.dht as unknown as { stats?: unknown } | undefined)?.stats })) as unknown
         })
+      } else if (msg.type === 'stop') {
         await kappa.close()
         process.exit(0)
       }
@@ -97,7 +102,10 @@ async function main (cfg: WriterConfig): Promise<void> {
   })
   // The coordinator going away (killed, crashed) must not leave the writer behind.
   process.on('disconnect', () => process.exit(2))
-  await send({ type: 'ready', key: kappa.key.toString('hex') })
+  // The DHT node's UDP sockets, which carry every connection (the coordinator reads their drops).
+  const io = (kappa.swarm?.hyperswarm?.dht as unknown as { io?: { serverSocket?: { address(): { port: number } }; clientSocket?: { address(): { port: number } } } } | undefined)?.io
+  const udpPorts = [io?.serverSocket, io?.clientSocket].flatMap((sock) => (sock === undefined ? [] : [sock.address().port]))
+  await send({ type: 'ready', key: kappa.key.toString('hex'), udpPorts })
 }
 
 main(JSON.parse(process.argv[2] ?? '{}') as WriterConfig).catch(async (err: Error) => {

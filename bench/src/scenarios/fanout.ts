@@ -64,6 +64,7 @@ export const fanout: Scenario = {
       liveTailMs: f.liveTailS * 1000,
       memory: READER_MEMORY[f.readerMemory],
       abortOnFailure: !f.fullRuns,
+      readerNice: f.readerNice,
       nodeArgs: cfg.nodeArgs,
       profileDir: cfg.profileDir
     }
