@@ -31,6 +31,8 @@ export interface FanoutSettings {
    * machines; on this one, N of them must not starve the writer they measure.
    */
   readerNice: number
+  /** Writer's and readers' join({ handshakeTimeout }), ms; null: the library's default. */
+  handshakeTimeoutMs: number | null
 }
 
 export interface BenchOptions {
@@ -101,6 +103,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --append-ms MS       fan-out: the writer appends what is due every MS (default 100)
   --reader-memory M    fan-out: 'small' (the bench's reader sizing) or 'default' (the libraries')
   --reader-nice N      fan-out: CPU niceness of the reader processes, 0-19 (default 10)
+  --handshake-timeout MS  fan-out: join({ handshakeTimeout }) of writer and readers (default: kappa's)
   --seed N             data generator seed
   --out FILE           results JSON (default bench/results/latest.json)
   --timeout S          time limit of one scenario process, seconds (default 900; quick 120)
@@ -141,7 +144,8 @@ export function parseArgs (argv: string[]): BenchOptions {
       liveTailS: quick ? 1 : 5,
       appendEveryMs: 100,
       readerMemory: 'small',
-      readerNice: 10
+      readerNice: 10,
+      handshakeTimeoutMs: null
     }
   }
   for (let i = 0; i < argv.length; i++) {
@@ -169,6 +173,7 @@ export function parseArgs (argv: string[]): BenchOptions {
       case '--reader-timeout': opts.fanout.readerTimeoutS = positiveInt(a, next()); break
       case '--live-tail': opts.fanout.liveTailS = Number(next()); if (!(opts.fanout.liveTailS >= 0)) throw new UsageError('--live-tail needs seconds >= 0'); break
       case '--append-ms': opts.fanout.appendEveryMs = positiveInt(a, next()); break
+      case '--handshake-timeout': opts.fanout.handshakeTimeoutMs = positiveInt(a, next()); break
       case '--reader-nice': {
         const v = Number(next())
         if (!Number.isInteger(v) || v < 0 || v > 19) throw new UsageError('--reader-nice needs an integer from 0 to 19')

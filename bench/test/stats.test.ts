@@ -41,6 +41,8 @@ test('options: --quick is a tenth of the data, --only picks scenarios, bad input
   t.equal(full.fanout.rateMax, 8000, 'and searches up to the seed\'s 8,000/s')
   t.equal(parseArgs(['--reader-nice', '0']).fanout.readerNice, 0, '--reader-nice 0: readers at the writer\'s priority')
   t.throws(() => parseArgs(['--reader-nice', '20']), UsageError, 'niceness beyond 19 is refused')
+  t.equal(full.fanout.handshakeTimeoutMs, null, 'fan-out: kappa\'s own handshake timeout by default')
+  t.equal(parseArgs(['--handshake-timeout', '30000']).fanout.handshakeTimeoutMs, 30_000, '--handshake-timeout sets it')
   t.throws(() => parseArgs(['--reader-memory', 'huge']), UsageError, 'unknown reader sizing is refused')
   t.equal(parseArgs(['--rows', '500000']).rows, 500_000, '--rows makes the data set larger')
   t.deepEqual(selectScenarios(['queries', '1']).map((s) => s.name), ['import-index', 'queries'], '--only by name or number, in issue order')

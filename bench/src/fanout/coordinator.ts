@@ -36,6 +36,8 @@ export interface FanoutRunOptions {
   memory: ReaderMemory
   /** CPU niceness of the reader processes (0: the same as the writer's). */
   readerNice: number
+  /** join({ handshakeTimeout }) of the writer and the readers; null: kappa's default. */
+  handshakeTimeoutMs: number | null
   /** Stop the run at the first reader that fails or reconnects (it is not clean then). */
   abortOnFailure: boolean
   nodeArgs: string[]
@@ -160,7 +162,7 @@ async function run (cfg: { dataFile: string; workDir: string; label: string }, o
   }
 
   // The writer: its records appended and indexed, joined to the DHT.
-  const writerCfg: WriterConfig = { dir: path.join(cfg.workDir, 'writer'), dataFile: cfg.dataFile, records: o.records, bootstrap, maxPeers: n + 64 }
+  const writerCfg: WriterConfig = { dir: path.join(cfg.workDir, 'writer'), dataFile: cfg.dataFile, records: o.records, bootstrap, maxPeers: n + 64, handshakeTimeoutMs: o.handshakeTimeoutMs }
   const writer = spawnChild(WRITER_ENTRY, writerCfg, o.nodeArgs, `fanout-${n}-${o.rate}-writer`, o.profileDir)
   children.push(writer)
   sampler.add('writer', writer.pid!)
@@ -188,7 +190,7 @@ async function run (cfg: { dataFile: string; workDir: string; label: string }, o
   for (let h = 0; h < hostsCount; h++) {
     const hostDir = path.join(cfg.workDir, `h${h}`)
     mkdirSync(hostDir, { recursive: true })
-    const hostCfg: ReaderHostConfig = { index: h, dir: hostDir, key: ready.key, bootstrap, timeoutMs: o.readerTimeoutMs, initial: o.records, memory: o.memory }
+    const hostCfg: ReaderHostConfig = { index: h, dir: hostDir, key: ready.key, bootstrap, timeoutMs: o.readerTimeoutMs, initial: o.records, memory: o.memory, handshakeTimeoutMs: o.handshakeTimeoutMs }
     const child = spawnChild(READER_HOST_ENTRY, hostCfg, o.nodeArgs, `fanout-${n}-${o.rate}-readers-${h}`, o.profileDir)
     children.push(child)
     // The readers stand for peers on other machines: on this one they run at a lower CPU
@@ -411,6 +413,7 @@ async function run (cfg: { dataFile: string; workDir: string; label: string }, o
     writerCpuCores: round(w.cpuLiveMs / runMs, 2),
     writerPeakRssMB: round(Math.max(w.stats.maxRssMB, writerGroup.sumOfPeaksMB), 1),
     writerHeapPeakMB: round(w.stats.heapPeakMB, 1),
+    writerBuffersPeakMB: round(w.stats.buffersPeakMB, 1),
     writerLoopDelayMaxMs: w.stats.loopDelayMaxMs === null ? null : round(w.stats.loopDelayMaxMs, 1),
     // the worst event-loop delay of any reader process: how long a reader could not answer its peer
     readerLoopDelayMaxMs: round(Math.max(0, ...hostStats.map((s) => s?.stats.loopDelayMaxMs ?? 0)), 1),

@@ -27,6 +27,8 @@ export interface WriterConfig {
   bootstrap: string
   /** Connections the writer accepts (its swarm maxPeers). */
   maxPeers: number
+  /** join({ handshakeTimeout }); null: kappa's default. */
+  handshakeTimeoutMs: number | null
 }
 
 export interface ReaderHostConfig {
@@ -40,6 +42,8 @@ export interface ReaderHostConfig {
   /** Entries the writer held before any reader joined: a reader that indexed them reports 'caught-up'. */
   initial: number
   memory: ReaderMemory
+  /** join({ handshakeTimeout }); null: kappa's default. */
+  handshakeTimeoutMs: number | null
 }
 
 /** Process-level figures every child reports when told to stop. */
@@ -50,6 +54,8 @@ export interface ProcessStats {
   maxRssMB: number
   /** Highest V8 heap in use seen (sampled each second), MB: the JS share of the RSS. */
   heapPeakMB: number
+  /** Highest memory in Buffers / ArrayBuffers seen (outside the heap: blocks read, queued to send), MB. */
+  buffersPeakMB: number
   /** How late the event loop ran timers (p99 and worst), ms: how starved the process was. */
   loopDelayP99Ms: number | null
   loopDelayMaxMs: number | null

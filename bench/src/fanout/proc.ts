@@ -7,10 +7,15 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
 import type { ProcessStats } from './messages.js'
 
 let heapPeak = 0
+let buffersPeak = 0
 let loopDelay: IntervalHistogram | null = null
 /** Starts sampling this process's V8 heap each second and its event-loop delay (for processStats). */
 export function watchHeap (): void {
-  const sample = (): void => { heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed) }
+  const sample = (): void => {
+    const m = process.memoryUsage()
+    heapPeak = Math.max(heapPeak, m.heapUsed)
+    buffersPeak = Math.max(buffersPeak, m.arrayBuffers)
+  }
   sample()
   setInterval(sample, 1000).unref()
   loopDelay = monitorEventLoopDelay({ resolution: 20 })
@@ -20,12 +25,15 @@ export function watchHeap (): void {
 /** This process's CPU time and peak RSS (what each child reports when it stops). */
 export function processStats (): ProcessStats {
   const cpu = process.cpuUsage()
-  heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)
+  const m = process.memoryUsage()
+  heapPeak = Math.max(heapPeak, m.heapUsed)
+  buffersPeak = Math.max(buffersPeak, m.arrayBuffers)
   return {
     cpuUserMs: cpu.user / 1000,
     cpuSystemMs: cpu.system / 1000,
     maxRssMB: process.resourceUsage().maxRSS * 1024 / 1e6,
     heapPeakMB: heapPeak / 1e6,
+    buffersPeakMB: buffersPeak / 1e6,
     loopDelayP99Ms: loopDelay === null ? null : loopDelay.percentile(99) / 1e6,
     loopDelayMaxMs: loopDelay === null ? null : loopDelay.max / 1e6
   }

@@ -82,7 +82,7 @@ async function startReader (cfg: ReaderHostConfig, id: number): Promise<void> {
     await kappa.ready()
     if (stopping) return
     // A client only: it dials the writer, which announces; readers never find each other.
-    await kappa.join({ bootstrap: [cfg.bootstrap], server: false })
+    await kappa.join({ bootstrap: [cfg.bootstrap], server: false, ...(cfg.handshakeTimeoutMs === null ? {} : { handshakeTimeout: cfg.handshakeTimeoutMs }) })
   } catch (err) {
     fail('error', `open/join: ${(err as Error).message}`)
   }

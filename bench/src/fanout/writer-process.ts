@@ -29,7 +29,7 @@ async function main (cfg: WriterConfig): Promise<void> {
   kappa.on('peer-remove', () => { peerRemoves++ })
   kappa.on('connection-error', (info: { error: Error }) => note(`connection error: ${info.error.message}`))
   kappa.on('view-error', (name: string, err: Error) => note(`view ${name}: ${err.message}`))
-  await kappa.join({ bootstrap: [cfg.bootstrap], maxPeers: cfg.maxPeers })
+  await kappa.join({ bootstrap: [cfg.bootstrap], maxPeers: cfg.maxPeers, ...(cfg.handshakeTimeoutMs === null ? {} : { handshakeTimeout: cfg.handshakeTimeoutMs }) })
 
   // Live appends: every `everyMs`, as many records as the rate says are due by now
   // (so a late tick catches up instead of drifting), in one append call.

@@ -65,6 +65,7 @@ export const fanout: Scenario = {
       memory: READER_MEMORY[f.readerMemory],
       abortOnFailure: !f.fullRuns,
       readerNice: f.readerNice,
+      handshakeTimeoutMs: f.handshakeTimeoutMs,
       nodeArgs: cfg.nodeArgs,
       profileDir: cfg.profileDir
     }
