@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url'
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc')
 
-const APP = `import { Kappa, KappaSwarm, type Feed, type Entry } from '@kappa-ts/kappa-core'
+const APP = `import { Kappa, KappaSwarm, type ApiDef, type Feed, type Entry, type View, type ViewBatch, type ViewContext } from '@kappa-ts/kappa-core'
+import { viewSuite, type SuiteTest, type ViewSuiteOptions } from '@kappa-ts/view-suite'
 import { Multifeed } from '@kappa-ts/multifeed'
 import { kvView } from '@kappa-ts/view-kv'
 import { listView } from '@kappa-ts/view-list'
@@ -19,10 +20,24 @@ import { Chat } from '@kappa-ts/chat'
 
 interface Msg { time: number; text: string }
 
+// a view of the app's own: what map returns reaches indexed(); it runs the view suite
+const lengths = {
+  map (entries: Entry<Msg>[], batch: ViewBatch, ctx: ViewContext): number {
+    for (const e of entries) batch.put(ctx.name + e.value.time, e.value.text.length)
+    return entries.length
+  },
+  indexed (_entries: Entry<Msg>[], count: number, ctx: ViewContext): void {
+    if (!ctx.signal.aborted && count < 0) void ctx.entry(ctx.name, { block: 0, index: 0 })
+  }
+} satisfies View<ApiDef, Msg, number>
+const suite: ViewSuiteOptions = { name: 'lengths', create: () => ({ ...lengths }), values: (i) => ({ time: i, text: 'x' }), supports: { crash: false } }
+export function suiteOf (test: SuiteTest): void { viewSuite(test, suite) }
+
 export async function main (dir: string): Promise<number> {
   const kappa = new Kappa(dir)
     .use('messages', listView<Msg>({ map: (e: Entry<Msg>) => e.value.time }))
     .use('names', kvView<{ name: string }>())
+    .use('lengths', lengths)
   await kappa.ready()
   const feeds: Feed[] = kappa.feeds()
   const first: number = feeds[0]?.contiguousLength ?? 0
@@ -54,7 +69,7 @@ const TSCONFIG = {
   files: ['app.ts']
 }
 
-test('a strict app with skipLibCheck: false compiles against kappa-core, the views, record-db and the chat', async (t) => {
+test('a strict app with skipLibCheck: false compiles against kappa-core, the views, the view suite, record-db and the chat', async (t) => {
   // Inside the repository, so @kappa-ts/* resolve through node_modules as for a user of the packages.
   const dir = fs.mkdtempSync(path.join(root, 'test', 'dist', 'strict-app-'))
   try {

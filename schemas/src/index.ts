@@ -10,8 +10,15 @@ export interface JsonSchema {
   [keyword: string]: unknown
 }
 
-/** Extra keywords kappa-ts schemas may put on a property. Register them with ajv (`ajv.addKeyword`). */
+/** Extra keywords kappa-ts schemas may put on a property (boolean). Register them with ajv (`ajv.addKeyword`). */
 export const KAPPA_KEYWORDS = ['index', 'search'] as const
+
+/**
+ * Extra keywords kappa-ts schemas may put at their top level (array): `"indexes": [["a", "b"]]`
+ * declares compound indexes (record-db reads records with a given `a` in `b` order).
+ * Register them with ajv (`ajv.addKeyword({ keyword, schemaType: 'array' })`).
+ */
+export const KAPPA_SCHEMA_KEYWORDS = ['indexes'] as const
 
 /** A version reference: the entry id `<feed key hex>@<block>.<index>` of the version. */
 export type VersionRef = string

@@ -3,12 +3,13 @@ import { Ajv } from 'ajv'
 import { readFileSync, readdirSync } from 'node:fs'
 import {
   envelopeSchema, coreSourceSchema, coreSchemaSchema, chatMessageSchema, chatNickSchema, chatTopicSchema,
-  builtinSchemas, chatSchemas, KAPPA_KEYWORDS, CHAT_LIMITS, type JsonSchema
+  builtinSchemas, chatSchemas, KAPPA_KEYWORDS, KAPPA_SCHEMA_KEYWORDS, CHAT_LIMITS, type JsonSchema
 } from '../src/index.js'
 
 function compile (schema: JsonSchema) {
   const ajv = new Ajv({ allErrors: true, strict: true })
   for (const k of KAPPA_KEYWORDS) ajv.addKeyword({ keyword: k, schemaType: 'boolean' })
+  for (const k of KAPPA_SCHEMA_KEYWORDS) ajv.addKeyword({ keyword: k, schemaType: 'array' })
   return ajv.compile(schema)
 }
 
@@ -76,5 +77,6 @@ test('chat schemas mark indexed and searchable fields', (t) => {
   const props = chatMessageSchema.properties as Record<string, JsonSchema>
   t.equal(props.channel?.index, true)
   t.equal(props.text?.search, true)
+  t.deepEqual(chatMessageSchema.indexes, [['channel', 'timestamp']], 'a compound index: a channel in timestamp order')
   t.end()
 })

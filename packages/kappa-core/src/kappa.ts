@@ -1,5 +1,5 @@
 // Kappa: writers + views + indexing + replication, over one Multifeed and one LevelDB.
-import { EventEmitter } from 'node:events'
+import { EventEmitter, setMaxListeners } from 'node:events'
 import path from 'node:path'
 import type { Duplex } from 'node:stream'
 import type { AbstractLevel } from 'abstract-level'
@@ -13,12 +13,11 @@ import { parseFeedKey, isAddress } from './address.js'
 import { assertViewName } from './names.js'
 import { Network, type SyncedOptions } from './network.js'
 import type { JoinOptions, KappaSwarm, PeerStatus } from './swarm/index.js'
-import type { KappaApi, View, ViewContext, ViewDb } from './view.js'
-import { ViewHost } from './view-host.js'
+import type { AnyView, KappaApi, ViewContext, ViewDb } from './view.js'
+import { ViewHost, type ViewReads } from './view-host.js'
 import { Writer } from './writer.js'
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyView = View<any, any>
+export type { AnyView }
 /** The views of a kappa, by name. */
 export type ViewMap = Record<string, AnyView>
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -28,6 +27,9 @@ export type KappaDb = AbstractLevel<any, any, any>
 // (they do on this machine), and to keep the recently read blocks kv gets hit.
 const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024
 
+/** The multifeed limits KappaOptions passes through unchanged. */
+const MULTIFEED_LIMITS = ['maxFeeds', 'maxFeedsPerMessage', 'maxPendingPerPeer', 'proveTimeout', 'handshakeTimeout', 'maxFrameBeforeProof'] as const
+
 export interface KappaOptions<V extends ViewMap = Record<never, never>> {
   /** The multifeed key (32 bytes or 64 hex chars): the identity of the set of logs peers share. */
   key?: Uint8Array | string
@@ -35,8 +37,16 @@ export interface KappaOptions<V extends ViewMap = Record<never, never>> {
   valueEncoding?: MultifeedOptions['valueEncoding']
   /** Which feeds announced by peers to replicate. Default: all. */
   accept?: MultifeedOptions['accept']
-  maxFeeds?: number
-  maxFeedsPerMessage?: number
+  maxFeeds?: MultifeedOptions['maxFeeds']
+  maxFeedsPerMessage?: MultifeedOptions['maxFeedsPerMessage']
+  /** Feeds announced by one peer that are checked for data at once (multifeed's admission policy). Default 64. */
+  maxPendingPerPeer?: MultifeedOptions['maxPendingPerPeer']
+  /** Milliseconds an announced feed may go without a peer serving its signed length before it is forgotten. Default 20_000. */
+  proveTimeout?: MultifeedOptions['proveTimeout']
+  /** Milliseconds a connection may take to prove the key before it is dropped (ERR_HANDSHAKE_TIMEOUT). Default 10_000. */
+  handshakeTimeout?: MultifeedOptions['handshakeTimeout']
+  /** Largest transport frame a connection may send before it proved the key (ERR_FRAME_TOO_LARGE). Default 256 KiB. */
+  maxFrameBeforeProof?: MultifeedOptions['maxFrameBeforeProof']
   /** Where views keep their data. Default: LevelDB in `<storage>/views` (required when storage is a Corestore). */
   db?: KappaDb
   /** Views to use() at once, typed like chained use() calls. */
@@ -90,6 +100,9 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
   private readonly hosts = new Map<string, ViewHost>()
   private readonly writers = new Map<string, Promise<Writer>>()
   private readonly network: Network
+  /** What every view may read besides its own db (its ViewContext): entries by address, and the close. */
+  private readonly reads: ViewReads
+  private readonly closeController = new AbortController()
   private opening: Promise<void> | null = null
   private closing: Promise<void> | null = null
 
@@ -113,8 +126,11 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
     if (opts.key !== undefined) mfOpts.key = opts.key
     if (opts.valueEncoding !== undefined) mfOpts.valueEncoding = opts.valueEncoding
     if (opts.accept !== undefined) mfOpts.accept = opts.accept
-    if (opts.maxFeeds !== undefined) mfOpts.maxFeeds = opts.maxFeeds
-    if (opts.maxFeedsPerMessage !== undefined) mfOpts.maxFeedsPerMessage = opts.maxFeedsPerMessage
+    // multifeed's own options, passed through as given (multifeed checks them)
+    for (const name of MULTIFEED_LIMITS) {
+      const v = opts[name]
+      if (v !== undefined) mfOpts[name] = v
+    }
     if (opts.writeBufferSize !== undefined) mfOpts.writeBufferSize = opts.writeBufferSize
     this.multifeed = new Multifeed(typeof storage === 'string' ? path.join(storage, 'cores') : storage, mfOpts)
     if (opts.db !== undefined) {
@@ -133,6 +149,12 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
       ...(opts.blockBytes !== undefined ? { blockBytes: opts.blockBytes } : {})
     })
     this.api = {} as KappaApi<V>
+    // one listener per view (kv, list) and per live query: not a leak
+    setMaxListeners(0, this.closeController.signal)
+    this.reads = {
+      entry: (feedKey, address, opts) => this.entry(feedKey, address, opts),
+      signal: this.closeController.signal
+    }
     this.network = new Network(this.multifeed, (event, ...args) => this.emit(event, ...args), opts.accept)
     this.multifeed.on('feed', (feed: Feed, info: FeedInfo) => this.emit('feed', feed, info))
     // a hostile or incompatible peer was dropped from a replication stream
@@ -183,15 +205,13 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
     this.assertOpen('use')
     checkView(name, view)
     if (this.hosts.has(name)) throw new KappaError('ERR_DUPLICATE_VIEW', `a view named "${name}" is already in use`, { view: name })
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const kappa = this
     const host = new ViewHost({
       name,
       view,
       multifeed: this.multifeed,
       db: this.viewsDb.sublevel(name),
       reader: this.reader,
-      ctx: (h) => ({ name, get db () { return h.data() }, kappa })
+      reads: this.reads
     })
     const bound = bindApi(name, view.api, host.ctx, (what) => this.assertOpen(what))
     this.hosts.set(name, host)
@@ -353,6 +373,8 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
     await Promise.all(writers.map((w) => (w.status === 'fulfilled' ? w.value.close() : undefined)))
     if (this.opening !== null) await this.opening.catch(() => {})
     await Promise.all([...this.hosts.values()].map((h) => h.close().catch(() => {})))
+    // the views are done: nothing more will be indexed, live queries end
+    this.closeController.abort()
     await this.multifeed.close()
     if (this.ownsDb) await this.db.close()
     this.emit('close')

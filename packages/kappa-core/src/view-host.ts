@@ -5,17 +5,26 @@ import type { AbstractChainedBatch } from 'abstract-level'
 import type { Multifeed } from '@kappa-ts/multifeed'
 import { MultifeedIndex, type EntryReader, type Entry, type IndexDb, type IndexError, type IndexState, type IndexProgress, type MapContext, type SkippedEntry } from '@kappa-ts/multifeed-index'
 import { KappaError, type KappaErrorDetails } from './errors.js'
-import type { View, ViewBatch, ViewBatchOptions, ViewContext, ViewDb } from './view.js'
+import type { AnyView, Address, ViewBatch, ViewBatchOptions, ViewContext, ViewDb } from './view.js'
+
+/** What a view may read besides its own db: given by the kappa, shared by its views. */
+export interface ViewReads {
+  entry: ViewContext['entry']
+  /** Aborted when the kappa closes. */
+  signal: AbortSignal
+}
 
 export interface ViewHostOptions {
   name: string
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  view: View<any, any>
+  view: AnyView
   multifeed: Multifeed
   db: ViewDb
   reader: EntryReader
-  ctx: (host: ViewHost) => ViewContext
+  reads: ViewReads
 }
+
+/** What the host's map hands on to the live hook: the entries map was given, and its result. */
+interface Mapped { given: Entry[]; result: unknown }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyBatch = AbstractChainedBatch<any, any, any>
@@ -29,9 +38,7 @@ export class ViewHost extends EventEmitter {
   readonly name: string
   readonly index: MultifeedIndex
   readonly ctx: ViewContext
-  private readonly view: View<any, any> // eslint-disable-line @typescript-eslint/no-explicit-any
-  /** What map() was handed for a batch, so the live hook sees the same entries. */
-  private readonly given = new WeakMap<Entry[], Entry[]>()
+  private readonly view: AnyView
   private starting: Promise<void> | null = null
   private failure: KappaError | null = null
 
@@ -40,7 +47,7 @@ export class ViewHost extends EventEmitter {
     this.setMaxListeners(0) // one 'failed' listener per pending indexed() call
     this.name = opts.name
     this.view = opts.view
-    this.ctx = opts.ctx(this)
+    this.ctx = viewContext(this, opts.reads)
     const view = opts.view
     this.index = new MultifeedIndex({
       multifeed: opts.multifeed,
@@ -49,7 +56,7 @@ export class ViewHost extends EventEmitter {
       ...(view.maxBatch !== undefined ? { maxBatch: view.maxBatch } : {}),
       ...(view.version !== undefined ? { version: view.version } : {}),
       ...(view.onError !== undefined ? { onError: view.onError } : {}),
-      map: (entries: Entry[], batch: AnyBatch, ictx: MapContext) => this.map(entries, batch, ictx)
+      map: (entries: Entry[], batch: AnyBatch, ictx: MapContext): Promise<Mapped | null> => this.map(entries, batch, ictx)
     })
     this.index.on('state', (state: IndexState) => {
       if (state !== 'error') this.failure = null
@@ -61,7 +68,7 @@ export class ViewHost extends EventEmitter {
     this.index.on('skip', (skip: SkippedEntry) => this.emit('skip', skip))
     // the index started over (e.g. a feed was truncated): in-memory view state goes too
     this.index.on('reset', () => { this.reset() })
-    this.index.on('batch', (entries: Entry[]) => this.onBatch(entries))
+    this.index.on('batch', (_entries: Entry[], mapped: Mapped | null) => { if (mapped !== null) this.onBatch(mapped) })
   }
 
   get state (): IndexState { return this.index.state }
@@ -104,28 +111,27 @@ export class ViewHost extends EventEmitter {
     await this.index.close()
   }
 
-  private async map (entries: Entry[], batch: AnyBatch, ictx: MapContext): Promise<void> {
+  /** Filters the batch and runs the view's map over what is left; null when nothing is. */
+  private async map (entries: Entry[], batch: AnyBatch, ictx: MapContext): Promise<Mapped | null> {
     const data = ictx.data as ViewDb
     const filter = this.view.filter
-    const list = filter === undefined ? entries : entries.filter((e) => filter.call(this.view, e))
-    this.given.set(entries, list)
-    if (list.length === 0) return
+    const given = filter === undefined ? entries : entries.filter((e) => filter.call(this.view, e))
+    if (given.length === 0) return null
     const viewBatch = scopedBatch(batch, data, ictx)
-    await this.view.map(list, viewBatch, this.ctx)
+    const result: unknown = await this.view.map(given, viewBatch, this.ctx)
+    return { given, result }
   }
 
-  private onBatch (entries: Entry[]): void {
-    const list = this.given.get(entries) ?? entries
-    if (list.length === 0) return
+  private onBatch ({ given, result }: Mapped): void {
     if (this.view.indexed !== undefined) {
       try {
-        this.view.indexed(list, this.ctx)
+        this.view.indexed(given, result, this.ctx)
       } catch (err) {
         // A broken live-query hook must not stop indexing; report it like a view error.
         this.emit('hook-error', new KappaError('ERR_VIEW_FAILED', `view "${this.name}": indexed() hook threw`, { view: this.name, cause: err }))
       }
     }
-    this.emit('indexed', list)
+    this.emit('indexed', given)
   }
 
   private reset (): void {
@@ -158,6 +164,17 @@ export class ViewHost extends EventEmitter {
     return new KappaError('ERR_VIEW_FAILED', `view "${this.name}" failed${where}: ${why}`, details)
   }
 
+}
+
+/** The ViewContext of a host: its name, its current data sublevel, and the kappa's declared reads. */
+function viewContext (host: ViewHost, reads: ViewReads): ViewContext {
+  const name = host.name
+  return Object.freeze({
+    name,
+    get db (): ViewDb { return host.data() },
+    entry: <V = unknown>(feedKey: string, address: Address, opts?: { wait?: boolean }) => reads.entry<V>(feedKey, address, opts),
+    signal: reads.signal
+  })
 }
 
 // abstract-level's chained batch is slow with the `sublevel` option (it walks

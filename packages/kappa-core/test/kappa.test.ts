@@ -2,8 +2,8 @@ import test from 'tape'
 import fs from 'node:fs'
 import path from 'node:path'
 import { MemoryLevel } from 'memory-level'
-import { Kappa, KappaError, type Entry, type ViewBatch } from '../src/index.js'
-import { countView, tmpdir, until, type Msg } from './helpers.js'
+import { Kappa, KappaError, type ApiDef, type Entry, type View, type ViewBatch, type ViewContext } from '../src/index.js'
+import { countView, once, tmpdir, until, type Msg } from './helpers.js'
 
 test('a view indexes what writers append; api is bound and typed', async (t) => {
   const { dir, cleanup } = tmpdir()
@@ -204,6 +204,48 @@ test('pause stops one view, resume catches it up; live hook and indexed event pe
   cleanup()
 })
 
+test('the ViewContext is the declared contract: name, db, entry(), signal; what map returns reaches indexed() after the commit', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const calls: Array<{ texts: string[]; result: unknown; committed: boolean }> = []
+  const hooks: Array<Promise<void>> = []
+  let seenCtx: ViewContext | null = null
+  const view = {
+    filter: (e: Entry<Msg>) => e.value.text !== 'hidden',
+    async map (entries: Entry<Msg>[], batch: ViewBatch, ctx: ViewContext) {
+      seenCtx = ctx
+      for (const e of entries) batch.put(e.value.text, 1)
+      // an entry by address: here the first of the batch, read back as map got it
+      const first = entries[0]!
+      const again = await ctx.entry<Msg>(first.key, first.address)
+      return { texts: entries.map((e) => e.value.text), reread: again?.value.text }
+    },
+    indexed (entries: Entry<Msg>[], result: { texts: string[]; reread: string | undefined }, ctx: ViewContext) {
+      hooks.push(ctx.db.get(entries[0]!.value.text).then((v) => { calls.push({ texts: entries.map((e) => e.value.text), result, committed: v === 1 }) }))
+    }
+  } satisfies View<ApiDef, Msg, { texts: string[]; reread: string | undefined }>
+  const kappa = new Kappa(dir).use('v', view)
+  await kappa.ready()
+  const w = await kappa.writer()
+  await w.append([{ text: 'a' }, { text: 'hidden' }, { text: 'b' }])
+  await w.append({ text: 'hidden' })
+  await kappa.indexed() // the hook runs when the batch commits, before indexed() resolves
+  await Promise.all(hooks)
+  t.deepEqual(calls, [{ texts: ['a', 'b'], result: { texts: ['a', 'b'], reread: 'a' }, committed: true }],
+    "indexed() got the filtered entries and map's result, once its writes were committed; not called for a batch all filtered out")
+  const ctx = seenCtx as unknown as ViewContext
+  t.deepEqual(Object.keys(ctx).sort(), ['db', 'entry', 'name', 'signal'], 'a view is handed its name, its db, entry() and the close signal: nothing of the kappa')
+  t.equal(ctx, kappa.context('v'), 'the same context object for the life of the view')
+  t.equal(ctx.name, 'v')
+  t.equal(await ctx.entry(w.key, { block: 9, index: 0 }), null, 'entry(): null for an address not in the log')
+  await ctx.entry('nope', { block: 0, index: 0 }).then(() => t.fail('should throw'), (err: KappaError) => t.equal(err.code, 'ERR_INVALID_ADDRESS'))
+  t.equal(ctx.signal.aborted, false, 'the signal is not aborted while the kappa is open')
+  const aborted = new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()))
+  await kappa.close()
+  await aborted
+  t.equal(ctx.signal.aborted, true, 'close() aborts it: live queries end')
+  cleanup()
+})
+
 test('opts.db: views live in the given db, which close() leaves open; opts.views typed', async (t) => {
   const { dir, cleanup } = tmpdir()
   const db = new MemoryLevel()
@@ -344,4 +386,24 @@ test('writeBufferSize: a kappa whose logs use a small RocksDB write buffer keeps
   t.equal(await again.api.counter.last(w2.key), `19-99-${'x'.repeat(100)}`, 'the last entry reads back')
   await again.close()
   cleanup()
+})
+
+test("multifeed's limits pass through KappaOptions: a stream that never proves the key is dropped after handshakeTimeout", async (t) => {
+  const a = tmpdir()
+  const ka = new Kappa(a.dir, { handshakeTimeout: 300, maxPendingPerPeer: 8, proveTimeout: 5_000, maxFrameBeforeProof: 64 * 1024 })
+  await ka.ready()
+  t.equal(ka.multifeed.handshakeTimeout, 300, 'handshakeTimeout reached the multifeed')
+  t.equal(ka.multifeed.maxFrameBeforeProof, 64 * 1024, 'maxFrameBeforeProof reached the multifeed')
+  // a stream nobody speaks on, not even Noise: dropped at 300 ms rather than the default 10 s
+  const dropped = once<[Error & { code?: string }]>(ka, 'peer-error')
+  const mute = ka.replicate(false)
+  // the handshake timer is unref'd (it must not keep an app alive); in an app a socket would
+  const alive = setInterval(() => {}, 1000)
+  const [err] = await dropped
+  clearInterval(alive)
+  t.equal(err.code, 'ERR_HANDSHAKE_TIMEOUT', `dropped: ${err.message}`)
+  mute.destroy()
+  await ka.close()
+  a.cleanup()
+  t.throws(() => new Kappa(a.dir, { maxPendingPerPeer: 0 }), /maxPendingPerPeer/, 'a bad limit is refused as multifeed refuses it')
 })

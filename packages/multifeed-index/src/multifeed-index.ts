@@ -37,8 +37,12 @@ export interface MultifeedIndexOptions<T = unknown> {
   multifeed: MultifeedLike
   /** The index owns everything under this database or sublevel. */
   db: IndexDb
-  /** Puts the consumer's writes for `entries` into `batch` (use `{ sublevel: ctx.data }`). */
-  map(entries: Entry<T>[], batch: IndexBatch, ctx: MapContext): void | Promise<void>
+  /**
+   * Puts the consumer's writes for `entries` into `batch` (use `{ sublevel: ctx.data }`).
+   * What it returns (or resolves to) comes with the 'batch' event once the batch is
+   * committed: what a consumer worked out while mapping, handed to its live hook.
+   */
+  map(entries: Entry<T>[], batch: IndexBatch, ctx: MapContext): unknown
   /**
    * When map() throws: 'stop' (default) puts the index in error at that batch (a bug
    * in the consumer is not hidden; resume() retries); 'skip' finds the entry that makes
@@ -663,7 +667,7 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
   private async commit (pending: PendingBatch): Promise<void> {
     const mapped = await this.mapBatch(pending)
     if (mapped === null) return // failed: the index is in error, the batch kept for resume()
-    const { batch, entries } = mapped
+    const { batch, entries, result } = mapped
     const first = entries[0] ?? pending.entries[0]
     const skips = dedupeSkips([...pending.skips, ...mapped.skips])
     const updates = new Map<FeedState, CursorRecord & { done: RangeSet }>()
@@ -699,25 +703,26 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
       state.skipped = u.skipped
     }
     for (const skip of skips) this.emit('skip', skip)
-    if (entries.length > 0) this.emit('batch', entries)
+    if (entries.length > 0) this.emit('batch', entries, result)
     this.emitProgress(false)
     this.checkWaiters()
   }
 
   /**
    * Runs map() over the batch into a fresh LevelDB batch; returns it with the entries
-   * map was given and what it (or the isolation of a throwing entry) skipped. Null when
+   * map was given, what map returned, and what it (or the isolation of a throwing entry)
+   * skipped. Null when
    * map threw and the index stopped.
    */
-  private async mapBatch (pending: PendingBatch): Promise<{ batch: IndexBatch; entries: Array<Entry<unknown>>; skips: SkippedEntry[] } | null> {
+  private async mapBatch (pending: PendingBatch): Promise<{ batch: IndexBatch; entries: Array<Entry<unknown>>; skips: SkippedEntry[]; result: unknown } | null> {
     let entries = pending.entries
     const isolated: SkippedEntry[] = []
     for (let attempt = 0; ; attempt++) {
       const batch = directBatch(this.store.db)
       const skips: SkippedEntry[] = []
       try {
-        if (entries.length > 0) await this.mapFn(entries as Array<Entry<T>>, batch, this.mapContext(entries, skips))
-        return { batch, entries, skips: [...isolated, ...skips] }
+        const result: unknown = entries.length > 0 ? await this.mapFn(entries as Array<Entry<T>>, batch, this.mapContext(entries, skips)) : undefined
+        return { batch, entries, skips: [...isolated, ...skips], result }
       } catch (err) {
         await batch.close().catch(() => {})
         const culprit = this.onError === 'skip' && attempt <= pending.entries.length ? await this.findThrowing(entries) : null

@@ -77,6 +77,33 @@ test('onError stop (default): a throwing map stops the index at that batch; skip
   cleanup()
 })
 
+test("map's return value comes with the 'batch' event of its commit; with onError skip, that of the run that was committed", async (t) => {
+  const { dir, cleanup } = tmpdir()
+  const multifeed = new Multifeed(path.join(dir, 'cores'))
+  const w = await multifeed.writer()
+  await append(w, Array.from({ length: 12 }, (_, i) => ({ i })), 4)
+  const db = openDb(dir)
+  // returns the values it wrote; throws on 6 after writing (those writes must not count)
+  const map = async (entries: Entry[], batch: IndexBatch, ctx: MapContext): Promise<number[]> => {
+    await countingMap(entries, batch, ctx)
+    const values = entries.map((e) => (e.value as { i: number }).i)
+    if (values.includes(6)) throw new Error('cannot index 6')
+    return values
+  }
+  const index = new MultifeedIndex({ multifeed, db, map, maxBatch: 4, onError: 'skip' })
+  const events: Array<{ entries: number[]; result: unknown }> = []
+  index.on('batch', (entries: Entry[], result: unknown) => events.push({ entries: entries.map((e) => (e.value as { i: number }).i), result }))
+  await index.ready()
+  t.ok(events.length >= 3, `${events.length} batches`)
+  t.ok(events.every((e) => Array.isArray(e.result)), 'every commit carries what its map returned')
+  t.deepEqual(events.map((e) => e.result), events.map((e) => e.entries), "each result is the one map returned for that commit's entries")
+  t.deepEqual(events.flatMap((e) => e.entries).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11], 'the entry that throws is isolated: not in any result')
+  await index.close()
+  await db.close()
+  await multifeed.close()
+  cleanup()
+})
+
 test('property: with onError skip, the result is the entries that do not throw, each once, whatever the batch sizes (fixed seed)', async (t) => {
   const { dir, cleanup } = tmpdir()
   const multifeed = new Multifeed(path.join(dir, 'cores'))

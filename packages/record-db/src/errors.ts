@@ -21,6 +21,8 @@ export type RecordDbErrorCode =
   | 'ERR_STORAGE'
   | 'ERR_REVOKE_ROOT'
   | 'ERR_OUTPUT'
+  | 'ERR_TOO_BIG'
+  | 'ERR_APPEND_ONLY'
 
 export class RecordDbError extends Error {
   readonly code: RecordDbErrorCode

@@ -1,8 +1,10 @@
 export { RecordDB, newId, MAX_BATCH } from './record-db.js'
 export type {
   Mode, RecordDBOptions, BatchOptions, RecordVersion, BatchOp, ListOptions, Range, Where, QueryOptions, SearchOptions,
-  SearchHit, FeedStatus, RecordDBStatus, RecordChange
+  SearchHit, FeedStatus, RecordDBStatus, RecordChange, CountOptions, ValuesOptions, AppSchema, IndexValue
 } from './record-db.js'
+export { winner, compareVersions } from './versions.js'
+export { jsonSize } from './size.js'
 export { RecordDbError, ValidationError } from './errors.js'
 export type { RecordDbErrorCode, ValidationIssue } from './errors.js'
 export { computeLimits } from './auth.js'
@@ -15,3 +17,5 @@ export type { ImportFormat, ImportRow } from './parsers.js'
 export { importRows } from './import.js'
 export type { ImportSummary, ImportOptions } from './import.js'
 export { recordsView } from './records-view.js'
+export type { RecordsView, RecordsViewOptions, RecordRules } from './records-view.js'
+export { AppSchemas } from './app-schemas.js'

@@ -1,9 +1,9 @@
 // Key layout of the records view (string keys, JSON values, one sublevel).
 //
-// Components are joined with \x00. None can contain \x00 or \x01: ids and schema
-// names exclude control characters (envelope schema), feed keys are hex, terms are
-// letters and digits, and indexed values are escaped. So every key under a prefix p
-// lies in the range (p + \x00, p + \x01).
+// Components are joined with \x00. None can contain \x00: ids and schema names exclude
+// control characters (envelope schema), feed keys are hex, terms are letters and digits,
+// and indexed values are escaped. None starts with \x01 either. So every key under a
+// prefix p lies in the range (p + \x00, p + \x01).
 import { entryId, parseEntryId, type Address } from '@kappa-ts/kappa-core'
 
 export const SEP = '\x00'
@@ -32,6 +32,22 @@ export const linkedKey = (schema: string, id: string, r: string): string => ['k'
 /** Secondary index entry: `i|schema|field|encoded value|id|ref`. */
 export const indexKey = (schema: string, field: string, enc: string, id: string, r: string): string =>
   ['i', schema, field, enc, id, r].join(SEP)
+/**
+ * Compound index entry: `c|schema|name|values|id|ref`, the name being the index's fields
+ * as JSON, and `values` each field's encoded value followed by JOIN. So the keys of one
+ * first value form one range, in the order of the second value, and so on.
+ */
+export const compoundKey = (schema: string, name: string, encs: string[], id: string, r: string): string =>
+  ['c', schema, name, encs.map((e) => e + JOIN).join(''), id, r].join(SEP)
+/**
+ * Ends each value of a compound index entry. It never occurs inside an encoded value
+ * (whose only \x01s start the escapes \x01\x02 and \x01\x03) and sorts below whatever
+ * can follow a value's encoding in another value, so keys sort by value, then next value.
+ * Every key whose value at some position is v starts with `enc(v) + JOIN` there, and lies
+ * below `enc(v) + AFTER_JOIN`.
+ */
+export const JOIN = '\x01\x01'
+export const AFTER_JOIN = '\x01\x02'
 /** Full-text posting: `t|term|schema|id|ref` -> term frequency. */
 export const postingKey = (term: string, schema: string, id: string, r: string): string => ['t', term, schema, id, r].join(SEP)
 /** Full-text statistics of a schema: `n|schema` -> { docs, length }. */
@@ -63,7 +79,44 @@ export function encodeValue (v: IndexValue): string {
   if (v === true) return 'c'
   if (typeof v === 'number') return 'd' + encodeNumber(v)
   // \x00 and \x01 are escaped order-preservingly; very long strings are cut (a prefix still sorts right).
-  return 'e' + v.slice(0, MAX_INDEXED_STRING).replace(/[\x00\x01]/g, (c) => (c === '\x00' ? '\x01\x02' : '\x01\x03'))
+  // a cut between the two halves of a surrogate pair would leave a lone one (stored as U+FFFD): cut before it
+  const end = v.length > MAX_INDEXED_STRING && isHighSurrogate(v.charCodeAt(MAX_INDEXED_STRING - 1)) ? MAX_INDEXED_STRING - 1 : MAX_INDEXED_STRING
+  return 'e' + v.slice(0, end).replace(/[\x00\x01]/g, (c) => (c === '\x00' ? '\x01\x02' : '\x01\x03'))
+}
+
+const isHighSurrogate = (c: number): boolean => c >= 0xd800 && c <= 0xdbff
+
+/** No lone surrogate: the text survives UTF-8 (LevelDB keys) unchanged, so two strings never become one key. */
+export function wellFormed (s: string): boolean {
+  return (s as unknown as { isWellFormed(): boolean }).isWellFormed()
+}
+
+/** The value an encoding stands for (a string cut at MAX_INDEXED_STRING stays cut). */
+export function decodeValue (enc: string): IndexValue {
+  const tag = enc[0]
+  if (tag === 'a') return null
+  if (tag === 'b') return false
+  if (tag === 'c') return true
+  if (tag === 'd') return decodeNumber(enc.slice(1))
+  return enc.slice(1).replace(/\x01[\x02\x03]/g, (e) => (e === '\x01\x02' ? '\x00' : '\x01'))
+}
+
+/**
+ * Whether other values may share v's encoding: strings are cut at MAX_INDEXED_STRING, so a
+ * string that long stands for every string starting with it.
+ */
+export function sharesEncoding (v: IndexValue): boolean {
+  return typeof v === 'string' && v.length >= MAX_INDEXED_STRING
+}
+
+function decodeNumber (hex: string): number {
+  const buf = Buffer.from(hex, 'hex')
+  if ((buf[0] as number) & 0x80) {
+    buf[0] = (buf[0] as number) & 0x7f
+  } else {
+    for (let i = 0; i < 8; i++) buf[i] = ~(buf[i] as number) & 0xff
+  }
+  return buf.readDoubleBE(0)
 }
 
 function encodeNumber (n: number): string {

@@ -4,20 +4,22 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Duplex } from 'node:stream'
-import { Kappa, type Entry, type JoinOptions, type SkippedEntry, type SyncedOptions, type ViewDb } from '@kappa-ts/kappa-core'
+import { Kappa, type Address, type Entry, type JoinOptions, type SkippedEntry, type SyncedOptions, type ViewDb } from '@kappa-ts/kappa-core'
 import { builtinSchemas, envelopeSchema, type Envelope, type JsonSchema } from '@kappa-ts/schemas'
 import { computeLimits, type AuthOp } from './auth.js'
+import { AppSchemas, type AppSchema } from './app-schemas.js'
 import { RecordDbError, ValidationError } from './errors.js'
-import { headsKey, parseRef, ref, splitKey, under, SEP } from './layout.js'
-import { isEnvelope, recordsView, SCHEMA_TYPE, SOURCE_TYPE, type RecordsView, type StoredVersion } from './records-view.js'
+import { decodeValue, encodeValue, headsKey, isIndexValue, parseRef, ref, sharesEncoding, splitKey, under, SEP, type IndexValue } from './layout.js'
+import { recordProblem, recordsView, SCHEMA_TYPE, SOURCE_TYPE, type RecordRules, type RecordsView, type StoredVersion } from './records-view.js'
+import { jsonSize } from './size.js'
 import { tokenize } from './text.js'
 import { CONFIG_FILE, readStoredConfig, type StoredConfig } from './storage-config.js'
-import { fieldsOf, issuesOf, Validators, createAjv } from './validation.js'
-import { matches, parseWhere, scanBounds, type Cond, type Range, type Where } from './where.js'
-import { byTime, currentMany, currentVersions, toVersion, type Counts, type RecordVersion } from './versions.js'
+import { checkSchemaName, compoundName, fieldsOf, issuesOf, Validators, createAjv, type FieldConfig } from './validation.js'
+import { matches, parseWhere, scansFor, type Bounds, type Cond, type Range, type Scan, type Where } from './where.js'
+import { compareVersions, currentMany, currentVersions, toVersion, winner, type Counts, type RecordVersion } from './versions.js'
 import { rankPostings } from './ranking.js'
 
-export type { Range, Where, RecordVersion }
+export type { Range, Where, RecordVersion, AppSchema, IndexValue }
 
 export type Mode = 'authorized' | 'open'
 
@@ -29,6 +31,20 @@ export interface RecordDBOptions {
   key?: string | Uint8Array
   /** 'authorized' (default for a new database): only the root and feeds it authorized count. 'open': every feed counts. */
   mode?: Mode
+  /**
+   * The app's own record types, fixed in its code: name -> { schema, id?, appendOnly? }.
+   * Writes are validated against them and no peer can redefine them; a peer's version that
+   * breaks one is not indexed (skipped and recorded). See "App schemas" in the README.
+   */
+  schemas?: Record<string, AppSchema>
+  /**
+   * Most characters of JSON one record (its envelope) may take: a bigger write is refused
+   * (ERR_TOO_BIG), a peer's bigger entry is not indexed (skipped and recorded). Default: no
+   * limit of its own (kappa-core's entry limit applies).
+   */
+  maxRecordSize?: number
+  /** The clock of this writer's envelope timestamps, in ms (default Date.now; for tests and demos). */
+  now?: () => number
 }
 
 export type BatchOp =
@@ -44,7 +60,22 @@ export interface BatchOptions {
 }
 
 export interface ListOptions { limit?: number; reverse?: boolean; gt?: string; gte?: string; lt?: string; lte?: string }
-export interface QueryOptions { where: Where; limit?: number }
+export interface QueryOptions {
+  /** Conditions on indexed fields (AND). May be left out when `order` is given: every record. */
+  where?: Where
+  /**
+   * Return the records in this field's order (then by id): read from the field's own index,
+   * or from a compound index (`"indexes"` in the schema) whose leading fields `where` fixes
+   * with equalities: `{ where: { channel: '#a' }, order: 'timestamp' }` reads [channel, timestamp].
+   * ERR_NOT_INDEXED when no index gives it. Absent: the order of the narrowest index.
+   */
+  order?: string
+  /** Descending order. */
+  reverse?: boolean
+  limit?: number
+}
+export interface CountOptions { where: Where }
+export interface ValuesOptions { limit?: number }
 export interface SearchOptions { schema?: string; limit?: number }
 export interface SearchHit<V = unknown> { score: number; record: RecordVersion<V> }
 export interface FeedStatus { key: string; length: number; local: boolean; counted: number | 'all' }
@@ -67,6 +98,8 @@ export interface RecordChange {
   feed: string
   ref: string
   timestamp: number
+  /** The version's value (puts): a live tail needs no read. */
+  value?: unknown
 }
 
 const VIEW = 'records'
@@ -126,6 +159,9 @@ export class RecordDB extends EventEmitter {
   private readonly coercing = new Validators({ coerceTypes: true })
   /** Keeps 'change' events in index order while each batch's authorization state is read. */
   private changes: Promise<void> = Promise.resolve()
+  private readonly app: AppSchemas
+  private readonly rules: RecordRules
+  private readonly now: () => number
 
   constructor (storage: string, opts: RecordDBOptions = {}) {
     super()
@@ -134,6 +170,12 @@ export class RecordDB extends EventEmitter {
       throw new RecordDbError('ERR_BAD_OPTION', "mode must be 'authorized' or 'open'")
     }
     if (opts.key !== undefined) toDbKeyHex(opts.key)
+    const max = opts.maxRecordSize
+    if (max !== undefined && (!Number.isSafeInteger(max) || max < 64)) throw new RecordDbError('ERR_BAD_OPTION', 'maxRecordSize is an integer of at least 64 (characters of JSON)')
+    if (opts.now !== undefined && typeof opts.now !== 'function') throw new RecordDbError('ERR_BAD_OPTION', 'now is a function returning ms')
+    this.app = new AppSchemas(opts.schemas) // ERR_BAD_OPTION, ERR_BAD_SCHEMA, ERR_BAD_PATTERN, ERR_RESERVED_SCHEMA
+    this.rules = max === undefined ? { app: this.app } : { app: this.app, maxRecordSize: max }
+    this.now = opts.now ?? Date.now
     this.storage = storage
     this.opts = opts
   }
@@ -174,12 +216,14 @@ export class RecordDB extends EventEmitter {
     const root = key.slice(0, 64)
 
     const kappa = new Kappa(this.storage, { key: multifeedKeyOf(key) }).use(VIEW, recordsView({
+      ...this.rules,
       onAuthOrSchemaChange: () => { this.limits = null; this.schemaCache.clear(); this.schemaGen++ }
       // (Runs right after the commit, before indexed() waiters resolve.)
     }))
     kappa.on('view-error', (name: string, err: Error) => this.emit('view-error', name, err))
     kappa.on('progress', (name: string, p: { indexed: number; total: number }) => { if (name === VIEW) this.emit('progress', p) })
     kappa.on('indexed', (name: string, entries: Entry[]) => { if (name === VIEW && this.listenerCount('change') > 0) this.reportChanges(entries) })
+    kappa.on('skip', (name: string, skip: SkippedEntry) => { if (name === VIEW) this.emit('skip', skip) })
     for (const ev of ['peer-add', 'peer-remove', 'synced', 'sync-progress', 'feed']) {
       kappa.on(ev, (...args: unknown[]) => this.emit(ev, ...args))
     }
@@ -241,6 +285,7 @@ export class RecordDB extends EventEmitter {
   /** Stores a JSON Schema as the `core/schema` record `name` (it replicates like any record). */
   async putSchema (name: string, schema: JsonSchema): Promise<void> {
     if (Object.hasOwn(builtinSchemas, name)) throw new RecordDbError('ERR_RESERVED_SCHEMA', `${name} is a built-in schema`)
+    if (this.app.has(name)) throw new RecordDbError('ERR_RESERVED_SCHEMA', `${name} is fixed by this app (RecordDBOptions.schemas)`)
     checkSchemaName(name)
     this.validators.compile(`check:${JSON.stringify(schema)}`, schema, name) // throws ERR_BAD_SCHEMA / ERR_BAD_PATTERN
     await this.put(SCHEMA_TYPE, schema, { id: name })
@@ -252,9 +297,9 @@ export class RecordDB extends EventEmitter {
     return (await this.schemaDef(name))?.schema ?? null
   }
 
-  /** Names of the schemas defined (not the built-in ones). */
+  /** Names of the schemas defined: the app's (RecordDBOptions.schemas), then the stored ones (not the built-in ones). */
   async schemas (): Promise<string[]> {
-    const names: string[] = []
+    const names: string[] = this.app.names()
     for await (const r of this.list(SCHEMA_TYPE)) if (!names.includes(r.id)) names.push(r.id)
     return names
   }
@@ -262,13 +307,15 @@ export class RecordDB extends EventEmitter {
   private async schemaDef (name: string): Promise<{ schema: JsonSchema; cacheKey: string } | null> {
     const builtin = (builtinSchemas as Record<string, JsonSchema>)[name]
     if (builtin !== undefined) return { schema: builtin, cacheKey: `builtin:${name}` }
+    const fixed = this.app.schema(name)
+    if (fixed !== undefined) return { schema: fixed, cacheKey: `app:${name}` }
     const cached = this.schemaCache.get(name)
     if (cached !== undefined) return cached
     const gen = this.schemaGen
     await this.indexed()
     const current = (await this.current(SCHEMA_TYPE, name)).filter((v) => v.op === 'put')
-    // A fork of a schema definition: the latest timestamp wins, ties broken by ref (same on every peer).
-    const pick = current.length === 0 ? null : current.reduce((a, b) => (b.timestamp > a.timestamp || (b.timestamp === a.timestamp && b.ref > a.ref) ? b : a))
+    // A fork of a schema definition: its winner (the latest timestamp, then feed key and address: the same on every peer).
+    const pick = winner(current)
     const def = pick === null ? null : { schema: pick.value as JsonSchema, cacheKey: `def:${pick.ref}` }
     if (gen === this.schemaGen && def !== null) this.schemaCache.set(name, def)
     return def
@@ -282,6 +329,7 @@ export class RecordDB extends EventEmitter {
 
   /** Throws ValidationError unless `value` satisfies the current definition of `schema`. */
   async validate (schema: string, value: unknown): Promise<void> {
+    if (this.app.has(schema)) { this.app.validate(schema, value); return }
     const def = await this.requireSchema(schema)
     this.validators.validate(schema, def.cacheKey, def.schema, value)
     if (schema === SCHEMA_TYPE) this.validators.compile(`check:${JSON.stringify(value)}`, value as JsonSchema)
@@ -316,11 +364,19 @@ export class RecordDB extends EventEmitter {
 
   // ---- writes ----------------------------------------------------------------
 
-  /** Validates and appends a version of record `id` (new random id if absent) linking to its current heads. */
+  /**
+   * Validates and appends a version of record `id` linking to its current heads; returns
+   * the id. Without `id`: a new random one, or the one the app schema fixes.
+   */
   async put (schema: string, value: unknown, opts: { id?: string } = {}): Promise<string> {
+    return (await this.putVersion(schema, value, opts)).id
+  }
+
+  /** put(), returning the version written: its id, ref (what later versions link to), links, timestamp. */
+  async putVersion<V = unknown> (schema: string, value: V, opts: { id?: string } = {}): Promise<RecordVersion<V>> {
     const op: BatchOp = opts.id === undefined ? { type: 'put', schema, value } : { type: 'put', schema, value, id: opts.id }
-    const [id] = await this.batch([op])
-    return id as string
+    const [version] = await this.write([op], {})
+    return version as RecordVersion<V>
   }
 
   /** Writes a tombstone for record `id` linking to its current heads. ERR_NOT_FOUND if it has no live version. */
@@ -333,6 +389,10 @@ export class RecordDB extends EventEmitter {
    * Returns the ids, in order. One record may appear once per batch.
    */
   async batch (ops: BatchOp[], opts: BatchOptions = {}): Promise<string[]> {
+    return (await this.write(ops, opts)).map((v) => v.id)
+  }
+
+  private async write (ops: BatchOp[], opts: BatchOptions): Promise<RecordVersion[]> {
     await this.ready()
     this.assertOpen()
     if (!Array.isArray(ops)) throw new RecordDbError('ERR_BATCH', 'batch takes an array of ops')
@@ -340,46 +400,60 @@ export class RecordDB extends EventEmitter {
     if (ops.length === 0) return []
     return await this.serialized(async () => {
       const seen = new Set<string>()
-      const planned: Array<{ op: BatchOp; id: string }> = []
+      const planned: Array<{ op: BatchOp; id: string; named: boolean }> = []
       for (const op of ops) {
         if (op === null || typeof op !== 'object' || (op.type !== 'put' && op.type !== 'del')) {
           throw new RecordDbError('ERR_BATCH', "each op needs type 'put' or 'del'")
         }
         checkSchemaName(op.schema)
-        const id = op.id ?? newId()
-        if (!ID_PATTERN.test(id)) throw new RecordDbError('ERR_BAD_ID', 'an id is 1..256 characters without control characters')
-        const k = op.schema + SEP + id
-        if (seen.has(k)) throw new RecordDbError('ERR_BATCH', `record ${op.schema}/${id} appears twice in one batch`)
-        seen.add(k)
+        if (op.id !== undefined && (typeof op.id !== 'string' || !ID_PATTERN.test(op.id))) {
+          throw new RecordDbError('ERR_BAD_ID', 'an id is 1..256 characters without control characters')
+        }
         if (op.type === 'put') {
-          if (op.schema === SOURCE_TYPE) checkSource(id, op.value)
+          if (op.schema === SOURCE_TYPE) checkSource(op.id ?? '', op.value) // (a random id names no feed)
           await this.validate(op.schema, op.value)
         } else {
           if (op.schema === SOURCE_TYPE) throw new RecordDbError('ERR_BATCH', 'revoke a source with revoke(), which names the length')
           await this.requireSchema(op.schema)
         }
-        planned.push({ op, id })
+        // An app schema may fix the id (the author's feed key, a field of the value).
+        const given = this.app.has(op.schema) ? this.app.writeId(op.schema, op.type, op.id, op.type === 'put' ? op.value : undefined, this._writerKey) : op.id
+        const id = given ?? newId()
+        if (!ID_PATTERN.test(id)) throw new RecordDbError('ERR_BAD_ID', 'an id is 1..256 characters without control characters')
+        const k = op.schema + SEP + id
+        if (seen.has(k)) throw new RecordDbError('ERR_BATCH', `record ${op.schema}/${id} appears twice in one batch`)
+        seen.add(k)
+        planned.push({ op, id, named: given !== undefined })
       }
       // Fresh random ids have no versions yet: only named ids need their heads (and the index caught up).
-      const needHeads = opts.fresh !== true && planned.some(({ op }) => op.type === 'del' || op.id !== undefined)
+      const needHeads = opts.fresh !== true && planned.some((p) => p.named)
       if (opts.fresh === true && planned.some(({ op }) => op.type === 'del')) throw new RecordDbError('ERR_BATCH', 'a fresh batch holds puts only')
       if (needHeads && this.paused) throw new RecordDbError('ERR_BATCH', 'writes that name an id need the index: resume() first')
       if (needHeads) await this.kappa.indexed([VIEW])
-      const timestamp = Date.now()
+      const timestamp = this.now()
       const envelopes: Envelope[] = []
-      for (const { op, id } of planned) {
-        const heads = needHeads ? await this.current(op.schema, id) : []
+      for (const { op, id, named } of planned) {
+        const heads = needHeads && named ? await this.current(op.schema, id) : []
         if (op.type === 'del' && !heads.some((h) => h.op === 'put')) {
           throw new RecordDbError('ERR_NOT_FOUND', `no record ${op.schema}/${id}`)
+        }
+        if (heads.length > 0 && this.app.appendOnly(op.schema)) {
+          throw new RecordDbError('ERR_APPEND_ONLY', `${op.schema}/${id} exists, and ${op.schema} records are never replaced`)
         }
         const env: Envelope = { id, schema: op.schema, op: op.type, timestamp, links: heads.map((h) => h.ref) }
         if (op.type === 'put') env.value = op.value
         if (!checkEnvelope(env)) throw new ValidationError('envelope', issuesOf(checkEnvelope.errors))
+        const max = this.rules.maxRecordSize
+        if (max !== undefined && jsonSize(env, max) > max) {
+          throw new RecordDbError('ERR_TOO_BIG', `${op.schema}/${id}: a record over ${max} characters of JSON`)
+        }
         envelopes.push(env)
       }
       const writer = await this.kappa.writer()
-      await writer.append(envelopes)
-      return planned.map((p) => p.id)
+      const addresses = await writer.append(envelopes)
+      return envelopes.map((env, i) => toVersion(env.schema, env.id, {
+        feed: writer.key, address: addresses[i] as Address, op: env.op, value: env.value, timestamp: env.timestamp, links: env.links
+      }))
     })
   }
 
@@ -468,7 +542,7 @@ export class RecordDB extends EventEmitter {
       if (splitKey(k).length !== 4) continue
       if (counts(v.feed, v.address.block)) out.push(toVersion(schema, id, v))
     }
-    return out.sort(byTime) as Array<RecordVersion<V>>
+    return out.sort(compareVersions) as Array<RecordVersion<V>>
   }
 
   /** Live records of a schema in id order (each current version; several on a fork). */
@@ -508,53 +582,154 @@ export class RecordDB extends EventEmitter {
     yield * drain(this)
   }
 
-  /** Live versions whose indexed fields match `where` (equality or ranges), in index order. */
+  /**
+   * Live versions whose indexed fields match `where` (equality or ranges): in `order`'s
+   * order when given (then by id), else in the order of the narrowest index; `reverse`
+   * descends. Several versions of one record (a fork) are each a hit.
+   */
   async * query<V = unknown> (schema: string, opts: QueryOptions): AsyncGenerator<RecordVersion<V>> {
     const def = await this.requireSchema(schema)
-    const indexed = fieldsOf(def.schema).index
-    const conds = parseWhere(opts?.where, indexed)
+    if (opts === null || typeof opts !== 'object') throw new RecordDbError('ERR_BAD_QUERY', 'query needs { where, order?, reverse?, limit? }')
     const limit = opts.limit ?? Infinity
+    if (limit !== Infinity && (!Number.isSafeInteger(limit) || limit < 0)) throw new RecordDbError('ERR_BAD_QUERY', 'limit must be a non-negative integer')
+    const { conds, scan } = await this.plan(schema, fieldsOf(def.schema), opts)
     await this.indexed()
     const counts = await this.counter()
-    // Drive the scan with the narrowest condition: count each one's index entries up to a cap.
-    const boundsOf = (c: Cond): { gt?: string; gte?: string; lt?: string; lte?: string } =>
-      scanBounds(['i', schema, c.field].join(SEP) + SEP, c.range)
-    let driver = conds[0] as Cond
-    if (conds.length > 1) {
-      let best = Infinity
-      for (const c of conds) {
-        const n = (await this.data().keys({ ...boundsOf(c), limit: DRIVER_PROBE }).all()).length
-        if (n < best) { best = n; driver = c }
-      }
-    }
-    const bounds = boundsOf(driver)
-    const seenRefs = new Set<string>()
     let n = 0
     if (n >= limit) return
-    // Hits are verified in chunks: is this version current (and counted) for its record?
-    let chunk: Array<{ id: string; r: string }> = []
-    const drain = async function * (self: RecordDB): AsyncGenerator<RecordVersion<V>> {
-      const current = await self.currentMany(schema, chunk.map((c) => c.id), counts)
-      for (const { id, r } of chunk) {
-        const v = current.get(id)?.find((c) => c.ref === r && c.op === 'put')
-        if (v === undefined || !conds.every((c) => matches(v.value, c))) continue
-        yield v as RecordVersion<V>
+    // (a small limit reads a small first chunk)
+    for await (const v of this.liveIn(schema, scan.bounds, counts, opts.reverse === true, Math.min(256, limit))) {
+      if (!conds.every((c) => matches(v.value, c))) continue
+      yield v as RecordVersion<V>
+      if (++n >= limit) return
+    }
+  }
+
+  /**
+   * How many live versions match `where` (what query() would yield). For an append-only app
+   * schema and a condition its index enforces exactly, the index keys are counted without
+   * reading a version (every version of such a schema is live).
+   */
+  async count (schema: string, opts: CountOptions): Promise<number> {
+    const def = await this.requireSchema(schema)
+    const { conds, scan } = await this.plan(schema, fieldsOf(def.schema), opts)
+    const exact = this.app.appendOnly(schema) && scan.covers === conds.length &&
+      conds.every((c) => Object.values(c.range).every((v) => !sharesEncoding(v as IndexValue)))
+    if (!exact) return await lengthOf(this.query(schema, { where: opts.where }))
+    await this.indexed()
+    return await lengthOf(this.hits(scan.bounds, false, await this.counter()))
+  }
+
+  /**
+   * The distinct values an indexed field has among live records of `schema`, in index order
+   * (null, false, true, numbers, strings; array fields give their elements). Costs a seek
+   * and a check per distinct value, not a read per record.
+   */
+  async * values (schema: string, field: string, opts: ValuesOptions = {}): AsyncGenerator<IndexValue> {
+    const def = await this.requireSchema(schema)
+    if (!fieldsOf(def.schema).index.includes(field)) {
+      throw new RecordDbError('ERR_NOT_INDEXED', `field "${field}" of ${schema} is not indexed (mark it "index": true in the schema)`)
+    }
+    const limit = opts.limit ?? Infinity
+    if (limit !== Infinity && (!Number.isSafeInteger(limit) || limit < 0)) throw new RecordDbError('ERR_BAD_QUERY', 'limit must be a non-negative integer')
+    await this.indexed()
+    const counts = await this.counter()
+    const prefix = ['i', schema, field].join(SEP) + SEP
+    const end = under('i', schema, field).lt
+    let n = 0
+    let from = prefix
+    while (n < limit) {
+      const [key] = await this.data().keys({ gt: from, lt: end, limit: 1 }).all() as string[]
+      if (key === undefined) return
+      const enc = splitKey(key)[3] as string
+      const group = { gt: prefix + enc + SEP, lt: prefix + enc + '\x01' }
+      from = prefix + enc + '\x01' // the next value: past every key of this one
+      // The live values behind this encoding: one when it is whole, each distinct one when it is
+      // a cut string (values sharing their first 512 characters share it).
+      const cut = sharesEncoding(decodeValue(enc))
+      const found = new Map<string, IndexValue>()
+      for await (const v of this.liveIn(schema, group, counts, false, 1)) {
+        const raw = (v.value as Record<string, unknown>)[field]
+        for (const x of Array.isArray(raw) ? raw : [raw]) {
+          if (isIndexValue(x) && encodeValue(x) === enc) found.set(JSON.stringify(x), x === 0 ? 0 : x) // (-0 indexes as 0)
+        }
+        if (!cut && found.size > 0) break
+      }
+      const list = [...found.values()]
+      if (cut) list.sort() // (strings only)
+      for (const x of list) {
+        yield x
         if (++n >= limit) return
       }
-      chunk = []
     }
-    for await (const k of this.data().keys(bounds) as AsyncIterable<string>) {
+  }
+
+  /** The index scan that answers a query, and its conditions. ERR_NOT_INDEXED / ERR_BAD_QUERY. */
+  private async plan (schema: string, fields: FieldConfig, opts: { where?: Where; order?: string }): Promise<{ conds: Cond[]; scan: Scan }> {
+    const order = opts.order
+    if (order !== undefined && typeof order !== 'string') throw new RecordDbError('ERR_BAD_QUERY', 'order names a field')
+    const indexable = [...new Set([...fields.index, ...(fields.compound ?? []).flat()])]
+    const conds = opts.where === undefined && order !== undefined ? [] : parseWhere(opts.where, indexable)
+    let scans = scansFor(schema, conds, fields, order)
+    if (order !== undefined) {
+      // With the order field fixed to one value, any scan comes in its order.
+      const fixed = conds.some((c) => c.field === order && c.range.eq !== undefined)
+      scans = scans.filter((sc) => fixed || sc.order === order)
+      if (scans.length === 0) {
+        throw new RecordDbError('ERR_NOT_INDEXED', `no index of ${schema} reads it in "${order}" order with these conditions: index "${order}", or declare "indexes": [[<fields the query fixes>..., "${order}"]]`)
+      }
+    } else {
+      scans = scans.filter((sc) => sc.covers > 0)
+      if (scans.length === 0) throw new RecordDbError('ERR_NOT_INDEXED', `no index of ${schema} serves these conditions`)
+    }
+    // The narrowest: the most conditions enforced by the range, then the fewest keys (counted up to a cap).
+    const most = Math.max(...scans.map((sc) => sc.covers))
+    scans = scans.filter((sc) => sc.covers === most)
+    let best = scans[0] as Scan
+    if (scans.length > 1) {
+      let fewest = Infinity
+      for (const sc of scans) {
+        const n = (await this.data().keys({ ...sc.bounds, limit: DRIVER_PROBE }).all()).length
+        if (n < fewest) { fewest = n; best = sc }
+      }
+    }
+    return { conds, scan: best }
+  }
+
+  /** The (id, ref) of each counted version an index range names, once each, in key order. */
+  private async * hits (bounds: Bounds, reverse: boolean, counts: Counts): AsyncGenerator<{ id: string; r: string }> {
+    const seenRefs = new Set<string>()
+    for await (const k of this.data().keys({ ...bounds, reverse }) as AsyncIterable<string>) {
       const parts = splitKey(k)
       const r = parts[5] as string
       if (seenRefs.has(r)) continue
       seenRefs.add(r)
       const { feed, address } = parseRef(r)
       if (!counts(feed, address.block)) continue
-      chunk.push({ id: parts[4] as string, r })
-      if (chunk.length >= Math.min(256, limit - n)) { // a small limit needs a small first chunk
-        yield * drain(this)
-        if (n >= limit) return
+      yield { id: parts[4] as string, r }
+    }
+  }
+
+  /**
+   * The live versions an index range names, in key order. Hits are checked in chunks (is
+   * this version current, and counted, for its record?), the first of `first` hits, then
+   * growing: a reader that wants one pays for a few, one that wants all for few reads.
+   */
+  private async * liveIn (schema: string, bounds: Bounds, counts: Counts, reverse: boolean, first: number): AsyncGenerator<RecordVersion> {
+    let size = Math.max(1, first)
+    let chunk: Array<{ id: string; r: string }> = []
+    const drain = async function * (self: RecordDB): AsyncGenerator<RecordVersion> {
+      const current = await self.currentMany(schema, chunk.map((c) => c.id), counts)
+      for (const { id, r } of chunk) {
+        const v = current.get(id)?.find((c) => c.ref === r && c.op === 'put')
+        if (v !== undefined) yield v
       }
+      chunk = []
+      size = Math.min(256, size * 4)
+    }
+    for await (const hit of this.hits(bounds, reverse, counts)) {
+      chunk.push(hit)
+      if (chunk.length >= size) yield * drain(this)
     }
     yield * drain(this)
   }
@@ -675,9 +850,11 @@ export class RecordDB extends EventEmitter {
   private reportChanges (entries: Entry[]): void {
     const versions: RecordChange[] = []
     for (const e of entries) {
-      if (!isEnvelope(e.value)) continue
-      const env = e.value
-      versions.push({ schema: env.schema, id: env.id, op: env.op, feed: e.key, ref: ref(e.key, e.address), timestamp: env.timestamp })
+      if (recordProblem(e.value, e.key, this.rules) !== null) continue // skipped by the view: no change
+      const env = e.value as Envelope
+      const change: RecordChange = { schema: env.schema, id: env.id, op: env.op, feed: e.key, ref: ref(e.key, e.address), timestamp: env.timestamp }
+      if (env.value !== undefined) change.value = env.value
+      versions.push(change)
     }
     if (versions.length === 0) return
     this.changes = this.changes.then(async () => {
@@ -708,15 +885,17 @@ export class RecordDB extends EventEmitter {
   }
 }
 
-function checkSchemaName (name: unknown): asserts name is string {
-  const ok = typeof name === 'string' && name.length <= 128 && /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/.test(name)
-  if (!ok) throw new RecordDbError('ERR_UNKNOWN_SCHEMA', `invalid schema name ${JSON.stringify(name)}`)
-}
-
 function checkSource (id: string, value: unknown): void {
   if (value === null || typeof value !== 'object' || (value as { key?: unknown }).key !== id) {
     throw new RecordDbError('ERR_BAD_KEY', 'a core/source record\'s id must be the feed key it names')
   }
+}
+
+async function lengthOf (it: AsyncIterable<unknown>): Promise<number> {
+  const iterator = it[Symbol.asyncIterator]()
+  let n = 0
+  while ((await iterator.next()).done !== true) n++
+  return n
 }
 
 /** Top-level properties whose schema type is (or includes) array. */

@@ -9,14 +9,20 @@
 //
 // Which fields are indexed is the union over every version of the schema's definition
 // seen so far (order-independent). When a definition adds fields, the versions of that
-// schema already indexed are fixed up in the same batch.
+// schema already indexed are fixed up in the same batch. App schemas (RecordDBOptions.schemas)
+// are fixed by the app instead: their fields are the app's, and a version that breaks its
+// app schema is skipped and recorded like a malformed envelope (the view's version names
+// the app's definitions, so changing them rebuilds the view).
 import type { Address, View, ViewBatch, ViewContext, ViewDb, Entry } from '@kappa-ts/kappa-core'
 import { envelopeSchema, type Envelope } from '@kappa-ts/schemas'
-import { createAjv, fieldsOf, type FieldConfig } from './validation.js'
+import { createHash } from 'node:crypto'
+import type { AppSchemas } from './app-schemas.js'
+import { jsonSize } from './size.js'
+import { compoundName, createAjv, fieldsOf, type FieldConfig } from './validation.js'
 import { termsOf } from './text.js'
 import {
-  authKey, encodeValue, fieldsKey, headsKey, indexKey, isIndexValue, linkedKey, postingKey, ref,
-  statsKey, under, versionKey, type IndexValue
+  authKey, compoundKey, encodeValue, fieldsKey, headsKey, indexKey, isIndexValue, linkedKey, postingKey, ref,
+  statsKey, under, versionKey, wellFormed, type IndexValue
 } from './layout.js'
 
 /** What the view stores for one version of a record. */
@@ -53,8 +59,37 @@ export function notEnvelope (value: unknown): string | null {
   return e === undefined ? 'not a record envelope' : `not a record envelope: ${e.instancePath === '' ? '' : e.instancePath + ' '}${e.message ?? 'is invalid'}`
 }
 
-/** A field config's lists as sets, built once per config object. */
-const fieldSets = new WeakMap<FieldConfig, { index: Set<string>; search: Set<string> }>()
+/** What, besides the envelope schema, decides whether a stored entry is a record the view keeps. */
+export interface RecordRules {
+  /** The app's fixed schemas (their versions are checked against them). */
+  app?: AppSchemas
+  /** Most characters of JSON an entry may take (jsonSize); a bigger one is skipped. */
+  maxRecordSize?: number
+}
+
+/**
+ * Why the records view skips an entry (and reports no change for it), or null: over the
+ * size limit, not an envelope, or breaking the app's definition of its schema. The size
+ * is checked first: it costs what the limit allows, the JSON Schema checks what the entry holds.
+ */
+export function recordProblem (value: unknown, feed: string, rules: RecordRules): string | null {
+  const max = rules.maxRecordSize
+  if (max !== undefined && jsonSize(value, max) > max) return `a record over ${max} characters of JSON`
+  const bad = notEnvelope(value)
+  if (bad !== null) return bad
+  return rules.app?.problem(value as Envelope, feed) ?? null
+}
+
+/** The records view's version: 4, plus what the rules are when the app sets any. */
+export function viewVersion (rules: RecordRules): number | string {
+  const app = rules.app !== undefined && rules.app.size > 0 ? rules.app.describe() : ''
+  if (app === '' && rules.maxRecordSize === undefined) return 4
+  const digest = createHash('sha256').update(JSON.stringify([app, rules.maxRecordSize ?? null])).digest('hex').slice(0, 16)
+  return `4:${digest}`
+}
+
+/** A field config's lists as sets (and its compound indexes by first field), built once per config object. */
+const fieldSets = new WeakMap<FieldConfig, { index: Set<string>; search: Set<string>; compound: Map<string, string[][]> }>()
 
 /**
  * The fields of `list` (sorted, as every FieldConfig list is) that `value` has,
@@ -75,11 +110,21 @@ export function derive (schema: string, id: string, r: string, value: unknown, c
   let search: string[] = []
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     let sets = fieldSets.get(cfg)
-    if (sets === undefined) fieldSets.set(cfg, sets = { index: new Set(cfg.index), search: new Set(cfg.search) })
+    if (sets === undefined) fieldSets.set(cfg, sets = { index: new Set(cfg.index), search: new Set(cfg.search), compound: byFirstField(cfg.compound ?? []) })
     for (const field of present(value, cfg.index, sets.index)) {
       const v = (value as Record<string, unknown>)[field]
-      const values: IndexValue[] = Array.isArray(v) ? v.slice(0, MAX_INDEXED_ARRAY).filter(isIndexValue) : isIndexValue(v) ? [v] : []
+      // ill-formed text (a lone surrogate) is not indexed: as a key it would be another string's
+      const values: IndexValue[] = (Array.isArray(v) ? v.slice(0, MAX_INDEXED_ARRAY) : [v]).filter(indexable)
       for (const x of values) index.add(indexKey(schema, field, encodeValue(x), id, r))
+    }
+    // Compound indexes take one value per field: an entry only when every field holds a single value.
+    if (sets.compound.size > 0) {
+      for (const first of Object.keys(value)) {
+        for (const fields of sets.compound.get(first) ?? []) {
+          const vals = fields.map((f) => (Object.hasOwn(value, f) ? (value as Record<string, unknown>)[f] : undefined))
+          if (vals.every(isIndexValue)) index.add(compoundKey(schema, compoundName(fields), (vals as IndexValue[]).map(encodeValue), id, r))
+        }
+      }
     }
     search = present(value, cfg.search, sets.search)
   }
@@ -89,15 +134,33 @@ export function derive (schema: string, id: string, r: string, value: unknown, c
   return { index: [...index], postings, dl: length }
 }
 
+const indexable = (v: unknown): v is IndexValue => isIndexValue(v) && (typeof v !== 'string' || wellFormed(v))
+
+/** Compound indexes by their first field: a record costs its own fields' lookups, not the union's length. */
+function byFirstField (compound: string[][]): Map<string, string[][]> {
+  const out = new Map<string, string[][]>()
+  for (const fields of compound) {
+    const first = fields[0] as string
+    out.set(first, [...(out.get(first) ?? []), fields])
+  }
+  return out
+}
+
 function unionFields (a: FieldConfig, b: FieldConfig): FieldConfig {
-  return {
+  const out: FieldConfig = {
     index: [...new Set([...a.index, ...b.index])].sort(),
     search: [...new Set([...a.search, ...b.search])].sort()
   }
+  const compound = new Map<string, string[]>()
+  for (const fields of [...(a.compound ?? []), ...(b.compound ?? [])]) compound.set(compoundName(fields), fields)
+  if (compound.size > 0) out.compound = [...compound.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([, f]) => f)
+  return out
 }
 
+const compoundText = (c: FieldConfig): string => (c.compound ?? []).map(compoundName).join('\x00')
+
 const sameFields = (a: FieldConfig, b: FieldConfig): boolean =>
-  a.index.join('\x00') === b.index.join('\x00') && a.search.join('\x00') === b.search.join('\x00')
+  a.index.join('\x00') === b.index.join('\x00') && a.search.join('\x00') === b.search.join('\x00') && compoundText(a) === compoundText(b)
 
 /** Reads through to the db once per key, then serves and collects this batch's writes. */
 class BatchState {
@@ -106,7 +169,7 @@ class BatchState {
   readonly linked = new Set<string>()
   readonly stats = new Map<string, TextStats>()
   readonly fields = new Map<string, FieldConfig>()
-  constructor (readonly db: ViewDb, readonly batch: ViewBatch) {}
+  constructor (readonly db: ViewDb, readonly batch: ViewBatch, readonly app: AppSchemas | undefined) {}
 
   async load (entries: Array<{ env: Envelope; r: string }>): Promise<void> {
     const headKeys = [...new Set(entries.map(({ env }) => headsKey(env.schema, env.id)))]
@@ -122,11 +185,13 @@ class BatchState {
     linkKeys.forEach((k, i) => { if (links[i] !== undefined) this.linked.add(k) })
     schemas.forEach((s, i) => {
       if (!this.stats.has(s)) this.stats.set(s, stats[i] ?? { docs: 0, length: 0 })
-      if (!this.fields.has(s)) this.fields.set(s, fields[i] ?? { index: [], search: [] })
+      if (!this.fields.has(s)) this.fields.set(s, this.app?.fields(s) ?? fields[i] ?? { index: [], search: [] })
     })
   }
 
   async fieldsOf (schema: string): Promise<FieldConfig> {
+    const fixed = this.app?.fields(schema)
+    if (fixed !== undefined) return fixed
     let f = this.fields.get(schema)
     if (f === undefined) {
       f = (await this.db.get(fieldsKey(schema)) as FieldConfig | undefined) ?? { index: [], search: [] }
@@ -154,7 +219,7 @@ class BatchState {
   }
 }
 
-export interface RecordsViewOptions {
+export interface RecordsViewOptions extends RecordRules {
   /** Called after each committed batch that held `core/source` or `core/schema` records. */
   onAuthOrSchemaChange?: () => void
 }
@@ -164,25 +229,33 @@ export const recordsApi = {
   db: (ctx: ViewContext): ViewDb => ctx.db
 }
 
-export type RecordsView = View<typeof recordsApi, unknown>
+/** What map() hands to indexed(): whether the batch held `core/source` or `core/schema` records. */
+export type RecordsView = View<typeof recordsApi, unknown, boolean>
 
 export function recordsView (opts: RecordsViewOptions = {}): RecordsView {
+  const rules: RecordRules = {}
+  if (opts.app !== undefined) rules.app = opts.app
+  if (opts.maxRecordSize !== undefined) rules.maxRecordSize = opts.maxRecordSize
   return {
-    version: 2,
+    // 4: ids and indexed strings with a lone surrogate are no longer stored (they were, as U+FFFD);
+    // 3: compound index entries (`c|...`); the rules' digest, when the app sets any
+    version: viewVersion(rules),
     maxBatch: 2000,
     // a record no rule foresaw must not stop the database: the entry is skipped and recorded
     onError: 'skip',
     api: recordsApi,
-    async map (entries: Entry<unknown>[], batch: ViewBatch, ctx: ViewContext): Promise<void> {
+    async map (entries: Entry<unknown>[], batch: ViewBatch, ctx: ViewContext): Promise<boolean> {
       const items: Array<{ entry: Entry<unknown>; env: Envelope; r: string }> = []
       for (const entry of entries) {
-        // A malformed envelope (a hostile or broken peer) is skipped and recorded, the same way on every peer.
-        const problem = notEnvelope(entry.value)
+        // A malformed envelope (a hostile or broken peer), one over the size limit or one that
+        // breaks its app schema is skipped and recorded, the same way on every peer. An id with a
+        // lone surrogate is one too: stored as UTF-8 it would be another record's id.
+        const problem = recordProblem(entry.value, entry.key, rules) ?? (wellFormed((entry.value as Envelope).id) ? null : 'its id is not well-formed text (a lone surrogate)')
         if (problem === null) items.push({ entry, env: entry.value as Envelope, r: ref(entry.key, entry.address) })
         else batch.skip(entry, problem)
       }
-      if (items.length === 0) return
-      const st = new BatchState(ctx.db, batch)
+      if (items.length === 0) return false
+      const st = new BatchState(ctx.db, batch, opts.app)
       await st.load(items)
 
       // Pass 1: schema definitions widen the indexed fields first, fixing up what is
@@ -191,7 +264,8 @@ export function recordsView (opts: RecordsViewOptions = {}): RecordsView {
       // re-derive every stored version once per definition).
       const widened = new Map<string, FieldConfig>()
       for (const { env } of items) {
-        if (env.schema !== SCHEMA_TYPE || env.op !== 'put') continue
+        // (an app schema's fields are the app's: no peer's definition changes them)
+        if (env.schema !== SCHEMA_TYPE || env.op !== 'put' || opts.app?.has(env.id) === true) continue
         const before = widened.get(env.id) ?? await st.fieldsOf(env.id)
         widened.set(env.id, unionFields(before, fieldsOf(env.value)))
       }
@@ -242,13 +316,10 @@ export function recordsView (opts: RecordsViewOptions = {}): RecordsView {
         }
       }
       st.flush()
+      return items.some(({ env }) => env.schema === SOURCE_TYPE || env.schema === SCHEMA_TYPE)
     },
-    indexed (entries: Entry<unknown>[]): void {
-      if (opts.onAuthOrSchemaChange === undefined) return
-      for (const e of entries) {
-        const s = (e.value as { schema?: unknown } | null)?.schema
-        if (s === SOURCE_TYPE || s === SCHEMA_TYPE) { opts.onAuthOrSchemaChange(); return }
-      }
+    indexed (_entries: Entry<unknown>[], authOrSchema: boolean): void {
+      if (authOrSchema) opts.onAuthOrSchemaChange?.()
     }
   }
 }

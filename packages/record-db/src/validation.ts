@@ -1,9 +1,10 @@
 // JSON Schema validation with ajv, plus the two kappa keywords a property may carry:
-// `"index": true` (secondary index) and `"search": true` (full-text index).
+// `"index": true` (secondary index) and `"search": true` (full-text index), and the one
+// a schema may carry at its top level: `"indexes": [["a", "b"]]` (compound indexes).
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { RE2JS } from 're2js'
-import { KAPPA_KEYWORDS, type JsonSchema } from '@kappa-ts/schemas'
+import { KAPPA_KEYWORDS, KAPPA_SCHEMA_KEYWORDS, type JsonSchema } from '@kappa-ts/schemas'
 import { RecordDbError, ValidationError, type ValidationIssue } from './errors.js'
 
 // ajv-formats is CommonJS with a default export; under NodeNext it arrives as the module object.
@@ -46,7 +47,16 @@ export function createAjv (opts: { coerceTypes?: boolean } = {}): Ajv {
   for (const keyword of KAPPA_KEYWORDS) {
     ajv.addKeyword({ keyword, schemaType: 'boolean', metaSchema: { type: 'boolean' } })
   }
+  for (const keyword of KAPPA_SCHEMA_KEYWORDS) {
+    ajv.addKeyword({ keyword, schemaType: 'array', metaSchema: INDEXES_META })
+  }
   return ajv
+}
+
+/** Throws ERR_UNKNOWN_SCHEMA unless `name` is a schema name (what the envelope allows). */
+export function checkSchemaName (name: unknown): asserts name is string {
+  const ok = typeof name === 'string' && name.length <= 128 && /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/.test(name)
+  if (!ok) throw new RecordDbError('ERR_UNKNOWN_SCHEMA', `invalid schema name ${JSON.stringify(name)}`)
 }
 
 export function issuesOf (errors: ErrorObject[] | null | undefined): ValidationIssue[] {
@@ -61,13 +71,47 @@ export function issuesOf (errors: ErrorObject[] | null | undefined): ValidationI
   })
 }
 
-/** Which top-level properties a schema marks indexed / searchable. */
-export interface FieldConfig { index: string[]; search: string[] }
+/** Most compound indexes one definition declares, and most fields in one. */
+export const MAX_COMPOUND_INDEXES = 16
+export const MAX_COMPOUND_FIELDS = 4
+
+/** What `"indexes"` may hold: compound indexes of 2..4 top-level property names. */
+const INDEXES_META = {
+  type: 'array',
+  maxItems: MAX_COMPOUND_INDEXES,
+  items: { type: 'array', minItems: 2, maxItems: MAX_COMPOUND_FIELDS, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 256 } }
+}
+
+/**
+ * Which top-level properties a schema marks indexed / searchable, and its compound
+ * indexes (each a list of property names, in index order). Every list is sorted.
+ */
+export interface FieldConfig { index: string[]; search: string[]; compound?: string[][] }
+
+/** The compound indexes `"indexes"` declares; what does not fit INDEXES_META (a peer's definition) is left out. */
+function compoundOf (indexes: unknown): string[][] {
+  if (!Array.isArray(indexes)) return []
+  const out = new Map<string, string[]>()
+  for (const fields of indexes.slice(0, MAX_COMPOUND_INDEXES)) {
+    if (!Array.isArray(fields) || fields.length < 2 || fields.length > MAX_COMPOUND_FIELDS) continue
+    if (!fields.every((f) => typeof f === 'string' && f.length > 0 && f.length <= 256)) continue
+    if (new Set(fields).size !== fields.length) continue
+    out.set(compoundName(fields as string[]), fields as string[])
+  }
+  return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, f]) => f)
+}
+
+/** A compound index's name in keys: its fields as JSON (which escapes every control character). */
+export function compoundName (fields: string[]): string {
+  return JSON.stringify(fields)
+}
 
 export function fieldsOf (schema: unknown): FieldConfig {
   const index: string[] = []
   const search: string[] = []
+  let compound: string[][] = []
   if (schema !== null && typeof schema === 'object' && !Array.isArray(schema)) {
+    compound = compoundOf((schema as { indexes?: unknown }).indexes)
     const props = (schema as { properties?: unknown }).properties
     if (props !== null && typeof props === 'object' && !Array.isArray(props)) {
       for (const [name, def] of Object.entries(props as Record<string, unknown>)) {
@@ -77,7 +121,9 @@ export function fieldsOf (schema: unknown): FieldConfig {
       }
     }
   }
-  return { index: index.sort(), search: search.sort() }
+  const config: FieldConfig = { index: index.sort(), search: search.sort() }
+  if (compound.length > 0) config.compound = compound
+  return config
 }
 
 /** Compiles schemas once (by a caller-chosen cache key) and validates values against them. */

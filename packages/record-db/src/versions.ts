@@ -28,9 +28,26 @@ export function toVersion (schema: string, id: string, v: StoredVersion): Record
   return out
 }
 
-/** Oldest first; ties broken by ref, so every peer lists versions in the same order. */
-export function byTime (a: RecordVersion, b: RecordVersion): number {
-  return a.timestamp - b.timestamp || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0)
+/**
+ * The order of versions: by timestamp, then author feed key, then address in the feed
+ * (block, then index in the block, as numbers). It depends on the versions alone, so every
+ * peer orders the same versions the same way, whatever order they arrived in.
+ */
+export function compareVersions (a: RecordVersion, b: RecordVersion): number {
+  if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp ? -1 : 1
+  if (a.feed !== b.feed) return a.feed < b.feed ? -1 : 1
+  return a.address.block - b.address.block || a.address.index - b.address.index
+}
+
+/**
+ * The winner of a fork: the version a reader shows when a record has several current
+ * versions (concurrent changes no later change merged yet). The greatest by compareVersions:
+ * the latest timestamp, ties broken by feed key then address. null for no versions.
+ */
+export function winner<V> (versions: ReadonlyArray<RecordVersion<V>>): RecordVersion<V> | null {
+  let best: RecordVersion<V> | null = null
+  for (const v of versions) if (best === null || compareVersions(v, best) > 0) best = v
+  return best
 }
 
 const headsCount = (heads: string[], counts: Counts): boolean =>
@@ -47,7 +64,7 @@ export async function currentVersions (db: ViewDb, schema: string, id: string, c
   if (heads === undefined) return []
   if (headsCount(heads, counts)) {
     const stored = await db.getMany(heads.map((h) => versionKey(schema, id, h))) as Array<StoredVersion | undefined>
-    return stored.filter((v): v is StoredVersion => v !== undefined).map((v) => toVersion(schema, id, v)).sort(byTime)
+    return stored.filter((v): v is StoredVersion => v !== undefined).map((v) => toVersion(schema, id, v)).sort(compareVersions)
   }
   const all = new Map<string, StoredVersion>()
   for await (const [k, v] of db.iterator(under('v', schema, id)) as AsyncIterable<[string, StoredVersion]>) {
@@ -66,7 +83,7 @@ export async function currentVersions (db: ViewDb, schema: string, id: string, c
       if (older !== undefined) stack.push(...older.links)
     }
   }
-  return counting.filter(([r]) => !replaced.has(r)).map(([, v]) => toVersion(schema, id, v)).sort(byTime)
+  return counting.filter(([r]) => !replaced.has(r)).map(([, v]) => toVersion(schema, id, v)).sort(compareVersions)
 }
 
 /** currentVersions() for many records of one schema, with two getMany reads in the common case. */
@@ -93,7 +110,7 @@ export async function currentMany (db: ViewDb, schema: string, ids: string[], co
       const v = stored[k++]
       if (v !== undefined) versions.push(toVersion(schema, f.id, v))
     }
-    out.set(f.id, versions.sort(byTime))
+    out.set(f.id, versions.sort(compareVersions))
   }
   return out
 }

@@ -1,6 +1,9 @@
 // Query conditions: parsing `where`, the index range to scan, matching a value.
 import { RecordDbError } from './errors.js'
-import { encodeValue, isIndexValue, typeEnd, typeStart, SEP, type IndexValue } from './layout.js'
+import { AFTER_JOIN, encodeValue, isIndexValue, JOIN, typeEnd, typeStart, under, SEP, type IndexValue } from './layout.js'
+import { compoundName } from './validation.js'
+
+const END = '\x01'
 
 export interface Range { eq?: IndexValue; gt?: IndexValue; gte?: IndexValue; lt?: IndexValue; lte?: IndexValue }
 export type Where = Record<string, IndexValue | Range>
@@ -36,9 +39,15 @@ export function parseWhere (where: unknown, indexed: string[]): Cond[] {
   return conds
 }
 
+/** A value of the range's type (null is one: `??` would pass over it). */
+function sampleOf (r: Range): IndexValue {
+  for (const v of [r.eq, r.gt, r.gte, r.lt, r.lte]) if (v !== undefined) return v
+  return null
+}
+
 export function scanBounds (prefix: string, r: Range): { gt?: string; gte?: string; lt?: string; lte?: string } {
   if (r.eq !== undefined) return { gt: prefix + encodeValue(r.eq) + SEP, lt: prefix + encodeValue(r.eq) + '\x01' }
-  const sample = (r.gt ?? r.gte ?? r.lt ?? r.lte) as IndexValue
+  const sample = sampleOf(r)
   const out: { gt?: string; gte?: string; lt?: string; lte?: string } = {}
   if (r.gt !== undefined) out.gt = prefix + encodeValue(r.gt) + '\x01'
   else if (r.gte !== undefined) out.gt = prefix + encodeValue(r.gte)
@@ -49,17 +58,19 @@ export function scanBounds (prefix: string, r: Range): { gt?: string; gte?: stri
   return out
 }
 
+/** Index order of two values; strings the index cuts (sharing their first 512 characters) by their whole text. */
 function compare (a: IndexValue, b: IndexValue): number {
   const ea = encodeValue(a)
   const eb = encodeValue(b)
-  return ea < eb ? -1 : ea > eb ? 1 : 0
+  if (ea !== eb || typeof a !== 'string' || typeof b !== 'string') return ea < eb ? -1 : ea > eb ? 1 : 0
+  return Buffer.compare(Buffer.from(a), Buffer.from(b)) // UTF-8 byte order: the keys' order
 }
 
 export function matches (value: unknown, c: Cond): boolean {
   if (value === null || typeof value !== 'object') return false
   const raw = (value as Record<string, unknown>)[c.field]
   const vals = (Array.isArray(raw) ? raw : [raw]).filter(isIndexValue)
-  const sample = (c.range.eq ?? c.range.gt ?? c.range.gte ?? c.range.lt ?? c.range.lte) as IndexValue
+  const sample = sampleOf(c.range)
   const sameType = (v: IndexValue): boolean => (v === null ? 'null' : typeof v) === (sample === null ? 'null' : typeof sample)
   return vals.some((v) => {
     if (!sameType(v)) return false
@@ -71,4 +82,74 @@ export function matches (value: unknown, c: Cond): boolean {
     if (r.lte !== undefined && compare(v, r.lte) > 0) return false
     return true
   })
+}
+
+// ---- index scans ---------------------------------------------------------------
+
+export interface Bounds { gt?: string; gte?: string; lt?: string; lte?: string }
+
+/** One way to answer a query: a key range of one index, and the field its keys are ordered by. */
+export interface Scan {
+  bounds: Bounds
+  /** The field whose order the keys come in (null: id order, every field fixed by the conditions). */
+  order: string | null
+  /** Conditions the range itself enforces (the rest are checked on each hit). */
+  covers: number
+  compound: boolean
+}
+
+/**
+ * Bounds within a compound index entry's values, after `prefix` (the fields before): keys
+ * whose value at this position lies in `r` (see JOIN in layout.ts for why these are exact).
+ */
+function compoundBounds (prefix: string, r: Range | null): Bounds {
+  if (r === null) return { gte: prefix, lt: prefix + '\x7f' } // every tag is a letter
+  if (r.eq !== undefined) return { gte: prefix + encodeValue(r.eq) + JOIN, lt: prefix + encodeValue(r.eq) + AFTER_JOIN }
+  const sample = sampleOf(r)
+  const out: Bounds = {}
+  if (r.gt !== undefined) out.gte = prefix + encodeValue(r.gt) + AFTER_JOIN
+  else if (r.gte !== undefined) out.gte = prefix + encodeValue(r.gte) + JOIN
+  else out.gte = prefix + typeStart(sample)
+  if (r.lt !== undefined) out.lt = prefix + encodeValue(r.lt) + JOIN
+  else if (r.lte !== undefined) out.lt = prefix + encodeValue(r.lte) + AFTER_JOIN
+  else {
+    const end = typeEnd(sample) // numbers and strings end at the next tag; null and booleans are one value
+    out.lt = end.endsWith(SEP) ? prefix + end.slice(0, -1) + AFTER_JOIN : prefix + end
+  }
+  return out
+}
+
+/**
+ * Every index scan that can answer `conds` on `schema`: a single-field index for each
+ * condition (or for `order` alone), and each compound index whose leading fields the
+ * conditions fix (then its next field gives the order).
+ */
+export function scansFor (schema: string, conds: Cond[], fields: { index: string[]; compound?: string[][] }, order?: string): Scan[] {
+  const out: Scan[] = []
+  const byField = new Map(conds.map((c) => [c.field, c]))
+  for (const c of conds) {
+    if (!fields.index.includes(c.field)) continue
+    const prefix = ['i', schema, c.field].join(SEP) + SEP
+    out.push({ bounds: scanBounds(prefix, c.range), order: c.range.eq !== undefined ? null : c.field, covers: 1, compound: false })
+  }
+  if (order !== undefined && fields.index.includes(order) && !byField.has(order)) {
+    out.push({ bounds: under('i', schema, order), order, covers: 0, compound: false })
+  }
+  for (const list of fields.compound ?? []) {
+    let prefix = ['c', schema, compoundName(list)].join(SEP) + SEP
+    let k = 0
+    while (k < list.length && byField.get(list[k] as string)?.range.eq !== undefined) {
+      prefix += encodeValue(byField.get(list[k] as string)?.range.eq as IndexValue) + JOIN
+      k++
+    }
+    if (k === list.length) {
+      out.push({ bounds: { gte: prefix + SEP, lt: prefix + END }, order: null, covers: k, compound: true })
+      continue
+    }
+    const next = list[k] as string
+    const c = byField.get(next)
+    if (k === 0 && c === undefined && order !== next) continue // a scan of the whole index
+    out.push({ bounds: compoundBounds(prefix, c?.range ?? null), order: next, covers: k + (c === undefined ? 0 : 1), compound: true })
+  }
+  return out
 }

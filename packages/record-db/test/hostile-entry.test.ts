@@ -66,6 +66,25 @@ test('an unauthorized peer\'s entry nested 10,000 deep, and junk, are skipped an
   rm(dirB)
 })
 
+test('ill-formed text: ids with a lone surrogate are skipped and recorded (not merged into one), such index values are not indexed', async (t) => {
+  const dir = tmpdir()
+  const db = await openDb(path.join(dir, '.kappa-db'))
+  await db.putSchema('person', personSchema)
+  const w = await db.kappa.writer()
+  // written around put() (which validates), as a hostile peer writes them
+  const env = (id: string, value: unknown): unknown => ({ id, schema: 'person', op: 'put', timestamp: 1, links: [], value })
+  await w.append([env('x\ud800', { name: 'A' }), env('x\udfff', { name: 'B' }), env('y', { name: 'C', city: 'Par\ud800' })])
+  await db.indexed()
+  const skipped = await db.skipped()
+  t.deepEqual(skipped.map((s) => [s.index, s.code]), [[0, 'ERR_NOT_INDEXABLE'], [1, 'ERR_NOT_INDEXABLE']], 'both ids skipped and recorded')
+  t.match(skipped[0]!.reason, /not well-formed text/, skipped[0]!.reason)
+  t.deepEqual(await db.get('person', 'x\ufffd'), [], 'no record under the id both would have become')
+  t.equal((await db.get('person', 'y'))[0]?.value && (await db.get('person', 'y'))[0]!.ref.length > 0, true, 'a record with ill-formed text in a field is kept')
+  t.deepEqual(await collect(db.query('person', { where: { city: 'Par\udfff' } })), [], 'its ill-formed city is not indexed (it would match another lone surrogate)')
+  await db.close()
+  rm(dir)
+})
+
 test('the root\'s feed key (in every ref) is not the database key: with it, or with a wrong secret, a peer gets nothing', async (t) => {
   const dirA = tmpdir()
   const dirB = tmpdir()

@@ -2,8 +2,10 @@
 //
 // Stored in the view's sublevel:
 //   u/...      the umkv's heads and link markers (its own sublevel)
-//   i!<id>     [feed, block, index] of a doc whose id is not the default
-//              entry id `<feed>@<block>.<index>`
+//   i!<id length>!<id>!<entry id>   1: an entry (`<feed>@<block>.<index>`) that holds a
+//              doc whose id is not the default (its entry id). Every entry claiming an id
+//              is kept (a peer may reuse anyone's id): one record per claimant, never
+//              overwritten, so the table is the same whatever order entries came in.
 // Values are not copied into the view: get(key) reads the heads' ids (one
 // LevelDB read) and each head's entry (at most one block read, usually a cache
 // hit), and runs the map again to pick the doc's value. Indexing then writes only
@@ -81,8 +83,11 @@ export type KvApi<T> = {
 }
 
 // Bumped when the stored layout changes, so old data is rebuilt, not misread.
-const LAYOUT = 'kv3'
+// kv4: the id table keeps every claimant of a custom id (kv3 kept the last indexed).
+const LAYOUT = 'kv4'
 const IDS = 'i!'
+/** Most claimants of one custom id looked at to resolve a head (a peer may claim any id many times). */
+const MAX_CLAIMANTS = 32
 const DEFAULT_MAX_BATCH = 1000
 const NO_LINKS: string[] = [] // shared by every doc without links; never mutated
 
@@ -92,8 +97,6 @@ interface KvState<T> {
   umkv: WeakMap<ViewDb, Umkv>
   listeners: Map<string | null, Set<(u: KvUpdate<T>) => void>>
   queues: Set<LiveQueue<KvUpdate<T>>>
-  /** Per batch being committed: the keys whose heads it rewrote, with their new head ids. */
-  changes: WeakMap<Entry[], Map<string, string[]>>
   /** Notifications run one after another so listeners see changes in commit order. */
   notifying: Promise<void>
   /** This peer's puts appended but not indexed yet, by key: linked by the next put. */
@@ -103,6 +106,11 @@ interface KvState<T> {
 }
 
 function isString (x: unknown): x is string { return typeof x === 'string' }
+
+/** Where the id table keeps the claimants of custom id `id`: its length first, so no id's range holds another id's. */
+function claimPrefix (id: string): string {
+  return `${IDS}${id.length}!${id}!`
+}
 
 /** No lone surrogate: the text survives UTF-8 (LevelDB keys) unchanged. */
 function wellFormed (s: string): boolean {
@@ -121,7 +129,12 @@ function recordDoc (entry: Entry<any>): KvDoc | null {
 
 interface MappedDoc { doc: Doc; value: unknown; /** id is the entry's own id */ defaultId: boolean }
 
-export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
+/** What map() hands to indexed(): the keys whose heads a batch rewrote, with their new head ids (null: none). */
+export type KvChanges = Map<string, string[]> | null
+/** A kv view of values T. */
+export type KvView<T> = View<KvApi<T>, unknown, KvChanges>
+
+export function kvView<T = unknown> (opts: KvViewOptions = {}): KvView<T> {
   const userMap = opts.map ?? recordDoc
 
   /**
@@ -156,10 +169,10 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
     let s = states.get(ctx)
     if (s === undefined) {
       const state: KvState<T> = {
-        umkv: new WeakMap(), listeners: new Map(), queues: new Set(), changes: new WeakMap(),
+        umkv: new WeakMap(), listeners: new Map(), queues: new Set(),
         notifying: Promise.resolve(), unindexed: new Map(), putting: new Map()
       }
-      ctx.kappa.once('close', () => { for (const q of [...state.queues]) q.close() })
+      ctx.signal.addEventListener('abort', () => { for (const q of [...state.queues]) q.close() }, { once: true })
       states.set(ctx, state)
       s = state
     }
@@ -178,27 +191,47 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
     return u
   }
 
-  /** The id table's record of where a custom-id doc came from. */
-  const lookUp = async (ctx: ViewContext, id: string): Promise<{ key: string; address: Address } | null> => {
-    const at = await ctx.db.get(IDS + id) as [string, number, number] | undefined
-    return at === undefined ? null : { key: at[0], address: { block: at[1], index: at[2] } }
+  /** The entries that claim custom id `id`, in key order (the same on every peer), at most MAX_CLAIMANTS. */
+  const claimants = async (ctx: ViewContext, id: string): Promise<Array<{ key: string; address: Address }>> => {
+    const prefix = claimPrefix(id)
+    const out: Array<{ key: string; address: Address }> = []
+    for await (const k of ctx.db.keys({ gt: prefix, lt: prefix + '\uffff', limit: MAX_CLAIMANTS })) {
+      const at = parseEntryId((k as string).slice(prefix.length))
+      if (at !== null) out.push(at)
+    }
+    return out
   }
 
-  /** A head with its value: the entry read from its feed, mapped again to find the doc. */
-  const resolve = async (ctx: ViewContext, key: string, id: string, lookedUp = false): Promise<KvHead<T> | null> => {
-    const at = lookedUp ? await lookUp(ctx, id) : parseEntryId(id) ?? await lookUp(ctx, id)
-    if (at === null) return null
-    // a custom id from someone's entry may name any address: an unreadable one resolves to nothing
-    const entry = await ctx.kappa.entry(at.key, at.address).catch((err: unknown) => {
+  /** The doc `id` of `key` in the entry at `at`, as a head; null when the entry does not hold it (or cannot be read). */
+  const headAt = async (ctx: ViewContext, key: string, id: string, at: { key: string; address: Address }): Promise<KvHead<T> | null> => {
+    // anyone's entry may name any address: an unreadable one resolves to nothing
+    const entry = await ctx.entry(at.key, at.address).catch((err: unknown) => {
       if ((err as { code?: unknown }).code === 'ERR_INVALID_ENTRY') return null
       throw err
     })
-    if (entry !== null) {
-      const found = docsOf(entry).find((d) => d.doc.id === id && d.doc.key === key)
-      if (found !== undefined) return { key: entry.key, address: entry.address, value: found.value as T, id }
+    if (entry === null) return null
+    const found = docsOf(entry).find((d) => d.doc.id === id && d.doc.key === key)
+    return found === undefined ? null : { key: entry.key, address: entry.address, value: found.value as T, id }
+  }
+
+  /**
+   * A head with its value: the entry read from its feed, mapped again to find the doc.
+   * A default id names its entry; a custom one is looked up in the id table, and when
+   * several entries claim it for this key, the first in the table's order wins (every
+   * peer holding the same entries picks the same).
+   */
+  const resolve = async (ctx: ViewContext, key: string, id: string): Promise<KvHead<T> | null> => {
+    const own = parseEntryId(id)
+    if (own !== null) {
+      const head = await headAt(ctx, key, id, own)
+      if (head !== null) return head
+      // else a custom id that merely looks like an entry id: ask the id table
     }
-    // a custom id that merely looks like an entry id: ask the id table
-    return lookedUp || parseEntryId(id) === null ? null : await resolve(ctx, key, id, true)
+    for (const at of await claimants(ctx, id)) {
+      const head = await headAt(ctx, key, id, at)
+      if (head !== null) return head
+    }
+    return null
   }
 
   const headsOf = async (ctx: ViewContext, key: string, ids: string[], known?: Map<string, KvHead<T>>): Promise<KvHead<T>[]> => {
@@ -230,7 +263,7 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
     onError: opts.onError ?? 'skip',
     ...(opts.filter !== undefined ? { filter: opts.filter } : {}),
 
-    async map (entries: Entry[], batch: ViewBatch, ctx: ViewContext): Promise<void> {
+    async map (entries: Entry[], batch: ViewBatch, ctx: ViewContext): Promise<KvChanges> {
       const docs: Doc[] = []
       for (const entry of entries) {
         const mapped = mapEntry(entry)
@@ -240,22 +273,20 @@ export function kvView<T = unknown> (opts: KvViewOptions = {}): View<KvApi<T>> {
         }
         for (const { doc, defaultId } of mapped.docs) {
           docs.push(doc)
-          if (!defaultId) batch.put(IDS + doc.id, [entry.key, entry.address.block, entry.address.index])
+          if (!defaultId) batch.put(claimPrefix(doc.id) + entryId(entry.key, entry.address), 1)
         }
       }
-      if (docs.length === 0) return
+      if (docs.length === 0) return null
       const { db: umkvDb, kv } = umkvOf(ctx)
       const { ops, heads } = await kv.opsWithHeads(docs)
       for (const op of ops) applyOp(batch, op, umkvDb)
-      // who is told what changed is worked out after the commit, and only if someone asks
-      if (heads.size > 0) stateOf(ctx).changes.set(entries, heads)
+      // who is told what changed is worked out after the commit (indexed()), and only if someone asks
+      return heads.size > 0 ? heads : null
     },
 
-    indexed (entries: Entry[], ctx: ViewContext): void {
+    indexed (entries: Entry[], heads: KvChanges, ctx: ViewContext): void {
+      if (heads === null) return
       const s = stateOf(ctx)
-      const heads = s.changes.get(entries)
-      if (heads === undefined) return
-      s.changes.delete(entries)
       if (s.unindexed.size === 0 && s.listeners.size === 0) return
       // the keys this batch changed and their heads, as the umkv computed them
       const changed: Array<{ key: string; ids: string[] }> = []

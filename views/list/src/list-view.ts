@@ -47,11 +47,14 @@ export type ListApi<T> = {
   onInsert(ctx: ViewContext, cb: (items: ListItem<T>[]) => void): () => void
 }
 
-interface Stored<T> { item: ListItem<T>; id: string }
+/** An item a batch listed, with its key in the view's sublevel (what the list sorts by). */
+export interface ListInserted<T> { item: ListItem<T>; id: string }
+type Stored<T> = ListInserted<T>
+/** A list view: what map() returns, handed to indexed(), is the items the batch listed. */
+export type ListView<T> = View<ListApi<T>, T, Array<ListInserted<T>>>
 interface ListState<T> {
   listeners: Set<(items: Stored<T>[]) => void>
   queues: Set<LiveQueue<ListItem<T>>>
-  pending: WeakMap<Entry[], Stored<T>[]>
 }
 
 // Bumped when the stored layout changes, so old data is rebuilt, not misread.
@@ -67,7 +70,7 @@ function badSortKey (sk: unknown): string | null {
 }
 
 /** Sorted list view. Use it several times under different names for several lists. */
-export function listView<T = unknown> (opts: ListViewOptions<T>): View<ListApi<T>, T> {
+export function listView<T = unknown> (opts: ListViewOptions<T>): ListView<T> {
   if (opts === null || typeof opts !== 'object' || typeof opts.map !== 'function') {
     throw new TypeError('listView needs { map(entry) => sortKey }')
   }
@@ -76,9 +79,9 @@ export function listView<T = unknown> (opts: ListViewOptions<T>): View<ListApi<T
   const stateOf = (ctx: ViewContext): ListState<T> => {
     let s = states.get(ctx)
     if (s === undefined) {
-      const state: ListState<T> = { listeners: new Set(), queues: new Set(), pending: new WeakMap() }
+      const state: ListState<T> = { listeners: new Set(), queues: new Set() }
       // one listener per view, not per subscription: closing the kappa ends every live query
-      ctx.kappa.once('close', () => { for (const q of [...state.queues]) q.close() })
+      ctx.signal.addEventListener('abort', () => { for (const q of [...state.queues]) q.close() }, { once: true })
       states.set(ctx, state)
       s = state
     }
@@ -121,7 +124,7 @@ export function listView<T = unknown> (opts: ListViewOptions<T>): View<ListApi<T
     onError: opts.onError ?? 'skip',
     ...(opts.filter !== undefined ? { filter: opts.filter } : {}),
 
-    map (entries: Entry<T>[], batch: ViewBatch, ctx: ViewContext): void {
+    map (entries: Entry<T>[], batch: ViewBatch): Array<Stored<T>> {
       const stored: Stored<T>[] = []
       for (const entry of entries) {
         const keys = userMap(entry)
@@ -139,14 +142,12 @@ export function listView<T = unknown> (opts: ListViewOptions<T>): View<ListApi<T
           stored.push({ id, item: { key: entry.key, address: entry.address, value: entry.value, sortKey: sk } })
         }
       }
-      if (stored.length > 0) stateOf(ctx).pending.set(entries, stored)
+      return stored
     },
 
-    indexed (entries: Entry<T>[], ctx: ViewContext): void {
+    indexed (_entries: Entry<T>[], stored: Array<Stored<T>>, ctx: ViewContext): void {
+      if (stored.length === 0) return
       const s = stateOf(ctx)
-      const stored = s.pending.get(entries)
-      if (stored === undefined) return
-      s.pending.delete(entries)
       if (s.listeners.size === 0) return
       stored.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       for (const fn of [...s.listeners]) fn(stored)

@@ -1,14 +1,15 @@
 // Chapter 11: the chat app's data layer.
-// kappa-chat (workshop/chat) is chapters 1-10 put together: records validated
-// against JSON Schemas, one log per author, three views (a list of messages per
-// channel, a kv of nicks and topics, a channel counter), and the rules that make
-// every peer show the same screen. Here it runs without its terminal UI.
+// kappa-chat (workshop/chat) is chapters 1-10 put together, as a record-db database:
+// records validated against JSON Schemas, one log per author, one view that keeps
+// every version with its links (forks visible) and the indexes (a channel's messages
+// in time order), and the rules that make every peer show the same screen. Here it
+// runs without its terminal UI.
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { Duplex } from 'node:stream'
 import { Kappa } from '@kappa-ts/kappa-core'
-import { Chat, messageRecord, type ChatLine } from '@kappa-ts/chat'
+import { Chat, type ChatLine } from '@kappa-ts/chat'
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kappa-ch11-'))
 // One shared clock that ticks a second per reading keeps this output stable.
@@ -59,13 +60,13 @@ disconnect()
 await alice.setTopic('#general', 'planning the workshop')
 await bob.setTopic('#general', 'lunch plans')
 connect(alice, bob)
-const forked = (c: Chat) => until(c, async () => (await c.kappa.api.meta.get('topic:#general')).length === 2)
+const forked = (c: Chat) => until(c, async () => (await c.topicHeads('#general')).length === 2)
 await forked(alice)
 await forked(bob)
 await until(alice, async () => (await alice.topicOf('#general')) === (await bob.topicOf('#general')))
 console.log('two heads; both peers show:', JSON.stringify(await alice.topicOf('#general')), '(the later change wins)')
 await alice.setTopic('#general', 'workshop, then lunch')
-await until(bob, async () => (await bob.kappa.api.meta.get('topic:#general')).length === 1 && (await bob.topicOf('#general')) === 'workshop, then lunch')
+await until(bob, async () => (await bob.topicHeads('#general')).length === 1 && (await bob.topicOf('#general')) === 'workshop, then lunch')
 console.log('merged: bob shows', JSON.stringify(await bob.topicOf('#general')))
 
 // 3. A peer whose clock is ten years ahead: its message is clamped when indexed.
@@ -77,18 +78,18 @@ await alice.send('#general', 'written after it')
 await until(alice, async () => (await alice.history('#general')).some((l) => l.text === 'written after it'))
 console.log('#general ends:', show((await alice.history('#general')).slice(-2)).replace(/<[0-9a-f]{8}>/, '<carol>'))
 
-// 4. A hostile peer writes to its own log directly, skipping validation.
-const mallory = new Kappa(path.join(tmp, 'mallory'), { key: alice.key })
+// 4. A hostile peer writes to its own log directly, skipping validation: a plain Kappa
+// on the chat's logs (alice.kappa.key: the key of the set of logs, derived from the chat key).
+const mallory = new Kappa(path.join(tmp, 'mallory'), { key: alice.kappa.key })
 await mallory.ready()
 connect(mallory, alice)
 const w = await mallory.writer()
-const huge = messageRecord('#general', 'placeholder')
-huge.value!.text = 'A'.repeat(1024 * 1024)
+const message = (id: string, text: string) => ({ id, schema: 'chat/message', op: 'put', timestamp: t, links: [], value: { channel: '#general', text, timestamp: t } })
 await w.append([
-  huge, // 1 MB: fails the schema, ignored
-  { text: 'no envelope' }, // ignored
-  { id: aliceKey, schema: 'chat/nick', op: 'put', timestamp: 1, links: [], value: { nick: 'mallory' } }, // someone else's nick: ignored
-  messageRecord('#general', '\x1b[2J\x1b[31mred alert\x1b[0m') // valid, shown without its escape codes
+  message('huge', 'A'.repeat(1024 * 1024)), // 1 MB: over the size limit and the schema, skipped
+  { text: 'no envelope' }, // skipped
+  { id: aliceKey, schema: 'chat/nick', op: 'put', timestamp: 1, links: [], value: { nick: 'mallory' } }, // someone else's nick: skipped
+  message('red', '\x1b[2J\x1b[31mred alert\x1b[0m') // valid, shown without its escape codes
 ])
 await until(alice, async () => (await alice.history('#general')).some((l) => l.text.includes('red alert')))
 const last = (await alice.history('#general')).at(-1)!

@@ -38,15 +38,16 @@ const show = (lines: ChatLine[]): string => lines.map((l) => `<${l.nick}> ${l.te
 //         message from alice fails (print its err.code). Once synced, print alice's #general
 //         history with show() and the channel list "channels: #general (2), #random (1)"
 // TODO 2: disconnect; alice sets the #general topic to 'planning the workshop', bob to
-//         'lunch plans'; reconnect. Both see two heads (chat.kappa.api.meta.get('topic:#general'))
+//         'lunch plans'; reconnect. Both see two heads (chat.topicHeads('#general'))
 //         and show the same topic; print it. Alice sets 'workshop, then lunch': print bob's topic
 // TODO 3: carol (Chat.open with carolsClock) connects to alice and sends 'I am from the
 //         future'; then alice sends 'written after it'; print the last two of #general
-// TODO 4: mallory, a plain Kappa with alice's key, appends straight to her log: a message
-//         record whose text is 1 MB (messageRecord from @kappa-ts/chat, then replace the text),
-//         { text: 'no envelope' }, a chat/nick record for alice's feed key, and
-//         messageRecord('#general', '\x1b[2J\x1b[31mred alert\x1b[0m'). Print how the last one
-//         shows, alice's nick, and how many messages #general has
+// TODO 4: mallory, a plain Kappa on the chat's logs ({ key: alice.kappa.key }), appends
+//         straight to her log, as record-db envelopes { id, schema, op: 'put', timestamp,
+//         links: [], value }: a chat/message whose text is 1 MB, { text: 'no envelope' }, a
+//         chat/nick record for alice's feed key, and a chat/message
+//         { channel: '#general', text: '\x1b[2J\x1b[31mred alert\x1b[0m', timestamp: t }. Print how
+//         the last one shows, alice's nick, and how many messages #general has
 
 disconnect()
 await bob.close()

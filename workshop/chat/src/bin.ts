@@ -8,7 +8,7 @@
 import { Command, InvalidArgumentError } from 'commander'
 import { joinCommand, startSession } from './session.js'
 import { LOCAL_DHT_PORT } from './local-dht.js'
-import { isChannel } from './records.js'
+import { isChannel } from './chat-schemas.js'
 
 /** Longest wait for a clean close on quit. */
 const CLOSE_GRACE_MS = 3000
@@ -16,7 +16,7 @@ const CLOSE_GRACE_MS = 3000
 const program = new Command()
   .name('kappa-chat')
   .description('A peer-to-peer chat over kappa-core: every author a log, every peer the same views.')
-  .argument('[key]', 'chat key to join (64 hex); without it, the chat opened last (or a new one)')
+  .argument('[key]', 'chat key to join (128 hex); without it, the chat opened last (or a new one)')
   .option('--new', 'create a new chat (a plain restart reopens the last one)')
   .option('--storage <dir>', 'storage folder (default: ~/.kappa-chat/<key>, or $KAPPA_CHAT_HOME)')
   .option('--nick <name>', 'your nickname')

@@ -1,5 +1,5 @@
 // What a line typed by the user means. Shared by the terminal UI and --headless.
-import { isChannel } from './records.js'
+import { isChannel } from './chat-schemas.js'
 
 export type Command =
   | { kind: 'say'; text: string }

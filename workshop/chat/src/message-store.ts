@@ -3,11 +3,14 @@
 // and a message synced late (an old timestamp) goes to its place, not the bottom.
 import type { ChatLine } from './chat.js'
 
-function before (a: ChatLine, b: ChatLine): boolean {
-  if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp
-  if (a.author !== b.author) return a.author < b.author
-  return a.id < b.id
+/** The order lines are shown in: by timestamp, then author, then id (the same on every peer). */
+export function compareLines (a: ChatLine, b: ChatLine): number {
+  if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp ? -1 : 1
+  if (a.author !== b.author) return a.author < b.author ? -1 : 1
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
 }
+
+const before = (a: ChatLine, b: ChatLine): boolean => compareLines(a, b) < 0
 
 export class MessageStore {
   private readonly byChannel = new Map<string, ChatLine[]>()

@@ -1,10 +1,12 @@
 // Starting kappa-chat from its command-line options: pick the storage, open the
 // chat, start or find the local DHT, join the swarm, set the nick. Shared by
 // the terminal UI and --headless.
+import fs from 'node:fs'
+import path from 'node:path'
 import { Chat, parseChatKey } from './chat.js'
 import { ChatError } from './errors.js'
 import { localDht, LOCAL_DHT_PORT, type LocalDht } from './local-dht.js'
-import { defaultStorage, lastChat, rememberChat } from './storage.js'
+import { chatHome, defaultStorage, lastChat, rememberChat } from './storage.js'
 
 export interface SessionOptions {
   /**
@@ -38,15 +40,39 @@ export interface Session {
   close(): Promise<void>
 }
 
+/**
+ * A new chat in the default home: its key is made when its database is (it starts with the
+ * creator's feed key), so the chat is created in a scratch folder, then moved to the folder
+ * its key names, where a plain restart finds it.
+ */
+async function newChatStorage (): Promise<string> {
+  const home = chatHome()
+  fs.mkdirSync(home, { recursive: true })
+  const scratch = fs.mkdtempSync(path.join(home, '.new-'))
+  try {
+    const chat = await Chat.open({ storage: scratch })
+    const key = chat.key
+    await chat.close()
+    const dir = defaultStorage(key)
+    fs.renameSync(scratch, dir)
+    return dir
+  } catch (err) {
+    fs.rmSync(scratch, { recursive: true, force: true })
+    throw err
+  }
+}
+
 export async function startSession (opts: SessionOptions): Promise<Session> {
   if (opts.newChat === true && opts.key !== undefined) throw new ChatError('ERR_BAD_OPTION', 'a new chat has a new key: pass a KEY or --new, not both')
   let key = opts.key === undefined ? undefined : parseChatKey(opts.key)
   let storage = opts.storage
-  if (opts.newChat === true) key = Chat.newKey()
+  if (opts.newChat === true && storage !== undefined && fs.existsSync(storage) && fs.readdirSync(storage).length > 0) {
+    throw new ChatError('ERR_BAD_OPTION', `${storage} is not empty: a new chat needs a new folder`)
+  }
   const byDefault = storage === undefined
   if (storage === undefined) {
-    key ??= lastChat() ?? Chat.newKey()
-    storage = defaultStorage(key)
+    if (opts.newChat !== true) key ??= lastChat() ?? undefined
+    storage = key === undefined ? await newChatStorage() : defaultStorage(key)
   }
   const chat = await Chat.open(key === undefined ? { storage } : { storage, key })
   if (byDefault) {

@@ -79,7 +79,7 @@ const LAST_CHAT = 'last-chat'
 export function lastChat (home = chatHome()): string | null {
   try {
     const key = fs.readFileSync(path.join(home, LAST_CHAT), 'utf8').trim()
-    return /^[0-9a-f]{64}$/.test(key) ? key : null
+    return /^[0-9a-f]{128}$/.test(key) ? key : null // (a key of the chats before record-db, 64 hex, is no chat now)
   } catch {
     return null
   }

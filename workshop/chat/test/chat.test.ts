@@ -5,8 +5,21 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { Duplex } from 'node:stream'
 import { Kappa } from '@kappa-ts/kappa-core'
-import { Chat, messageRecord, nickRecord, resolveHeads, ChatError, lockStorage, type ChatLine } from '../src/index.js'
+import { RecordDB, winner } from '@kappa-ts/record-db'
+import type { Envelope } from '@kappa-ts/schemas'
+import { Chat, ChatError, lockStorage, CHAT_SCHEMAS, MESSAGE, NICK, TOPIC, type ChatLine } from '../src/index.js'
 import { tmpDir } from './helpers.js'
+
+/** A chat record as a peer writing raw entries makes it (the chat itself writes through record-db). */
+function record (schema: string, id: string, value: unknown, timestamp: number, links: string[] = []): Envelope {
+  return { id, schema, op: 'put', value, timestamp, links }
+}
+
+async function collectAll<T> (it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = []
+  for await (const x of it) out.push(x)
+  return out
+}
 
 function connect (a: { replicate(i: boolean): Duplex }, b: { replicate(i: boolean): Duplex }): () => void {
   const sa = a.replicate(true)
@@ -71,10 +84,22 @@ test('two peers: messages on two channels, a nick and a topic; history in order'
     try { await alice.send('#bad channel', 'x'); t.fail('bad channel accepted') } catch (err) {
       t.ok(err instanceof ChatError && err.code === 'ERR_INVALID_CHANNEL', 'bad channel rejected')
     }
-    try { await alice.send('#general', 'x'.repeat(5000)); t.fail('oversized accepted') } catch (err) {
-      t.ok(err instanceof ChatError && err.code === 'ERR_INVALID_MESSAGE', 'oversized message rejected before writing')
+    const refused: Array<[string, () => Promise<unknown>]> = [
+      ['a message over 4096 characters', () => alice.send('#general', 'x'.repeat(5000))],
+      ['an empty message', () => alice.send('#general', '')],
+      ['a nick with an escape code', () => alice.setNick('bad\x1bnick')],
+      ['a nick over 32 characters', () => alice.setNick('x'.repeat(33))],
+      ['a topic over 256 characters', () => alice.setTopic('#general', 'x'.repeat(257))]
+    ]
+    for (const [what, write] of refused) {
+      try { await write(); t.fail(`${what} accepted`) } catch (err) {
+        t.ok(err instanceof ChatError && err.code === 'ERR_INVALID_MESSAGE', `${what}: ERR_INVALID_MESSAGE (${(err as Error).message})`)
+      }
     }
     t.equal((await alice.kappa.writer()).length, 5, 'nothing was appended by the rejected writes')
+    const [nick] = await alice.nickHeads(aliceKey)
+    t.equal(nick?.id, aliceKey, 'a nick is the chat/nick record under its author\'s feed key')
+    t.deepEqual((await alice.topicHeads('#random')).map((v) => [v.schema, v.id]), [[TOPIC, '#random']], 'a topic, the chat/topic record under its channel')
   } finally {
     stop()
     await alice.close()
@@ -85,8 +110,10 @@ test('two peers: messages on two channels, a nick and a topic; history in order'
 
 test('concurrent topic changes fork; every peer shows the same topic; a new change merges', async (t) => {
   const root = tmpDir()
-  const alice = await Chat.open({ storage: path.join(root, 'a') })
-  const bob = await Chat.open({ storage: path.join(root, 'b'), key: alice.key })
+  let clock = Date.now()
+  const tick = (): number => (clock += 1000) // one clock for both: bob's change is the later one
+  const alice = await Chat.open({ storage: path.join(root, 'a'), now: tick })
+  const bob = await Chat.open({ storage: path.join(root, 'b'), key: alice.key, now: tick })
   let stop = connect(alice.kappa, bob.kappa)
   try {
     await alice.setTopic('#general', 'first')
@@ -96,16 +123,18 @@ test('concurrent topic changes fork; every peer shows the same topic; a new chan
     await alice.setTopic('#general', 'from alice')
     await bob.setTopic('#general', 'from bob')
     stop = connect(alice.kappa, bob.kappa)
-    const twoHeads = (c: Chat) => until(c, async () => (await c.kappa.api.meta.get('topic:#general')).length === 2)
+    const twoHeads = (c: Chat) => until(c, async () => (await c.topicHeads('#general')).length === 2)
     await Promise.all([twoHeads(alice), twoHeads(bob)])
-    const heads = await alice.kappa.api.meta.get('topic:#general')
-    t.deepEqual(heads.map((h) => h.value.text).sort(), ['from alice', 'from bob'], 'a fork: two heads')
-    await until(alice, async () => (await alice.topicOf('#general')) === resolveHeads(heads)!.value.text)
-    await until(bob, async () => (await bob.topicOf('#general')) === resolveHeads(heads)!.value.text)
-    t.equal(await alice.topicOf('#general'), await bob.topicOf('#general'), `both show "${await bob.topicOf('#general')}"`)
+    const heads = await alice.topicHeads('#general')
+    t.deepEqual(heads.map((h) => h.value!.topic).sort(), ['from alice', 'from bob'], 'a fork: two heads, both visible')
+    t.deepEqual((await bob.topicHeads('#general')).map((h) => h.ref), heads.map((h) => h.ref), 'the same heads, in the same order, on both peers')
+    const shown = winner(heads)!.value!.topic
+    await until(alice, async () => (await alice.topicOf('#general')) === shown)
+    await until(bob, async () => (await bob.topicOf('#general')) === shown)
+    t.equal(await alice.topicOf('#general'), await bob.topicOf('#general'), `both show "${await bob.topicOf('#general')}": record-db's winner`)
     t.equal(await bob.topicOf('#general'), 'from bob', 'the later change wins (timestamp, then feed key), not the arrival order')
     await alice.setTopic('#general', 'merged')
-    await until(bob, async () => (await bob.kappa.api.meta.get('topic:#general')).length === 1 && (await bob.topicOf('#general')) === 'merged')
+    await until(bob, async () => (await bob.topicHeads('#general')).length === 1 && (await bob.topicOf('#general')) === 'merged')
     t.pass('the next change links both heads: one head, "merged", on bob')
   } finally {
     stop()
@@ -136,14 +165,17 @@ test('a peer whose clock runs ahead cannot pin its messages to the bottom', asyn
   }
 })
 
-test('hostile peer: escape codes are stripped, a 1 MB message and malformed records are ignored, nothing crashes', async (t) => {
+test('hostile peer: escape codes are stripped; a 1 MB message, malformed records, replacing or deleting others\' records are ignored; nothing crashes', async (t) => {
   const root = tmpDir()
   const honest = await Chat.open({ storage: path.join(root, 'honest') })
   const honestKey = await honest.me()
   await honest.setNick('honest')
+  const helloRef = await honest.send('#general', 'honest hello')
+  const [hello] = await collectAll(honest.db.query(MESSAGE, { where: { channel: '#general' }, order: 'timestamp' }))
+  const helloId = hello!.id
   // The hostile peer writes raw bytes, so it can also append entries that are not JSON at all
   // (packed into one block with good ones), and blocks that are not packed blocks.
-  const hostile = new Kappa(path.join(root, 'hostile'), { key: honest.key, valueEncoding: 'binary' })
+  const hostile = new Kappa(path.join(root, 'hostile'), { key: honest.kappa.key, valueEncoding: 'binary' })
   await hostile.ready()
   const problems: unknown[] = []
   const undecodable: Array<{ view: string; block: number; index: number | null; code: string }> = []
@@ -153,20 +185,33 @@ test('hostile peer: escape codes are stripped, a 1 MB message and malformed reco
   const stop = connect(hostile, honest.kappa)
   try {
     const w = await hostile.writer()
+    const ts = Date.now() + 1000 // after the honest hello
+    const msg = (text: string, extra: Record<string, unknown> = {}) => record(MESSAGE, `m${text.length}-${Math.random()}`, { channel: '#general', text, timestamp: ts, ...extra }, ts)
     const ansi = '\x1b[2J\x1b[H\x1b[31mRED\x1b[0m \x1b]0;pwned\x07title \x9b6n done'
-    const huge = messageRecord('#general', 'ok', Date.now())
-    huge.value!.text = 'A'.repeat(1024 * 1024)
+    const good = msg('ok')
+    const malformed: Array<[string, unknown]> = [
+      ['1 MB text', msg('A'.repeat(1024 * 1024))],
+      ...['just a string', 12345, null, [1, 2, 3], { schema: MESSAGE }].map((v): [string, unknown] => [`junk ${JSON.stringify(v)}`, v]),
+      ['an extra envelope field', { ...msg('extra'), evil: true }],
+      ['a nick for another feed', record(NICK, honestKey, { nick: 'impostor' }, ts)],
+      ['a nick with an escape code', record(NICK, w.key, { nick: 'bad\x1b[31m' }, ts)],
+      ['a message under the nick schema', { ...good, schema: NICK }],
+      ['a tombstone of the honest message', { id: helloId, schema: MESSAGE, op: 'del', timestamp: ts, links: [helloRef] }],
+      ['a replacement of the honest message', record(MESSAGE, helloId, { channel: '#general', text: 'edited by mallory', timestamp: ts }, ts, [helloRef])],
+      ['an extra value field', msg('extra', { extra: 1 })],
+      ['a bad channel', msg('bad', { channel: '#a b' })],
+      ['a topic under another channel\'s id', record(TOPIC, '#b', { channel: '#general', topic: 'hijack' }, ts)],
+      ['a huge extra field', { ...good, junk: 'y'.repeat(100_000) }],
+      ['a bad link', { ...good, links: ['nope'] }],
+      ['a negative timestamp', { ...good, timestamp: -1 }]
+    ]
     const addresses = await w.append([
-      raw(messageRecord('#general', ansi)), // valid by the schema: shown, but sanitized
-      raw(huge), // 1 MB: fails the schema
-      ...['just a string', 12345, null, [1, 2, 3], { schema: 'chat/message' }].map(raw),
-      raw({ ...messageRecord('#general', 'extra'), evil: true }),
-      raw(nickRecord(honestKey, 'impostor', [])), // a nick record for someone else's feed
-      raw({ ...nickRecord(w.key, 'x', []), value: { nick: 'bad\x1b[31m' } }), // nick with ESC: fails the schema
+      raw(msg(ansi)), // valid by the schema: shown, but sanitized
+      ...malformed.map(([, v]) => raw(v)),
       Buffer.from([0xff, 0x00, 0x1b, 0x5b, 0x32, 0x4a]), // not JSON at all
       Buffer.from('{"schema": "chat/message", "truncated')
     ])
-    await w.append(raw(messageRecord('#general', 'last hostile entry')))
+    await w.append(raw(record(MESSAGE, 'last', { channel: '#general', text: 'last hostile entry', timestamp: ts + 1 }, ts + 1)))
     await w.feed.append(Buffer.from('not a packed block at all'))
     const blocks = w.length
     // blocks download (and get indexed) in any order: wait for both valid ones, then for every block
@@ -174,21 +219,23 @@ test('hostile peer: escape codes are stripped, a 1 MB message and malformed reco
     await until(honest, async () => honest.kappa.feed(w.key)?.contiguousLength === blocks)
     await honest.indexed()
     const lines = await honest.history('#general')
-    t.deepEqual(lines.map((l) => l.text), ['RED title  done', 'last hostile entry'], 'only the two valid messages, the first stripped of escape codes')
+    t.deepEqual(lines.map((l) => l.text), ['honest hello', 'RED title  done', 'last hostile entry'], 'the honest message and the two valid hostile ones, the first stripped of escape codes')
     t.ok(lines.every((l) => !/[\x00-\x1f\x7f-\x9f]/.test(l.text)), 'no control characters reach a line') // eslint-disable-line no-control-regex
+    t.equal(lines[0]?.id, helloRef, 'the honest message is neither deleted nor replaced')
     t.equal(await honest.nickOf(honestKey), 'honest', 'a nick record for another feed does not change its nick')
     t.equal(await honest.nickOf(w.key), w.key.slice(0, 8), 'the invalid nick was ignored')
-    t.equal((await honest.channels()).find((c) => c.channel === '#general')?.messages, 2, 'the channel view counted only valid messages')
+    t.equal(await honest.topicOf('#general'), '', 'no topic under another channel\'s id')
+    t.equal((await honest.channels()).find((c) => c.channel === '#general')?.messages, 3, 'the channel counts only valid messages')
     const status = honest.kappa.status()
-    t.ok(Object.values(status).every((s) => s.error === null && s.state !== 'error'), 'every view healthy')
+    t.ok(Object.values(status).every((s) => s.error === null && s.state !== 'error'), 'the records view is healthy')
     t.deepEqual(problems, [], 'no view errors')
     const at = (a: { block: number; index: number | null }) => `${a.block}.${a.index ?? '-'}`
     const unreadable = undecodable.filter((e) => e.code === 'ERR_ENTRY_DECODE' || e.code === 'ERR_BLOCK_FORMAT')
     const noRecord = undecodable.filter((e) => e.code === 'ERR_NOT_INDEXABLE')
-    t.deepEqual([...new Set(noRecord.map(at))].sort(), [1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => at(addresses[i]!)).sort(),
-      'the JSON that is no valid chat record (1 MB, junk, an extra field, an impostor and a bad nick) was skipped and recorded, once (by one view)')
-    t.ok(noRecord.every((e) => e.view === 'channels'), 'recorded by the channels view')
-    t.deepEqual([...new Set(unreadable.map(at))].sort(), [at(addresses[10]!), at(addresses[11]!), `${blocks - 1}.-`].sort(),
+    t.deepEqual(noRecord.map(at).sort(), malformed.map((_, i) => at(addresses[i + 1]!)).sort(),
+      `each of the ${malformed.length} JSON entries that are no valid chat record was skipped and recorded, once`)
+    t.ok(noRecord.every((e) => e.view === 'records'), 'by record-db\'s records view')
+    t.deepEqual(unreadable.map(at).sort(), [at(addresses.at(-2)!), at(addresses.at(-1)!), `${blocks - 1}.-`].sort(),
       'the two entries that are not JSON (in a block with good ones) and the block that is not a packed block were reported and skipped')
     await honest.send('#general', 'still alive')
     await messageWhere(honest, (l) => l.text === 'still alive')
@@ -222,8 +269,18 @@ test('one running chat per storage folder; a reopened chat keeps key, nick and h
   } finally {
     await again.close()
   }
+  // The chat's storage is a record-db database: record-db reads the same records, the same way.
+  const db = new RecordDB(dir, { schemas: CHAT_SCHEMAS })
+  await db.ready()
   try {
-    await Chat.open({ storage: dir, key: 'f'.repeat(64) })
+    const [message] = await collectAll(db.query(MESSAGE, { where: { channel: '#general' }, order: 'timestamp' }))
+    t.equal((message?.value as { text?: string } | undefined)?.text, 'remember me', 'a plain RecordDB with the chat schemas lists the message')
+    t.equal(winner(await db.get(NICK, (message as { feed: string }).feed))?.value !== undefined, true, 'and finds its author\'s nick')
+  } finally {
+    await db.close()
+  }
+  try {
+    await Chat.open({ storage: dir, key: 'f'.repeat(128) })
     t.fail('opened with another key')
   } catch (err) {
     t.ok(err instanceof ChatError && err.code === 'ERR_KEY_MISMATCH', 'another key on this storage: ERR_KEY_MISMATCH')

@@ -21,7 +21,7 @@ test('two headless peers over --local: channels, nick, topic, live both ways; re
     procs.push(alice)
     const aReady = await alice.wait((m) => m.type === 'ready', 'alice ready')
     t.equal(aReady.local, true, `alice started the local DHT node (${aReady.bootstrap})`)
-    t.match(aReady.key, /^[0-9a-f]{64}$/, 'a new chat with a key')
+    t.match(aReady.key, /^[0-9a-f]{128}$/, 'a new chat with a key')
     const key = aReady.key as string
     const aliceKey = aReady.me as string
 
@@ -131,7 +131,7 @@ test('a plain restart reopens the chat opened last, with its key and history; --
   try {
     const first = await start('first', [])
     const key = first.ready.key as string
-    t.match(key, /^[0-9a-f]{64}$/, 'the first start creates a chat')
+    t.match(key, /^[0-9a-f]{128}$/, 'the first start creates a chat')
     await first.p.ask('written before the restart', 'sent')
     await quit(first.p)
     t.notOk(first.p.messages.some((m) => m.type === 'joined-swarm'), '--offline: no joined-swarm line')

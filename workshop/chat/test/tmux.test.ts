@@ -8,6 +8,7 @@ import { BIN, Headless, freeUdpPort, poll, tmpDir } from './helpers.js'
 
 const SOCKET = `kappa-chat-test-${process.pid}`
 const SESSION = 'chat'
+const WIDTH = 150
 const hasTmux = spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0
 
 function tmux (...args: string[]): string {
@@ -43,7 +44,8 @@ test('terminal UI in tmux: shows the other peer\'s messages (escape codes stripp
     const key = ready.key as string
     // CI=true on purpose: ink would draw only a last frame in CI, and kappa-chat must not let it
     const cmd = ['env', 'KAPPA_BOOTSTRAP=', 'CI=true', process.execPath, BIN, key, '--storage', path.join(root, 'alice'), '--local', '--local-port', port, '--nick', 'alice']
-    tmux('new-session', '-d', '-s', SESSION, '-x', '100', '-y', '24', cmd.map(shellQuote).join(' '))
+    // wide enough for a chat key (128 hex) on one row
+    tmux('new-session', '-d', '-s', SESSION, '-x', String(WIDTH), '-y', '24', cmd.map(shellQuote).join(' '))
     await poll(() => screen().includes('you: alice'), 'the UI to draw')
     t.pass('the UI drew its header')
     await bob.wait((m) => m.type === 'peers' && m.count >= 1, 'bob sees the UI peer')
@@ -96,7 +98,7 @@ test('terminal UI in tmux: shows the other peer\'s messages (escape codes stripp
     const rows = screen().split('\n')
     t.ok(rows.some((r) => r.includes('<bob> word00')) && rows.some((r) => r.includes('word79')), 'its first and last words are both visible')
     t.notOk(rows.some((r) => /word\d\d…/.test(r)), 'nothing cut with …')
-    t.ok(rows.every((r) => r.length <= 100), 'no row is wider than the terminal')
+    t.ok(rows.every((r) => r.length <= WIDTH), 'no row is wider than the terminal')
     t.equal(sidebarEdge(), edge, 'the channel list did not narrow')
 
     await type('/key')

@@ -53,7 +53,9 @@ const STATUS: Record<RecordDbErrorCode, number> = {
   ERR_BAD_PATTERN: 422, // a schema whose pattern cannot run in linear time
   ERR_REVOKE_ROOT: 400,
   ERR_STORAGE: 500,
-  ERR_OUTPUT: 500 // the CLI's export file; not reached through HTTP
+  ERR_OUTPUT: 500, // the CLI's export file; not reached through HTTP
+  ERR_TOO_BIG: 413, // over the database's maxRecordSize
+  ERR_APPEND_ONLY: 409 // replacing or deleting a record of an append-only app schema
 }
 
 /** Fastify's own error codes (request parsing, validation), by what they mean to a client. */

@@ -28,7 +28,8 @@ export function registerEvents (app: FastifyInstance, db: RecordDB, opts: Events
       if (reply.raw.writableLength > opts.maxBufferedBytes) { end(); return }
       sse.send({ event, data }).catch(() => end())
     }
-    const onChange = (c: RecordChange): void => { if (only === undefined || c.schema === only) send('change', c) }
+    // (the value stays out: clients re-read what they show, and a value can be big)
+    const onChange = ({ value: _value, ...c }: RecordChange): void => { if (only === undefined || c.schema === only) send('change', c) }
     const onPeers = (): void => send('peers', { peers: db.peers.length })
     const end = (): void => {
       if (ended) return

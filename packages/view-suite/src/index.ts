@@ -1,0 +1,6 @@
+export { viewSuite } from './suite.js'
+export { CHECKS, DEFAULT_SEED } from './options.js'
+export type { ViewSuiteOptions, ViewSuiteSupports, ValueContext, CheckName } from './options.js'
+export type { SuiteAssert, SuiteTest } from './suite-types.js'
+export { ViewSuiteError } from './errors.js'
+export type { ViewSuiteErrorCode } from './errors.js'
