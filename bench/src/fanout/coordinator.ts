@@ -55,6 +55,8 @@ interface ReaderState {
   doneAt: number | null
   failed: { kind: 'error' | 'timeout'; reason: string } | null
   reconnects: number
+  /** Entries its kv view had indexed when it was done or failed. */
+  indexed: number
 }
 
 type Log = (msg: string) => void
@@ -173,7 +175,7 @@ async function run (cfg: { dataFile: string; workDir: string; label: string }, o
 
   // The reader hosts, each with a base RSS measured before it opens any reader.
   const state: ReaderState[] = Array.from({ length: n }, (_, id) => ({
-    host: id % hostsCount, startedAt: null, connectMs: null, caughtUp: false, caughtUpMs: null, doneMs: null, doneAt: null, failed: null, reconnects: 0
+    host: id % hostsCount, startedAt: null, connectMs: null, caughtUp: false, caughtUpMs: null, doneMs: null, doneAt: null, failed: null, reconnects: 0, indexed: 0
   }))
   let terminal = 0
   let caughtUp = 0
@@ -219,6 +221,7 @@ async function run (cfg: { dataFile: string; workDir: string; label: string }, o
           if (s.doneMs !== null || s.failed !== null) break
           s.doneMs = m.ms
           s.doneAt = now()
+          s.indexed = m.entries
           settle(s)
           break
         }
@@ -226,6 +229,7 @@ async function run (cfg: { dataFile: string; workDir: string; label: string }, o
           const s = state[m.id]!
           if (s.doneMs !== null || s.failed !== null) break
           s.failed = { kind: m.kind, reason: m.reason }
+          s.indexed = m.indexed
           problems.add(`reader ${m.kind}: ${m.kind === 'timeout' ? `not done within ${o.readerTimeoutMs / 1000} s` : m.reason}`)
           failedEarly(`reader ${m.id}: ${m.reason}`)
           settle(s)
@@ -355,6 +359,7 @@ async function run (cfg: { dataFile: string; workDir: string; label: string }, o
   const readerHeapPeaks = hostStats.reduce((a, s) => a + (s?.stats.heapPeakMB ?? 0), 0)
   const readerCpuMs = hostStats.reduce((a, s) => a + (s === null ? 0 : s.stats.cpuUserMs + s.stats.cpuSystemMs), 0)
   const baseSum = hostBase.reduce((a, b) => a + b, 0)
+  const indexedInAll = state.reduce((a, s) => a + s.indexed, 0)
   const mem = memInfo()
   const fdLimit = openFilesLimit()
   const cores = os.cpus().length
@@ -424,6 +429,12 @@ async function run (cfg: { dataFile: string; workDir: string; label: string }, o
     writerSwarmStats: w.swarmStats,
     readerProcesses: hostsCount,
     readerCpuMs: Math.round(readerCpuMs),
+    // What all readers indexed (kv view), in all and per second of the run: the readers'
+    // throughput on this machine, and their CPU per entry (start, joins and connections
+    // included). Known once every reader is done or failed: null for a run stopped early.
+    readerEntriesIndexed: abortReason === null ? indexedInAll : null,
+    readerEntriesPerS: abortReason === null ? Math.round(indexedInAll / (runMs / 1000)) : null,
+    readerCpuUsPerEntry: abortReason === null && indexedInAll > 0 ? round(readerCpuMs * 1000 / indexedInAll, 1) : null,
     // each reader host's peak RSS, summed, per reader (a share of each process's base included)
     readerRssPerReaderMB: round(readerPeaks / n, 2),
     // the same without the processes' base (node itself, before any reader opened)
