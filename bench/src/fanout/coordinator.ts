@@ -277,27 +277,36 @@ async function run (cfg: { dataFile: string; workDir: string; label: string }, o
   }
   const started = next
   const joinSpanMs = now() - t0
+  const lastStartAt = now()
 
-  // Live appends go on until every reader has indexed the first records (or failed), then liveTail more.
+  // Live appends go on until every reader has indexed the first records (or failed), then
+  // liveTail more; but at the latest half a reader timeout after the last reader started, so
+  // that one reader stuck behind cannot hold the marker back until every reader times out
+  // (each reader's outcome is then its own: those behind still have half their time).
   let caughtUpMs: number | null = null
-  let final: Extract<FromWriter, { type: 'final' }> | null = null
+  let caughtUpAtFinal = 0
   let finalAt = 0
+  let final: Extract<FromWriter, { type: 'final' }> | null = null
+  const finalDeadline = new Promise<void>((resolve) => { setTimeout(resolve, Math.max(0, lastStartAt + o.readerTimeoutMs / 2 - now())).unref() })
   if (abortReason === null) {
-    await unlessAborted(new Promise<void>((resolve) => {
+    await unlessAborted(Promise.race([finalDeadline, new Promise<void>((resolve) => {
       onProgress = () => { if (caughtUp >= n) resolve() }
       onProgress()
-    }), abort)
+    })]), abort)
+    onProgress = () => {}
   }
-  if (abortReason === null) {
+  if (abortReason === null && caughtUp >= n) {
     caughtUpMs = now() - t0
-    await unlessAborted(sleep(o.liveTailMs), abort)
+    await unlessAborted(Promise.race([sleep(o.liveTailMs), finalDeadline]), abort)
   }
   if (abortReason === null) {
+    caughtUpAtFinal = caughtUp
     toWriter({ type: 'final' })
     const f = await orExit(writer, 'writer', fromWriter.next('final'))
     final = f
     finalAt = now()
-    log(`${cfg.label}: every reader past the first ${o.records} records at ${((caughtUpMs ?? 0) / 1000).toFixed(1)} s; final marker after ${f.live} live entries (${(f.live / (f.liveMs / 1000)).toFixed(0)}/s), ${f.total} in all`)
+    const who = caughtUpMs === null ? `${caughtUpAtFinal} of ${n} readers past the first ${o.records} records at half the reader timeout` : `every reader past the first ${o.records} records at ${(caughtUpMs / 1000).toFixed(1)} s`
+    log(`${cfg.label}: ${who}; final marker after ${f.live} live entries (${(f.live / (f.liveMs / 1000)).toFixed(0)}/s), ${f.total} in all`)
     // Until every reader is done or failed (each host enforces the per-reader timeout).
     let lastReport = now()
     await unlessAborted(new Promise<void>((resolve) => {
@@ -405,6 +414,8 @@ async function run (cfg: { dataFile: string; workDir: string; label: string }, o
     entriesPerReader: final?.total ?? null,
     joinSpanMs: round(joinSpanMs, 1),
     caughtUpMs: caughtUpMs === null ? null : round(caughtUpMs, 1),
+    // readers past the first records (or failed) when the final marker went: n unless the deadline sent it
+    caughtUpAtFinal: final === null ? null : caughtUpAtFinal,
     connectP50Ms: round(percentile(connects, 50), 1),
     connectMaxMs: round(Math.max(0, ...connects), 1),
     readerP50Ms: round(percentile(times, 50), 1),
