@@ -3,8 +3,11 @@
 // crash or hang in one package cannot hide another's results), streams their
 // output, and ends with one line of totals: `N passed, N failed`.
 //
-//   node scripts/run-tests.mjs                 every package, in dependency order
-//   node scripts/run-tests.mjs packages/multifeed test   only these folders
+//   node scripts/run-tests.mjs                 the linter, then every package, in dependency order
+//   node scripts/run-tests.mjs packages/multifeed test   only these folders' tests (no lint)
+//
+// A full run lints first (`npm run lint`); lint problems count as one failure, so
+// `npm test` fails, but the tests still run so their results are not hidden.
 //
 // Run `tsc -b` first (npm test does it through `pretest`).
 import { spawn } from 'node:child_process'
@@ -89,6 +92,19 @@ function lastCount (text, word) {
 const wanted = process.argv.slice(2).map((p) => p.replace(/\/$/, ''))
 const pkgs = wanted.length ? wanted : packagesInOrder().filter((p) => existsSync(join(root, p)))
 
+// Runs ESLint over the whole tree; resolves with its exit code (0 clean, 1 problems, 2 crashed).
+function runLint () {
+  return new Promise((resolve) => {
+    process.stdout.write('\n# ===== lint (npm run lint) =====\n')
+    const child = spawn('npm', ['run', '--silent', 'lint'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] })
+    child.on('close', (code, signal) => resolve(code ?? signal))
+  })
+}
+
+const lintCode = wanted.length ? null : await runLint()
+const lintFailed = lintCode !== null && lintCode !== 0
+if (lintCode === 0) process.stdout.write('# lint: clean\n')
+
 const results = []
 for (const pkg of pkgs) {
   const files = testFiles(compiledTestDir(pkg)).filter((f) => !f.includes(`${join('dist', 'src')}`))
@@ -100,6 +116,10 @@ for (const pkg of pkgs) {
 let passed = 0
 let failed = 0
 process.stdout.write('\n# ===== totals per package =====\n')
+if (lintFailed) {
+  failed += 1
+  process.stdout.write(`# lint: FAILED (eslint exit ${lintCode}): see the lint output at the top; \`npm run lint:fix\` fixes the layout, the rest by hand\n`)
+} else if (lintCode === 0) process.stdout.write('# lint: clean\n')
 for (const r of results) {
   passed += r.pass
   failed += r.fail

@@ -33,7 +33,7 @@ function indexUntilKilled (dir: string, killAt: number): Promise<{ killed: boole
   })
 }
 
-async function fingerprint (kappa: Kappa<any>, name: string): Promise<{ rows: number; sha256: string }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+async function fingerprint (kappa: Kappa<any>, name: string): Promise<{ rows: number; sha256: string }> {
   const hash = createHash('sha256')
   let rows = 0
   for (const [k, v] of await dumpView(kappa, name)) {
@@ -71,7 +71,7 @@ test('kill -9 while two views index 100,000 entries: after restart both equal a 
   t.ok((at.kv?.indexed ?? 0) > 0 && (at.kv?.indexed ?? 0) < ENTRIES, `kv resumed from ${at.kv?.indexed} indexed entries`)
   t.ok((at.byTime?.indexed ?? 0) > 0 && (at.byTime?.indexed ?? 0) < ENTRIES, `list resumed from ${at.byTime?.indexed}`)
   await restarted.indexed()
-  const { state: _state, ...done } = restarted.status().kv! // eslint-disable-line @typescript-eslint/no-unused-vars
+  const { state: _state, ...done } = restarted.status().kv!
   t.deepEqual({ indexed: done.indexed, total: done.total, skipped: done.skipped, error: done.error }, { indexed: ENTRIES, total: ENTRIES, skipped: 0, error: null }, 'every entry indexed')
   const after = { kv: await fingerprint(restarted, 'kv'), byTime: await fingerprint(restarted, 'byTime') }
   const sample = await restarted.api.kv.get('k42')

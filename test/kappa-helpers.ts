@@ -29,7 +29,7 @@ export function chatKappa (dir: string, opts: Omit<KappaOptions, 'views'> = {}):
 }
 
 /** Resolves once `cond` holds, checking now and after each committed batch of any view. */
-export function until (kappa: Kappa<any>, cond: () => Promise<boolean>): Promise<void> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function until (kappa: Kappa<any>, cond: () => Promise<boolean>): Promise<void> {
   return new Promise((resolve, reject) => {
     let running = false
     let again = false
@@ -48,7 +48,7 @@ export function until (kappa: Kappa<any>, cond: () => Promise<boolean>): Promise
 }
 
 /** Every key/value under a view's data sublevel, in order: the whole materialized state. */
-export async function dumpView (kappa: Kappa<any>, name: string): Promise<Array<[string, unknown]>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function dumpView (kappa: Kappa<any>, name: string): Promise<Array<[string, unknown]>> {
   const out: Array<[string, unknown]> = []
   for await (const [k, v] of kappa.context(name).db.iterator({ keyEncoding: 'utf8', valueEncoding: 'utf8' })) out.push([k as string, v])
   return out

@@ -27,7 +27,7 @@ export function listKappa (dir: string, opts: Omit<KappaOptions, 'views'> = {}) 
   return new Kappa(dir, { ...opts, views: { list: titleList() } })
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a kappa with whichever views a scenario set up
 type AnyKappa = Kappa<any>
 
 /** Appends `records` in batches of `batchSize` through the kappa's default writer. */

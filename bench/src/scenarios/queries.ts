@@ -6,7 +6,6 @@ import type { Scenario } from '../scenario.js'
 import { BATCH, appendBatched, listKappa } from '../setup.js'
 import { latencies, now, round } from '../stats.js'
 
-
 export const queries: Scenario = {
   id: 6,
   name: 'queries',

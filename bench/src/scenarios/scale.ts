@@ -7,7 +7,6 @@ import type { Scenario } from '../scenario.js'
 import { BATCH, allIndexed, kvListKappa } from '../setup.js'
 import { MB, RssSampler, dirSize, fmtS, now, processPeakRss, round } from '../stats.js'
 
-
 export const scale: Scenario = {
   id: 5,
   name: 'scale',

@@ -5,7 +5,6 @@ import type { Scenario } from '../scenario.js'
 import { BATCH, allIndexed, kvKappa } from '../setup.js'
 import { now, round } from '../stats.js'
 
-
 type WriteMode = 'batched' | 'concurrent' | 'awaited'
 
 /** Writes `records` into a fresh kappa in `mode`; returns ms until appended and until indexed. */

@@ -14,6 +14,20 @@ export type KappaErrorCode =
   | 'ERR_INVALID_ADDRESS'   // kappa.entry() with a feed key or address that is not well-formed
   | 'ERR_INVALID_ENTRY'     // kappa.entry() of a block or entry that is not readable (malformed)
 
+/**
+ * An Error with a machine-readable `code`: the base of the typed errors of kappa-core and of the
+ * packages above it (record-db, the view suite, apps). `name` is the subclass's name.
+ */
+export class CodedError<C extends string = string> extends Error {
+  readonly code: C
+
+  constructor (code: C, message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.code = code
+  }
+}
+
 export interface KappaErrorDetails {
   view?: string
   feed?: string
@@ -21,8 +35,7 @@ export interface KappaErrorDetails {
   cause?: unknown
 }
 
-export class KappaError extends Error {
-  readonly code: KappaErrorCode
+export class KappaError extends CodedError<KappaErrorCode> {
   /** The view concerned, when there is one. */
   readonly view?: string
   /** ERR_VIEW_FAILED: the feed (hex key) and address of the first entry of the failed batch. */
@@ -30,9 +43,7 @@ export class KappaError extends Error {
   readonly address?: Address
 
   constructor (code: KappaErrorCode, message: string, details: KappaErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause })
-    this.name = 'KappaError'
-    this.code = code
+    super(code, message, details)
     if (details.view !== undefined) this.view = details.view
     if (details.feed !== undefined) this.feed = details.feed
     if (details.address !== undefined) this.address = details.address

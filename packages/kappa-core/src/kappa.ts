@@ -20,7 +20,7 @@ import { Writer } from './writer.js'
 export type { AnyView }
 /** The views of a kappa, by name. */
 export type ViewMap = Record<string, AnyView>
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- abstract-level's generics are invariant: only any accepts every backend and sublevel
 export type KappaDb = AbstractLevel<any, any, any>
 
 // Enough for views to index a bulk import from memory while they keep up with it
@@ -427,12 +427,12 @@ export interface KappaEvents {
 }
 
 // Typed listeners for the known events; any other name falls through to EventEmitter's.
-// eslint-disable-next-line @typescript-eslint/no-unused-vars
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- V must match the class's type parameters to merge
 export interface Kappa<V extends ViewMap = Record<never, never>> {
   on<E extends keyof KappaEvents>(event: E, listener: KappaEvents[E]): this
-  on(event: string | symbol, listener: (...args: any[]) => void): this // eslint-disable-line @typescript-eslint/no-explicit-any
+  on(event: string | symbol, listener: (...args: any[]) => void): this // eslint-disable-line @typescript-eslint/no-explicit-any -- EventEmitter's own signature
   once<E extends keyof KappaEvents>(event: E, listener: KappaEvents[E]): this
-  once(event: string | symbol, listener: (...args: any[]) => void): this // eslint-disable-line @typescript-eslint/no-explicit-any
+  once(event: string | symbol, listener: (...args: any[]) => void): this // eslint-disable-line @typescript-eslint/no-explicit-any -- EventEmitter's own signature
   off<E extends keyof KappaEvents>(event: E, listener: KappaEvents[E]): this
-  off(event: string | symbol, listener: (...args: any[]) => void): this // eslint-disable-line @typescript-eslint/no-explicit-any
+  off(event: string | symbol, listener: (...args: any[]) => void): this // eslint-disable-line @typescript-eslint/no-explicit-any -- EventEmitter's own signature
 }

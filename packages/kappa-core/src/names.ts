@@ -11,7 +11,7 @@ export function assertViewName (name: unknown): asserts name is string {
     throw new KappaError('ERR_INVALID_NAME', `view name must be a string of 1..${MAX_NAME} characters`)
   }
   // kappa.api.<name> is a plain object property: names like __proto__ would not be
-  if (name === '__proto__' || Object.prototype.hasOwnProperty.call(Object.prototype, name)) {
+  if (name === '__proto__' || Object.hasOwn(Object.prototype, name)) {
     throw new KappaError('ERR_INVALID_NAME', `view name "${name}" is reserved`)
   }
   for (let i = 0; i < name.length; i++) {

@@ -26,7 +26,7 @@ export interface ViewHostOptions {
 /** What the host's map hands on to the live hook: the entries map was given, and its result. */
 interface Mapped { given: Entry[]; result: unknown }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- abstract-level's generics are invariant: only any accepts every backend and sublevel
 type AnyBatch = AbstractChainedBatch<any, any, any>
 
 /**
@@ -81,6 +81,7 @@ export class ViewHost extends EventEmitter {
       throw new KappaError('ERR_NOT_READY', `view "${this.name}" is not open yet: await kappa.ready() first`, { view: this.name, cause: err })
     }
   }
+
   get error (): KappaError | null { return this.failure }
 
   /** Opens the index; it starts indexing what exists and then follows the feeds live. */
@@ -163,7 +164,6 @@ export class ViewHost extends EventEmitter {
     const why = err instanceof Error ? err.message : String(err)
     return new KappaError('ERR_VIEW_FAILED', `view "${this.name}" failed${where}: ${why}`, details)
   }
-
 }
 
 /** The ViewContext of a host: its name, its current data sublevel, and the kappa's declared reads. */

@@ -8,7 +8,7 @@ import type { Address, Entry } from '@kappa-ts/multifeed-index'
 export type { Address, Entry }
 
 /** A view's own data: a sublevel with string keys and JSON values. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- abstract-level's generics are invariant: only any accepts every backend and sublevel
 export type ViewDb = AbstractSublevel<any, any, string, any>
 
 /**
@@ -62,7 +62,7 @@ export interface ViewBatchOptions {
 
 /** A view's query functions: each takes the ViewContext first, which kappa binds away. */
 // The `any[]` is what lets functions with specific parameters be assigned here.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see the line above
 export type ApiDef = Record<string, (ctx: ViewContext, ...args: any[]) => unknown>
 
 /**
@@ -119,7 +119,7 @@ export interface View<A extends ApiDef = ApiDef, T = unknown, R = unknown> {
 }
 
 /** Any view, whatever its api, value and result types. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- unknown would reject views whose map or api take specific types
 export type AnyView = View<any, any, any>
 
 /** A view's api with the ViewContext parameter bound away. */

@@ -20,7 +20,7 @@ test('join(): two kappas find each other on a loopback DHT and their views conve
   await ka.join({ bootstrap: net.bootstrap })
   await kb.join({ bootstrap: net.bootstrap })
   await peerAdded
-  t.equal(ka.peers.length, 1, "a peer-add event and one entry in kappa.peers")
+  t.equal(ka.peers.length, 1, 'a peer-add event and one entry in kappa.peers')
   t.ok(ka.swarm !== null, 'the KappaSwarm is exposed after join')
 
   await Promise.all([until(ka, async () => await ka.api.c.count() === 3), until(kb, async () => await kb.api.c.count() === 3)])

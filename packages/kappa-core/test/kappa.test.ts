@@ -258,7 +258,7 @@ test('opts.db: views live in the given db, which close() leaves open; opts.views
   await kappa.close()
   t.equal(db.status, 'open', 'a db we did not open is not closed')
   let keys = 0
-  for await (const _ of db.keys()) keys++ // eslint-disable-line @typescript-eslint/no-unused-vars
+  for await (const _ of db.keys()) keys++
   t.ok(keys > 0, 'view data is in the given db')
   await db.close()
   cleanup()

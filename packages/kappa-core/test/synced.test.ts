@@ -22,7 +22,7 @@ async function peer (key?: Buffer, opts: { accept?: (key: string) => boolean } =
   return { kappa, writer, cleanup: async () => { await kappa.close(); tmp.cleanup() } }
 }
 
-function pipe (a: Kappa<any>, b: Kappa<any>): () => void { // eslint-disable-line @typescript-eslint/no-explicit-any
+function pipe (a: Kappa<any>, b: Kappa<any>): () => void {
   const sa = a.replicate(true)
   const sb = b.replicate(false)
   sa.pipe(sb).pipe(sa)
@@ -40,7 +40,7 @@ async function fill (w: Writer, n: number, label: string): Promise<void> {
 }
 
 /** Blocks of w's feed that k holds (entries are packed, many to a block). */
-const held = (k: Kappa<any>, w: Writer): number => k.feed(w.key)?.contiguousLength ?? 0 // eslint-disable-line @typescript-eslint/no-explicit-any
+const held = (k: Kappa<any>, w: Writer): number => k.feed(w.key)?.contiguousLength ?? 0
 
 test('two peers over a piped stream: synced() covers every entry the other holds, also one appended just before the call', async (t) => {
   const a = await peer()

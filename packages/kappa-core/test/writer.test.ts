@@ -25,7 +25,7 @@ function copyView (seen: unknown[], version = 1) {
 }
 
 /** The view's data now, and the same view rebuilt from the log in a fresh process-like reopen. */
-async function indexedAndRebuilt (dir: string, kappa: Kappa<any>): Promise<{ live: unknown[]; rebuilt: unknown[]; rebuiltSeen: unknown[] }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+async function indexedAndRebuilt (dir: string, kappa: Kappa<any>): Promise<{ live: unknown[]; rebuilt: unknown[]; rebuiltSeen: unknown[] }> {
   await kappa.indexed()
   const live = await kappa.api.copy.all() as unknown[]
   await kappa.close()

@@ -7,7 +7,7 @@ import { stripValue } from './heads-store.js'
 
 // abstract-level's iterator classes are generic over the db; these wrappers do not
 // look at it, and their element types are what the private API hands out.
-/* eslint-disable @typescript-eslint/no-explicit-any */
+/* eslint-disable @typescript-eslint/no-explicit-any -- abstract-level's iterator classes are generic over a db type these wrappers never read */
 type Db = any
 type Options = any
 type Entry = [unknown, unknown]

@@ -57,7 +57,7 @@ export type { SkippedEntry }
 interface EncodingOptions { keyEncoding?: string; valueEncoding?: string }
 
 // What the private API is handed: encodings are format names, ranges already encoded.
-/* eslint-disable @typescript-eslint/no-explicit-any */
+/* eslint-disable @typescript-eslint/no-explicit-any -- abstract-level's private API passes options and encoded data untyped */
 type PrivateOptions = Record<string, any> & { keyEncoding: string; valueEncoding?: string; snapshot?: AbstractSnapshot }
 type PrivateOperation = { type: 'put' | 'del'; key: string | Uint8Array; value?: string | Uint8Array }
 type Encoding = { format: string; encode(data: any): any; decode(data: any): any }

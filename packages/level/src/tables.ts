@@ -12,7 +12,7 @@ import type { AbstractSublevel } from 'abstract-level'
 import type { ViewBatch, ViewDb } from '@kappa-ts/kappa-core'
 import { concatBytes, keyFormat, type Stored } from './keys.js'
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- abstract-level's generics are invariant: only any accepts every backend and sublevel
 export type Table = AbstractSublevel<any, any, string, string>
 
 export interface Tables {

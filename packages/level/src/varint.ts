@@ -28,4 +28,3 @@ export function readVarint (buf: Uint8Array, offset: number): { value: number; n
   }
   return null
 }
-

@@ -4,12 +4,12 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import test from 'tape'
 import { KappaLevel, type KappaLevelOptions } from '../src/index.js'
-import { tmpdir } from './helpers.js'
+import { makeTmpDir } from '@kappa-ts/test-helpers'
 
 const require = createRequire(import.meta.url)
 const suite = require('abstract-level/test') as (options: { test: typeof test; factory: (options?: KappaLevelOptions) => KappaLevel }) => void
 
-const root = tmpdir('kappa-level-suite-')
+const root = makeTmpDir('kappa-level-suite-')
 let n = 0
 
 suite({

@@ -9,20 +9,21 @@ import { Quadstore } from 'quadstore'
 import { DataFactory } from 'rdf-data-factory'
 import { EntryStream, KeyStream } from 'level-read-stream'
 import { KappaLevel } from '../src/index.js'
-import { connect, synced, tmpdir } from './helpers.js'
+import { tmpDir, type TestLike } from '@kappa-ts/test-helpers'
+import { connect, synced } from './helpers.js'
 
 const df = new DataFactory()
 const ex = (name: string): ReturnType<typeof df.namedNode> => df.namedNode(`http://example.com/${name}`)
 const knows = ex('knows')
 const name = ex('name')
 
-async function twoPeers (): Promise<{ a: KappaLevel; b: KappaLevel; cleanup: () => void }> {
-  const { dir, cleanup } = tmpdir()
+async function twoPeers (t: TestLike): Promise<{ a: KappaLevel; b: KappaLevel }> {
+  const dir = tmpDir(t, 'kappa-level-')
   const a = new KappaLevel(path.join(dir, 'a'))
   await a.open()
   const b = new KappaLevel(path.join(dir, 'b'), { key: a.kappa.key })
   await b.open()
-  return { a, b, cleanup }
+  return { a, b }
 }
 
 function triples (quads: Array<{ subject: { value: string }; predicate: { value: string }; object: { value: string } }>): string[] {
@@ -30,7 +31,7 @@ function triples (quads: Array<{ subject: { value: string }; predicate: { value:
 }
 
 test('quadstore on two peers: each adds quads, both answer pattern queries over all of them', async (t) => {
-  const { a, b, cleanup } = await twoPeers()
+  const { a, b } = await twoPeers(t)
   const sa = new Quadstore({ backend: a, dataFactory: df })
   const sb = new Quadstore({ backend: b, dataFactory: df })
   await sa.open()
@@ -67,11 +68,10 @@ test('quadstore on two peers: each adds quads, both answer pattern queries over 
   end()
   await sa.close()
   await sb.close()
-  cleanup()
 })
 
 test('level-read-stream on two peers: a range of the other peer\'s keys as a Node stream', async (t) => {
-  const { a, b, cleanup } = await twoPeers()
+  const { a, b } = await twoPeers(t)
   await a.batch(Array.from({ length: 30 }, (_, i) => ({ type: 'put' as const, key: `a${String(i).padStart(2, '0')}`, value: `from a ${i}` })))
   await b.put('b', 'from b')
   const end = connect(a, b)
@@ -93,5 +93,4 @@ test('level-read-stream on two peers: a range of the other peer\'s keys as a Nod
   end()
   await a.close()
   await b.close()
-  cleanup()
 })

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import test from 'tape'
 import { KappaLevel } from '../src/index.js'
-import { tmpdir } from './helpers.js'
+import { tmpDir } from '@kappa-ts/test-helpers'
 
 const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'crash-child.js')
 
@@ -32,7 +32,7 @@ function killAfter (dir: string, first: number, after: number): Promise<number> 
 }
 
 test('SIGKILL mid-write: resolved batches survive whole, the batch in flight is all or nothing', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-level-')
   const lasts: number[] = []
   for (const round of [1, 2]) {
     const first = (round - 1) * 1000
@@ -56,5 +56,4 @@ test('SIGKILL mid-write: resolved batches survive whole, the batch in flight is 
     t.equal(await db.get('alive'), String(round), `round ${round}: writable after the restart`)
     await db.close()
   }
-  cleanup()
 })

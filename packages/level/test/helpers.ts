@@ -1,17 +1,11 @@
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-
-/** A fresh temp folder and a function that removes it. */
-export function tmpdir (prefix = 'kappa-level-'): { dir: string; cleanup: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
-  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) }
-}
+// KappaLevel's test helpers: connecting two peers and waiting until they are in sync.
+// (Temp folders and the stream pair come from @kappa-ts/test-helpers.)
+import { connect as connectStreams } from '@kappa-ts/test-helpers'
 
 /** The part of a KappaLevel these helpers use. */
 interface Peer {
   kappa: {
-    replicate(initiator: boolean): NodeJS.ReadWriteStream & { destroy(): void; on(event: 'error', cb: () => void): unknown }
+    replicate(initiator: boolean): unknown
     feeds(): Array<{ key: Buffer | null; length: number; contiguousLength: number }>
     status(): Record<string, { indexed: number; total: number }>
   }
@@ -19,12 +13,7 @@ interface Peer {
 
 /** Replicates two peers over an in-process stream pair; returns the function that ends it. */
 export function connect (a: Peer, b: Peer): () => void {
-  const sa = a.kappa.replicate(true)
-  const sb = b.kappa.replicate(false)
-  sa.pipe(sb).pipe(sa)
-  sa.on('error', () => {})
-  sb.on('error', () => {})
-  return () => { sa.destroy(); sb.destroy() }
+  return connectStreams(a.kappa, b.kappa)
 }
 
 /**

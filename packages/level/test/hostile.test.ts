@@ -7,7 +7,8 @@ import { Kappa } from '@kappa-ts/kappa-core'
 import { KappaLevel } from '../src/index.js'
 import { decodeEntry, encodeEntry } from '../src/entry-format.js'
 import { opId } from '../src/positions.js'
-import { connect, synced, tmpdir } from './helpers.js'
+import { tmpDir } from '@kappa-ts/test-helpers'
+import { connect, synced } from './helpers.js'
 
 const FEED = 'ab'.repeat(32)
 
@@ -16,7 +17,7 @@ function valid (): Buffer {
 }
 
 test('malformed entries from a peer are skipped and recorded; the database goes on', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-level-')
   const db = new KappaLevel(path.join(dir, 'db'))
   await db.put('mine', 'before')
   const hostile = new Kappa(path.join(dir, 'hostile'), { key: db.kappa.key, valueEncoding: 'binary' })
@@ -48,7 +49,6 @@ test('malformed entries from a peer are skipped and recorded; the database goes 
   end()
   await db.close()
   await hostile.close()
-  cleanup()
 })
 
 test('property: decodeEntry never throws; a damaged entry decodes to well-formed writes or is refused', (t) => {

@@ -3,10 +3,10 @@
 import path from 'node:path'
 import test from 'tape'
 import { KappaLevel, KappaLevelError } from '../src/index.js'
-import { tmpdir } from './helpers.js'
+import { tmpDir } from '@kappa-ts/test-helpers'
 
 test('read-your-writes: once put/del/batch resolve, reads see them', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-level-')
   const db = new KappaLevel<string, { n: number }>(dir, { valueEncoding: 'json' })
   await db.put('a', { n: 1 })
   t.deepEqual(await db.get('a'), { n: 1 }, 'get after put')
@@ -21,11 +21,10 @@ test('read-your-writes: once put/del/batch resolve, reads see them', async (t) =
   t.equal(await db.has('b'), false)
   t.deepEqual(await db.getMany(['c', 'x', 'd']), [{ n: 3 }, undefined, { n: 4 }])
   await db.close()
-  cleanup()
 })
 
 test('a batch is one append to this peer\'s log', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-level-')
   const db = new KappaLevel(dir)
   await db.open()
   const feed = (await db.kappa.writer()).feed
@@ -37,11 +36,10 @@ test('a batch is one append to this peer\'s log', async (t) => {
   await db.del('never-written')
   t.equal(feed.length, before + 2, 'deleting a key that was never written appends nothing')
   await db.close()
-  cleanup()
 })
 
 test('writes of one key issued at once link each other: one head, the last write wins', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-level-')
   const db = new KappaLevel(dir)
   await Promise.all(Array.from({ length: 20 }, (_, i) => db.put('counter', String(i))))
   t.equal(await db.get('counter'), '19', 'the last put issued')
@@ -50,11 +48,10 @@ test('writes of one key issued at once link each other: one head, the last write
   t.equal(heads[0]!.clock, 20, 'each write replaced the one before')
   t.equal(heads[0]!.writer, db.kappa.multifeed.feeds().find((f) => f.writable)?.key?.toString('hex'), 'written by this peer')
   await db.close()
-  cleanup()
 })
 
 test('reopen: the data, the heads and the kappa key survive; db.kappa is a new kappa', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-level-')
   const db = new KappaLevel(dir)
   await db.batch([{ type: 'put', key: 'x', value: '1' }, { type: 'put', key: 'y', value: '2' }])
   await db.put('x', '3')
@@ -73,11 +70,10 @@ test('reopen: the data, the heads and the kappa key survive; db.kappa is a new k
   const again = new KappaLevel(dir)
   t.deepEqual(await again.iterator().all(), [['x', '3'], ['y', '4']], 'a new instance reads it all')
   await again.close()
-  cleanup()
 })
 
 test('bytes: keys that are not UTF-8 sort bytewise beside string keys and round-trip exactly', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-level-')
   const db = new KappaLevel<Uint8Array, Uint8Array>(dir, { keyEncoding: 'view', valueEncoding: 'view' })
   const k = (...b: number[]): Uint8Array => Uint8Array.from(b)
   await db.batch([
@@ -97,11 +93,10 @@ test('bytes: keys that are not UTF-8 sort bytewise beside string keys and round-
   t.equal(Buffer.from(raw!).toString(), 'ok', 'the same key read as bytes')
   t.deepEqual((await db.heads(k(0x80), { valueEncoding: 'view' })).map((h) => [...(h.value as Uint8Array)]), [[0xfe]], 'heads() decodes values as asked')
   await db.close()
-  cleanup()
 })
 
 test('a batch bigger than one entry is split across entries of one append and applied whole', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-level-')
   const db = new KappaLevel(dir)
   await db.open()
   const feed = (await db.kappa.writer()).feed
@@ -113,11 +108,10 @@ test('a batch bigger than one entry is split across entries of one append and ap
   t.equal(keys.length, 120, 'every write applied')
   t.equal(await db.get('k119'), big + 119)
   await db.close()
-  cleanup()
 })
 
 test('heads(): [] for an unknown key; a deleted key keeps its (delete) head', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-level-')
   const db = new KappaLevel(dir)
   t.deepEqual(await db.heads('nope'), [])
   await db.put('k', 'v')
@@ -132,11 +126,10 @@ test('heads(): [] for an unknown key; a deleted key keeps its (delete) head', as
   t.deepEqual(await db.skipped(), [], 'nothing skipped')
   t.equal(db.supports.additionalMethods.heads, true, 'declared in the manifest')
   await db.close()
-  cleanup()
 })
 
 test('errors: bad options, a missing or existing database, db.kappa before open, a write too big for a block', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-level-')
   t.throws(() => new KappaLevel(''), (err: unknown) => err instanceof KappaLevelError && err.code === 'ERR_INVALID_OPTIONS', 'empty storage')
   t.throws(() => new KappaLevel(dir, { key: 'abc' }), (err: unknown) => err instanceof KappaLevelError && err.code === 'ERR_INVALID_OPTIONS', 'a bad key')
 
@@ -173,5 +166,4 @@ test('errors: bad options, a missing or existing database, db.kappa before open,
     const e = err as { cause?: unknown }
     t.ok(e.cause instanceof KappaLevelError && e.cause.code === 'ERR_STORAGE_EXISTS', 'caused by ERR_STORAGE_EXISTS')
   }
-  cleanup()
 })

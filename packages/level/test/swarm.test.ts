@@ -4,11 +4,12 @@ import path from 'node:path'
 import test from 'tape'
 import createTestnet from 'hyperdht/testnet.js'
 import { KappaLevel } from '../src/index.js'
-import { synced, tmpdir } from './helpers.js'
+import { tmpDir } from '@kappa-ts/test-helpers'
+import { synced } from './helpers.js'
 
 test('db.kappa.join(): two peers on a loopback DHT share the database', async (t) => {
   const net = await createTestnet(3, { host: '127.0.0.1' })
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-level-')
   const a = new KappaLevel<string, unknown>(path.join(dir, 'a'), { valueEncoding: 'json' })
   await a.open()
   const b = new KappaLevel<string, unknown>(path.join(dir, 'b'), { valueEncoding: 'json', key: a.kappa.key })
@@ -28,5 +29,4 @@ test('db.kappa.join(): two peers on a loopback DHT share the database', async (t
   await a.close()
   await b.close()
   await net.destroy()
-  cleanup()
 })

@@ -10,7 +10,7 @@
 import { AbstractChainedBatch } from 'abstract-level'
 import type { IndexBatch, IndexDb } from './store.js'
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- reaches into abstract-level's private batch fields, which have no types
 type Db = any
 
 interface PrivateOp {

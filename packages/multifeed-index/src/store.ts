@@ -19,13 +19,13 @@ import { RangeSet, type Range } from './ranges.js'
 // and a MemoryLevel are not assignable to any one precise instantiation), so these
 // three aliases are the one place that uses `any` type arguments.
 /** Any abstract-level database or sublevel; the index owns everything under it. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- abstract-level's generics are invariant: only any accepts every backend and sublevel
 export type IndexDb = AbstractLevel<any, any, any>
 /** A sublevel with string keys and json values (the consumer's data). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- abstract-level's generics are invariant: only any accepts every backend and sublevel
 export type DataSublevel = AbstractSublevel<any, any, string, any>
 /** The chained batch map() writes into; committed once, with the cursors. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- abstract-level's generics are invariant: only any accepts every backend and sublevel
 export type IndexBatch = AbstractChainedBatch<any, any, any>
 
 export type Version = number | string | null

@@ -124,7 +124,7 @@ test(`exactly-once under SIGKILL: ${FEEDS} feeds, ${FEEDS * PER_FEED} entries, $
   t.ok(meta !== undefined && meta.generation >= 1, 'a later generation after the version change')
   t.deepEqual(meta?.stale, [], 'old generations deleted')
   let oldKeys = 0
-  for await (const _ of db.sublevel('g0').keys()) oldKeys++ // eslint-disable-line @typescript-eslint/no-unused-vars
+  for await (const _ of db.sublevel('g0').keys()) oldKeys++
   t.equal(oldKeys, 0, 'nothing left of generation 0')
   const data = db.sublevel('g' + String(meta?.generation)).sublevel<string, { count: number; value: { f: number; i: number } }>('data', { valueEncoding: 'json' })
   // counted by address; each entry's value says which (feed, i) it is

@@ -7,7 +7,6 @@ import { directBatch } from '../src/direct-batch.js'
 import type { IndexBatch, IndexDb } from '../src/store.js'
 import { tmpdir } from './helpers.js'
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyDb = any
 
 async function rawContent (root: AnyDb): Promise<Array<[string, string]>> {

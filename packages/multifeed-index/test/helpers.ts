@@ -101,6 +101,7 @@ export class StoreFeeds extends EventEmitter implements MultifeedLike {
     const hex = typeof key === 'string' ? key : Buffer.from(key).toString('hex')
     return this.list.find((f) => feedKey(f) === hex)
   }
+
   async add (opts: { name?: string; key?: Buffer }): Promise<Feed> {
     const feed = this.store.get({ ...opts, valueEncoding: 'binary' })
     await feed.ready()
@@ -108,6 +109,7 @@ export class StoreFeeds extends EventEmitter implements MultifeedLike {
     this.emit('feed', feed)
     return feed
   }
+
   replicate (isInitiator: boolean): Duplex { return this.store.replicate(isInitiator) }
 }
 

@@ -13,9 +13,16 @@ test('RangeSet behaves like a set of integers (fast-check, fixed seed)', (t) => 
     const set = new RangeSet()
     const model = new Set<number>()
     for (const o of ops) {
-      if (o.type === 'add') { set.add(o.start, o.start + o.len); for (let i = o.start; i < o.start + o.len; i++) model.add(i) }
-      else if (o.type === 'remove') { set.remove(o.start, o.start + o.len); for (let i = o.start; i < o.start + o.len; i++) model.delete(i) }
-      else { set.truncate(o.start); for (const i of [...model]) if (i >= o.start) model.delete(i) }
+      if (o.type === 'add') {
+        set.add(o.start, o.start + o.len)
+        for (let i = o.start; i < o.start + o.len; i++) model.add(i)
+      } else if (o.type === 'remove') {
+        set.remove(o.start, o.start + o.len)
+        for (let i = o.start; i < o.start + o.len; i++) model.delete(i)
+      } else {
+        set.truncate(o.start)
+        for (const i of [...model]) if (i >= o.start) model.delete(i)
+      }
     }
     for (let i = 0; i < 80; i++) if (set.has(i) !== model.has(i)) return false
     if (set.size !== model.size) return false

@@ -38,7 +38,7 @@ test('a version change clears data and cursors in one step and rebuilds from the
   await index.close()
   // the old generation is deleted from disk
   let oldKeys = 0
-  for await (const _ of sub.sublevel('g' + gen1).keys()) oldKeys++ // eslint-disable-line @typescript-eslint/no-unused-vars
+  for await (const _ of sub.sublevel('g' + gen1).keys()) oldKeys++
   t.equal(oldKeys, 0, 'old generation cleared')
   await db.close()
   await multifeed.close()

@@ -49,7 +49,7 @@ export function guardFrames (noise: object, maxFrame: number, onTooLarge: (lengt
   }
   function ondata (data: Uint8Array): void {
     let offset = 0
-    while (offset < data.byteLength && !removed) {
+    while (offset < data.byteLength && !removed) { // eslint-disable-line no-unmodified-loop-condition -- remove(), called inside the loop, sets it
       if (bodyLeft > 0) {
         const take = Math.min(bodyLeft, data.byteLength - offset)
         offset += take

@@ -435,4 +435,3 @@ function positiveInt (value: number | undefined, fallback: number, name: string)
   }
   return value
 }
-

@@ -7,7 +7,8 @@ import Hypercore from 'hypercore'
 import { randomBytes } from 'node:crypto'
 import { Multifeed, type MultifeedError } from '../src/index.js'
 import { encodeFeeds } from '../src/wire.js'
-import { tmpdir, pipe, until, append, entryAt } from './helpers.js'
+import { tmpDir } from '@kappa-ts/test-helpers'
+import { pipe, until, append, entryAt } from './helpers.js'
 import { rawPeer } from './raw-peer.js'
 
 const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
@@ -25,11 +26,11 @@ async function storedCores (dir: string, keys: Buffer[]): Promise<number> {
 }
 
 test('10,000 junk keys from a key holder: none admitted or relayed, an honest new feed still syncs, a restart lists only honest feeds', async (t) => {
-  const db = tmpdir(); const dc = tmpdir(); const dd = tmpdir()
-  const b = new Multifeed(db.dir)
+  const db = tmpDir(t, 'kappa-multifeed-'); const dc = tmpDir(t, 'kappa-multifeed-'); const dd = tmpDir(t, 'kappa-multifeed-')
+  const b = new Multifeed(db)
   await b.ready()
-  const c = new Multifeed(dc.dir, { key: b.key })
-  const d = new Multifeed(dd.dir, { key: b.key })
+  const c = new Multifeed(dc, { key: b.key })
+  const d = new Multifeed(dd, { key: b.key })
   await append((await b.writer()), { from: 'b' })
   await append((await c.writer()), { from: 'c' })
   const errors: MultifeedError[] = []
@@ -60,18 +61,17 @@ test('10,000 junk keys from a key holder: none admitted or relayed, an honest ne
 
   await attacker.close()
   await b.close()
-  const b2 = new Multifeed(db.dir)
+  const b2 = new Multifeed(db)
   await b2.ready()
   t.deepEqual(keysOf(b2), honest, 'after a restart B lists only the honest feeds')
   await b2.close()
-  t.equal(await storedCores(db.dir, junk), 0, 'and its Corestore holds no core for any junk key')
+  t.equal(await storedCores(db, junk), 0, 'and its Corestore holds no core for any junk key')
   await c.close(); await d.close(); await bc; await bd
-  db.cleanup(); dc.cleanup(); dd.cleanup()
 })
 
 test('junk is forgotten after proveTimeout: a real feed queued behind it is admitted, the junk leaves nothing in storage', async (t) => {
-  const db = tmpdir()
-  const b = new Multifeed(db.dir, { maxPendingPerPeer: 2, proveTimeout: 200 })
+  const db = tmpDir(t, 'kappa-multifeed-')
+  const b = new Multifeed(db, { maxPendingPerPeer: 2, proveTimeout: 200 })
   await b.ready()
   await append((await b.writer()), { from: 'b' })
   const junk = Array.from({ length: 6 }, () => randomBytes(32))
@@ -87,15 +87,14 @@ test('junk is forgotten after proveTimeout: a real feed queued behind it is admi
   t.deepEqual(await entryAt(b.feed(real)!, 0), { entry: 0 }, 'and its entry')
   await peer.close()
   await b.close()
-  t.equal(await storedCores(db.dir, junk), 0, 'no core of a forgotten junk key is left in B\'s Corestore')
-  db.cleanup()
+  t.equal(await storedCores(db, junk), 0, 'no core of a forgotten junk key is left in B\'s Corestore')
 })
 
 test('a junk announcer cannot hold back an honest feed by announcing its key first', async (t) => {
-  const db = tmpdir(); const dc = tmpdir()
-  const b = new Multifeed(db.dir, { proveTimeout: 60_000 })
+  const db = tmpDir(t, 'kappa-multifeed-'); const dc = tmpDir(t, 'kappa-multifeed-')
+  const b = new Multifeed(db, { proveTimeout: 60_000 })
   await b.ready()
-  const c = new Multifeed(dc.dir, { key: b.key })
+  const c = new Multifeed(dc, { key: b.key })
   const wc = await c.writer()
   await append(wc, { from: 'c' })
   // Feed keys are public (record ids, `authorize KEY`): the attacker announces C's
@@ -110,5 +109,4 @@ test('a junk announcer cannot hold back an honest feed by announcing its key fir
   await until([b], () => (b.feed(hex(wc.key))?.contiguousLength ?? 0) === 1, 'C\'s feed to reach B once C connects')
   t.pass('C proved its own feed at once, long before the attacker\'s check would time out')
   await attacker.close(); await b.close(); await c.close(); await bc
-  db.cleanup(); dc.cleanup()
 })

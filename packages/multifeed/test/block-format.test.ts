@@ -12,7 +12,7 @@ import {
   BLOCK_FORMAT, BLOCK_FORMAT_COMPRESSED, MAX_DECODED_BLOCK_BYTES, TARGET_BLOCK_BYTES, MAX_ENTRIES_PER_BLOCK, MAX_ENTRY_BYTES, STORAGE_VERSION,
   type EncodedEntry
 } from '../src/index.js'
-import { tmpdir } from './helpers.js'
+import { tmpDir } from '@kappa-ts/test-helpers'
 
 function pack (values: unknown[], offset = 0, target?: number): ReturnType<typeof packBlocks> {
   const entries = values.map((v) => encodeEntry('json', v))
@@ -121,7 +121,7 @@ test('property: random bytes never throw anything but a BlockFormatError, and ne
 })
 
 test('appendEntries / readEntries on a feed; values over the size limit are refused', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-multifeed-')
   const m = new Multifeed(dir)
   const w = await m.writer()
   const first = await appendEntries(w, [{ a: 0 }, { a: 1 }])
@@ -137,11 +137,11 @@ test('appendEntries / readEntries on a feed; values over the size limit are refu
     t.equal((err as MultifeedError).code, 'ERR_INVALID_VALUE', 'over MAX_ENTRY_BYTES: ERR_INVALID_VALUE')
   }
   t.equal(w.length, 2, 'nothing appended')
-  await m.close(); cleanup()
+  await m.close()
 })
 
 test('storage written in another layout version is refused with ERR_FORMAT_VERSION', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-multifeed-')
   // what a multifeed of the one-entry-per-block layout (v1) left on disk
   const store = new Corestore(dir)
   const meta = store.namespace('@kappa-ts/multifeed', { active: false }).get({ name: 'meta', valueEncoding: 'json' })
@@ -159,7 +159,6 @@ test('storage written in another layout version is refused with ERR_FORMAT_VERSI
   }
   await m.close()
   await store.close()
-  cleanup()
 })
 
 test('compression: blocks that shrink are stored compressed and read back the same; small ones are left as they are', async (t) => {

@@ -6,7 +6,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import Corestore from 'corestore'
 import { Multifeed, type MultifeedError } from '../src/index.js'
-import { append, entryAt, onceEvent, pipe, tmpdir } from './helpers.js'
+import { tmpDir } from '@kappa-ts/test-helpers'
+import { append, entryAt, onceEvent, pipe } from './helpers.js'
 
 const MARKER = 'the-secret-marker-' + 'x'.repeat(20)
 
@@ -24,12 +25,12 @@ function filesContaining (dir: string, needle: string): string[] {
 }
 
 test('an outsider that knows a feed\'s public key but not the multifeed key downloads nothing over our stream', async (t) => {
-  const a = tmpdir()
-  const o = tmpdir()
-  const m = new Multifeed(a.dir, { handshakeTimeout: 1500 })
+  const a = tmpDir(t, 'kappa-multifeed-')
+  const o = tmpDir(t, 'kappa-multifeed-')
+  const m = new Multifeed(a, { handshakeTimeout: 1500 })
   const w = await m.writer()
   await append(w, [{ secret: MARKER }, { more: 1 }])
-  const outsider = new Corestore(o.dir)
+  const outsider = new Corestore(o)
   const target = outsider.get({ key: w.key as Buffer })
   await target.ready()
   const dropped = onceEvent<[MultifeedError]>(m, 'peer-error')
@@ -43,25 +44,24 @@ test('an outsider that knows a feed\'s public key but not the multifeed key down
   clearInterval(alive)
   await link
   await target.close(); await outsider.close(); await m.close()
-  o.cleanup(); a.cleanup()
 })
 
 test('blocks are encrypted at rest and on the wire: a Corestore that serves them to anyone still gives no content', async (t) => {
-  const a = tmpdir()
-  const o = tmpdir()
-  const m = new Multifeed(a.dir)
+  const a = tmpDir(t, 'kappa-multifeed-')
+  const o = tmpDir(t, 'kappa-multifeed-')
+  const m = new Multifeed(a)
   const w = await m.writer()
   await append(w, [{ secret: MARKER }])
   t.deepEqual(await entryAt(w, 0), { secret: MARKER }, 'the multifeed reads its own entries')
   await m.close()
-  t.deepEqual(filesContaining(a.dir, MARKER), [], 'the entry\'s text is in no file of the storage')
+  t.deepEqual(filesContaining(a, MARKER), [], 'the entry\'s text is in no file of the storage')
 
   // an app that replicates the same Corestore itself (Corestore answers any core it holds)
-  const store = new Corestore(a.dir)
+  const store = new Corestore(a)
   const m2 = new Multifeed(store)
   await m2.ready()
   const feedKey = m2.feeds()[0]!.key as Buffer
-  const outsider = new Corestore(o.dir)
+  const outsider = new Corestore(o)
   const copy = outsider.get({ key: feedKey })
   await copy.ready()
   const s1 = outsider.replicate(true)
@@ -74,5 +74,4 @@ test('blocks are encrypted at rest and on the wire: a Corestore that serves them
   await link
   await copy.close(); await outsider.close()
   await m2.close(); await store.close()
-  o.cleanup(); a.cleanup()
 })

@@ -5,13 +5,14 @@ import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Multifeed } from '../src/index.js'
-import { tmpdir, entryAt } from './helpers.js'
+import { tmpDir } from '@kappa-ts/test-helpers'
+import { entryAt } from './helpers.js'
 
 const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'crash-child.js')
 
 test('kill -9 after a remote feed was announced and during appends: nothing acknowledged is lost', async (t) => {
-  const da = tmpdir(); const db = tmpdir()
-  const proc = spawn(process.execPath, [child, da.dir, db.dir], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const da = tmpDir(t, 'kappa-multifeed-'); const db = tmpDir(t, 'kappa-multifeed-')
+  const proc = spawn(process.execPath, [child, da, db], { stdio: ['ignore', 'pipe', 'inherit'] })
   let learned: string | null = null
   let acked = 0
   await new Promise<void>((resolve) => {
@@ -32,7 +33,7 @@ test('kill -9 after a remote feed was announced and during appends: nothing ackn
   })
   t.ok(learned, 'the child learned a remote feed before being killed')
 
-  const b = new Multifeed(db.dir)
+  const b = new Multifeed(db)
   await b.ready()
   const remote = b.feed(learned!)
   t.ok(remote, 'the remote feed the app saw is still known after kill -9')
@@ -45,5 +46,4 @@ test('kill -9 after a remote feed was announced and during appends: nothing ackn
   }
   t.pass('the log reads back in order, intact')
   await b.close()
-  da.cleanup(); db.cleanup()
 })

@@ -1,14 +1,7 @@
-// Shared test helpers: temp folders, waiting on events instead of sleeping.
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
+// Multifeed's test helpers: piping peers, waiting on feed events instead of sleeping, reading entries.
+// (Temp folders come from @kappa-ts/test-helpers.)
 import type { Duplex } from 'node:stream'
 import { appendEntries, readEntries, type Multifeed, type Feed, type ValueEncoding } from '../src/index.js'
-
-export function tmpdir (): { dir: string; cleanup: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kappa-multifeed-'))
-  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) }
-}
 
 /** Pipes two replication streams into each other; resolves when both have closed. */
 export function pipe (a: Duplex, b: Duplex): Promise<void> {

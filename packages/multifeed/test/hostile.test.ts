@@ -2,11 +2,11 @@
 // of its own) on which the test opens a raw Protomux channel with the multifeed's
 // protocol name and sends hand-crafted bytes.
 import test from 'tape'
-import type Hypercore from 'hypercore'
 import type { Duplex } from 'node:stream'
 import { Multifeed, PROTOCOL, type MultifeedError } from '../src/index.js'
 import { createProof, encodeFeeds, encodeHandshake, decodeHandshake, PROTOCOL_VERSION } from '../src/wire.js'
-import { tmpdir, pipe, until, onceEvent, closed, append, entryAt } from './helpers.js'
+import { makeTmpDir } from '@kappa-ts/test-helpers'
+import { pipe, until, onceEvent, closed, append, entryAt } from './helpers.js'
 import { rawPeer, type RawPeer } from './raw-peer.js'
 
 const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
@@ -14,7 +14,7 @@ const randomKey = (i: number): Buffer => Buffer.from(Array.from({ length: 32 }, 
 
 /** B with one feed, plus an honest peer C connected to it the whole time. */
 async function setup (opts: { maxFeeds?: number; maxFeedsPerMessage?: number; handshakeTimeout?: number } = {}) {
-  const db = tmpdir(); const dc = tmpdir()
+  const db = makeTmpDir('kappa-multifeed-'); const dc = makeTmpDir('kappa-multifeed-')
   const b = new Multifeed(db.dir, opts)
   await b.ready()
   const c2 = new Multifeed(dc.dir, { key: b.key })

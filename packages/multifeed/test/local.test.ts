@@ -1,23 +1,24 @@
 import test from 'tape'
 import Corestore from 'corestore'
 import { Multifeed, MultifeedError, type Feed, type FeedInfo } from '../src/index.js'
-import { tmpdir, append, entryAt } from './helpers.js'
+import { tmpDir } from '@kappa-ts/test-helpers'
+import { append, entryAt } from './helpers.js'
 
 const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
 
 test('new multifeed: random key, discovery key, no default key shared between instances', async (t) => {
-  const a = tmpdir(); const b = tmpdir()
-  const m1 = new Multifeed(a.dir); const m2 = new Multifeed(b.dir)
+  const a = tmpDir(t, 'kappa-multifeed-'); const b = tmpDir(t, 'kappa-multifeed-')
+  const m1 = new Multifeed(a); const m2 = new Multifeed(b)
   await m1.ready(); await m2.ready()
   t.equal(m1.key.byteLength, 32)
   t.equal(m1.discoveryKey.byteLength, 32)
   t.notOk(m1.key.equals(m2.key), 'two new multifeeds get different random keys')
   t.notOk(m1.key.equals(m1.discoveryKey), 'discovery key is not the key')
-  await m1.close(); await m2.close(); a.cleanup(); b.cleanup()
+  await m1.close(); await m2.close()
 })
 
 test('key persists across restarts; a different key is refused with ERR_KEY_MISMATCH', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-multifeed-')
   const m = new Multifeed(dir)
   await m.ready()
   const key = hex(m.key)
@@ -47,16 +48,15 @@ test('key persists across restarts; a different key is refused with ERR_KEY_MISM
   await back.ready()
   t.equal(hex(back.key), key, 'the refused open changed nothing stored')
   await back.close()
-  cleanup()
 })
 
 test('a given key is used on first open', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-multifeed-')
   const key = 'ab'.repeat(32)
   const m = new Multifeed(dir, { key })
   await m.ready()
   t.equal(hex(m.key), key)
-  await m.close(); cleanup()
+  await m.close()
 })
 
 test('bad options throw typed errors', (t) => {
@@ -74,7 +74,7 @@ test('bad options throw typed errors', (t) => {
 })
 
 test('writeBufferSize: a store opened with a small RocksDB write buffer keeps every entry across a reopen', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-multifeed-')
   const small = { writeBufferSize: 64 * 1024 }
   const m = new Multifeed(dir, small)
   const w = await m.writer()
@@ -87,11 +87,10 @@ test('writeBufferSize: a store opened with a small RocksDB write buffer keeps ev
   t.equal(feed.length, 2000, 'all entries are back')
   t.deepEqual(await entryAt(feed, 1999), { i: 19, j: 99, pad: 'x'.repeat(100) }, 'the last entry reads back')
   await again.close()
-  cleanup()
 })
 
 test('writer(name): json by default, named writers differ, feeds()/feed(key)/feed event', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-multifeed-')
   const m = new Multifeed(dir)
   const events: FeedInfo[] = []
   m.on('feed', (_f: Feed, info: FeedInfo) => events.push(info))
@@ -121,11 +120,11 @@ test('writer(name): json by default, named writers differ, feeds()/feed(key)/fee
   ], "'feed' once per feed with its info")
 
   try { await m.writer(''); t.fail() } catch (err) { t.equal((err as MultifeedError).code, 'ERR_BAD_NAME') }
-  await m.close(); cleanup()
+  await m.close()
 })
 
 test('writers are the same feeds after a restart, and reopened feeds are announced by the feed event', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-multifeed-')
   const m = new Multifeed(dir)
   const w = await m.writer()
   const x = await m.writer('x')
@@ -148,11 +147,11 @@ test('writers are the same feeds after a restart, and reopened feeds are announc
   await append(w2, { n: 3 })
   t.equal(w2.length, 2)
   t.equal(m2.feeds().length, 2, 'no duplicate feed for an existing writer')
-  await m2.close(); cleanup()
+  await m2.close()
 })
 
 test('binary value encoding and a caller-owned Corestore', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-multifeed-')
   const store = new Corestore(dir)
   const m = new Multifeed(store, { valueEncoding: 'binary' })
   t.equal(m.corestore, store)
@@ -166,15 +165,14 @@ test('binary value encoding and a caller-owned Corestore', async (t) => {
   await m2.ready()
   t.equal(m2.feeds().length, 1, 'feeds come back from the same Corestore')
   await m2.close()
-  await store.close(); cleanup()
+  await store.close()
 })
 
 test('closed multifeed refuses work with ERR_CLOSED', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-multifeed-')
   const m = new Multifeed(dir)
   await m.ready()
   await m.close()
   try { await m.writer(); t.fail() } catch (err) { t.equal((err as MultifeedError).code, 'ERR_CLOSED') }
   try { m.replicate(true); t.fail() } catch (err) { t.equal((err as MultifeedError).code, 'ERR_CLOSED') }
-  cleanup()
 })

@@ -3,7 +3,8 @@
 import test from 'tape'
 import fc from 'fast-check'
 import { Multifeed } from '../src/index.js'
-import { tmpdir, pipe, until, converged, contents, append } from './helpers.js'
+import { makeTmpDir } from '@kappa-ts/test-helpers'
+import { pipe, until, converged, contents, append } from './helpers.js'
 
 const PEERS = 4
 const WRITERS = ['default', 'side'] as const
@@ -39,7 +40,7 @@ test('property: random writes and pairwise syncs, then a full round: every peer 
   let runs = 0
   await fc.assert(fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 12 }), async (actions) => {
     runs++
-    const dirs = Array.from({ length: PEERS }, () => tmpdir())
+    const dirs = Array.from({ length: PEERS }, () => makeTmpDir('kappa-multifeed-'))
     const first = new Multifeed(dirs[0]!.dir)
     await first.ready()
     const peers = [first, ...dirs.slice(1).map((d) => new Multifeed(d.dir, { key: first.key }))]

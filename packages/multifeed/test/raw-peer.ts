@@ -9,7 +9,8 @@ import { EventEmitter, once } from 'node:events'
 import { PROTOCOL, appendEntries, type Multifeed } from '../src/index.js'
 import { createProof, encodeHandshake, PROTOCOL_VERSION } from '../src/wire.js'
 import { blockEncryptionKey } from '../src/keys.js'
-import { tmpdir, pipe } from './helpers.js'
+import { makeTmpDir } from '@kappa-ts/test-helpers'
+import { pipe } from './helpers.js'
 
 interface Noise extends Duplex { handshakeHash: Buffer; opened: Promise<boolean> }
 
@@ -23,7 +24,7 @@ export type RawPeer = Awaited<ReturnType<typeof rawPeer>>
  * an announced feed); `asked()` lists those it did open.
  */
 export async function rawPeer (target: Multifeed, opts: { openChannel?: boolean; realFeeds?: number; watch?: Buffer[] } = {}) {
-  const d = tmpdir()
+  const d = makeTmpDir('kappa-multifeed-')
   const store = new Corestore(d.dir)
   // Feeds of its own with one entry each, made before connecting: its Corestore
   // serves them when the target asks.
@@ -79,4 +80,3 @@ export async function rawPeer (target: Multifeed, opts: { openChannel?: boolean;
     close: async () => { stream.destroy(); await link; await store.close(); d.cleanup() }
   }
 }
-

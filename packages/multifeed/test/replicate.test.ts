@@ -1,15 +1,16 @@
 import test from 'tape'
 import Hypercore from 'hypercore'
 import { Multifeed, type MultifeedError } from '../src/index.js'
-import { tmpdir, pipe, until, converged, contents, onceEvent, append, entryAt } from './helpers.js'
+import { tmpDir } from '@kappa-ts/test-helpers'
+import { pipe, until, converged, contents, onceEvent, append, entryAt } from './helpers.js'
 
 const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
 
 test('two peers write on their own feeds, replicate over a piped stream, each reads all entries of both', async (t) => {
-  const da = tmpdir(); const db = tmpdir()
-  const a = new Multifeed(da.dir)
+  const da = tmpDir(t, 'kappa-multifeed-'); const db = tmpDir(t, 'kappa-multifeed-')
+  const a = new Multifeed(da)
   await a.ready()
-  const b = new Multifeed(db.dir, { key: a.key })
+  const b = new Multifeed(db, { key: a.key })
   const wa = await a.writer()
   const wb = await b.writer()
   await append(wa, [{ from: 'a', n: 0 }, { from: 'a', n: 1 }])
@@ -44,15 +45,15 @@ test('two peers write on their own feeds, replicate over a piped stream, each re
   await removed
   await done
   t.equal(a.peers.length, 0, 'peer-remove when the connection ends')
-  await a.close(); await b.close(); da.cleanup(); db.cleanup()
+  await a.close(); await b.close()
 })
 
 test('three peers in a line (A-B, B-C) converge, including a feed A creates while both connections are open', async (t) => {
-  const dirs = [tmpdir(), tmpdir(), tmpdir()]
-  const a = new Multifeed(dirs[0]!.dir)
+  const dirs = [tmpDir(t, 'kappa-multifeed-'), tmpDir(t, 'kappa-multifeed-'), tmpDir(t, 'kappa-multifeed-')]
+  const a = new Multifeed(dirs[0]!)
   await a.ready()
-  const b = new Multifeed(dirs[1]!.dir, { key: a.key })
-  const c = new Multifeed(dirs[2]!.dir, { key: a.key })
+  const b = new Multifeed(dirs[1]!, { key: a.key })
+  const c = new Multifeed(dirs[2]!, { key: a.key })
   for (const [m, v] of [[a, 'a'], [b, 'b'], [c, 'c']] as const) await append((await m.writer()), { v })
 
   const ab = pipe(a.replicate(true), b.replicate(false))
@@ -81,13 +82,12 @@ test('three peers in a line (A-B, B-C) converge, including a feed A creates whil
 
   for (const m of [a, b, c]) await m.close()
   await Promise.all([ab, bc])
-  for (const d of dirs) d.cleanup()
 })
 
 test('a peer with a different key gets no feed keys and no data, and the connection ends with ERR_PROOF', async (t) => {
-  const da = tmpdir(); const de = tmpdir()
-  const a = new Multifeed(da.dir)
-  const eve = new Multifeed(de.dir) // a random key of its own
+  const da = tmpDir(t, 'kappa-multifeed-'); const de = tmpDir(t, 'kappa-multifeed-')
+  const a = new Multifeed(da)
+  const eve = new Multifeed(de) // a random key of its own
   const wa = await a.writer()
   await append(wa, { secret: true })
   await append((await eve.writer()), { eve: true })
@@ -112,18 +112,18 @@ test('a peer with a different key gets no feed keys and no data, and the connect
   t.equal(eve.feed(hex(wa.key)), undefined, 'eve has no trace of a\'s feed key')
   t.equal(a.feeds().length, 1, 'a learned nothing from eve')
   t.equal(peerAdds, 0, 'neither side counted the other as a peer')
-  await a.close(); await eve.close(); da.cleanup(); de.cleanup()
+  await a.close(); await eve.close()
 })
 
 test('accept() selects which announced feeds to replicate', async (t) => {
-  const dirs = [tmpdir(), tmpdir()]
-  const a = new Multifeed(dirs[0]!.dir)
+  const dirs = [tmpDir(t, 'kappa-multifeed-'), tmpDir(t, 'kappa-multifeed-')]
+  const a = new Multifeed(dirs[0]!)
   await a.ready()
   const wanted = await a.writer('wanted')
   const unwanted = await a.writer('unwanted')
   await append(wanted, { ok: 1 }); await append(unwanted, { ok: 0 })
   const asked: Array<[string, string | null]> = []
-  const b = new Multifeed(dirs[1]!.dir, {
+  const b = new Multifeed(dirs[1]!, {
     key: a.key,
     accept: async (key, info) => { asked.push([key, info.remotePublicKey]); return key === hex(wanted.key) }
   })
@@ -134,14 +134,13 @@ test('accept() selects which announced feeds to replicate', async (t) => {
   t.deepEqual(asked.map(([k]) => k).sort(), [hex(wanted.key), hex(unwanted.key)].sort(), 'accept asked once per announced feed')
   t.ok(asked.every(([, pk]) => pk !== null && pk.length === 64), 'accept gets the remote public key')
   await a.close(); await b.close(); await link
-  for (const d of dirs) d.cleanup()
 })
 
 test('a feed is announced once it has an entry: an empty writer joins the other side on its first append', async (t) => {
-  const dirs = [tmpdir(), tmpdir()]
-  const a = new Multifeed(dirs[0]!.dir)
+  const dirs = [tmpDir(t, 'kappa-multifeed-'), tmpDir(t, 'kappa-multifeed-')]
+  const a = new Multifeed(dirs[0]!)
   await a.ready()
-  const b = new Multifeed(dirs[1]!.dir, { key: a.key })
+  const b = new Multifeed(dirs[1]!, { key: a.key })
   const empty = await a.writer('empty')
   const link = pipe(a.replicate(true), b.replicate(false))
   // A feed with data made after the empty one: once B has it, B has heard all A announced.
@@ -153,14 +152,13 @@ test('a feed is announced once it has an entry: an empty writer joins the other 
   await until([b], () => (b.feed(hex(empty.key))?.contiguousLength ?? 0) === 1, 'the formerly empty feed')
   t.deepEqual(await entryAt(b.feed(hex(empty.key))!, 0, { wait: false }), { n: 'first' }, 'its first entry reached B on the same connection')
   await a.close(); await b.close(); await link
-  for (const d of dirs) d.cleanup()
 })
 
 test('replicate(stream): an existing encrypted connection (as from Hyperswarm) carries the set', async (t) => {
-  const da = tmpdir(); const db = tmpdir()
-  const a = new Multifeed(da.dir)
+  const da = tmpDir(t, 'kappa-multifeed-'); const db = tmpDir(t, 'kappa-multifeed-')
+  const a = new Multifeed(da)
   await a.ready()
-  const b = new Multifeed(db.dir, { key: a.key })
+  const b = new Multifeed(db, { key: a.key })
   const wa = await a.writer()
   await append(wa, { over: 'socket' })
   // Two ends of a Noise connection we own, like Hyperswarm's sockets.
@@ -181,5 +179,5 @@ test('replicate(stream): an existing encrypted connection (as from Hyperswarm) c
   t.notOk(right.destroyed, 'and its stream is still open too')
   left.destroy()
   await link
-  await b.close(); da.cleanup(); db.cleanup()
+  await b.close()
 })

@@ -1,15 +1,16 @@
 import test from 'tape'
 import { Multifeed } from '../src/index.js'
-import { tmpdir, pipe, until, converged, contents, append, entryAt } from './helpers.js'
+import { tmpDir } from '@kappa-ts/test-helpers'
+import { pipe, until, converged, contents, append, entryAt } from './helpers.js'
 
 const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
 
 test('close and reopen from disk: all feeds, local and remote, are back with their entries', async (t) => {
-  const da = tmpdir(); const db = tmpdir()
-  let a = new Multifeed(da.dir)
+  const da = tmpDir(t, 'kappa-multifeed-'); const db = tmpDir(t, 'kappa-multifeed-')
+  let a = new Multifeed(da)
   await a.ready()
   const key = a.key
-  let b = new Multifeed(db.dir, { key })
+  let b = new Multifeed(db, { key })
   const wa = await a.writer()
   await append(wa, [{ a: 0 }, { a: 1 }, { a: 2 }])
   const wb = await b.writer()
@@ -23,7 +24,7 @@ test('close and reopen from disk: all feeds, local and remote, are back with the
   await a.close(); await b.close(); await link
 
   // Reopen only b, offline: everything it had must be there from disk alone.
-  b = new Multifeed(db.dir)
+  b = new Multifeed(db)
   const reopened: Array<{ key: string; local: boolean; name?: string }> = []
   b.on('feed', (_f, info) => reopened.push(info))
   await b.ready()
@@ -37,7 +38,7 @@ test('close and reopen from disk: all feeds, local and remote, are back with the
   t.ok((await b.writer('notes')).writable, 'local writers are writable again')
 
   // The reopened remote feed keeps replicating: new entries from a arrive.
-  a = new Multifeed(da.dir)
+  a = new Multifeed(da)
   await append((await a.writer()), { a: 3 })
   const link2 = pipe(a.replicate(false), b.replicate(true))
   const remote = b.feed(hex(wa.key))!
@@ -45,5 +46,4 @@ test('close and reopen from disk: all feeds, local and remote, are back with the
   t.deepEqual(await entryAt(remote, 3, { wait: false }), { a: 3 }, 'reopened remote feed is replicated again')
   t.equal(b.feeds().length, 3, 'no duplicates after reconnecting')
   await a.close(); await b.close(); await link2
-  da.cleanup(); db.cleanup()
 })

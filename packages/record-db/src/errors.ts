@@ -1,5 +1,6 @@
 // Typed errors: every failure a caller can cause has a string `code`, and nothing
 // stored changes when one is thrown.
+import { CodedError } from '@kappa-ts/kappa-core'
 
 export type RecordDbErrorCode =
   | 'ERR_VALIDATION'
@@ -24,14 +25,7 @@ export type RecordDbErrorCode =
   | 'ERR_TOO_BIG'
   | 'ERR_APPEND_ONLY'
 
-export class RecordDbError extends Error {
-  readonly code: RecordDbErrorCode
-  constructor (code: RecordDbErrorCode, message: string) {
-    super(message)
-    this.name = 'RecordDbError'
-    this.code = code
-  }
-}
+export class RecordDbError extends CodedError<RecordDbErrorCode> {}
 
 /** One failed rule of a JSON Schema, as ajv reports it. */
 export interface ValidationIssue {

@@ -14,7 +14,7 @@ import { recordProblem, recordsView, SCHEMA_TYPE, SOURCE_TYPE, type RecordRules,
 import { jsonSize } from './size.js'
 import { tokenize } from './text.js'
 import { CONFIG_FILE, readStoredConfig, type StoredConfig } from './storage-config.js'
-import { checkSchemaName, compoundName, fieldsOf, issuesOf, Validators, createAjv, type FieldConfig } from './validation.js'
+import { checkSchemaName, fieldsOf, issuesOf, Validators, createAjv, type FieldConfig } from './validation.js'
 import { matches, parseWhere, scansFor, type Bounds, type Cond, type Range, type Scan, type Where } from './where.js'
 import { compareVersions, currentMany, currentVersions, toVersion, winner, type Counts, type RecordVersion } from './versions.js'
 import { rankPostings } from './ranking.js'

@@ -9,7 +9,6 @@ export interface Range { eq?: IndexValue; gt?: IndexValue; gte?: IndexValue; lt?
 export type Where = Record<string, IndexValue | Range>
 export interface Cond { field: string; range: Range }
 
-
 export function parseWhere (where: unknown, indexed: string[]): Cond[] {
   if (where === null || typeof where !== 'object' || Array.isArray(where)) {
     throw new RecordDbError('ERR_BAD_QUERY', 'query needs { where: { field: value | { gt, gte, lt, lte } } }')

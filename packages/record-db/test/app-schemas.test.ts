@@ -5,7 +5,8 @@
 import test from 'tape'
 import type { Envelope } from '@kappa-ts/schemas'
 import { RecordDB, RecordDbError, ValidationError, type AppSchema, type RecordChange, type RecordDBOptions } from '../src/index.js'
-import { caughtUp, collect, connect, openDb, rm, tmpdir } from './helpers.js'
+import { connect, tmpDir } from '@kappa-ts/test-helpers'
+import { caughtUp, collect, openDb } from './helpers.js'
 
 const note = {
   type: 'object',
@@ -41,7 +42,7 @@ async function codeOf (p: Promise<unknown> | (() => unknown)): Promise<string | 
 const length = (db: RecordDB): number => db.kappa.feed(db.writerKey)?.length ?? -1
 
 test('app schemas: writes are validated, ids fixed by the rules, append-only records never replaced, sizes capped', async (t) => {
-  const dir = tmpdir()
+  const dir = tmpDir(t, 'kappa-rdb-')
   let clock = 1_000
   const db = await openDb(dir, { ...OPTS, now: () => (clock += 10) })
   try {
@@ -92,13 +93,12 @@ test('app schemas: writes are validated, ids fixed by the rules, append-only rec
     for (const [opts, code] of bad) t.equal(await codeOf(() => new RecordDB(dir, opts)), code, `${JSON.stringify(opts)}: ${code}`)
   } finally {
     await db.close()
-    rm(dir)
   }
 })
 
 test('a peer writing around the checks: what breaks an app schema is skipped and recorded on every peer, and changes nothing', async (t) => {
-  const da = tmpdir()
-  const dm = tmpdir()
+  const da = tmpDir(t, 'kappa-rdb-')
+  const dm = tmpDir(t, 'kappa-rdb-')
   const a = await openDb(da, OPTS)
   const m = await openDb(dm, { ...OPTS, key: a.key }) // mallory: same app, but she appends raw entries
   const changes: RecordChange[] = []
@@ -153,13 +153,11 @@ test('a peer writing around the checks: what breaks an app schema is skipped and
     stop()
     await a.close()
     await m.close()
-    rm(da)
-    rm(dm)
   }
 })
 
 test('changing the app\'s definitions rebuilds the records view under the new ones', async (t) => {
-  const dir = tmpdir()
+  const dir = tmpDir(t, 'kappa-rdb-')
   const loose = { type: 'object', required: ['name'], properties: { name: { type: 'string' } } }
   const strict = { ...loose, properties: { name: { type: 'string', maxLength: 3 } } }
   let db = await openDb(dir, { schemas: { 'app/thing': { schema: loose } } })
@@ -176,6 +174,5 @@ test('changing the app\'s definitions rebuilds the records view under the new on
     t.deepEqual((await collect(db.list('app/thing'))).map((r) => r.id), ['long', 'short'], 'back to the loose one: both again')
   } finally {
     await db.close()
-    rm(dir)
   }
 })

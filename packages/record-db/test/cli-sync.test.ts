@@ -6,7 +6,7 @@ import path from 'node:path'
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import createTestnet from 'hyperdht/testnet.js'
-import { rm, tmpdir } from './helpers.js'
+import { tmpDir } from '@kappa-ts/test-helpers'
 
 const BIN = fileURLToPath(new URL('../src/cli/bin.js', import.meta.url))
 
@@ -21,7 +21,7 @@ function cli (cwd: string, ...args: string[]): Promise<{ code: number; stdout: s
 test('kappa-db sync over a local DHT; authorize from the CLI', async (t) => {
   const net = await createTestnet(3, { host: '127.0.0.1' })
   const boot = net.bootstrap.map((b) => `${b.host}:${b.port}`).join(',')
-  const dir = tmpdir()
+  const dir = tmpDir(t, 'kappa-rdb-')
   try {
     fs.writeFileSync(path.join(dir, 'note.json'), JSON.stringify({ type: 'object', required: ['text'], properties: { text: { type: 'string', search: true } } }))
     const a = (...args: string[]): ReturnType<typeof cli> => cli(dir, '--storage', 'a', '--bootstrap', boot, ...args)
@@ -53,6 +53,5 @@ test('kappa-db sync over a local DHT; authorize from the CLI', async (t) => {
     t.equal(st.feeds.find((f) => f.key === binit.writer)?.counted, 'all', 'status: b counts')
   } finally {
     await net.destroy()
-    rm(dir)
   }
 })

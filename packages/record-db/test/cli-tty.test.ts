@@ -7,7 +7,7 @@ import path from 'node:path'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import createTestnet from 'hyperdht/testnet.js'
-import { eventually, rm, tmpdir } from './helpers.js'
+import { eventually, tmpDir } from '@kappa-ts/test-helpers'
 
 const BIN = fileURLToPath(new URL('../src/cli/bin.js', import.meta.url))
 const SOCKET = `kappa-db-test-${process.pid}`
@@ -18,11 +18,11 @@ function tmux (...args: string[]): string {
   if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr}`)
   return r.stdout
 }
-const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
+const shellQuote = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`
 
 test('kappa-db sync --duration on a terminal: the status line counts what is indexed, never 0/0', { skip: !hasTmux }, async (t) => {
   const net = await createTestnet(3, { host: '127.0.0.1' })
-  const dir = tmpdir()
+  const dir = tmpDir(t, 'kappa-rdb-')
   const kdb = (...args: string[]): string => execFileSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8' })
   try {
     kdb('init')
@@ -36,7 +36,7 @@ test('kappa-db sync --duration on a terminal: the status line counts what is ind
     const cmd = [process.execPath, BIN, '--bootstrap', boot, 'sync', '--duration', '2'].map(shellQuote).join(' ')
     tmux('new-session', '-d', '-s', 'sync', '-x', '160', '-y', '20', '-c', dir, `sh -c ${shellQuote(`${cmd}; echo EXIT=$?; sleep 60`)}`)
     const screen = (): string => tmux('capture-pane', '-p', '-t', 'sync')
-    await eventually(() => screen().includes('EXIT='), 'sync --duration 2 to end', 45_000)
+    await eventually(() => screen().includes('EXIT='), 'sync --duration 2 to end', { timeoutMs: 45_000 })
     const text = screen()
     for (const row of text.split('\n')) if (row.trim() !== '') t.comment('|' + row.replace(/\s+$/, ''))
     t.ok(text.includes('EXIT=0'), 'exit code 0')
@@ -46,7 +46,6 @@ test('kappa-db sync --duration on a terminal: the status line counts what is ind
   } finally {
     spawnSync('tmux', ['-L', SOCKET, 'kill-server'])
     await net.destroy()
-    rm(dir)
   }
 })
 

@@ -4,7 +4,8 @@ import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { Envelope } from '@kappa-ts/schemas'
 import { readEntries } from '@kappa-ts/multifeed'
-import { collect, connect, caughtUp, openDb, personSchema, rm, tmpdir } from './helpers.js'
+import { connect, tmpDir } from '@kappa-ts/test-helpers'
+import { collect, caughtUp, openDb, personSchema } from './helpers.js'
 import type { RecordDB } from '../src/index.js'
 
 const CHILD = fileURLToPath(new URL('./fixtures/crash-child.js', import.meta.url))
@@ -56,8 +57,8 @@ async function runAndKill (dir: string, mode: string, until: (line: string, coun
 }
 
 test('query and search are right after kill -9 with an unindexed backlog and in the middle of indexing, and on a replica', async (t) => {
-  const dir = tmpdir()
-  const dir2 = tmpdir()
+  const dir = tmpDir(t, 'kappa-rdb-')
+  const dir2 = tmpDir(t, 'kappa-rdb-')
   const setup = await openDb(dir)
   await setup.putSchema('person', personSchema)
   await setup.close()
@@ -90,7 +91,5 @@ test('query and search are right after kill -9 with an unindexed backlog and in 
   } finally {
     await db.close()
     await peer.close()
-    rm(dir)
-    rm(dir2)
   }
 })

@@ -1,11 +1,14 @@
+// record-db's test helpers. Temp folders (tmpDir(t)), eventually and connect come from
+// @kappa-ts/test-helpers; eventually and connect are re-exported for the scripts here.
 import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import type { Duplex } from 'node:stream'
+import { connect, eventually, makeTmpDir } from '@kappa-ts/test-helpers'
 import { RecordDB, type RecordDBOptions } from '../src/index.js'
 
+export { connect, eventually }
+
+/** A temp folder for a script that is not a tape test (measure.ts, pattern-worker.ts); tests use tmpDir(t). */
 export function tmpdir (): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'kappa-rdb-'))
+  return makeTmpDir('kappa-rdb-').dir
 }
 
 export function rm (dir: string): void {
@@ -16,26 +19,6 @@ export async function openDb (dir: string, opts: RecordDBOptions = {}): Promise<
   const db = new RecordDB(dir, opts)
   await db.ready()
   return db
-}
-
-/** Pipes two databases' replication streams together; returns a function that ends it. */
-export function connect (a: RecordDB, b: RecordDB): () => void {
-  const sa = a.replicate(true) as Duplex
-  const sb = b.replicate(false) as Duplex
-  sa.pipe(sb).pipe(sa)
-  sa.on('error', () => {})
-  sb.on('error', () => {})
-  return () => { sa.destroy(); sb.destroy() }
-}
-
-/** Polls `check` until it returns true (replication has no single "done" event to await). */
-export async function eventually (check: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs
-  for (;;) {
-    if (await check()) return
-    if (Date.now() > until) throw new Error(`timed out waiting for: ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
 }
 
 /** `db` has replicated every entry `from` has written (its own writer feed) and indexed them. */

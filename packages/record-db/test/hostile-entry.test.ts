@@ -7,7 +7,8 @@ import path from 'node:path'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { packBlocks, entrySize } from '@kappa-ts/multifeed'
-import { caughtUp, collect, connect, openDb, personSchema, rm, tmpdir } from './helpers.js'
+import { connect, tmpDir } from '@kappa-ts/test-helpers'
+import { caughtUp, collect, openDb, personSchema } from './helpers.js'
 
 const BIN = fileURLToPath(new URL('../src/cli/bin.js', import.meta.url))
 
@@ -23,8 +24,8 @@ function cli (cwd: string, args: string[]): Promise<{ code: number; stdout: stri
 }
 
 test('an unauthorized peer\'s entry nested 10,000 deep, and junk, are skipped and recorded; the database keeps working', async (t) => {
-  const dirA = tmpdir()
-  const dirB = tmpdir()
+  const dirA = tmpDir(t, 'kappa-rdb-')
+  const dirB = tmpDir(t, 'kappa-rdb-')
   const a = await openDb(path.join(dirA, '.kappa-db'))
   await a.putSchema('person', personSchema)
   await a.put('person', { name: 'Ada' }, { id: 'ada' })
@@ -62,12 +63,10 @@ test('an unauthorized peer\'s entry nested 10,000 deep, and junk, are skipped an
   const shown = await cli(dirA, ['skipped'])
   t.equal(shown.code, 0)
   t.match(shown.stdout, /@0\.0 ERR_ENTRY_DECODE: it nests arrays and objects deeper than 100 levels/, 'kappa-db skipped lists them')
-  rm(dirA)
-  rm(dirB)
 })
 
 test('ill-formed text: ids with a lone surrogate are skipped and recorded (not merged into one), such index values are not indexed', async (t) => {
-  const dir = tmpdir()
+  const dir = tmpDir(t, 'kappa-rdb-')
   const db = await openDb(path.join(dir, '.kappa-db'))
   await db.putSchema('person', personSchema)
   const w = await db.kappa.writer()
@@ -82,12 +81,11 @@ test('ill-formed text: ids with a lone surrogate are skipped and recorded (not m
   t.equal((await db.get('person', 'y'))[0]?.value && (await db.get('person', 'y'))[0]!.ref.length > 0, true, 'a record with ill-formed text in a field is kept')
   t.deepEqual(await collect(db.query('person', { where: { city: 'Par\udfff' } })), [], 'its ill-formed city is not indexed (it would match another lone surrogate)')
   await db.close()
-  rm(dir)
 })
 
 test('the root\'s feed key (in every ref) is not the database key: with it, or with a wrong secret, a peer gets nothing', async (t) => {
-  const dirA = tmpdir()
-  const dirB = tmpdir()
+  const dirA = tmpDir(t, 'kappa-rdb-')
+  const dirB = tmpDir(t, 'kappa-rdb-')
   const a = await openDb(path.join(dirA, '.kappa-db'))
   await a.putSchema('person', personSchema)
   const [v] = await a.put('person', { name: 'Ada' }, { id: 'ada' }).then(async () => await a.get('person', 'ada'))
@@ -114,6 +112,4 @@ test('the root\'s feed key (in every ref) is not the database key: with it, or w
   t.deepEqual(await guess.get('person', 'ada').catch(() => []), [], 'and none of the records')
   await a.close()
   await guess.close()
-  rm(dirA)
-  rm(dirB)
 })

@@ -4,7 +4,8 @@ import test from 'tape'
 import { Worker } from 'node:worker_threads'
 import { derive } from '../src/records-view.js'
 import type { RecordDbError } from '../src/index.js'
-import { openDb, rm, tmpdir } from './helpers.js'
+import { tmpDir } from '@kappa-ts/test-helpers'
+import { openDb } from './helpers.js'
 
 async function codeOf (p: Promise<unknown>): Promise<string | undefined> {
   try { await p } catch (err) { return (err as RecordDbError).code }
@@ -29,7 +30,7 @@ test('a catastrophic-backtracking pattern from a peer\'s schema does not hang a 
 })
 
 test('a pattern RE2 cannot run is refused with ERR_BAD_PATTERN naming the schema and the path; nothing is stored', async (t) => {
-  const dir = tmpdir()
+  const dir = tmpDir(t, 'kappa-rdb-')
   const db = await openDb(dir)
   try {
     const cases: Array<[string, Record<string, unknown>, string]> = [
@@ -50,12 +51,12 @@ test('a pattern RE2 cannot run is refused with ERR_BAD_PATTERN naming the schema
     t.deepEqual(await db.schemas(), [], 'no schema was stored')
     t.equal(await codeOf(db.putSchema('broken', { type: 'string', pattern: '(' })), 'ERR_BAD_PATTERN', 'a malformed pattern too')
   } finally {
-    await db.close(); rm(dir)
+    await db.close()
   }
 })
 
 test('patterns keep their JSON Schema (ECMA-262) syntax: \\u escapes, [^], named groups, \\p{L}', async (t) => {
-  const dir = tmpdir()
+  const dir = tmpDir(t, 'kappa-rdb-')
   const db = await openDb(dir)
   try {
     await db.putSchema('text', {
@@ -77,7 +78,7 @@ test('patterns keep their JSON Schema (ECMA-262) syntax: \\u escapes, [^], named
       }
     }
   } finally {
-    await db.close(); rm(dir)
+    await db.close()
   }
 })
 

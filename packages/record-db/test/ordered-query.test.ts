@@ -4,7 +4,8 @@
 import test from 'tape'
 import fc from 'fast-check'
 import { compareVersions, winner, type RecordDB, type RecordVersion } from '../src/index.js'
-import { collect, openDb, rm, tmpdir } from './helpers.js'
+import { tmpDir, type TestLike } from '@kappa-ts/test-helpers'
+import { collect, openDb } from './helpers.js'
 
 // First values chosen to sit on the boundaries of the compound key encoding: a prefix of
 // another, an escaped \x00 and \x01 right after one, the empty string; numbers of both signs.
@@ -23,8 +24,8 @@ const event = {
 
 interface Ev { id: string; room: string; kind: string | boolean | null; at: number; tags: string[] }
 
-async function withEvents (fn: (db: RecordDB, live: Ev[]) => Promise<void>): Promise<void> {
-  const dir = tmpdir()
+async function withEvents (t: TestLike, fn: (db: RecordDB, live: Ev[]) => Promise<void>): Promise<void> {
+  const dir = tmpDir(t, 'kappa-rdb-')
   const db = await openDb(dir, { schemas: { 'app/event': { schema: event } } })
   try {
     // 240 events, then every 7th updated (a stale version stays in the indexes) and every 11th deleted
@@ -50,14 +51,13 @@ async function withEvents (fn: (db: RecordDB, live: Ev[]) => Promise<void>): Pro
     await fn(db, [...live.values()])
   } finally {
     await db.close()
-    rm(dir)
   }
 }
 
 const cmp = (a: string | number, b: string | number): number => (a < b ? -1 : a > b ? 1 : 0)
 
 test('query by [room, at] and [room, kind, at] in order, with ranges, reverse and limit, equals a sorted model (fast-check)', async (t) => {
-  await withEvents(async (db, live) => {
+  await withEvents(t, async (db, live) => {
     const at = fc.oneof(fc.constant(undefined), fc.integer({ min: -22, max: 22 }).map((n) => n / 2))
     const query = fc.record({
       room: fc.constantFrom(...ROOMS),
@@ -105,7 +105,7 @@ test('query by [room, at] and [room, kind, at] in order, with ranges, reverse an
 })
 
 test('count() equals what query() yields; values() lists each live value once, in order', async (t) => {
-  await withEvents(async (db, live) => {
+  await withEvents(t, async (db, live) => {
     for (const room of ROOMS) {
       t.equal(await db.count('app/event', { where: { room } }), live.filter((e) => e.room === room).length, `count of room ${JSON.stringify(room)}`)
     }
@@ -118,7 +118,7 @@ test('count() equals what query() yields; values() lists each live value once, i
     t.deepEqual(await collect(db.values('app/event', 'at', { limit: 3 })), [...new Set(live.map((e) => e.at))].sort((a, b) => a - b).slice(0, 3), 'numbers in numeric order, negative ones first; limit')
   })
   // append-only counting reads keys only; long strings share an encoding and are told apart
-  const dir = tmpdir()
+  const dir = tmpDir(t, 'kappa-rdb-')
   const db = await openDb(dir, { mode: 'open', schemas: { 'app/msg': { schema: { type: 'object', properties: { ch: { type: 'string', index: true } } }, appendOnly: true } } })
   try {
     const long = 'z'.repeat(512)
@@ -128,7 +128,6 @@ test('count() equals what query() yields; values() lists each live value once, i
     t.deepEqual(await collect(db.values('app/msg', 'ch')), ['a', 'b', `${long}1`, `${long}2`], 'values sharing their first 512 characters are each listed')
   } finally {
     await db.close()
-    rm(dir)
   }
 })
 
@@ -155,8 +154,8 @@ test('winner(): the greatest (timestamp, feed, address), whatever the order of t
   t.equal(winner([]), null, 'no versions, no winner')
 
   // a fork made by two writers at the same time: get() lists both, the winner last
-  const da = tmpdir()
-  const db = tmpdir()
+  const da = tmpDir(t, 'kappa-rdb-')
+  const db = tmpDir(t, 'kappa-rdb-')
   let clock = 5
   const a = await openDb(da, { mode: 'open', now: () => clock })
   const b = await openDb(db, { mode: 'open', key: a.key, now: () => clock })
@@ -185,7 +184,5 @@ test('winner(): the greatest (timestamp, feed, address), whatever the order of t
   } finally {
     await a.close()
     await b.close()
-    rm(da)
-    rm(db)
   }
 })

@@ -1,12 +1,13 @@
 // One peer: schemas and validation, writes, reads, queries, search, batches.
 import test from 'tape'
 import { RecordDbError, ValidationError, type RecordDB } from '../src/index.js'
-import { collect, openDb, personSchema, rm, tmpdir } from './helpers.js'
+import { makeTmpDir } from '@kappa-ts/test-helpers'
+import { collect, openDb, personSchema } from './helpers.js'
 
 async function withDb (fn: (db: RecordDB) => Promise<void>): Promise<void> {
-  const dir = tmpdir()
+  const { dir, cleanup } = makeTmpDir('kappa-rdb-')
   const db = await openDb(dir)
-  try { await fn(db) } finally { await db.close(); rm(dir) }
+  try { await fn(db) } finally { await db.close(); cleanup() }
 }
 
 async function codeOf (p: Promise<unknown>): Promise<string | undefined> {

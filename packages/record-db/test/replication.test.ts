@@ -1,21 +1,22 @@
 // Two peers replicating over piped streams: authorization, forks and merges, deletes,
 // queries and search on the replica.
 import test from 'tape'
-import { collect, connect, caughtUp, eventually, openDb, personSchema, rm, tmpdir } from './helpers.js'
+import { eventually, connect, tmpDir, type TestLike } from '@kappa-ts/test-helpers'
+import { collect, caughtUp, openDb, personSchema } from './helpers.js'
 import type { RecordDB } from '../src/index.js'
 
-async function pair (mode: 'authorized' | 'open'): Promise<{ a: RecordDB; b: RecordDB; done: () => Promise<void> }> {
-  const da = tmpdir()
-  const db = tmpdir()
+async function pair (t: TestLike, mode: 'authorized' | 'open'): Promise<{ a: RecordDB; b: RecordDB; done: () => Promise<void> }> {
+  const da = tmpDir(t, 'kappa-rdb-')
+  const db = tmpDir(t, 'kappa-rdb-')
   const a = await openDb(da, { mode })
   const b = await openDb(db, { key: a.key, mode })
-  return { a, b, done: async () => { await a.close(); await b.close(); rm(da); rm(db) } }
+  return { a, b, done: async () => { await a.close(); await b.close() } }
 }
 
 const names = (rs: Array<{ value?: unknown }>): string[] => rs.map((r) => (r.value as { name: string }).name).sort()
 
 test('authorized mode: an unauthorized writer is replicated but invisible until authorized; revocation', async (t) => {
-  const { a, b, done } = await pair('authorized')
+  const { a, b, done } = await pair(t, 'authorized')
   const stop = connect(a, b)
   try {
     t.equal(a.writerKey, a.root, 'the creator is the root')
@@ -70,7 +71,7 @@ test('authorized mode: an unauthorized writer is replicated but invisible until 
 
 test('authorization through a chain reaches the same state whatever order peers receive records in; a grantor revokes', async (t) => {
   // C is authorized by B, B by the root; C's peer gets C's grant before B's.
-  const dirs = [tmpdir(), tmpdir(), tmpdir()]
+  const dirs = [tmpDir(t, 'kappa-rdb-'), tmpDir(t, 'kappa-rdb-'), tmpDir(t, 'kappa-rdb-')]
   const root = await openDb(dirs[0] as string)
   const b = await openDb(dirs[1] as string, { key: root.key })
   const c = await openDb(dirs[2] as string, { key: root.key })
@@ -113,12 +114,11 @@ test('authorization through a chain reaches the same state whatever order peers 
     stop()
   } finally {
     await root.close(); await b.close(); await c.close()
-    for (const d of dirs) rm(d)
   }
 })
 
 test('concurrent updates fork; a put on the fork merges; a delete hides the record everywhere', async (t) => {
-  const { a, b, done } = await pair('authorized')
+  const { a, b, done } = await pair(t, 'authorized')
   try {
     await a.putSchema('person', personSchema)
     await a.authorize(b.writerKey)
@@ -162,7 +162,7 @@ test('concurrent updates fork; a put on the fork merges; a delete hides the reco
 })
 
 test('open mode: every feed counts; query and search on the replica', async (t) => {
-  const { a, b, done } = await pair('open')
+  const { a, b, done } = await pair(t, 'open')
   const stop = connect(a, b)
   try {
     await a.putSchema('person', personSchema)
@@ -186,7 +186,7 @@ test('open mode: every feed counts; query and search on the replica', async (t) 
 })
 
 test('malformed entries from a peer are skipped the same way everywhere, indexing goes on', async (t) => {
-  const { a, b, done } = await pair('open')
+  const { a, b, done } = await pair(t, 'open')
   const stop = connect(a, b)
   try {
     await a.putSchema('person', personSchema)

@@ -4,7 +4,8 @@ import test from 'tape'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { openDb, rm, tmpdir, connect, caughtUp } from './helpers.js'
+import { connect, tmpDir } from '@kappa-ts/test-helpers'
+import { openDb, caughtUp } from './helpers.js'
 import { bookSchema, call, serve, TOKEN } from './serve-helpers.js'
 import { isLoopback, resolveToken, ServeError, LIMITS } from '../src/serve/index.js'
 
@@ -29,7 +30,7 @@ const ROUTES: Array<[string, string]> = [
 ]
 
 test('serve: every /api route needs the token; the UI does not', async (t) => {
-  const dir = tmpdir()
+  const dir = tmpDir(t, 'kappa-rdb-')
   const db = await openDb(dir)
   const srv = await serve(db)
   try {
@@ -63,12 +64,11 @@ test('serve: every /api route needs the token; the UI does not', async (t) => {
   } finally {
     await srv.close()
     await db.close()
-    rm(dir)
   }
 })
 
 test('serve: status and schemas', async (t) => {
-  const dir = tmpdir()
+  const dir = tmpDir(t, 'kappa-rdb-')
   const db = await openDb(dir)
   const srv = await serve(db)
   try {
@@ -116,12 +116,11 @@ test('serve: status and schemas', async (t) => {
   } finally {
     await srv.close()
     await db.close()
-    rm(dir)
   }
 })
 
 test('serve: records: create, read, update, validation, delete, history, list pages', async (t) => {
-  const dir = tmpdir()
+  const dir = tmpDir(t, 'kappa-rdb-')
   const db = await openDb(dir)
   await db.putSchema('book', bookSchema)
   const srv = await serve(db)
@@ -210,13 +209,12 @@ test('serve: records: create, read, update, validation, delete, history, list pa
   } finally {
     await srv.close()
     await db.close()
-    rm(dir)
   }
 })
 
 test('serve: a forked record shows both heads; a PUT merges them', async (t) => {
-  const dirA = tmpdir()
-  const dirB = tmpdir()
+  const dirA = tmpDir(t, 'kappa-rdb-')
+  const dirB = tmpDir(t, 'kappa-rdb-')
   const a = await openDb(dirA, { mode: 'open' })
   const b = await openDb(dirB, { key: a.key, mode: 'open' })
   const srv = await serve(a)
@@ -245,13 +243,11 @@ test('serve: a forked record shows both heads; a PUT merges them', async (t) => 
     await srv.close()
     await a.close()
     await b.close()
-    rm(dirA)
-    rm(dirB)
   }
 })
 
 test('serve: query with the CLI condition syntax, and search', async (t) => {
-  const dir = tmpdir()
+  const dir = tmpDir(t, 'kappa-rdb-')
   const db = await openDb(dir)
   await db.putSchema('book', bookSchema)
   await db.putSchema('note', { type: 'object', properties: { text: { type: 'string', search: true } } })
@@ -299,12 +295,11 @@ test('serve: query with the CLI condition syntax, and search', async (t) => {
   } finally {
     await srv.close()
     await db.close()
-    rm(dir)
   }
 })
 
 test('serve: the OpenAPI document is served and is the file the package ships', async (t) => {
-  const dir = tmpdir()
+  const dir = tmpDir(t, 'kappa-rdb-')
   const db = await openDb(dir)
   const srv = await serve(db)
   try {
@@ -318,34 +313,29 @@ test('serve: the OpenAPI document is served and is the file the package ships', 
   } finally {
     await srv.close()
     await db.close()
-    rm(dir)
   }
 })
 
 test('serve: token resolution', (t) => {
-  const dir = tmpdir()
-  try {
-    t.ok(isLoopback('127.0.0.1') && isLoopback('127.1.2.3') && isLoopback('::1') && isLoopback('[::1]') && isLoopback('localhost'), 'loopback addresses')
-    t.ok(!isLoopback('0.0.0.0') && !isLoopback('::') && !isLoopback('192.168.1.2') && !isLoopback('example.org'), 'anything else is not')
-    const first = resolveToken(dir, '127.0.0.1', {})
-    t.ok('file' in first.source && first.source.created, 'generated on first start')
-    t.ok(first.token.length >= 40, 'a long random token')
-    t.equal((fs.statSync(path.join(dir, 'serve-token')).mode & 0o777), 0o600, 'stored readable by this user only')
-    t.equal(resolveToken(dir, '127.0.0.1', {}).token, first.token, 'the same token on the next start')
-    const env = resolveToken(dir, '0.0.0.0', { KAPPA_DB_TOKEN: 'a-secret-of-enough-length' })
-    t.deepEqual(env, { token: 'a-secret-of-enough-length', source: { env: 'KAPPA_DB_TOKEN' } }, 'KAPPA_DB_TOKEN wins, and allows a non-loopback address')
-    t.throws(() => resolveToken(dir, '0.0.0.0', {}), (err: unknown) => err instanceof ServeError && err.code === 'ERR_TOKEN_REQUIRED' && /KAPPA_DB_TOKEN/.test(err.message),
-      'a non-loopback address without KAPPA_DB_TOKEN: ERR_TOKEN_REQUIRED, saying what to set')
-    t.throws(() => resolveToken(dir, '127.0.0.1', { KAPPA_DB_TOKEN: 'short' }), (err: unknown) => err instanceof ServeError && err.code === 'ERR_BAD_TOKEN', 'a short token: ERR_BAD_TOKEN')
-    t.throws(() => resolveToken(dir, '127.0.0.1', { KAPPA_DB_TOKEN: 'has spaces in it, sixteen+' }), /ERR_BAD_TOKEN|at least/, 'a token a header cannot carry: refused')
-  } finally {
-    rm(dir)
-  }
+  const dir = tmpDir(t, 'kappa-rdb-')
+  t.ok(isLoopback('127.0.0.1') && isLoopback('127.1.2.3') && isLoopback('::1') && isLoopback('[::1]') && isLoopback('localhost'), 'loopback addresses')
+  t.ok(!isLoopback('0.0.0.0') && !isLoopback('::') && !isLoopback('192.168.1.2') && !isLoopback('example.org'), 'anything else is not')
+  const first = resolveToken(dir, '127.0.0.1', {})
+  t.ok('file' in first.source && first.source.created, 'generated on first start')
+  t.ok(first.token.length >= 40, 'a long random token')
+  t.equal((fs.statSync(path.join(dir, 'serve-token')).mode & 0o777), 0o600, 'stored readable by this user only')
+  t.equal(resolveToken(dir, '127.0.0.1', {}).token, first.token, 'the same token on the next start')
+  const env = resolveToken(dir, '0.0.0.0', { KAPPA_DB_TOKEN: 'a-secret-of-enough-length' })
+  t.deepEqual(env, { token: 'a-secret-of-enough-length', source: { env: 'KAPPA_DB_TOKEN' } }, 'KAPPA_DB_TOKEN wins, and allows a non-loopback address')
+  t.throws(() => resolveToken(dir, '0.0.0.0', {}), (err: unknown) => err instanceof ServeError && err.code === 'ERR_TOKEN_REQUIRED' && /KAPPA_DB_TOKEN/.test(err.message),
+    'a non-loopback address without KAPPA_DB_TOKEN: ERR_TOKEN_REQUIRED, saying what to set')
+  t.throws(() => resolveToken(dir, '127.0.0.1', { KAPPA_DB_TOKEN: 'short' }), (err: unknown) => err instanceof ServeError && err.code === 'ERR_BAD_TOKEN', 'a short token: ERR_BAD_TOKEN')
+  t.throws(() => resolveToken(dir, '127.0.0.1', { KAPPA_DB_TOKEN: 'has spaces in it, sixteen+' }), /ERR_BAD_TOKEN|at least/, 'a token a header cannot carry: refused')
   t.end()
 })
 
 test('serve: a database closed under the server answers 503 ERR_CLOSED', async (t) => {
-  const dir = tmpdir()
+  const dir = tmpDir(t, 'kappa-rdb-')
   const db = await openDb(dir)
   await db.putSchema('book', bookSchema)
   const srv = await serve(db)
@@ -358,6 +348,5 @@ test('serve: a database closed under the server answers 503 ERR_CLOSED', async (
     }
   } finally {
     await srv.close()
-    rm(dir)
   }
 })

@@ -9,7 +9,7 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import createTestnet from 'hyperdht/testnet.js'
 import { RecordDB } from '../src/index.js'
-import { rm, tmpdir, eventually } from './helpers.js'
+import { eventually, tmpDir } from '@kappa-ts/test-helpers'
 import { call, events } from './serve-helpers.js'
 
 const BIN = fileURLToPath(new URL('../src/cli/bin.js', import.meta.url))
@@ -53,71 +53,67 @@ async function stop (s: Started): Promise<number | null> {
 const note = JSON.stringify({ type: 'object', required: ['text'], properties: { text: { type: 'string', search: true } } })
 
 test('kappa-db serve: URL and token, token file, KAPPA_DB_TOKEN, loopback rule, SIGTERM', async (t) => {
-  const dir = tmpdir()
-  try {
-    const none = await cli(dir, ['serve', '--offline', '--port', '0'])
-    t.equal(none.code, 1, 'no database: exit 1')
-    t.match(none.stderr, /no database in .*kappa-db init.*ERR_NOT_FOUND/, '  and says to run init')
+  const dir = tmpDir(t, 'kappa-rdb-')
+  const none = await cli(dir, ['serve', '--offline', '--port', '0'])
+  t.equal(none.code, 1, 'no database: exit 1')
+  t.match(none.stderr, /no database in .*kappa-db init.*ERR_NOT_FOUND/, '  and says to run init')
 
-    t.equal((await cli(dir, ['init'])).code, 0)
-    fs.writeFileSync(path.join(dir, 'note.json'), note)
-    t.equal((await cli(dir, ['schema', 'add', 'note.json'])).code, 0)
+  t.equal((await cli(dir, ['init'])).code, 0)
+  fs.writeFileSync(path.join(dir, 'note.json'), note)
+  t.equal((await cli(dir, ['schema', 'add', 'note.json'])).code, 0)
 
-    const open = await cli(dir, ['serve', '--offline', '--port', '0', '--host', '0.0.0.0'])
-    t.equal(open.code, 1, 'a non-loopback host without KAPPA_DB_TOKEN: exit 1')
-    t.match(open.stderr, /0\.0\.0\.0.*not a loopback address.*set KAPPA_DB_TOKEN.*ERR_TOKEN_REQUIRED/s, '  saying clearly what to set')
-    t.notOk(fs.existsSync(path.join(dir, '.kappa-db', 'serve-token')), '  and no token was generated for it')
-    const short = await cli(dir, ['serve', '--offline', '--port', '0'], { KAPPA_DB_TOKEN: 'short' })
-    t.equal(short.code, 1, 'a short KAPPA_DB_TOKEN: exit 1')
-    t.match(short.stderr, /ERR_BAD_TOKEN/)
-    t.equal((await cli(dir, ['serve', '--port', '70000'])).code, 1, 'a port out of range: exit 1')
+  const open = await cli(dir, ['serve', '--offline', '--port', '0', '--host', '0.0.0.0'])
+  t.equal(open.code, 1, 'a non-loopback host without KAPPA_DB_TOKEN: exit 1')
+  t.match(open.stderr, /0\.0\.0\.0.*not a loopback address.*set KAPPA_DB_TOKEN.*ERR_TOKEN_REQUIRED/s, '  saying clearly what to set')
+  t.notOk(fs.existsSync(path.join(dir, '.kappa-db', 'serve-token')), '  and no token was generated for it')
+  const short = await cli(dir, ['serve', '--offline', '--port', '0'], { KAPPA_DB_TOKEN: 'short' })
+  t.equal(short.code, 1, 'a short KAPPA_DB_TOKEN: exit 1')
+  t.match(short.stderr, /ERR_BAD_TOKEN/)
+  t.equal((await cli(dir, ['serve', '--port', '70000'])).code, 1, 'a port out of range: exit 1')
 
-    const first = await startServe(dir, ['--offline', '--port', '0'])
-    const tokenFile = path.join(dir, '.kappa-db', 'serve-token')
-    t.equal(first.info.tokenSource, 'file', 'a generated token')
-    t.equal(fs.readFileSync(tokenFile, 'utf8').trim(), first.info.token, 'stored in the database folder')
-    t.equal(fs.statSync(tokenFile).mode & 0o777, 0o600, '  readable by this user only')
-    t.match(first.info.url, /^http:\/\/127\.0\.0\.1:\d+\/#token=/, 'the printed URL is on loopback and carries the token')
-    t.equal(decodeURIComponent(first.info.url.split('#token=')[1] as string), first.info.token)
-    t.equal(first.info.online, false, '--offline: not in the swarm')
-    const st = await call(first.base, 'GET', 'api/status', { token: first.info.token })
-    t.equal(st.status, 200, 'the API answers with the printed token')
-    t.equal(st.body.key, first.info.key)
-    t.equal((await call(first.base, 'GET', 'api/status', { token: null })).status, 401, 'and refuses a request without it')
-    t.equal(await stop(first), 0, 'SIGTERM: exit 0')
+  const first = await startServe(dir, ['--offline', '--port', '0'])
+  const tokenFile = path.join(dir, '.kappa-db', 'serve-token')
+  t.equal(first.info.tokenSource, 'file', 'a generated token')
+  t.equal(fs.readFileSync(tokenFile, 'utf8').trim(), first.info.token, 'stored in the database folder')
+  t.equal(fs.statSync(tokenFile).mode & 0o777, 0o600, '  readable by this user only')
+  t.match(first.info.url, /^http:\/\/127\.0\.0\.1:\d+\/#token=/, 'the printed URL is on loopback and carries the token')
+  t.equal(decodeURIComponent(first.info.url.split('#token=')[1] as string), first.info.token)
+  t.equal(first.info.online, false, '--offline: not in the swarm')
+  const st = await call(first.base, 'GET', 'api/status', { token: first.info.token })
+  t.equal(st.status, 200, 'the API answers with the printed token')
+  t.equal(st.body.key, first.info.key)
+  t.equal((await call(first.base, 'GET', 'api/status', { token: null })).status, 401, 'and refuses a request without it')
+  t.equal(await stop(first), 0, 'SIGTERM: exit 0')
 
-    const again = await startServe(dir, ['--offline', '--port', '0'])
-    t.equal(again.info.token, first.info.token, 'a restart keeps the token (same URL)')
-    await stop(again)
+  const again = await startServe(dir, ['--offline', '--port', '0'])
+  t.equal(again.info.token, first.info.token, 'a restart keeps the token (same URL)')
+  await stop(again)
 
-    const chosen = 'chosen-token-for-this-test-1234'
-    const env = await startServe(dir, ['--offline', '--port', '0'], { KAPPA_DB_TOKEN: chosen })
-    t.equal(env.info.tokenSource, 'env', 'KAPPA_DB_TOKEN is used when set')
-    t.equal((await call(env.base, 'GET', 'api/status', { token: chosen })).status, 200, 'it opens the API')
-    t.equal((await call(env.base, 'GET', 'api/status', { token: first.info.token })).status, 401, 'the stored token does not')
-    await stop(env)
+  const chosen = 'chosen-token-for-this-test-1234'
+  const env = await startServe(dir, ['--offline', '--port', '0'], { KAPPA_DB_TOKEN: chosen })
+  t.equal(env.info.tokenSource, 'env', 'KAPPA_DB_TOKEN is used when set')
+  t.equal((await call(env.base, 'GET', 'api/status', { token: chosen })).status, 200, 'it opens the API')
+  t.equal((await call(env.base, 'GET', 'api/status', { token: first.info.token })).status, 401, 'the stored token does not')
+  await stop(env)
 
-    // Human output: the URL alone on stdout, the rest on stderr.
-    const human = spawn(process.execPath, [BIN, 'serve', '--offline', '--port', '0'], { cwd: dir, env: { ...process.env, KAPPA_DB_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    human.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    human.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-    await eventually(() => stderr.includes('Ctrl-C to stop'), 'the human banner')
-    t.match(stdout, /^http:\/\/127\.0\.0\.1:\d+\/#token=\S+\n$/, 'stdout: the URL to open, alone')
-    t.match(stderr, /web UI: http.*\n.*API: .*Bearer.*openapi\.json[\s\S]*token: +read from .*serve-token/, 'stderr: the UI and API addresses, where the token is')
-    human.kill('SIGINT')
-    const [code] = await once(human, 'exit') as [number | null]
-    t.equal(code, 0, 'SIGINT: exit 0')
-  } finally {
-    rm(dir)
-  }
+  // Human output: the URL alone on stdout, the rest on stderr.
+  const human = spawn(process.execPath, [BIN, 'serve', '--offline', '--port', '0'], { cwd: dir, env: { ...process.env, KAPPA_DB_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  human.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+  human.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+  await eventually(() => stderr.includes('Ctrl-C to stop'), 'the human banner')
+  t.match(stdout, /^http:\/\/127\.0\.0\.1:\d+\/#token=\S+\n$/, 'stdout: the URL to open, alone')
+  t.match(stderr, /web UI: http.*\n.*API: .*Bearer.*openapi\.json[\s\S]*token: +read from .*serve-token/, 'stderr: the UI and API addresses, where the token is')
+  human.kill('SIGINT')
+  const [code] = await once(human, 'exit') as [number | null]
+  t.equal(code, 0, 'SIGINT: exit 0')
 })
 
 test('kappa-db serve joins the swarm: a record a peer writes arrives as an event', async (t) => {
   const net = await createTestnet(3, { host: '127.0.0.1' })
   const boot = net.bootstrap.map((b) => `${b.host}:${b.port}`).join(',')
-  const dir = tmpdir()
+  const dir = tmpDir(t, 'kappa-rdb-')
   let server: Started | null = null
   let peer: RecordDB | null = null
   try {
@@ -135,7 +131,7 @@ test('kappa-db serve joins the swarm: a record a peer writes arrives as an event
     await peer.join({ bootstrap: boot.split(',') })
     const p = peer
     // The peer writes once it has the schema, which it gets from the server's peer.
-    await eventually(async () => (await p.getSchema('note')) !== null, 'the peer to sync the schema', 60_000)
+    await eventually(async () => (await p.getSchema('note')) !== null, 'the peer to sync the schema', { timeoutMs: 60_000 })
     const id = await peer.put('note', { text: 'hello from a peer over the swarm' })
     const ev = await stream.next((e) => e.event === 'change' && e.data.id === id, "the peer's record", 60_000)
     t.equal(ev.data.feed, peer.writerKey, "the event names the peer's feed")
@@ -148,7 +144,6 @@ test('kappa-db serve joins the swarm: a record a peer writes arrives as an event
     if (server !== null) t.equal(await stop(server), 0, 'serve stops on SIGTERM while peers are connected')
     await peer?.close()
     await net.destroy()
-    rm(dir)
   }
 })
 
@@ -160,7 +155,7 @@ test('SERVE.md: the library example runs and prints what it says', async (t) => 
   // Inside the package (so @kappa-ts/record-db resolves as for a user), run in a temp folder.
   const file = fileURLToPath(new URL('./serve-example.tmp.mjs', import.meta.url))
   fs.writeFileSync(file, (code as RegExpExecArray)[1] as string)
-  const cwd = tmpdir()
+  const cwd = tmpDir(t, 'kappa-rdb-')
   try {
     const out = await new Promise<string>((resolve, reject) => {
       execFile(process.execPath, [file], { cwd, timeout: 60_000, env: { ...process.env, KAPPA_DB_TOKEN: '' } }, (err, stdout, stderr) => {
@@ -173,6 +168,5 @@ test('SERVE.md: the library example runs and prints what it says', async (t) => 
     t.equal(lines[1], "201 { title: 'Kindred' }", 'then the created record')
   } finally {
     fs.rmSync(file, { force: true })
-    rm(cwd)
   }
 })

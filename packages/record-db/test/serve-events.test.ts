@@ -1,14 +1,15 @@
 // kappa-db serve, GET /api/events: one SSE event per record change, local or replicated from
 // another peer over a real replication stream; ?schema= filters; only versions that count.
 import test from 'tape'
-import { openDb, rm, tmpdir, connect, caughtUp } from './helpers.js'
+import { connect, tmpDir } from '@kappa-ts/test-helpers'
+import { openDb, caughtUp } from './helpers.js'
 import { bookSchema, call, events, serve } from './serve-helpers.js'
 
 const noteSchema = { type: 'object', required: ['text'], properties: { text: { type: 'string' } } }
 
 test('serve events: changes written here and by another peer, filtered by schema', async (t) => {
-  const dirA = tmpdir()
-  const dirB = tmpdir()
+  const dirA = tmpDir(t, 'kappa-rdb-')
+  const dirB = tmpDir(t, 'kappa-rdb-')
   const a = await openDb(dirA) // authorized mode: a is the root
   const b = await openDb(dirB, { key: a.key })
   const srv = await serve(a)
@@ -62,13 +63,11 @@ test('serve events: changes written here and by another peer, filtered by schema
     await srv.close()
     await a.close()
     await b.close()
-    rm(dirA)
-    rm(dirB)
   }
 })
 
 test('serve events: a closed stream stops listening; closing the server ends open streams', async (t) => {
-  const dir = tmpdir()
+  const dir = tmpDir(t, 'kappa-rdb-')
   const db = await openDb(dir)
   const srv = await serve(db)
   try {
@@ -91,6 +90,5 @@ test('serve events: a closed stream stops listening; closing the server ends ope
   } finally {
     await srv.close()
     await db.close()
-    rm(dir)
   }
 })

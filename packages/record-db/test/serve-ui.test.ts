@@ -5,7 +5,8 @@
 import test from 'tape'
 import fs from 'node:fs'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
-import { openDb, rm, tmpdir, connect, caughtUp } from './helpers.js'
+import { connect, tmpDir } from '@kappa-ts/test-helpers'
+import { openDb, caughtUp } from './helpers.js'
 import { bookSchema, serve, TOKEN } from './serve-helpers.js'
 
 const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter((p): p is string => p !== undefined && p !== '')
@@ -24,9 +25,9 @@ function watchErrors (page: Page, errors: string[]): void {
 }
 
 test('serve UI: browse, an invalid form, a live record from a peer, the token prompt', { skip: browserPath === undefined }, async (t) => {
-  const dirA = tmpdir()
-  const dirB = tmpdir()
-  const profile = tmpdir()
+  const dirA = tmpDir(t, 'kappa-rdb-')
+  const dirB = tmpDir(t, 'kappa-rdb-')
+  const profile = tmpDir(t, 'kappa-rdb-')
   const a = await openDb(dirA, { mode: 'open' })
   const b = await openDb(dirB, { key: a.key, mode: 'open' })
   await a.putSchema('book', bookSchema)
@@ -132,9 +133,6 @@ test('serve UI: browse, an invalid form, a live record from a peer, the token pr
     await srv.close()
     await a.close()
     await b.close()
-    rm(dirA)
-    rm(dirB)
-    rm(profile)
   }
 })
 
@@ -150,4 +148,3 @@ async function collectIds (db: Awaited<ReturnType<typeof openDb>>): Promise<stri
   for await (const r of db.list('book')) ids.push(r.id)
   return ids
 }
-

@@ -22,7 +22,7 @@ function entriesOf (plan: Planned[]): Array<Entry<unknown>> {
   const out: Array<Entry<unknown>> = []
   plan.forEach((p, i) => {
     const key = FEEDS[p.feed] as string
-    const seq = (seqs[p.feed] as number)
+    const seq = seqs[p.feed] as number
     seqs[p.feed] = seq + 1
     let env: Envelope
     if (p.schemaDef === true) {

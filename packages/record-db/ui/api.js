@@ -61,7 +61,7 @@ export function followEvents (handlers) {
   let stopped = false
   let controller = null
   const run = async () => {
-    while (!stopped) {
+    while (!stopped) { // eslint-disable-line no-unmodified-loop-condition -- the returned stop function sets it while the loop awaits
       controller = new AbortController()
       try {
         const res = await fetch('/api/events', {

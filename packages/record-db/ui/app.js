@@ -337,8 +337,10 @@ function onChange (c) {
     return
   }
   if (c.schema === 'core/source') { if (r.name !== 'new' && r.name !== 'edit') refreshSoon(); return } // who counts changed
-  if (r.name === 'browse' && r.schema === c.schema) { state.changed.add(c.id); refreshSoon() }
-  else if (r.name === 'record' && r.schema === c.schema && r.id === c.id) refreshSoon()
+  if (r.name === 'browse' && r.schema === c.schema) {
+    state.changed.add(c.id)
+    refreshSoon()
+  } else if (r.name === 'record' && r.schema === c.schema && r.id === c.id) refreshSoon()
   else if (r.name === 'edit' && r.schema === c.schema && r.id === c.id) $('notice').textContent = 'This record changed meanwhile (here or on a peer); saving links to the versions you loaded and the ones since.'
   else if (r.name === 'status') refreshSoon()
 }

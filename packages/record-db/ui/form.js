@@ -13,7 +13,7 @@ const firstType = (p) => {
 function kindOf (p) {
   if (Array.isArray(p.enum) && p.enum.every((v) => typeof v === 'string' || typeof v === 'number')) return 'enum'
   const t = firstType(p)
-  if (t === 'string') return (p.maxLength ?? 0) > 200 || p.maxLength === undefined && p.search === true ? 'textarea' : 'text'
+  if (t === 'string') return (p.maxLength ?? 0) > 200 || (p.maxLength === undefined && p.search === true) ? 'textarea' : 'text'
   if (t === 'integer' || t === 'number') return t
   if (t === 'boolean') return 'boolean'
   if (t === 'array' && p.items !== undefined && ['string', 'number', 'integer'].includes(firstType(p.items))) return 'list'

@@ -7,6 +7,7 @@ import { FORMAT, FORMAT_KEY, headsKey, linkedKey } from './layout.js'
  * Its default encodings do not matter: every read and write here names its encodings. (`any` because
  * abstract-level's generics are invariant: no narrower type accepts every concrete db.)
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- invariant generics: see above
 export type UmkvDb = AbstractLevel<any, any, any>
 
 /**
@@ -21,6 +22,7 @@ export type UmkvOperation =
 
 // Typed as a sublevel because that is what abstract-level's `sublevel` option accepts; a root db passed
 // here works too (abstract-level treats `op.sublevel === db` as the db itself).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- abstract-level's generics are invariant: only any accepts every sublevel
 type UmkvSublevel = AbstractSublevel<any, any, any, any>
 
 const READ = { keyEncoding: 'utf8', valueEncoding: 'utf8' } as const

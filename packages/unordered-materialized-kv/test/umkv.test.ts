@@ -1,10 +1,8 @@
 import test from 'tape'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import { MemoryLevel } from 'memory-level'
 import { Level } from 'level'
 import { UnorderedMaterializedKV, UmkvError, type Doc } from '../src/index.js'
+import { tmpDir } from '@kappa-ts/test-helpers'
 
 const doc = (id: string, key: string, links: string[] = []): Doc => ({ id, key, links })
 
@@ -160,24 +158,20 @@ test('invalid docs are rejected with ERR_INVALID_DOC and nothing is stored', asy
 })
 
 test('heads persist in a classic-level folder across reopen', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kappa-umkv-'))
-  try {
-    let db = new Level<string, string>(dir)
-    let kv = new UnorderedMaterializedKV(db.sublevel('umkv'))
-    await kv.batch([doc('a', 'k'), doc('b', 'k', ['a']), doc('c', 'k', ['a'])])
-    await db.close()
+  const dir = tmpDir(t, 'kappa-umkv-')
+  let db = new Level<string, string>(dir)
+  let kv = new UnorderedMaterializedKV(db.sublevel('umkv'))
+  await kv.batch([doc('a', 'k'), doc('b', 'k', ['a']), doc('c', 'k', ['a'])])
+  await db.close()
 
-    db = new Level<string, string>(dir)
-    kv = new UnorderedMaterializedKV(db.sublevel('umkv'))
-    t.deepEqual(await kv.get('k'), ['b', 'c'])
-    await kv.batch([doc('a', 'k')])
-    t.deepEqual(await kv.get('k'), ['b', 'c'], 'the linked marker survived the reopen')
-    await db.batch(await kv.ops([doc('d', 'k', ['b', 'c'])]))
-    t.deepEqual(await kv.get('k'), ['d'])
-    await db.close()
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true })
-  }
+  db = new Level<string, string>(dir)
+  kv = new UnorderedMaterializedKV(db.sublevel('umkv'))
+  t.deepEqual(await kv.get('k'), ['b', 'c'])
+  await kv.batch([doc('a', 'k')])
+  t.deepEqual(await kv.get('k'), ['b', 'c'], 'the linked marker survived the reopen')
+  await db.batch(await kv.ops([doc('d', 'k', ['b', 'c'])]))
+  t.deepEqual(await kv.get('k'), ['d'])
+  await db.close()
 })
 
 test('the db\'s own default encodings do not matter', async (t) => {

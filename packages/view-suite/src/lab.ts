@@ -18,7 +18,7 @@ export const VIEW = 'view'
  */
 export const BLOCK_BYTES = 400
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the suite runs any view: the kappa holds one view of an unknown type
 export type SuiteKappa = Kappa<any>
 
 export interface Lab {

@@ -7,6 +7,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { tmpDir } from '@kappa-ts/test-helpers'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const readme = fs.readFileSync(path.join(here, '..', '..', 'README.md'), 'utf8')
@@ -24,8 +25,7 @@ test('README: a third-party view runs the suite as the example shows, and passes
   const printed = /`node tags\.test\.js` \(inside[\s\S]*?```\n([\s\S]*?)```/.exec(readme)
   t.ok(printed !== null, 'the README shows what it prints')
   const expected = printed![1]!.trim().split('\n')
-  const dir = fs.mkdtempSync(path.join(here, '..', 'readme-example-'))
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const dir = tmpDir(t, 'readme-example-', path.join(here, '..'))
   for (const [name, code] of example) fs.writeFileSync(path.join(dir, name), code)
   const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile(process.execPath, ['tags.test.js'], { cwd: dir, timeout: 300_000 }, (err, stdout, stderr) => {

@@ -57,9 +57,9 @@ export interface KvWriter {
 
 export interface KvViewOptions {
   /** The docs an entry sets. Default: the KvRecord convention ({ key, value, links }). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a map written for the app's own entry type must fit
   map?(entry: Entry<any>): KvDoc | KvDoc[] | null | undefined
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as for map
   filter?(entry: Entry<any>): boolean
   version?: number | string
   maxBatch?: number
@@ -118,8 +118,7 @@ function wellFormed (s: string): boolean {
 }
 
 /** The default map: entries shaped like KvRecord; anything else is not a kv entry. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function recordDoc (entry: Entry<any>): KvDoc | null {
+function recordDoc (entry: Entry<unknown>): KvDoc | null {
   const v: unknown = entry.value
   if (v === null || typeof v !== 'object') return null
   const r = v as Partial<KvRecord<unknown>>

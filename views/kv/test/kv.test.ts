@@ -1,19 +1,12 @@
 import test from 'tape'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import { Kappa, type Entry, type KappaError } from '@kappa-ts/kappa-core'
 import { kvView, type KvUpdate } from '../src/index.js'
-
-function tmpdir (): { dir: string; cleanup: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kappa-kv-'))
-  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) }
-}
+import { connect, tmpDir } from '@kappa-ts/test-helpers'
 
 interface Profile { name: string }
 
 test('put then get: one head with its value; an overwrite replaces it; unknown keys are empty', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-kv-')
   const kappa = new Kappa(dir).use('kv', kvView<Profile>())
   await kappa.ready()
   const w = await kappa.writer()
@@ -27,11 +20,10 @@ test('put then get: one head with its value; an overwrite replaces it; unknown k
   t.deepEqual((await kappa.entry(w.key, second.address))?.value, { key: 'alice', value: { name: 'Alice B.' }, links: [first.id] }, 'stored entry convention: { key, value, links }')
   t.deepEqual(await kappa.api.kv.get('bob'), [])
   await kappa.close()
-  cleanup()
 })
 
 test('puts of one key issued at once link each other: no fork with yourself', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-kv-')
   const kappa = new Kappa(dir).use('kv', kvView<number>())
   await kappa.ready()
   const w = await kappa.writer()
@@ -49,11 +41,10 @@ test('puts of one key issued at once link each other: no fork with yourself', as
   await kappa.indexed()
   t.deepEqual((await kappa.api.kv.get('k49')).map((h) => h.value), [49])
   await kappa.close()
-  cleanup()
 })
 
 test('custom map: ids, links and values from the entry; malformed docs are skipped, not fatal', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-kv-')
   interface Edit { doc: string; rev: string; replaces?: string[]; body: string }
   const view = kvView<string>({
     map: (e: Entry<Edit>) => (typeof e.value?.doc === 'string'
@@ -82,11 +73,10 @@ test('custom map: ids, links and values from the entry; malformed docs are skipp
   await kappa.indexed()
   t.deepEqual((await kappa.api.docs.get('b')).map((h) => h.value), ['new'], 'a doc already linked never becomes a head')
   await kappa.close()
-  cleanup()
 })
 
 test('onUpdate per key and for all keys; subscribe yields updates until break', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-kv-')
   const kappa = new Kappa(dir).use('kv', kvView<number>())
   await kappa.ready()
   const w = await kappa.writer()
@@ -110,7 +100,7 @@ test('onUpdate per key and for all keys; subscribe yields updates until break', 
   t.equal(forA.length, 1, 'stopped listener hears nothing more')
   t.equal(forAll.length, 2)
   const got: number[] = []
-  for await (const u of sub) {
+  for await (const u of sub) { // eslint-disable-line no-unreachable-loop -- the test is that break ends the subscription
     got.push(u.heads[0]?.value ?? -1)
     break
   }
@@ -120,11 +110,10 @@ test('onUpdate per key and for all keys; subscribe yields updates until break', 
   const ended = live.next()
   await kappa.close()
   t.deepEqual(await ended, { value: undefined, done: true }, 'close ends live subscriptions')
-  cleanup()
 })
 
 test('the kv survives a restart and a version bump rebuilds it with the same result', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-kv-')
   let kappa = new Kappa(dir).use('kv', kvView<number>())
   await kappa.ready()
   const w = await kappa.writer()
@@ -138,11 +127,10 @@ test('the kv survives a restart and a version bump rebuilds it with the same res
   t.deepEqual(after, before, 'rebuilt from the logs: same heads and values')
   t.deepEqual(before.map((h) => h.map((x: { value: number }) => x.value)), [[15], [16], [17], [18], [19]])
   await kappa.close()
-  cleanup()
 })
 
 test('a key or a link that is not well-formed text is skipped and recorded; the view goes on (a peer cannot stop it)', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-kv-')
   const kappa = new Kappa(dir).use('kv', kvView<number>())
   await kappa.ready()
   const w = await kappa.writer()
@@ -168,11 +156,10 @@ test('a key or a link that is not well-formed text is skipped and recorded; the 
   t.equal(skips.length, 2, "'skip' events")
   t.equal(kappa.status().kv?.skipped, 2, 'counted in status()')
   await kappa.close()
-  cleanup()
 })
 
 test('a map function that throws for one entry: the built-in default skips that entry and records why', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-kv-')
   const kappa = new Kappa(dir).use('kv', kvView<number>({
     map: (e: Entry<{ k: string; v: number }>) => {
       if (e.value.v === 13) throw new Error('unlucky')
@@ -188,11 +175,10 @@ test('a map function that throws for one entry: the built-in default skips that 
   t.deepEqual(skip && [skip.index, skip.code], [1, 'ERR_MAP_THREW'])
   t.match(skip?.reason ?? '', /unlucky/)
   await kappa.close()
-  cleanup()
 })
 
 test('a custom id that names an unreadable block resolves to nothing: get() does not fail for the whole key', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-kv-')
   const kappa = new Kappa(dir).use('docs', kvView<string>({
     map: (e: Entry<{ doc: string; rev: string; body: string }>) => ({ key: e.value.doc, id: e.value.rev, value: e.value.body })
   }))
@@ -206,16 +192,15 @@ test('a custom id that names an unreadable block resolves to nothing: get() does
   t.deepEqual((await kappa.api.docs.get('readme')).map((h) => h.value), ['mischief'], 'found through the id table, not the unreadable block')
   t.deepEqual((await kappa.api.docs.get('readme2')).map((h) => h.value), ['fine'])
   await kappa.close()
-  cleanup()
 })
 
 test('a custom id claimed by entries of two peers: every peer resolves it to the same entry, whatever order they came in', async (t) => {
-  const a = tmpdir()
-  const b = tmpdir()
+  const a = tmpDir(t, 'kappa-kv-')
+  const b = tmpDir(t, 'kappa-kv-')
   const docs = () => kvView<string>({ map: (e: Entry<{ doc: string; rev: string; body: string }>) => ({ key: e.value.doc, id: e.value.rev, value: e.value.body }) })
-  const ka = new Kappa(a.dir).use('docs', docs())
+  const ka = new Kappa(a).use('docs', docs())
   await ka.ready()
-  const kb = new Kappa(b.dir, { key: ka.key }).use('docs', docs())
+  const kb = new Kappa(b, { key: ka.key }).use('docs', docs())
   await kb.ready()
   // the same id for the same key, written on both peers before they meet
   await (await ka.writer()).append({ doc: 'readme', rev: 'r1', body: 'from a' })
@@ -224,9 +209,7 @@ test('a custom id claimed by entries of two peers: every peer resolves it to the
   await kb.indexed()
   t.deepEqual((await ka.api.docs.get('readme')).map((h) => h.value), ['from a'], 'alone, a sees its own')
   t.deepEqual((await kb.api.docs.get('readme')).map((h) => h.value), ['from b'], 'alone, b sees its own')
-  const sa = ka.replicate(true)
-  const sb = kb.replicate(false)
-  sa.pipe(sb).pipe(sa)
+  const end = connect(ka, kb)
   await ka.synced()
   await kb.synced()
   // each indexed its own entry first and the other's second: the answer must not depend on that
@@ -234,10 +217,7 @@ test('a custom id claimed by entries of two peers: every peer resolves it to the
   const atB = await kb.api.docs.get('readme')
   t.equal(atA.length, 1, 'one head: the id')
   t.deepEqual(atA, atB, `both peers resolve it to the same entry (${atA[0]?.value})`)
-  sa.destroy()
-  sb.destroy()
+  end()
   await ka.close()
   await kb.close()
-  a.cleanup()
-  b.cleanup()
 })

@@ -63,13 +63,13 @@ export function decodeNumber (s: string): number {
 }
 
 function escapeString (s: string): string {
-  if (!/[\x00\x01]/.test(s)) return s // eslint-disable-line no-control-regex
-  return s.replace(/\x01/g, '\x01\x02').replace(/\x00/g, '\x01\x01') // eslint-disable-line no-control-regex
+  if (!/[\x00\x01]/.test(s)) return s
+  return s.replace(/\x01/g, '\x01\x02').replace(/\x00/g, '\x01\x01')
 }
 
 function unescapeString (s: string): string {
   if (!s.includes('\x01')) return s
-  return s.replace(/\x01([\x01\x02])/g, (_m, c: string) => (c === '\x01' ? '\x00' : '\x01')) // eslint-disable-line no-control-regex
+  return s.replace(/\x01([\x01\x02])/g, (_m, c: string) => (c === '\x01' ? '\x00' : '\x01'))
 }
 
 /** The encoded sort key alone: a prefix of every stored key with this sort key. */

@@ -1,22 +1,15 @@
 import test from 'tape'
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import { Kappa, type Entry } from '@kappa-ts/kappa-core'
 import { packBlocks, entrySize } from '@kappa-ts/multifeed'
 import { listView, type ListItem, type SortKey } from '../src/index.js'
-
-function tmpdir (): { dir: string; cleanup: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kappa-list-'))
-  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) }
-}
+import { tmpDir } from '@kappa-ts/test-helpers'
 
 interface Msg { time: number; text: string; channel?: string }
 const byTime = (): ReturnType<typeof listView<Msg>> => listView<Msg>({ map: (e: Entry<Msg>) => (typeof e.value?.time === 'number' ? e.value.time : null) })
 const texts = (items: ListItem<Msg>[]): string[] => items.map((i) => i.value.text)
 
 test('entries come out sorted by key; equal keys never overwrite, ties by feed then address', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-list-')
   const kappa = new Kappa(dir).use('log', byTime())
   await kappa.ready()
   const a = await kappa.writer('a')
@@ -34,11 +27,10 @@ test('entries come out sorted by key; equal keys never overwrite, ties by feed t
   const a1 = all.find((i) => i.value.text === 'a1')
   t.deepEqual(a1 && { key: a1.key, address: a1.address }, { key: a.key, address: { block: 0, index: 1 } }, 'items carry feed and address')
   await kappa.close()
-  cleanup()
 })
 
 test('read ranges: gt/gte/lt/lte, limit, reverse', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-list-')
   const kappa = new Kappa(dir).use('log', byTime())
   await kappa.ready()
   const w = await kappa.writer()
@@ -53,11 +45,10 @@ test('read ranges: gt/gte/lt/lte, limit, reverse', async (t) => {
   t.deepEqual(texts(await api.read({ lt: 5, reverse: true, limit: 2 })), ['t4', 't3'])
   t.deepEqual(await api.read({ gt: 100 }), [])
   await kappa.close()
-  cleanup()
 })
 
 test('tail(n): the last n in order, then each new item; break stops it', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-list-')
   const kappa = new Kappa(dir).use('log', byTime())
   await kappa.ready()
   const w = await kappa.writer()
@@ -80,11 +71,10 @@ test('tail(n): the last n in order, then each new item; break stops it', async (
   await kappa.indexed()
   t.equal(tail.buffered, 0, 'a stopped tail buffers nothing more')
   await kappa.close()
-  cleanup()
 })
 
 test('tail(n) started while entries are being indexed yields each item exactly once', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-list-')
   const kappa = new Kappa(dir).use('log', listView<Msg>({ map: (e: Entry<Msg>) => e.value.time, maxBatch: 7 }))
   await kappa.ready()
   const w = await kappa.writer()
@@ -99,11 +89,10 @@ test('tail(n) started while entries are being indexed yields each item exactly o
   }
   t.equal(new Set(got).size, 200, 'no item twice, none missing')
   await kappa.close()
-  cleanup()
 })
 
 test('several lists per kappa: one per channel under its own name; subscribe and onInsert', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-list-')
   const channel = (name: string): ReturnType<typeof listView<Msg>> =>
     listView<Msg>({ map: (e: Entry<Msg>) => e.value.time, filter: (e: Entry<Msg>) => e.value.channel === name })
   const kappa = new Kappa(dir).use('general', channel('general')).use('random', channel('random'))
@@ -125,11 +114,10 @@ test('several lists per kappa: one per channel under its own name; subscribe and
   stop()
   sub.close()
   await kappa.close()
-  cleanup()
 })
 
 test('string sort keys and several keys per entry', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-list-')
   interface Tagged { tags: string[]; text: string }
   const kappa = new Kappa(dir).use('tags', listView<Tagged>({ map: (e: Entry<Tagged>) => e.value.tags }))
   await kappa.ready()
@@ -140,11 +128,10 @@ test('string sort keys and several keys per entry', async (t) => {
   t.deepEqual(all.map((i) => [i.sortKey, i.value.text]), [['apple', 'one'], ['mango', 'two'], ['zebra', 'one']])
   t.deepEqual((await kappa.api.tags.read({ gte: 'b', lt: 'n' })).map((i) => i.sortKey), ['mango'])
   await kappa.close()
-  cleanup()
 })
 
 test('a value nested too deep (as a peer can write it) and a bad sort key are skipped and recorded; the list goes on', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-list-')
   const kappa = new Kappa(dir).use('log', byTime()).use('any', listView<unknown>({ map: (e: Entry<unknown>) => ((e.value as { k?: SortKeyLike }).k ?? null) as SortKey | null }))
   await kappa.ready()
   const w = await kappa.writer()
@@ -163,7 +150,6 @@ test('a value nested too deep (as a peer can write it) and a bad sort key are sk
   t.match(any[1]!.reason, /sort key is boolean/)
   t.equal(Object.values(kappa.status()).every((s) => s.error === null), true, 'no view in error')
   await kappa.close()
-  cleanup()
 })
 
 type SortKeyLike = string | number | boolean

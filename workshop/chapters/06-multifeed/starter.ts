@@ -5,7 +5,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { Multifeed, appendEntries, readEntries } from '@kappa-ts/multifeed' // eslint-disable-line @typescript-eslint/no-unused-vars
+import { Multifeed, appendEntries, readEntries } from '@kappa-ts/multifeed'
 
 interface Msg { author: string; text: string; timestamp: number }
 

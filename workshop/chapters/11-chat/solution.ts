@@ -22,7 +22,7 @@ const aliceKey = await alice.me()
 const bobKey = await bob.me()
 
 let streams: Duplex[] = []
-const connect = (a: Chat | Kappa<any>, b: Chat) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+const connect = (a: Chat | Kappa<any>, b: Chat) => { // eslint-disable-line @typescript-eslint/no-explicit-any -- a kappa with any views
   const ka = a instanceof Chat ? a.kappa : a
   const sa = ka.replicate(true)
   const sb = b.kappa.replicate(false)

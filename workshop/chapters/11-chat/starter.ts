@@ -22,7 +22,7 @@ const bob = await Chat.open({ storage: path.join(tmp, 'bob'), key: alice.key, no
 // Connecting two peers (a Chat, or a plain Kappa for the hostile one) and waiting until
 // `chat` holds and has indexed what its peers hold.
 let streams: Duplex[] = []
-const connect = (a: Chat | Kappa<any>, b: Chat): void => { // eslint-disable-line @typescript-eslint/no-explicit-any
+const connect = (a: Chat | Kappa<any>, b: Chat): void => { // eslint-disable-line @typescript-eslint/no-explicit-any -- a kappa with any views
   const sa = (a instanceof Chat ? a.kappa : a).replicate(true)
   const sb = b.kappa.replicate(false)
   sa.pipe(sb).pipe(sa)

@@ -1,3 +1,5 @@
+import { CodedError } from '@kappa-ts/kappa-core'
+
 /** Codes of ChatError. */
 export type ChatErrorCode =
   | 'ERR_INVALID_MESSAGE' // a message, nick or topic does not match its schema
@@ -9,11 +11,4 @@ export type ChatErrorCode =
   | 'ERR_BAD_OPTION' // options that contradict each other (a KEY and a new chat)
   | 'ERR_CLOSED'
 
-export class ChatError extends Error {
-  readonly code: ChatErrorCode
-  constructor (code: ChatErrorCode, message: string, opts?: { cause?: unknown }) {
-    super(message, opts)
-    this.name = 'ChatError'
-    this.code = code
-  }
-}
+export class ChatError extends CodedError<ChatErrorCode> {}

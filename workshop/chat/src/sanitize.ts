@@ -6,7 +6,6 @@ import stripAnsi from 'strip-ansi'
 // C0 controls, DEL and C1 controls (U+0080-U+009F: 8-bit CSI, OSC and friends),
 // bidi embeddings, overrides and isolates that could disguise text, and the
 // Unicode line and paragraph separators.
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g
 
 // Characters that draw nothing: format characters (zero-width space and joiners,

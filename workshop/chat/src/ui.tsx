@@ -191,11 +191,13 @@ function App ({ session, channel: firstChannel, onQuit }: AppProps) {
           ))}
         </Box>
         <Box flexDirection='column' flexGrow={1} borderStyle='single' paddingX={1}>
-          {visible.length === 0 ? <Text dimColor>no messages in {channel} yet</Text> : visible.map((r) => (
-            <Text key={r.key} wrap='truncate-end'>
-              {r.head === '' ? null : <><Text dimColor>{r.head.slice(0, 11)}</Text><Text color={r.author === me ? 'green' : 'yellow'}>{r.head.slice(11)}</Text></>}{r.text}
-            </Text>
-          ))}
+          {visible.length === 0
+            ? <Text dimColor>no messages in {channel} yet</Text>
+            : visible.map((r) => (
+              <Text key={r.key} wrap='truncate-end'>
+                {r.head === '' ? null : <><Text dimColor>{r.head.slice(0, 11)}</Text><Text color={r.author === me ? 'green' : 'yellow'}>{r.head.slice(11)}</Text></>}{r.text}
+              </Text>
+            ))}
         </Box>
       </Box>
       <Box flexDirection='column'>

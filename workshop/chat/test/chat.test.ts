@@ -220,7 +220,7 @@ test('hostile peer: escape codes are stripped; a 1 MB message, malformed records
     await honest.indexed()
     const lines = await honest.history('#general')
     t.deepEqual(lines.map((l) => l.text), ['honest hello', 'RED title  done', 'last hostile entry'], 'the honest message and the two valid hostile ones, the first stripped of escape codes')
-    t.ok(lines.every((l) => !/[\x00-\x1f\x7f-\x9f]/.test(l.text)), 'no control characters reach a line') // eslint-disable-line no-control-regex
+    t.ok(lines.every((l) => !/[\x00-\x1f\x7f-\x9f]/.test(l.text)), 'no control characters reach a line')
     t.equal(lines[0]?.id, helloRef, 'the honest message is neither deleted nor replaced')
     t.equal(await honest.nickOf(honestKey), 'honest', 'a nick record for another feed does not change its nick')
     t.equal(await honest.nickOf(w.key), w.key.slice(0, 8), 'the invalid nick was ignored')

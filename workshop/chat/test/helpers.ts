@@ -11,7 +11,6 @@ import { fileURLToPath } from 'node:url'
 export const BIN = fileURLToPath(new URL('../src/bin.js', import.meta.url))
 const WAIT_MS = 45_000
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Msg = Record<string, any> & { type: string }
 
 const children = new Set<ChildProcess>()

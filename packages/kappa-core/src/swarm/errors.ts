@@ -1,10 +1,4 @@
-/** Bad input to the networking layer (a bootstrap address, an option, a destroyed swarm). */
-export class SwarmError extends Error {
-  readonly code: string
+import { CodedError } from '../errors.js'
 
-  constructor (code: string, message: string) {
-    super(message)
-    this.name = 'SwarmError'
-    this.code = code
-  }
-}
+/** Bad input to the networking layer (a bootstrap address, an option, a destroyed swarm). */
+export class SwarmError extends CodedError {}

@@ -10,8 +10,8 @@ export interface SwarmSocket {
   readonly destroyed: boolean
   userData: unknown
   destroy(err?: Error): void
-  on(event: string, listener: (...args: any[]) => void): unknown
-  once(event: string, listener: (...args: any[]) => void): unknown
+  on(event: string, listener: (...args: never[]) => void): unknown
+  once(event: string, listener: (...args: never[]) => void): unknown
 }
 
 /** What `kappa.peers` / `swarm.peers` lists. */

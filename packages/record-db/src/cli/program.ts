@@ -18,7 +18,6 @@ import { registerServe } from './serve.js'
 
 interface GlobalOpts { json?: boolean; storage: string; bootstrap?: string }
 
-
 /** Runs the CLI with `argv` (process.argv form); resolves with the exit code. */
 export async function run (argv: string[]): Promise<number> {
   const program = buildProgram()
@@ -262,25 +261,24 @@ function buildProgram (): Command {
       })
     })
 
+  // authorize and revoke: a change to writer feed KEY, reported as `<done> <key>`.
+  const onWriterKey = <O>(done: 'authorized' | 'revoked', change: (db: RecordDB, key: string, opts: O) => Promise<unknown>) =>
+    async (key: string, opts: O): Promise<void> => {
+      await withDb(g(), async (db) => {
+        await change(db, key, opts)
+        out().result({ [done]: key.toLowerCase() }, () => `${done} ${key.toLowerCase()}`)
+      })
+    }
+
   program.command('authorize <key>')
     .description('let the writer feed KEY write (authorized mode)')
     .option('--note <text>', 'a note stored with the authorization')
-    .action(async (key: string, opts: { note?: string }) => {
-      await withDb(g(), async (db) => {
-        await db.authorize(key, opts.note === undefined ? {} : { note: opts.note })
-        out().result({ authorized: key.toLowerCase() }, () => `authorized ${key.toLowerCase()}`)
-      })
-    })
+    .action(onWriterKey('authorized', (db, key, opts: { note?: string }) => db.authorize(key, opts.note === undefined ? {} : { note: opts.note })))
 
   program.command('revoke <key>')
-    .description("revoke a writer feed: its records from now on (or from --length) stop counting")
+    .description('revoke a writer feed: its records from now on (or from --length) stop counting')
     .option('--length <n>', 'records of KEY in blocks >= n stop counting (default: its length in blocks known here)', toInt)
-    .action(async (key: string, opts: { length?: number }) => {
-      await withDb(g(), async (db) => {
-        await db.revoke(key, opts.length === undefined ? {} : { length: opts.length })
-        out().result({ revoked: key.toLowerCase() }, () => `revoked ${key.toLowerCase()}`)
-      })
-    })
+    .action(onWriterKey('revoked', (db, key, opts: { length?: number }) => db.revoke(key, opts.length === undefined ? {} : { length: opts.length })))
 
   program.command('sync')
     .description('join the swarm and sync with peers (Ctrl-C to stop)')

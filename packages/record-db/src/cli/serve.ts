@@ -13,7 +13,7 @@ const DEFAULT_HOST = '127.0.0.1'
 export function registerServe (program: Command, globals: () => ServeGlobals): void {
   program.command('serve')
     .description('serve the HTTP API, live events and the web UI (see SERVE.md); Ctrl-C to stop')
-    .option('--port <port>', `port to listen on (0: any free port)`, toPort, DEFAULT_PORT)
+    .option('--port <port>', 'port to listen on (0: any free port)', toPort, DEFAULT_PORT)
     .option('--host <host>', 'address to listen on; anything but loopback needs KAPPA_DB_TOKEN', DEFAULT_HOST)
     .option('--offline', 'do not join the swarm (serve this peer\'s data only)')
     .action(async (opts: ServeCommandOptions) => {

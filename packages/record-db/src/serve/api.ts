@@ -116,4 +116,3 @@ export function registerApi (app: FastifyInstance, db: RecordDB, state: ApiState
     return { hits: await db.search(q, schema === undefined ? { limit } : { schema, limit }) }
   })
 }
-

@@ -3,20 +3,14 @@
 // `{ error: { code, message, ... } }`.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { RecordDbError, ValidationError, type RecordDbErrorCode } from '../errors.js'
+import { CodedError } from '@kappa-ts/kappa-core'
 
 export type ServeErrorCode =
   | 'ERR_TOKEN_REQUIRED' // listening beyond loopback without an explicit token
   | 'ERR_BAD_TOKEN' // a token that is too short or has characters a header cannot carry
   | 'ERR_LISTEN' // the address cannot be listened on (in use, not ours)
 
-export class ServeError extends Error {
-  readonly code: ServeErrorCode
-  constructor (code: ServeErrorCode, message: string, opts?: { cause?: unknown }) {
-    super(message, opts)
-    this.name = 'ServeError'
-    this.code = code
-  }
-}
+export class ServeError extends CodedError<ServeErrorCode> {}
 
 /** Codes of the API's error bodies that are not RecordDB's own. */
 export type HttpErrorCode =

@@ -1,0 +1,83 @@
+import test from 'tape'
+import fs from 'node:fs'
+import path from 'node:path'
+import { Duplex } from 'node:stream'
+import { connect, eventually, makeTmpDir, tmpDir } from '../src/index.js'
+
+let kept = ''
+test('tmpDir: a fresh folder that exists during the test', (t) => {
+  kept = tmpDir(t, 'kappa-helpers-')
+  t.ok(fs.statSync(kept).isDirectory(), 'the folder exists')
+  t.notEqual(tmpDir(t), kept, 'each call makes another folder')
+  fs.writeFileSync(`${kept}/file`, 'x')
+  const inside = tmpDir(t, 'nested-', kept)
+  t.equal(path.dirname(inside), kept, 'made under the parent given')
+  t.end()
+})
+
+test('tmpDir: removed, with its contents, once the test has ended', (t) => {
+  t.equal(fs.existsSync(kept), false)
+  const { dir, cleanup } = makeTmpDir('kappa-helpers-')
+  t.ok(fs.existsSync(dir), 'makeTmpDir: made')
+  cleanup()
+  t.equal(fs.existsSync(dir), false, 'makeTmpDir: removed by its cleanup')
+  t.end()
+})
+
+test('eventually: resolves once the check holds; rejects naming what it waited for', async (t) => {
+  let n = 0
+  await eventually(() => ++n >= 3, 'three looks', { intervalMs: 1 })
+  t.equal(n, 3, 'asked until it held')
+  await eventually(async () => true, 'an async check')
+  try {
+    await eventually(() => false, 'what never happens', { timeoutMs: 0, intervalMs: 1 })
+    t.fail('should have rejected')
+  } catch (err) {
+    t.equal((err as Error).message, 'timed out waiting for: what never happens')
+  }
+})
+
+/** An object whose replication stream is one end of a pair that echoes what is written to it. */
+function peer (): { replicate (initiator: boolean): Duplex; streams: Duplex[]; got: string[] } {
+  const p = {
+    streams: [] as Duplex[],
+    got: [] as string[],
+    replicate (initiator: boolean): Duplex {
+      const s = new Duplex({
+        read () {},
+        write (chunk: Buffer, _enc, cb) { p.got.push(chunk.toString()); cb() }
+      })
+      if (initiator) s.push('hello from a')
+      else s.push('hello from b')
+      p.streams.push(s)
+      return s
+    }
+  }
+  return p
+}
+
+test('connect: each side hears the other; the returned function ends both streams', async (t) => {
+  const a = peer()
+  const b = peer()
+  const end = connect(a, b)
+  await eventually(() => a.got.length > 0 && b.got.length > 0, 'both sides to hear')
+  t.deepEqual(a.got, ['hello from b'])
+  t.deepEqual(b.got, ['hello from a'])
+  end()
+  t.ok(a.streams[0]?.destroyed && b.streams[0]?.destroyed, 'both streams ended')
+})
+
+let ended: Duplex[] = []
+test('connect with t: the streams end when the test ends', (t) => {
+  const a = peer()
+  const b = peer()
+  connect(a, b, t)
+  ended = [...a.streams, ...b.streams]
+  t.notOk(ended.some((s) => s.destroyed), 'open during the test')
+  t.end()
+})
+
+test('connect with t: ended', (t) => {
+  t.ok(ended.every((s) => s.destroyed))
+  t.end()
+})
