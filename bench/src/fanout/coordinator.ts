@@ -263,7 +263,9 @@ async function run (cfg: { dataFile: string; workDir: string; label: string }, o
   const t0 = now()
   toWriter({ type: 'live', rate: o.rate, everyMs: o.appendEveryMs })
   let next = 0
-  while (next < n && abortReason === null) {
+  // (abortReason is set by the readers' messages, between the waves' awaits)
+  const aborted = (): boolean => abortReason !== null
+  while (next < n && !aborted()) {
     const wave = new Map<number, number[]>()
     for (let i = 0; i < o.waveSize && next < n; i++, next++) {
       const s = state[next]!
