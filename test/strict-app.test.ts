@@ -38,20 +38,25 @@ export async function main (dir: string): Promise<number> {
     .use('messages', listView<Msg>({ map: (e: Entry<Msg>) => e.value.time }))
     .use('names', kvView<{ name: string }>())
     .use('lengths', lengths)
+  // the ready-resource lifecycle and the typed events ship with the packages
+  kappa.on('synced', (p) => { if (p.synced && p.shared) void p.localLength })
+  kappa.on('connection-error', (info) => { void info.remotePublicKey })
   await kappa.ready()
+  const open: boolean = kappa.opened && !kappa.closed && kappa.closing === null
   const feeds: Feed[] = kappa.feeds()
   const first: number = feeds[0]?.contiguousLength ?? 0
   const swarm: KappaSwarm | null = kappa.swarm
   const items = await kappa.api.messages.read({ limit: 10 })
   const text: string | undefined = items[0]?.value.text
   const db = new RecordDB(dir + '-db')
+  db.on('change', (c) => { void c.id })
   await db.ready()
   const mf: Multifeed = kappa.multifeed
   const chat = await Chat.open({ storage: dir + '-chat' })
   await chat.close()
   await db.close()
   await kappa.close()
-  return first + (swarm === null ? 0 : 1) + (text?.length ?? 0) + mf.feeds().length
+  return first + (swarm === null ? 0 : 1) + (text?.length ?? 0) + mf.feeds().length + (open ? 1 : 0)
 }
 `
 

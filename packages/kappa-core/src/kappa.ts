@@ -1,18 +1,19 @@
 // Kappa: writers + views + indexing + replication, over one Multifeed and one LevelDB.
-import { EventEmitter, setMaxListeners } from 'node:events'
+import { setMaxListeners } from 'node:events'
 import path from 'node:path'
 import type { Duplex } from 'node:stream'
 import type { AbstractLevel } from 'abstract-level'
 import type Corestore from 'corestore'
 import { Level } from 'level'
-import { Multifeed, MAX_ENTRY_BYTES, type Feed, type FeedInfo, type MultifeedOptions } from '@kappa-ts/multifeed'
+import ReadyResource from 'ready-resource'
+import { Multifeed, MAX_ENTRY_BYTES, type Feed, type FeedInfo, type MultifeedError, type MultifeedOptions, type MultifeedPeer } from '@kappa-ts/multifeed'
 import { EntryReader, type Address, type Entry, type IndexProgress, type IndexState, type SkippedEntry } from '@kappa-ts/multifeed-index'
 import { bindApi } from './bind-api.js'
 import { KappaError, closedError, unknownViewError } from './errors.js'
 import { parseFeedKey, isAddress } from './address.js'
 import { assertViewName } from './names.js'
 import { Network, type SyncedOptions } from './network.js'
-import type { JoinOptions, KappaSwarm, PeerStatus } from './swarm/index.js'
+import type { JoinOptions, KappaSwarm, KappaSwarmEvents, PeerStatus } from './swarm/index.js'
 import type { AnyView, KappaApi, ViewContext, ViewDb } from './view.js'
 import { ViewHost, type ViewReads } from './view-host.js'
 import { Writer } from './writer.js'
@@ -81,15 +82,14 @@ export interface ViewStatus {
 }
 
 /**
- * Events: 'state'(name, state), 'progress'(name, IndexProgress),
- * 'view-error'(name, KappaError), 'indexed'(name, entries) after each committed
- * batch of a view, 'skip'(name, SkippedEntry) for an entry or block that could not
- * be indexed (recorded: kappa.skipped(name)), 'feed'(feed, info), 'peer-error'(MultifeedError, peer) when
- * a replication peer was dropped; after join(): 'peer-add'/'peer-remove'
- * (PeerStatus), 'sync-progress'/'synced', 'connection-error'; 'close'.
- * Never 'error'.
+ * Events: see KappaEvents (typed on/once/off). Never 'error'.
+ *
+ * The lifecycle is Holepunch's ReadyResource, as hypercore's and corestore's: ready()
+ * opens once (every call shares the open), close() closes once, waiting for an open in
+ * progress; `opening`, `opened`, `closing`, `closed` tell where it is. Every call after
+ * close() fails with ERR_CLOSED.
  */
-export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitter {
+export class Kappa<V extends ViewMap = Record<never, never>> extends ReadyResource {
   readonly multifeed: Multifeed
   readonly api: KappaApi<V>
   private readonly db: KappaDb
@@ -103,8 +103,6 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
   /** What every view may read besides its own db (its ViewContext): entries by address, and the close. */
   private readonly reads: ViewReads
   private readonly closeController = new AbortController()
-  private opening: Promise<void> | null = null
-  private closing: Promise<void> | null = null
 
   constructor (storage: string | Corestore, opts: KappaOptions<V> = {}) {
     super()
@@ -155,10 +153,10 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
       entry: (feedKey, address, opts) => this.entry(feedKey, address, opts),
       signal: this.closeController.signal
     }
-    this.network = new Network(this.multifeed, (event, ...args) => this.emit(event, ...args), opts.accept)
+    this.network = new Network(this.multifeed, this, opts.accept)
     this.multifeed.on('feed', (feed: Feed, info: FeedInfo) => this.emit('feed', feed, info))
     // a hostile or incompatible peer was dropped from a replication stream
-    this.multifeed.on('peer-error', (err: unknown, peer: unknown) => this.emit('peer-error', err, peer))
+    this.multifeed.on('peer-error', (err, peer) => this.emit('peer-error', err, peer))
     if (opts.views !== undefined) {
       for (const [name, view] of Object.entries(opts.views)) this.use(name, view)
     }
@@ -175,26 +173,35 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
   /** The multifeed key (after ready()): share it with the peers who may replicate. */
   get key (): Buffer { return this.multifeed.key }
   get discoveryKey (): Buffer { return this.multifeed.discoveryKey }
-  get closed (): boolean { return this.closing !== null }
   /** Names of the views in use. */
   get views (): string[] { return [...this.hosts.keys()] }
 
   /**
    * Opens the logs and the views' db, and opens every view used so far (which
-   * then indexes in the background: see indexed()). Call it again after a
-   * later use() to wait for that view to open. A view that cannot open is
-   * reported by 'view-error' and does not make ready() fail.
+   * then indexes in the background: see indexed()). The open happens once, shared
+   * by every call; a call after a later use() also waits for that view to open.
+   * A view that cannot open is reported by 'view-error' and does not make ready() fail.
    */
-  async ready (): Promise<void> {
+  override async ready (): Promise<void> {
     if (this.closing !== null) throw closedError('ready')
-    this.opening ??= this.open()
-    await this.opening
-    await Promise.all([...this.hosts.values()].map((h) => h.start().catch(() => {})))
+    await super.ready()
+    await this.startViews()
   }
 
-  private async open (): Promise<void> {
-    await this.multifeed.ready()
-    await this.db.open()
+  protected override async _open (): Promise<void> {
+    try {
+      await this.multifeed.ready()
+      await this.db.open()
+    } catch (err) {
+      // ReadyResource does not call _close() after a failed open: release what was opened
+      await this.release()
+      throw err
+    }
+    await this.startViews()
+  }
+
+  private async startViews (): Promise<void> {
+    await Promise.all([...this.hosts.values()].map((h) => h.start().catch(() => {})))
   }
 
   /**
@@ -220,7 +227,7 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
     host.on('progress', (p: IndexProgress) => this.emit('progress', name, p))
     host.on('failed', (err: KappaError) => this.emit('view-error', name, err))
     host.on('hook-error', (err: KappaError) => this.emit('view-error', name, err))
-    host.on('indexed', (entries: unknown[]) => this.emit('indexed', name, entries))
+    host.on('indexed', (entries: Entry[]) => this.emit('indexed', name, entries))
     host.on('skip', (skip: SkippedEntry) => this.emit('skip', name, skip))
     // After ready() the view starts at once; before, ready() starts it.
     if (this.opening !== null) this.opening.then(() => host.start()).catch(() => {})
@@ -262,8 +269,7 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
     if (key === null || !isAddress(address)) {
       throw new KappaError('ERR_INVALID_ADDRESS', 'entry(feedKey, { block, index }): a 64-hex feed key and non-negative integer block and index')
     }
-    this.opening ??= this.open()
-    await this.opening
+    await this.ready()
     const feed = this.multifeed.feed(key)
     if (feed === undefined) return null
     const read = await this.reader.readEntry(feed, key, address, opts)
@@ -361,23 +367,24 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends EventEmitte
   /** The KappaSwarm after join() (sync status, progress), else null. */
   get swarm (): KappaSwarm | null { return this.network.swarm }
 
-  /** Closes the swarm, the writers (after their appends land), the views, the logs and (if kappa opened it) the db. */
-  close (): Promise<void> {
-    this.closing ??= this.shutdown()
-    return this.closing
-  }
-
-  private async shutdown (): Promise<void> {
-    await this.network.destroy().catch(() => {})
+  /**
+   * close() (ReadyResource's: once, after an open in progress): the reverse of what was
+   * opened. The swarm and the replication streams, then the writers (after their appends
+   * land), the views, the logs and (if kappa opened it) the db.
+   */
+  protected override async _close (): Promise<void> {
+    await this.network.close().catch(() => {})
     const writers = await Promise.allSettled([...this.writers.values()])
     await Promise.all(writers.map((w) => (w.status === 'fulfilled' ? w.value.close() : undefined)))
-    if (this.opening !== null) await this.opening.catch(() => {})
+    await this.release()
+  }
+
+  private async release (): Promise<void> {
     await Promise.all([...this.hosts.values()].map((h) => h.close().catch(() => {})))
     // the views are done: nothing more will be indexed, live queries end
     this.closeController.abort()
     await this.multifeed.close()
     if (this.ownsDb) await this.db.close()
-    this.emit('close')
   }
 
   private pick (names: string[] | undefined): ViewHost[] {
@@ -412,27 +419,36 @@ function checkView (name: string, view: AnyView): void {
   }
 }
 
-/** The events of a Kappa, typed (see the class comment). */
-export interface KappaEvents {
+/**
+ * The events of a Kappa, typed: `kappa.on(name, listener)` checks the name and the listener's
+ * arguments. After join() the swarm's events come too, as KappaSwarmEvents declares them.
+ */
+export interface KappaEvents extends Omit<KappaSwarmEvents, 'ready' | 'close'> {
+  /** A view's index state changed. */
   state: (name: string, state: IndexState) => void
+  /** A view's progress: at most every 100 ms while it indexes, and when it stops. */
   progress: (name: string, progress: IndexProgress) => void
+  /** A view committed a batch of entries (what its live notifications come from). */
   indexed: (name: string, entries: Entry[]) => void
+  /** A view failed (its map threw: ERR_VIEW_FAILED) or one of its hooks threw. */
   'view-error': (name: string, err: KappaError) => void
+  /** A view could not index an entry or a block; recorded (kappa.skipped(name)). */
   skip: (name: string, skip: SkippedEntry) => void
+  /** A feed joined the set (local, remote, or reopened by ready()). */
   feed: (feed: Feed, info: FeedInfo) => void
-  'peer-error': (err: Error, peer: unknown) => void
-  'peer-add': (peer: PeerStatus) => void
-  'peer-remove': (peer: PeerStatus) => void
+  /** A replication peer (piped stream or swarm connection) was dropped: hostile or incompatible. */
+  'peer-error': (err: MultifeedError, peer: MultifeedPeer) => void
+  /** ready() finished: the logs, the db and the views used so far are open. */
+  ready: () => void
+  /** close() finished: everything kappa opened is closed. */
   close: () => void
 }
 
-// Typed listeners for the known events; any other name falls through to EventEmitter's.
+// Typed listeners: only the events above, with their arguments.
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- V must match the class's type parameters to merge
 export interface Kappa<V extends ViewMap = Record<never, never>> {
   on<E extends keyof KappaEvents>(event: E, listener: KappaEvents[E]): this
-  on(event: string | symbol, listener: (...args: any[]) => void): this // eslint-disable-line @typescript-eslint/no-explicit-any -- EventEmitter's own signature
   once<E extends keyof KappaEvents>(event: E, listener: KappaEvents[E]): this
-  once(event: string | symbol, listener: (...args: any[]) => void): this // eslint-disable-line @typescript-eslint/no-explicit-any -- EventEmitter's own signature
   off<E extends keyof KappaEvents>(event: E, listener: KappaEvents[E]): this
-  off(event: string | symbol, listener: (...args: any[]) => void): this // eslint-disable-line @typescript-eslint/no-explicit-any -- EventEmitter's own signature
+  emit<E extends keyof KappaEvents>(event: E, ...args: Parameters<KappaEvents[E]>): boolean
 }

@@ -3,12 +3,17 @@
 import type { Duplex } from 'node:stream'
 import type { Multifeed } from '@kappa-ts/multifeed'
 import { KappaError, closedError } from './errors.js'
-import { KappaSwarm, type JoinOptions, type PeerStatus } from './swarm/index.js'
+import { KappaSwarm, type JoinOptions, type KappaSwarmEvents, type PeerStatus } from './swarm/index.js'
 import { StatusPeer } from './swarm/status-peer.js'
 import { waitForPeers, waitUntilHeld, type AcceptFeed } from './sync-wait.js'
 
-/** Swarm events a Kappa re-emits as its own. */
+/** Swarm events a Kappa re-emits as its own (KappaEvents declares each with the same listener). */
 const RELAYED = ['peer-add', 'peer-remove', 'synced', 'sync-progress', 'connection-error'] as const
+type Relayed = typeof RELAYED[number]
+/** Where relayed events go: the Kappa's own typed emit. */
+export interface RelayTarget {
+  emit<E extends Relayed>(event: E, ...args: Parameters<KappaSwarmEvents[E]>): boolean
+}
 
 export interface SyncedOptions {
   /** First wait until at least this many peers are connected and verified (after join(): 1). Default 0. */
@@ -20,17 +25,17 @@ export interface SyncedOptions {
 export class Network {
   private current: KappaSwarm | null = null
   private readonly multifeed: Multifeed
-  private readonly relay: (event: string, ...args: unknown[]) => void
+  private readonly relay: RelayTarget
   private readonly accept: AcceptFeed | undefined
   /** The status channel of each stream returned by replicate(), until the stream closes. */
   private readonly streams = new Map<Duplex, StatusPeer>()
-  /** Aborted by destroy(): every synced() still waiting rejects with ERR_CLOSED. */
+  /** Aborted by close(): every synced() still waiting rejects with ERR_CLOSED. */
   private readonly closing = new AbortController()
   private readonly onverified = (info: { stream?: unknown }): void => {
     this.streams.get(info.stream as Duplex)?.markVerified()
   }
 
-  constructor (multifeed: Multifeed, relay: (event: string, ...args: unknown[]) => void, accept?: AcceptFeed) {
+  constructor (multifeed: Multifeed, relay: RelayTarget, accept?: AcceptFeed) {
     this.multifeed = multifeed
     this.relay = relay
     this.accept = accept
@@ -82,7 +87,7 @@ export class Network {
   async join (opts?: JoinOptions): Promise<void> {
     if (this.current === null) {
       const swarm = new KappaSwarm(this.multifeed, opts)
-      for (const event of RELAYED) swarm.on(event, (...args: unknown[]) => this.relay(event, ...args))
+      for (const event of RELAYED) this.forward(swarm, event)
       this.current = swarm
     }
     await this.current.join()
@@ -92,13 +97,18 @@ export class Network {
     if (this.current !== null) await this.current.leave()
   }
 
-  async destroy (): Promise<void> {
+  private forward<E extends Relayed> (swarm: KappaSwarm, event: E): void {
+    const listener = (...args: Parameters<KappaSwarmEvents[E]>): void => { this.relay.emit(event, ...args) }
+    swarm.on(event, listener as unknown as KappaSwarmEvents[E])
+  }
+
+  async close (): Promise<void> {
     this.closing.abort(closedError('synced'))
     this.multifeed.removeListener('peer-add', this.onverified)
     for (const peer of this.streams.values()) peer.close()
     const swarm = this.current
     this.current = null
-    if (swarm !== null) await swarm.destroy()
+    if (swarm !== null) await swarm.close()
   }
 }
 

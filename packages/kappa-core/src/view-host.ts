@@ -68,7 +68,8 @@ export class ViewHost extends EventEmitter {
     this.index.on('skip', (skip: SkippedEntry) => this.emit('skip', skip))
     // the index started over (e.g. a feed was truncated): in-memory view state goes too
     this.index.on('reset', () => { this.reset() })
-    this.index.on('batch', (_entries: Entry[], mapped: Mapped | null) => { if (mapped !== null) this.onBatch(mapped) })
+    // (what this host's map returned: Mapped or null)
+    this.index.on('batch', (_entries: Entry[], mapped: unknown) => { if (mapped !== null) this.onBatch(mapped as Mapped) })
   }
 
   get state (): IndexState { return this.index.state }
@@ -86,7 +87,7 @@ export class ViewHost extends EventEmitter {
 
   /** Opens the index; it starts indexing what exists and then follows the feeds live. */
   start (): Promise<void> {
-    this.starting ??= this.index.opened().catch((err: unknown) => {
+    this.starting ??= this.index.ready().catch((err: unknown) => {
       this.fail(err)
       throw this.failure
     })

@@ -26,7 +26,7 @@ async function node (net: Net, key?: Buffer, opts: { maxPeers?: number; handshak
     mf,
     swarm,
     cleanup: async () => {
-      await swarm.destroy()
+      await swarm.close()
       await mf.close()
       tmp.cleanup()
     }
@@ -209,7 +209,7 @@ test('a peer with another key is never replicated with, even on the same topic',
     t.notOk(a.swarm.peers.some((p) => p.remotePublicKey === other.swarm.publicKey), 'a never saw the other-key peer')
     t.equal(other.mf.feeds().length, 1, 'other-key peer has only its own feed')
     t.notOk(b.mf.feeds().some((f) => hex(f.key) === hex(otherFeed.key)), 'b never got the other-key feed')
-    await impSwarm.destroy()
+    await impSwarm.close()
     await imp.close()
     tmp.cleanup()
   } finally {

@@ -6,7 +6,7 @@ export type IndexErrorCode =
   | 'ERR_STORAGE' // reading the logs or committing to LevelDB failed
   | 'ERR_CORRUPT' // stored index state is unreadable
   | 'ERR_BAD_OPTION' // an option has the wrong type or range
-  | 'ERR_NOT_OPEN' // `data` was read before the index had opened (await opened())
+  | 'ERR_NOT_OPEN' // `data` was read before the index had opened (await ready())
   | 'ERR_CLOSED' // the index is closing or closed
 
 export class IndexError extends Error {

@@ -14,5 +14,6 @@ export {
   type MapContext,
   type OnMapError,
   type IndexProgress,
-  type TruncateEvent
+  type TruncateEvent,
+  type MultifeedIndexEvents
 } from './multifeed-index.js'

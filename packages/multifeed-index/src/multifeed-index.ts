@@ -8,7 +8,7 @@
 // indexed (a block that is not a readable packed block, an entry that is not valid
 // in the feed's encoding) is skipped for good and recorded with the reason, in the
 // same commit.
-import { EventEmitter } from 'node:events'
+import ReadyResource from 'ready-resource'
 import { decodeEntry } from '@kappa-ts/multifeed'
 import { IndexError } from './errors.js'
 import { EntryReader, toHex, type BlockRead } from './reader.js'
@@ -74,6 +74,37 @@ export interface IndexProgress {
   skipped: number
 }
 export interface TruncateEvent { key: string; length: number; rebuilt: boolean }
+
+/** Typed listeners for the index's events (on/once/off). Never an 'error' event. */
+export interface MultifeedIndexEvents<T = unknown> {
+  /** The index state changed. */
+  state: [state: IndexState]
+  /** As progress(): at most every 100 ms while indexing, and when it stops. */
+  progress: [progress: IndexProgress]
+  /** A batch was committed: its entries and what map() returned for them. */
+  batch: [entries: Array<Entry<T>>, result: unknown]
+  /** An entry or a block was skipped for good, after the commit that recorded it. */
+  skip: [skip: SkippedEntry]
+  /** A feed was truncated and the index caught up with it. */
+  truncate: [event: TruncateEvent]
+  /** The consumer's data was rebuilt in a new generation. */
+  reset: [event: { generation: number }]
+  /** map() or truncate() threw (ERR_MAP_FAILED); the index is in error. */
+  'map-error': [err: IndexError]
+  /** Reading the logs, committing or opening failed (ERR_STORAGE, ERR_CORRUPT); the index is in error. */
+  'index-error': [err: IndexError]
+  /** Opened: state loaded, indexing started (ReadyResource). */
+  ready: []
+  /** Closed: indexing stopped, the index's state closed. */
+  close: []
+}
+
+export interface MultifeedIndex<T = unknown> {
+  on<E extends keyof MultifeedIndexEvents<T>>(event: E, listener: (...args: MultifeedIndexEvents<T>[E]) => void): this
+  once<E extends keyof MultifeedIndexEvents<T>>(event: E, listener: (...args: MultifeedIndexEvents<T>[E]) => void): this
+  off<E extends keyof MultifeedIndexEvents<T>>(event: E, listener: (...args: MultifeedIndexEvents<T>[E]) => void): this
+  emit<E extends keyof MultifeedIndexEvents<T>>(event: E, ...args: MultifeedIndexEvents<T>[E]): boolean
+}
 export type { SkippedEntry }
 
 interface FeedState {
@@ -131,7 +162,14 @@ const PROGRESS_INTERVAL_MS = 100
 // how long a batch of only downloaded entries may wait to fill up before it is committed
 const FILL_WAIT_MS = 8
 
-export class MultifeedIndex<T = unknown> extends EventEmitter {
+/**
+ * The lifecycle is Holepunch's ReadyResource, as hypercore's: the constructor starts
+ * opening; ready() (shared by every caller) resolves once the state is loaded and
+ * indexing started (indexed() waits for it to catch up); close() waits for an open in
+ * progress and the batch being committed. `opening`, `opened`, `closing`, `closed` tell
+ * where it is; ready() and indexed() after close() reject with ERR_CLOSED.
+ */
+export class MultifeedIndex<T = unknown> extends ReadyResource {
   readonly multifeed: MultifeedLike
   readonly maxBatch: number
   readonly version: Version
@@ -146,11 +184,9 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
   // not looked at, so thousands of idle feeds cost nothing per batch
   private readonly work = new Set<FeedState>()
   private stored = new Map<string, CursorRecord>() // loaded records of feeds not added yet
-  private readonly opening: Promise<void>
   private _state: IndexState = 'idle'
   private _error: IndexError | null = null
   private paused = false
-  private closing: Promise<void> | null = null
   private isOpen = false
   private dirty = false
   private running: Promise<void> | null = null
@@ -193,9 +229,8 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
     this.truncateFn = opts.truncate
     this.reader = opts.reader ?? new EntryReader(opts.multifeed)
     this.store = new IndexStore(opts.db)
-    this.opening = this.open()
     // failures surface through ready()/indexed() and the error state
-    this.opening.catch(() => {})
+    this.ready().catch(() => {})
   }
 
   get state (): IndexState { return this._state }
@@ -205,15 +240,10 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
   /** Increases each time data and cursors are cleared (version change, rebuild). */
   get generation (): number { return this.store.generation }
 
-  /** Opened and caught up: every entry locally available now is indexed. */
-  async ready (): Promise<void> {
-    await this.opening
-    await this.indexed()
-  }
-
-  /** Opened (state loaded, indexing started), without waiting for it to catch up. */
-  async opened (): Promise<void> {
-    await this.opening
+  /** Opened: state loaded, indexing started (without waiting for it to catch up: see indexed()). */
+  override ready (): Promise<void> {
+    if (this.closing !== null) return Promise.reject(new IndexError('ERR_CLOSED', 'index is closed'))
+    return super.ready()
   }
 
   /**
@@ -222,7 +252,7 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
    * index is, or goes, into the error state, and with ERR_CLOSED on close.
    */
   async indexed (): Promise<void> {
-    await this.opening
+    await this.ready()
     if (this.closing !== null) throw new IndexError('ERR_CLOSED', 'index is closed')
     if (this._error !== null) throw this._error
     for (const feed of this.multifeed.feeds()) this.addFeed(feed)
@@ -271,19 +301,14 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
 
   /** The skip records, in feed then log order (of one feed with `feedKey`): what could not be indexed and why. */
   async skipped (feedKey?: string): Promise<SkippedEntry[]> {
-    await this.opening
+    await this.ready()
     const out: SkippedEntry[] = []
     for await (const skip of this.store.skips(feedKey)) out.push(skip)
     return out
   }
 
-  async close (): Promise<void> {
-    this.closing ??= this.doClose()
-    return this.closing
-  }
-
-  private async doClose (): Promise<void> {
-    await this.opening.catch(() => {})
+  /** Stops following the feeds, lets the batch being committed land, then closes the index's state. */
+  protected override async _close (): Promise<void> {
     this.multifeed.off('feed', this.onfeed)
     for (const s of this.states.values()) s.detach()
     if (this.running !== null) await this.running
@@ -295,12 +320,14 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
 
   // ---- opening and feeds ------------------------------------------------
 
-  private async open (): Promise<void> {
+  protected override async _open (): Promise<void> {
     try {
       this.stored = await this.store.open(this.version)
     } catch (err) {
       const e = err instanceof IndexError ? err : new IndexError('ERR_STORAGE', 'cannot open index state', { cause: err })
       this.fail(e, 'index-error')
+      // ReadyResource does not call _close() after a failed open: release the state here
+      await this.store.close().catch(() => {})
       throw e
     }
     if (this.closing !== null) return
@@ -703,7 +730,7 @@ export class MultifeedIndex<T = unknown> extends EventEmitter {
       state.skipped = u.skipped
     }
     for (const skip of skips) this.emit('skip', skip)
-    if (entries.length > 0) this.emit('batch', entries, result)
+    if (entries.length > 0) this.emit('batch', entries as Array<Entry<T>>, result)
     this.emitProgress(false)
     this.checkWaiters()
   }

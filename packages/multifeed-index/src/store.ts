@@ -90,12 +90,12 @@ export class IndexStore {
   get generation (): number { return this.state.generation }
 
   get data (): DataSublevel {
-    if (this.dataDb === null) throw new IndexError('ERR_NOT_OPEN', 'index is not open yet: await opened()')
+    if (this.dataDb === null) throw new IndexError('ERR_NOT_OPEN', 'index is not open yet: await ready()')
     return this.dataDb
   }
 
   get cursors (): DataSublevel {
-    if (this.cursorsDb === null) throw new IndexError('ERR_NOT_OPEN', 'index is not open yet: await opened()')
+    if (this.cursorsDb === null) throw new IndexError('ERR_NOT_OPEN', 'index is not open yet: await ready()')
     return this.cursorsDb
   }
 
@@ -139,7 +139,7 @@ export class IndexStore {
   }
 
   get skippedSublevel (): DataSublevel {
-    if (this.skippedDb === null) throw new IndexError('ERR_NOT_OPEN', 'index is not open yet: await opened()')
+    if (this.skippedDb === null) throw new IndexError('ERR_NOT_OPEN', 'index is not open yet: await ready()')
     return this.skippedDb
   }
 

@@ -24,7 +24,7 @@ test('a throwing map stops at that batch with feed/address, commits nothing of i
     }
   })
   const failed = once<IndexError>(index, 'map-error')
-  await index.ready().then(() => t.fail('ready() should reject'), (err: IndexError) => t.equal(err.code, 'ERR_MAP_FAILED', 'ready() rejects with the map error'))
+  await index.indexed().then(() => t.fail('indexed() should reject'), (err: IndexError) => t.equal(err.code, 'ERR_MAP_FAILED', 'indexed() rejects with the map error'))
   const err = await failed
   t.ok(err instanceof IndexError, 'an IndexError')
   t.equal(err.feed, feedKey(w), 'error.feed is the feed of the batch\'s first entry')
@@ -102,7 +102,7 @@ test('a block that is not a packed block, and a bad entry among good ones, are s
   const skips: SkippedEntry[] = []
   let index = new MultifeedIndex({ multifeed, db, map: countingMap })
   index.on('skip', (e: SkippedEntry) => skips.push(e))
-  await index.ready()
+  await index.indexed()
   await untilState(index, 'idle')
   const key = feedKey(w)
   t.deepEqual(skips.map((s) => [s.block, s.index, s.code]), [[1, null, 'ERR_BLOCK_FORMAT'], [2, 1, 'ERR_ENTRY_DECODE'], [3, null, 'ERR_BLOCK_FORMAT']], 'three skip events, in order')
@@ -120,7 +120,7 @@ test('a block that is not a packed block, and a bad entry among good ones, are s
   index = new MultifeedIndex({ multifeed, db, map: countingMap })
   let again = 0
   index.on('skip', () => again++)
-  await index.ready()
+  await index.indexed()
   t.equal(again, 0, 'nothing skipped again')
   t.equal(index.progress().skipped, 3)
   t.deepEqual((await index.skipped(key)).map((s) => s.block), [1, 2, 3], 'skipped(feed) lists one feed\'s records')

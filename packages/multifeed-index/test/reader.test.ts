@@ -12,7 +12,7 @@ test('a shared EntryReader reads each block from storage once for several indexe
   const db = openDb(dir)
   const reader = new EntryReader(multifeed, { cacheBytes: 1024 * 1024 })
   const indexes = [1, 2, 3].map((n) => new MultifeedIndex({ multifeed, db: db.sublevel('v' + n), map: countingMap, reader, maxBatch: 50 }))
-  await Promise.all(indexes.map((i) => i.ready()))
+  await Promise.all(indexes.map((i) => i.indexed()))
   t.equal(reader.stats.storageReads, 100, 'each of the 100 blocks read once')
   t.ok(reader.stats.cacheHits + reader.stats.sharedReads >= 200, 'the other two indexes were served from cache or a shared read')
   for (const i of indexes) t.equal((await dataOf(i)).size, 300)
@@ -29,7 +29,7 @@ test('append() packs values into blocks and hands them over: no read-back; offse
   const db = openDb(dir)
   const reader = new EntryReader(multifeed)
   const index = new MultifeedIndex({ multifeed, db, map: countingMap, reader })
-  await index.ready()
+  await index.indexed()
   const values = Array.from({ length: 2000 }, (_, i) => ({ i, pad: 'x'.repeat(100) }))
   // two appends in flight at once: blocks and entry offsets must still line up
   const more = Array.from({ length: 50 }, (_, i) => ({ more: i }))

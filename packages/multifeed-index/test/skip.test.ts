@@ -28,7 +28,7 @@ test('ctx.skip(entry, reason): the entry is done, recorded in the same commit, r
     }
   })
   index.on('skip', (s: SkippedEntry) => events.push(s))
-  await index.ready()
+  await index.indexed()
   const key = feedKey(w)
   t.deepEqual([...(await dataOf(index)).keys()].sort(), [entryKey(key, 0, 0), entryKey(key, 0, 2)], 'the others are indexed')
   t.deepEqual(events.map((s) => [s.index, s.code, s.reason]), [[1, 'ERR_NEGATIVE', 'negative numbers are not indexed'], [3, 'ERR_NEGATIVE', 'negative numbers are not indexed']], "'skip' events")
@@ -53,7 +53,7 @@ test('onError stop (default): a throwing map stops the index at that batch; skip
   }
   const stopping = new MultifeedIndex({ multifeed, db: db.sublevel('stop'), map: fragile })
   const failed = once<IndexError>(stopping, 'map-error')
-  await stopping.ready().catch(() => {})
+  await stopping.indexed().catch(() => {})
   t.equal((await failed).code, 'ERR_MAP_FAILED', 'the default stops')
   t.equal(stopping.state, 'error')
   await stopping.close()
@@ -61,7 +61,7 @@ test('onError stop (default): a throwing map stops the index at that batch; skip
   const skips: SkippedEntry[] = []
   const skipping = new MultifeedIndex({ multifeed, db: db.sublevel('skip'), map: fragile, onError: 'skip' })
   skipping.on('skip', (s: SkippedEntry) => skips.push(s))
-  await skipping.ready()
+  await skipping.indexed()
   t.notEqual(skipping.state, 'error', 'with onError skip, the index goes on')
   t.equal(skipping.error, null)
   const data = await dataOf(skipping)
@@ -93,7 +93,7 @@ test("map's return value comes with the 'batch' event of its commit; with onErro
   const index = new MultifeedIndex({ multifeed, db, map, maxBatch: 4, onError: 'skip' })
   const events: Array<{ entries: number[]; result: unknown }> = []
   index.on('batch', (entries: Entry[], result: unknown) => events.push({ entries: entries.map((e) => (e.value as { i: number }).i), result }))
-  await index.ready()
+  await index.indexed()
   t.ok(events.length >= 3, `${events.length} batches`)
   t.ok(events.every((e) => Array.isArray(e.result)), 'every commit carries what its map returned')
   t.deepEqual(events.map((e) => e.result), events.map((e) => e.entries), "each result is the one map returned for that commit's entries")
@@ -123,7 +123,7 @@ test('property: with onError skip, the result is the entries that do not throw, 
         if (entries.some((e) => bad.has((e.value as { i: number }).i))) throw new Error('bad entry')
       }
     })
-    await index.ready()
+    await index.indexed()
     const data = await dataOf(index)
     const got = [...data.values()].map((v) => (v as { value: { i: number } }).value.i).sort((a, b) => a - b)
     const skipped = (await index.skipped()).map((s) => s.block * 5 + (s.index as number)).sort((a, b) => a - b)

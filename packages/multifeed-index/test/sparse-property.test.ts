@@ -30,7 +30,7 @@ test('random sparse download orders: the index always holds exactly the local bl
     await feed.update({ wait: true })
     done()
     const index = new MultifeedIndex({ multifeed: peer, db: mem.sublevel('r' + run++), map: countingMap, maxBatch })
-    await index.opened()
+    await index.ready()
     const local = new Set<number>()
     for (const [start, len] of ranges) {
       const end = Math.min(LENGTH, start + len)

@@ -24,7 +24,7 @@ test('a sparse peer indexes the ranges it has, never stalls on a missing block, 
 
   const db = openDb(dir)
   const index = new MultifeedIndex({ multifeed: b, db, map: countingMap, maxBatch: 7 })
-  await index.ready()
+  await index.indexed()
   const key = feedKey(reader)
   const have = [...(await dataOf(index)).keys()].map((k) => parseInt(k.split(':')[1]!)).sort((x, y) => x - y)
   const expected = [...Array.from({ length: 20 }, (_, i) => 20 + i), ...Array.from({ length: 10 }, (_, i) => 60 + i)]
@@ -67,7 +67,7 @@ test('with the multifeed\'s replication, a remote feed appearing later is indexe
   await append(w2, [{ mine: 0 }])
   const db = openDb(dir)
   const index = new MultifeedIndex({ multifeed: m2b, db, map: countingMap })
-  await index.ready()
+  await index.indexed()
   t.deepEqual(entriesOf(index), { indexed: 1, total: 1 }, 'only the local feed so far')
   const s1 = m1.replicate(true)
   const s2 = m2b.replicate(false)
@@ -118,7 +118,7 @@ test('a block the feed holds before its download event arrives is not taken for 
   const done = real.findingPeers()
   await real.update({ wait: true })
   done()
-  await index.ready() // block 0 not here yet: looked at and found missing
+  await index.indexed() // block 0 not here yet: looked at and found missing
   t.equal((await dataOf(index)).size, 0, 'nothing local at first')
   await real.download({ start: 0, end: 1 }).done()
   t.equal(real.contiguousLength, 1, 'the feed holds the block (and will never say so by event)')

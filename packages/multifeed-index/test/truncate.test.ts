@@ -40,7 +40,7 @@ test('truncation with a truncate() callback: entries past the new length are rem
     map: countingMap,
     truncate: async (key, length, batch, ctx) => { calls.push([key, length]); await countingTruncate(key, length, batch, ctx) }
   })
-  await index.ready()
+  await index.indexed()
   const gen = index.generation
   const truncated = once<TruncateEvent>(index, 'truncate')
   await w.truncate(6)
@@ -66,7 +66,7 @@ test('truncation without a truncate() callback rebuilds the consumer; a truncati
   await append(w, Array.from({ length: 10 }, (_, i) => ({ v: 'old' + i })))
   const db = openDb(dir)
   let index = new MultifeedIndex({ multifeed, db, map: countingMap })
-  await index.ready()
+  await index.indexed()
   const gen = index.generation
   const truncated = once<TruncateEvent>(index, 'truncate')
   await w.truncate(3)
@@ -87,7 +87,7 @@ test('truncation without a truncate() callback rebuilds the consumer; a truncati
   await append(w, [{ v: 'newer2' }, { v: 'newer3' }, { v: 'newer4' }])
   index = new MultifeedIndex({ multifeed, db, map: countingMap, truncate: countingTruncate })
   const found = once<TruncateEvent>(index, 'truncate')
-  await index.ready()
+  await index.indexed()
   const ev2 = await found
   t.equal(ev2.key, feedKey(w), 'the fork change is detected on open')
   await expectMatchesLogs(t, index, multifeed, 'after truncate while closed')
@@ -104,7 +104,7 @@ test('truncation across packed blocks: the removed blocks’ entries go, progres
   await append(w, Array.from({ length: 40 }, (_, i) => ({ v: 'old' + i })), 4)
   const db = openDb(dir)
   const index = new MultifeedIndex({ multifeed, db, map: countingMap, truncate: countingTruncate })
-  await index.ready()
+  await index.indexed()
   t.deepEqual(index.progress().blocks, { indexed: 10, total: 10 })
   const truncated = once<TruncateEvent>(index, 'truncate')
   await w.truncate(6)

@@ -12,7 +12,7 @@ test('a version change clears data and cursors in one step and rebuilds from the
   const db = openDb(dir)
   const sub = db.sublevel('view')
   let index = new MultifeedIndex({ multifeed, db: sub, map: countingMap, version: 1 })
-  await index.ready()
+  await index.indexed()
   // something the old version wrote that the new one would never write
   await index.data.put('stale-key', { from: 'v1' })
   t.equal((await dataOf(index)).size, 21)
@@ -22,12 +22,12 @@ test('a version change clears data and cursors in one step and rebuilds from the
   // same version: nothing redone
   let mapped = 0
   index = new MultifeedIndex({ multifeed, db: sub, map: (e, b, c) => { mapped += e.length; return countingMap(e, b, c) }, version: 1 })
-  await index.ready()
+  await index.indexed()
   t.equal(mapped, 0, 'same version reopens without reindexing')
   await index.close()
 
   index = new MultifeedIndex({ multifeed, db: sub, map: (e, b, c) => { mapped += e.length; return countingMap(e, b, c) }, version: 2 })
-  await index.ready()
+  await index.indexed()
   t.equal(mapped, 20, 'new version reindexes every entry')
   t.equal(index.generation, gen1 + 1, 'a fresh generation')
   const data = await dataOf(index)

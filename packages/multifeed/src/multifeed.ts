@@ -1,10 +1,10 @@
 // A set of hypercores, one per author (plus any number of named local writers),
 // held in one Corestore, persisted, and replicated as a set.
-import { EventEmitter } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import type { Duplex } from 'node:stream'
 import Corestore from 'corestore'
 import Hypercore from 'hypercore'
+import ReadyResource from 'ready-resource'
 import { MultifeedError } from './errors.js'
 import { FeedLog, type FeedRecord } from './feed-log.js'
 import { blockEncryptionKey, parseKey, requireKey, toHex } from './keys.js'
@@ -61,6 +61,10 @@ export interface MultifeedEvents {
   'peer-remove': [peer: MultifeedPeer]
   /** A hostile or incompatible peer was dropped. Never an 'error' event. */
   'peer-error': [err: MultifeedError, peer: MultifeedPeer]
+  /** ready() finished: the key and the known feeds are open (ReadyResource). */
+  ready: []
+  /** close() finished: every feed, the log and (if it opened it) the Corestore are closed. */
+  close: []
 }
 
 export interface Multifeed {
@@ -83,7 +87,12 @@ export const STORAGE_VERSION = 2
 const FEED_ENCODING = 'binary'
 const DEFAULT_WRITE_BUFFER_SIZE = 16 * 1024 * 1024
 
-export class Multifeed extends EventEmitter {
+/**
+ * The lifecycle is Holepunch's ReadyResource, as hypercore's and corestore's: ready() opens
+ * once (every call shares it), close() once (waiting for an open in progress); `opening`,
+ * `opened`, `closing`, `closed` tell where it is. Calls after close() fail with ERR_CLOSED.
+ */
+export class Multifeed extends ReadyResource {
   readonly corestore: Corestore
   readonly maxFeeds: number
   readonly maxFeedsPerMessage: number
@@ -101,8 +110,6 @@ export class Multifeed extends EventEmitter {
   private _blockKey: Buffer | null = null
   private _log: FeedLog | null = null
   private _metaKey: string | null = null
-  private _opening: Promise<void> | null = null
-  private _closing: Promise<void> | null = null
   private readonly _feeds = new Map<string, { feed: Feed; info: FeedInfo }>()
   /** Feeds being added (persisted + opened) right now, so two peers can't add one twice. */
   private readonly _adding = new Map<string, Promise<Feed | null>>()
@@ -182,21 +189,28 @@ export class Multifeed extends EventEmitter {
     return this._discoveryKey
   }
 
-  get opened (): boolean { return this._key !== null && this._closing === null }
-  get closed (): boolean { return this._closing !== null }
-
   /** Peers whose proof verified and whose connection is still open. */
   get peers (): MultifeedPeer[] {
     return [...this._peers].filter((p) => p.active).map((p) => p.publicInfo)
   }
 
-  ready (): Promise<void> {
-    if (this._closing !== null) return Promise.reject(new MultifeedError('ERR_CLOSED', 'multifeed is closed'))
-    this._opening ??= this._open()
-    return this._opening
+  /** Opens the feed list, the key and every known feed; shared by every caller. ERR_CLOSED after close(). */
+  override ready (): Promise<void> {
+    if (this.closing !== null) return Promise.reject(new MultifeedError('ERR_CLOSED', 'multifeed is closed'))
+    return super.ready()
   }
 
-  private async _open (): Promise<void> {
+  protected override async _open (): Promise<void> {
+    try {
+      await this._load()
+    } catch (err) {
+      // ReadyResource does not call _close() after a failed open: release what was opened here
+      await this._close().catch(() => {})
+      throw err
+    }
+  }
+
+  private async _load (): Promise<void> {
     const meta = this._store.get({ name: META_NAME, valueEncoding: 'json', active: false })
     const log = new FeedLog(meta)
     this._log = log
@@ -303,13 +317,8 @@ export class Multifeed extends EventEmitter {
     return stream
   }
 
-  async close (): Promise<void> {
-    this._closing ??= this._close()
-    return this._closing
-  }
-
-  private async _close (): Promise<void> {
-    if (this._opening !== null) await this._opening.catch(() => {})
+  /** Stops the peers, then closes the feeds, the feed list and (if it opened it) the Corestore: the reverse of ready(). */
+  protected override async _close (): Promise<void> {
     await Promise.allSettled([...this._adding.values()])
     for (const peer of this._peers) peer.close()
     await this._admission.close()
@@ -326,7 +335,7 @@ export class Multifeed extends EventEmitter {
   private readonly _host: PeerHost = {
     key: () => this.key,
     ready: () => this.ready(),
-    closed: () => this._closing !== null,
+    closed: () => this.closing !== null,
     maxFeedsPerMessage: () => this.maxFeedsPerMessage,
     handshakeTimeout: () => this.handshakeTimeout,
     maxFrameBeforeProof: () => this.maxFrameBeforeProof,
@@ -367,14 +376,14 @@ export class Multifeed extends EventEmitter {
       else fresh.push(f)
     }
     if (fresh.length === 0) return
-    if (this._closing !== null) {
+    if (this.closing !== null) {
       await Promise.allSettled(fresh.map((f) => f.feed.close()))
       return
     }
     const job = this._logOrThrow().append(fresh.map(({ key }) => ({ type: 'feed' as const, key, local: false })))
     const added = fresh.map(({ key, feed }) => {
       const p = job.then(() => {
-        if (this._closing !== null) return null
+        if (this.closing !== null) return null
         this._addOpened(feed, { key, local: false })
         return feed
       }).finally(() => this._adding.delete(key))
@@ -418,7 +427,7 @@ export class Multifeed extends EventEmitter {
   }
 
   private _checkOpen (): void {
-    if (this._closing !== null) throw new MultifeedError('ERR_CLOSED', 'multifeed is closed')
+    if (this.closing !== null) throw new MultifeedError('ERR_CLOSED', 'multifeed is closed')
   }
 }
 

@@ -1,7 +1,7 @@
 export { RecordDB, newId, MAX_BATCH } from './record-db.js'
 export type {
   Mode, RecordDBOptions, BatchOptions, RecordVersion, BatchOp, ListOptions, Range, Where, QueryOptions, SearchOptions,
-  SearchHit, FeedStatus, RecordDBStatus, RecordChange, CountOptions, ValuesOptions, AppSchema, IndexValue
+  SearchHit, FeedStatus, RecordDBStatus, RecordDBEvents, RecordChange, CountOptions, ValuesOptions, AppSchema, IndexValue
 } from './record-db.js'
 export { winner, compareVersions } from './versions.js'
 export { jsonSize } from './size.js'

@@ -1,10 +1,12 @@
 // RecordDB: JSON records with JSON-Schema validation, syncing through kappa-core.
-import { EventEmitter } from 'node:events'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Duplex } from 'node:stream'
-import { Kappa, type Address, type Entry, type JoinOptions, type SkippedEntry, type SyncedOptions, type ViewDb } from '@kappa-ts/kappa-core'
+import ReadyResource from 'ready-resource'
+import {
+  Kappa, type Address, type Entry, type IndexProgress, type JoinOptions, type KappaEvents, type SkippedEntry, type SyncedOptions, type ViewDb
+} from '@kappa-ts/kappa-core'
 import { builtinSchemas, envelopeSchema, type Envelope, type JsonSchema } from '@kappa-ts/schemas'
 import { computeLimits, type AuthOp } from './auth.js'
 import { AppSchemas, type AppSchema } from './app-schemas.js'
@@ -102,7 +104,34 @@ export interface RecordChange {
   value?: unknown
 }
 
+/**
+ * The events of a RecordDB, typed: `db.on(name, listener)` checks the name and the listener's
+ * arguments. Never 'error'. kappa-core's own events ('feed', 'view-error', 'peer-error', and after
+ * join() 'peer-add', 'peer-remove', 'sync-progress', 'synced', 'connection-error') are passed on as they are.
+ */
+export interface RecordDBEvents extends Pick<KappaEvents, typeof KAPPA_EVENTS[number]> {
+  /** A version that counts was indexed (written here or replicated), in index order; computed only while someone listens. */
+  change: (change: RecordChange) => void
+  /** The records view skipped an entry or a block (what skipped() lists). */
+  skip: (skip: SkippedEntry) => void
+  /** Indexing progress of the records view, in entries. */
+  progress: (progress: IndexProgress) => void
+  /** ready() finished. */
+  ready: () => void
+  /** close() finished. */
+  close: () => void
+}
+
+export interface RecordDB {
+  on<E extends keyof RecordDBEvents>(event: E, listener: RecordDBEvents[E]): this
+  once<E extends keyof RecordDBEvents>(event: E, listener: RecordDBEvents[E]): this
+  off<E extends keyof RecordDBEvents>(event: E, listener: RecordDBEvents[E]): this
+  emit<E extends keyof RecordDBEvents>(event: E, ...args: Parameters<RecordDBEvents[E]>): boolean
+}
+
 const VIEW = 'records'
+/** kappa-core's events a RecordDB passes on unchanged. */
+const KAPPA_EVENTS = ['feed', 'view-error', 'peer-error', 'peer-add', 'peer-remove', 'sync-progress', 'synced', 'connection-error'] as const
 /** Most ops one batch() may hold (so they fit in one hypercore append). */
 export const MAX_BATCH = 10_000
 const HEX_KEY = /^[0-9a-f]{64}$/
@@ -139,7 +168,13 @@ function toKeyHex (key: string | Uint8Array): string {
 
 const checkEnvelope = createAjv().compile(envelopeSchema)
 
-export class RecordDB extends EventEmitter {
+/**
+ * The lifecycle is Holepunch's ReadyResource, as kappa-core's: ready() opens (creates) the
+ * database once, shared by every call; close() closes once, after an open in progress and
+ * the pending writes; `opening`, `opened`, `closing`, `closed` tell where it is. Calls after
+ * close() fail with ERR_CLOSED.
+ */
+export class RecordDB extends ReadyResource {
   readonly storage: string
   private readonly opts: RecordDBOptions
   private _kappa: Kappa<Record<typeof VIEW, RecordsView>> | null = null
@@ -147,9 +182,9 @@ export class RecordDB extends EventEmitter {
   private _root = ''
   private _mode: Mode = 'authorized'
   private _writerKey = ''
-  private opening: Promise<void> | null = null
-  private closing: Promise<void> | null = null
   private writing: Promise<unknown> = Promise.resolve()
+  /** Writes called and not settled yet: close() lets them land (see write()). */
+  private acceptedWrites = 0
   private limits: Map<string, number> | null = null
   private readonly validators = new Validators()
   /** Current schema definitions; cleared whenever a core/schema or core/source record is indexed. */
@@ -189,15 +224,14 @@ export class RecordDB extends EventEmitter {
   /** This peer's writer feed key (hex): what a root authorizes. */
   get writerKey (): string { this.assertReady(); return this._writerKey }
   get kappa (): Kappa<Record<typeof VIEW, RecordsView>> { this.assertReady(); return this._kappa as Kappa<Record<typeof VIEW, RecordsView>> }
-  get closed (): boolean { return this.closing !== null }
 
-  ready (): Promise<void> {
-    if (this.closing !== null) return Promise.reject(new RecordDbError('ERR_CLOSED', 'the database is closed'))
-    this.opening ??= this.open()
-    return this.opening
+  /** Opens (creates) the database; every call shares the one open. ERR_CLOSED after close(). */
+  override ready (): Promise<void> {
+    if (this.refusing()) return Promise.reject(new RecordDbError('ERR_CLOSED', 'the database is closed'))
+    return super.ready()
   }
 
-  private async open (): Promise<void> {
+  protected override async _open (): Promise<void> {
     mkdirSync(this.storage, { recursive: true })
     const configPath = path.join(this.storage, CONFIG_FILE)
     const stored = readStoredConfig(this.storage) // ERR_STORAGE when the folder cannot be read
@@ -220,13 +254,10 @@ export class RecordDB extends EventEmitter {
       onAuthOrSchemaChange: () => { this.limits = null; this.schemaCache.clear(); this.schemaGen++ }
       // (Runs right after the commit, before indexed() waiters resolve.)
     }))
-    kappa.on('view-error', (name: string, err: Error) => this.emit('view-error', name, err))
-    kappa.on('progress', (name: string, p: { indexed: number; total: number }) => { if (name === VIEW) this.emit('progress', p) })
-    kappa.on('indexed', (name: string, entries: Entry[]) => { if (name === VIEW && this.listenerCount('change') > 0) this.reportChanges(entries) })
-    kappa.on('skip', (name: string, skip: SkippedEntry) => { if (name === VIEW) this.emit('skip', skip) })
-    for (const ev of ['peer-add', 'peer-remove', 'synced', 'sync-progress', 'feed']) {
-      kappa.on(ev, (...args: unknown[]) => this.emit(ev, ...args))
-    }
+    kappa.on('progress', (name, p) => { if (name === VIEW) this.emit('progress', p) })
+    kappa.on('indexed', (name, entries) => { if (name === VIEW && this.listenerCount('change') > 0) this.reportChanges(entries) })
+    kappa.on('skip', (name, skip) => { if (name === VIEW) this.emit('skip', skip) })
+    for (const event of KAPPA_EVENTS) this.passOn(kappa, event)
     this._kappa = kappa
     try {
       await kappa.ready()
@@ -393,12 +424,18 @@ export class RecordDB extends EventEmitter {
   }
 
   private async write (ops: BatchOp[], opts: BatchOptions): Promise<RecordVersion[]> {
-    await this.ready()
     this.assertOpen()
     if (!Array.isArray(ops)) throw new RecordDbError('ERR_BATCH', 'batch takes an array of ops')
     if (ops.length > MAX_BATCH) throw new RecordDbError('ERR_BATCH', `a batch holds at most ${MAX_BATCH} ops`)
-    if (ops.length === 0) return []
+    if (ops.length === 0) {
+      await this.ready()
+      return []
+    }
+    // Joins the write queue at once, before any await: a close() called after this call lets
+    // it land (its own reads pass the closed check until it is done: see refusing()).
+    this.acceptedWrites++
     return await this.serialized(async () => {
+      await this.ready()
       const seen = new Set<string>()
       const planned: Array<{ op: BatchOp; id: string; named: boolean }> = []
       for (const op of ops) {
@@ -454,7 +491,7 @@ export class RecordDB extends EventEmitter {
       return envelopes.map((env, i) => toVersion(env.schema, env.id, {
         feed: writer.key, address: addresses[i] as Address, op: env.op, value: env.value, timestamp: env.timestamp, links: env.links
       }))
-    })
+    }).finally(() => { this.acceptedWrites-- })
   }
 
   // ---- authorization ---------------------------------------------------------
@@ -831,13 +868,10 @@ export class RecordDB extends EventEmitter {
     }
   }
 
-  close (): Promise<void> {
-    this.closing ??= (async () => {
-      if (this.opening !== null) await this.opening.catch(() => {})
-      await this.writing.catch(() => {})
-      if (this._kappa !== null) await this._kappa.close()
-    })()
-    return this.closing
+  /** close() (ReadyResource's: once, after an open in progress): the pending writes land, then the kappa closes. */
+  protected override async _close (): Promise<void> {
+    await this.writing.catch(() => {})
+    if (this._kappa !== null) await this._kappa.close()
   }
 
   // ---- helpers -------------------------------------------------------------------
@@ -880,8 +914,20 @@ export class RecordDB extends EventEmitter {
     if (this._kappa === null || this._key === '') throw new RecordDbError('ERR_CLOSED', 'call ready() first')
   }
 
+  /** Re-emits one of kappa-core's events as this database's own, with the same arguments. */
+  private passOn<E extends typeof KAPPA_EVENTS[number]> (kappa: Kappa<Record<typeof VIEW, RecordsView>>, event: E): void {
+    // (RecordDBEvents picks these from KappaEvents: the same arguments)
+    const listener = (...args: Parameters<KappaEvents[E]>): void => { this.emit(event, ...(args as unknown as Parameters<RecordDBEvents[E]>)) }
+    kappa.on(event, listener as unknown as KappaEvents[E])
+  }
+
+  /** Closed for new calls: close() was called and the writes accepted before it have landed. */
+  private refusing (): boolean {
+    return this.closing !== null && this.acceptedWrites === 0
+  }
+
   private assertOpen (): void {
-    if (this.closing !== null) throw new RecordDbError('ERR_CLOSED', 'the database is closed')
+    if (this.refusing()) throw new RecordDbError('ERR_CLOSED', 'the database is closed')
   }
 }
 

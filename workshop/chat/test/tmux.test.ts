@@ -71,8 +71,10 @@ test('terminal UI in tmux: shows the other peer\'s messages (escape codes stripp
     t.pass('/topic from the UI reaches bob and shows in the header')
 
     for (let i = 1; i <= 30; i++) bob.send(`line ${String(i).padStart(2, '0')}`)
-    // lines may be indexed out of order: wait for the settled bottom of the pane (lines 13-30)
-    await poll(() => screen().includes('line 30') && screen().includes('line 13') && !screen().includes('line 12'), 'the newest lines at the bottom')
+    // lines may be indexed out of order: wait for the settled bottom of the pane, every one of
+    // lines 13-30 (a screen drawn mid-arrival can hold 13 and 30 with gaps between them)
+    const bottom = Array.from({ length: 18 }, (_, k) => `line ${String(13 + k).padStart(2, '0')}`)
+    await poll(() => { const s = screen(); return bottom.every((l) => s.includes(l)) && !s.includes('line 12') }, 'the newest lines at the bottom')
     const dumpUnless = (ok: boolean): boolean => {
       if (!ok) { t.comment('--- screen ---'); for (const row of screen().split('\n')) t.comment('|' + row) }
       return ok

@@ -1,5 +1,5 @@
 export { KappaSwarm } from './kappa-swarm.js'
-export type { JoinOptions, KeyPair, PeerErrorInfo } from './kappa-swarm.js'
+export type { JoinOptions, KeyPair, PeerErrorInfo, KappaSwarmEvents } from './kappa-swarm.js'
 export type { PeerStatus } from './swarm-peer.js'
 export type { FeedSyncStatus, SyncProgress } from './sync-tracker.js'
 export type { SwarmMultifeed, SwarmFeed } from './multifeed-like.js'
@@ -7,4 +7,4 @@ export { parseBootstrap, resolveBootstrap, isLoopbackHost, defaultBindHost, BOOT
 export type { BootstrapNode } from './bootstrap.js'
 export { startDhtNode, lanAddress, lanAddresses } from './dht-node.js'
 export type { DhtNode, DhtNodeOptions } from './dht-node.js'
-export { SwarmError } from './errors.js'
+export { SwarmError, type SwarmErrorCode } from './errors.js'

@@ -24,9 +24,9 @@
 //   up to every 30 s; the first connection stops it.
 // - maxPeers: Hyperswarm applies it to connections it dials only; connections
 //   that would exceed it in either direction are closed here.
-import { EventEmitter } from 'node:events'
 import Hyperswarm from 'hyperswarm'
 import HyperDHT from 'hyperdht'
+import ReadyResource from 'ready-resource'
 import { SwarmError } from './errors.js'
 import { resolveBootstrap, defaultBindHost, isLoopbackHost, type BootstrapNode } from './bootstrap.js'
 import type { SwarmFeed, SwarmMultifeed } from './multifeed-like.js'
@@ -79,16 +79,38 @@ const POLL_MS = 1000
 const LONELY_REFRESH_FIRST_MS = 1000
 const LONELY_REFRESH_MAX_MS = 30_000
 
+/** The events of a KappaSwarm, typed (on/once/off). Never an 'error' event. */
+export interface KappaSwarmEvents {
+  /** A connection to a new remote peer opened. */
+  'peer-add': (peer: PeerStatus) => void
+  /** It closed. */
+  'peer-remove': (peer: PeerStatus) => void
+  /** Lengths held or reported changed (coalesced, at most once per event-loop turn). */
+  'sync-progress': (progress: SyncProgress) => void
+  /** We hold everything our verified peers reported (after each catch-up). */
+  synced: (progress: SyncProgress) => void
+  /** A socket failed, or a peer sent a malformed status or stayed silent past handshakeTimeout: it is dropped. */
+  'connection-error': (info: PeerErrorInfo) => void
+  /** ready() finished (the multifeed is open). */
+  ready: () => void
+  /** close() finished: left the topic, every connection closed, the multifeed no longer followed. */
+  close: () => void
+}
+
+export interface KappaSwarm {
+  on<E extends keyof KappaSwarmEvents>(event: E, listener: KappaSwarmEvents[E]): this
+  once<E extends keyof KappaSwarmEvents>(event: E, listener: KappaSwarmEvents[E]): this
+  off<E extends keyof KappaSwarmEvents>(event: E, listener: KappaSwarmEvents[E]): this
+  emit<E extends keyof KappaSwarmEvents>(event: E, ...args: Parameters<KappaSwarmEvents[E]>): boolean
+}
+
 /**
- * Events:
- *  'peer-add' (peer: PeerStatus)     a connection to a new remote peer opened
- *  'peer-remove' (peer: PeerStatus)  it closed
- *  'sync-progress' (p: SyncProgress) lengths changed (coalesced, at most once per event-loop turn)
- *  'synced' (p: SyncProgress)        we hold everything our verified peers reported (after each catch-up)
- *  'connection-error' (info: PeerErrorInfo)  a socket failed, a peer sent a malformed status or
- *                    stayed silent past handshakeTimeout (it is dropped; never an 'error' event)
+ * Events: KappaSwarmEvents. The lifecycle is Holepunch's ReadyResource: ready() waits for
+ * the multifeed (join() calls it), close() leaves for good (once; join() after it fails
+ * with ERR_CLOSED); `opening`, `opened`, `closing`, `closed` tell where it is. join() and
+ * leave() may alternate any number of times in between.
  */
-export class KappaSwarm extends EventEmitter {
+export class KappaSwarm extends ReadyResource {
   readonly maxPeers: number
   readonly bootstrap: BootstrapNode[] | null
   readonly host: string | undefined
@@ -101,7 +123,6 @@ export class KappaSwarm extends EventEmitter {
   private swarm: Hyperswarm | null = null
   private joining: Promise<void> | null = null
   private leaving: Promise<void> | null = null
-  private destroyed = false
   private readonly peerMap = new Map<string, SwarmPeer>()
   private readonly tracker: SyncTracker
   private poll: NodeJS.Timeout | null = null
@@ -139,7 +160,7 @@ export class KappaSwarm extends EventEmitter {
     this.bootstrap = resolveBootstrap(opts.bootstrap)
     this.host = defaultBindHost(this.bootstrap, opts.host)
     this.keyPairOption = opts.keyPair
-    this.tracker = new SyncTracker(multifeed, () => this.verifiedPeers(), (event, progress) => this.emit(event, progress))
+    this.tracker = new SyncTracker(multifeed, () => this.verifiedPeers(), (event, progress) => { this.emit(event, progress) })
   }
 
   get joined (): boolean { return this.swarm !== null }
@@ -161,6 +182,9 @@ export class KappaSwarm extends EventEmitter {
   /** True after 'synced' until new data is known to exist elsewhere. */
   get isSynced (): boolean { return this.tracker.isSynced }
 
+  /** True while, of every feed, some connected peer holds every block we hold (SyncProgress.shared). */
+  get isShared (): boolean { return this.tracker.isShared }
+
   /** Per feed: our contiguous length vs the longest length any connected peer reported. */
   status (): FeedSyncStatus[] { return this.tracker.status() }
 
@@ -169,7 +193,7 @@ export class KappaSwarm extends EventEmitter {
 
   /** Joins the discovery-key topic (as server and client unless told otherwise) and resolves once the first announce and lookup are done. */
   join (): Promise<void> {
-    if (this.destroyed) return Promise.reject(new SwarmError('ERR_SWARM_DESTROYED', 'swarm is destroyed'))
+    if (this.closing !== null) return Promise.reject(closedError())
     if (this.joining !== null) return this.joining
     const leaving = this.leaving ?? Promise.resolve()
     const joining = leaving.then(() => this.start())
@@ -190,17 +214,25 @@ export class KappaSwarm extends EventEmitter {
     return leaving
   }
 
-  /** leave() and stop following the multifeed for good. */
-  async destroy (): Promise<void> {
-    if (this.destroyed) return
+  /** Waits for the multifeed to open (join() does it); ERR_CLOSED after close(). */
+  override ready (): Promise<void> {
+    if (this.closing !== null) return Promise.reject(closedError())
+    return super.ready()
+  }
+
+  protected override async _open (): Promise<void> {
+    await this.multifeed.ready()
+  }
+
+  /** close(): leave() and stop following the multifeed for good. */
+  protected override async _close (): Promise<void> {
     await this.leave()
-    this.destroyed = true
     this.tracker.stop()
   }
 
   private async start (): Promise<void> {
-    await this.multifeed.ready()
-    if (this.destroyed) throw new SwarmError('ERR_SWARM_DESTROYED', 'swarm is destroyed')
+    await this.ready()
+    if (this.closing !== null) throw closedError()
     const topic = this.multifeed.discoveryKey
     const keyPair = this.keyPairOption ?? HyperDHT.keyPair()
 
@@ -323,4 +355,8 @@ export class KappaSwarm extends EventEmitter {
     for (const p of this.peerMap.values()) if (p.verified) out.push(p)
     return out
   }
+}
+
+function closedError (): SwarmError {
+  return new SwarmError('ERR_CLOSED', 'swarm is closed')
 }

@@ -11,6 +11,11 @@
 // every feed it listed is in our multifeed, and every feed's contiguous length
 // reaches the longest reported length. Work is coalesced: events mark feeds
 // dirty and one evaluation runs per event-loop turn.
+//
+// Shared = the other direction: of every feed, some connected peer holds every block
+// we hold (hypercore's remoteContiguousLength). Synced and shared: both sides hold the
+// same data (what `kappa-db sync --until-synced` waits for). A peer's holdings change
+// without an event of ours: the swarm's poll re-evaluates while peers are connected.
 import type { SwarmFeed, SwarmMultifeed } from './multifeed-like.js'
 import type { SwarmPeer } from './swarm-peer.js'
 
@@ -29,7 +34,10 @@ export interface SyncProgress {
   localLength: number
   remoteLength: number
   feeds: number
+  /** We hold everything our verified peers reported (see the top of sync-tracker.ts). */
   synced: boolean
+  /** Of every feed, some connected peer holds every block we hold: our data has reached a peer. */
+  shared: boolean
 }
 
 interface Watched { feed: SwarmFeed; key: string; local: number; remote: number; off: () => void }
@@ -43,6 +51,7 @@ export class SyncTracker {
   private localTotal = 0
   private remoteTotal = 0
   private synced = false
+  private shared = false
   private stopped = false
 
   constructor (
@@ -52,6 +61,7 @@ export class SyncTracker {
   ) {}
 
   get isSynced (): boolean { return this.synced }
+  get isShared (): boolean { return this.shared }
 
   /** Starts following a feed (idempotent). */
   watch (feed: SwarmFeed): void {
@@ -94,7 +104,7 @@ export class SyncTracker {
 
   progress (): SyncProgress {
     this.flush()
-    return { changed: [], localLength: this.localTotal, remoteLength: this.remoteTotal, feeds: this.watched.size, synced: this.synced }
+    return { changed: [], localLength: this.localTotal, remoteLength: this.remoteTotal, feeds: this.watched.size, synced: this.synced, shared: this.shared }
   }
 
   stop (): void {
@@ -136,14 +146,17 @@ export class SyncTracker {
     if (this.stopped) return
     const changed = this.flush()
     const wasSynced = this.synced
+    const wasShared = this.shared
     this.synced = this.computeSynced()
-    if (changed.length > 0 || wasSynced !== this.synced) {
+    this.shared = this.computeShared()
+    if (changed.length > 0 || wasSynced !== this.synced || wasShared !== this.shared) {
       const progress: SyncProgress = {
         changed,
         localLength: this.localTotal,
         remoteLength: this.remoteTotal,
         feeds: this.watched.size,
-        synced: this.synced
+        synced: this.synced,
+        shared: this.shared
       }
       this.emit('sync-progress', progress)
       if (this.synced && !wasSynced) this.emit('synced', progress)
@@ -167,6 +180,17 @@ export class SyncTracker {
     if (verified === 0) return false
     for (const w of this.watched.values()) {
       if (w.local < w.remote) return false
+    }
+    return true
+  }
+
+  private computeShared (): boolean {
+    let verified = 0
+    for (const p of this.peers()) if (p.verified) verified++
+    if (verified === 0) return false
+    for (const { feed } of this.watched.values()) {
+      const have = feed.contiguousLength
+      if (have > 0 && !feed.peers.some((p) => p.remoteContiguousLength >= have)) return false
     }
     return true
   }

@@ -303,16 +303,11 @@ function buildProgram (): Command {
           process.stderr.write(line + '\n')
           if (process.stderr.isTTY && lastStatus !== '') process.stderr.write(lastStatus)
         }
-        let sync = { localLength: 0, remoteLength: 0, synced: false }
+        let sync = { localLength: 0, remoteLength: 0, synced: false, shared: false }
         let stopSync: (() => void) | null = null
-        // Both sides hold the same blocks: we have every block a peer has, and for every
-        // feed some peer has every block we have (hypercore tells us what peers hold).
-        // (sync.synced: the swarm's tracker heard every peer's lengths and we hold them.)
-        const bothSynced = (): boolean => db.peers.length > 0 && sync.synced && db.kappa.feeds().every((f) => {
-          const have = f.contiguousLength
-          if (f.peers.some((p) => p.remoteLength > have)) return false
-          return have === 0 || f.peers.some((p) => p.remoteContiguousLength >= have)
-        })
+        // Both sides hold the same blocks: kappa-core's sync tracker says we hold what every
+        // peer reported (synced) and some peer holds every block we hold (shared).
+        const bothSynced = (): boolean => sync.synced && sync.shared
         // What is indexed already (no 'progress' event comes when nothing is left to index).
         let index: { indexed: number; total: number } = (await db.status()).index
         const redraw = (): void => status(`${peersLine()} | blocks ${sync.localLength}/${Math.max(sync.remoteLength, sync.localLength)}${sync.synced ? ' (synced)' : ''} | indexed ${index.indexed}/${index.total}`)
@@ -323,12 +318,12 @@ function buildProgram (): Command {
           // A peer that leaves once we hold all it had: it left synced (or we cannot know more).
           if (opts.untilSynced === true && sync.synced && db.peers.length === 0) stopSync?.()
         })
-        db.on('sync-progress', (p: { localLength: number; remoteLength: number; synced: boolean }) => {
+        db.on('sync-progress', (p) => {
           sync = p
           redraw()
           if (opts.untilSynced === true && bothSynced()) stopSync?.()
         })
-        db.on('progress', (p: { indexed: number; total: number }) => { index = p; redraw() })
+        db.on('progress', (p) => { index = p; redraw() })
         await db.join(bootstrap === undefined ? {} : { bootstrap: bootstrap.split(',').filter((s) => s !== '') })
         const until = opts.untilSynced === true
           ? 'stops once a peer and this one hold the same data'
@@ -338,11 +333,10 @@ function buildProgram (): Command {
         await new Promise<void>((resolve) => {
           const stop = (): void => resolve()
           stopSync = stop
-          if (opts.untilSynced === true) {
-            // Peers' holdings change without an event of ours: look twice a second too.
-            const timer = setInterval(() => { if (bothSynced()) { clearInterval(timer); stop() } }, 500)
-            timer.unref()
-          }
+          // (the tracker re-evaluates while peers are connected: a 'sync-progress' says when)
+          const now = db.kappa.swarm?.progress()
+          if (now !== undefined) sync = now
+          if (opts.untilSynced === true && bothSynced()) stop()
           process.once('SIGINT', stop)
           process.once('SIGTERM', stop)
           if (opts.duration !== undefined) setTimeout(stop, opts.duration * 1000).unref()

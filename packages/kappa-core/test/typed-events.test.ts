@@ -1,0 +1,125 @@
+// Every event a Kappa emits reaches an app through the typed on(): the listeners below
+// name no payload type, they get it from KappaEvents (a wrong field does not compile),
+// and each event is produced the way an app meets it: two kappas on a loopback DHT, a
+// view that skips and one that throws, a stream to a peer of another multifeed, a
+// swarm connection that never answers.
+import test from 'tape'
+import Hyperswarm from 'hyperswarm'
+import HyperDHT from 'hyperdht'
+import { Multifeed } from '@kappa-ts/multifeed'
+import { Kappa, type Entry, type KappaEvents, type ViewBatch, type ViewContext } from '../src/index.js'
+import { testnet, tmpdir } from './swarm-helpers.js'
+
+interface Value { n: number; skip?: boolean; boom?: boolean }
+
+const counter = {
+  map (entries: Array<Entry<Value>>, batch: ViewBatch): void {
+    for (const e of entries) {
+      if (e.value.skip === true) batch.skip(e, 'a value this view does not index', 'ERR_TEST_SKIP')
+      else batch.put(`n!${e.value.n}`, e.value.n)
+    }
+  }
+}
+const picky = {
+  map (entries: Array<Entry<Value>>, _batch: ViewBatch, _ctx: ViewContext): void {
+    if (entries.some((e) => e.value.boom === true)) throw new Error('boom')
+  }
+}
+
+test('an app listening with the typed on() gets every Kappa event with its payload', async (t) => {
+  const net = await testnet()
+  const bootstrap = net.bootstrap.map((b) => `${b.host}:${b.port}`)
+  const da = tmpdir()
+  const db = tmpdir()
+  const dx = tmpdir()
+  const a = new Kappa(da.dir).use('count', counter)
+  await a.ready()
+  const b = new Kappa(db.dir, { key: a.key }).use('count', counter).use('picky', picky)
+  const stranger = new Multifeed(dx.dir, { handshakeTimeout: 1000 })
+  const mute = new Hyperswarm({ dht: new HyperDHT({ bootstrap: net.bootstrap, host: '127.0.0.1', firewalled: false }) })
+  mute.on('connection', (socket: { on: (e: string, f: () => void) => void }) => socket.on('error', () => {}))
+
+  // What each listener got, as the app would read it (typed payloads, no casts).
+  const got = new Map<keyof KappaEvents, string>()
+  const waiters = new Map<keyof KappaEvents, () => void>()
+  const record = (event: keyof KappaEvents, what: string): void => {
+    if (got.has(event)) return
+    got.set(event, what)
+    waiters.get(event)?.()
+  }
+  const seen = (event: keyof KappaEvents): Promise<void> => got.has(event)
+    ? Promise.resolve()
+    : new Promise((resolve) => waiters.set(event, resolve))
+
+  b.on('ready', () => record('ready', 'ready'))
+  b.on('feed', (feed, info) => { if (!info.local) record('feed', `remote feed ${info.key === feed.key?.toString('hex')}`) })
+  b.on('state', (name, state) => { if (name === 'count') record('state', `${name} ${typeof state}`) })
+  b.on('progress', (name, p) => { if (name === 'count' && p.indexed > 0) record('progress', `${name} ${p.indexed <= p.total}`) })
+  b.on('indexed', (name, entries) => { if (name === 'count') record('indexed', `${name} ${entries.length > 0 && typeof entries[0]?.address.block === 'number'}`) })
+  let writerKey = ''
+  b.on('skip', (name, skip) => record('skip', `${name} ${skip.code} ${skip.key === writerKey ? 'feed' : skip.key}`))
+  b.on('view-error', (name, err) => record('view-error', `${name} ${err.code} ${err.view ?? ''}`))
+  b.on('peer-error', (err, peer) => record('peer-error', `${typeof err.code} ${peer.stream !== undefined}`))
+  b.on('peer-add', (peer) => record('peer-add', `${peer.remotePublicKey.length}`))
+  b.on('peer-remove', (peer) => record('peer-remove', `${peer.remotePublicKey.length}`))
+  b.on('sync-progress', (p) => { if (p.localLength > 0) record('sync-progress', `${typeof p.synced} ${typeof p.shared} ${p.feeds > 0}`) })
+  b.on('synced', (p) => record('synced', `${p.synced} ${p.localLength >= p.remoteLength}`))
+  b.on('connection-error', (info) => record('connection-error', `${(info.error as { code?: string }).code ?? info.error.message} ${info.remotePublicKey === mute.keyPair.publicKey.toString('hex')}`))
+  b.on('close', () => record('close', 'close'))
+  // @ts-expect-error: 'sync' is not an event of a Kappa
+  b.on('sync', () => {})
+  // @ts-expect-error: 'synced' gives a SyncProgress, which has no 'count'
+  b.on('synced', (p) => p.count)
+
+  try {
+    const w = await a.writer()
+    writerKey = w.key
+    await w.append([{ n: 1 }, { n: 2, skip: true }, { n: 3, boom: true }])
+    await b.ready()
+    await a.join({ bootstrap })
+    await b.join({ bootstrap, handshakeTimeout: 500 })
+    await Promise.all((['ready', 'feed', 'state', 'progress', 'indexed', 'skip', 'view-error', 'peer-add', 'sync-progress', 'synced'] as const).map(seen))
+
+    // a swarm connection that never says anything
+    await mute.join(b.discoveryKey, { server: false, client: true }).flushed()
+    await seen('connection-error')
+    // a replication stream to a peer of another multifeed: it cannot prove the key
+    await stranger.ready()
+    const s1 = b.replicate(true)
+    const s2 = stranger.replicate(false)
+    s1.on('error', () => {})
+    s2.on('error', () => {})
+    s1.pipe(s2).pipe(s1)
+    await seen('peer-error')
+    s1.destroy()
+    s2.destroy()
+
+    await a.close()
+    await seen('peer-remove')
+    await b.close()
+
+    t.equal(got.get('ready'), 'ready', "'ready'")
+    t.equal(got.get('feed'), 'remote feed true', "'feed' (feed, info) of a's feed")
+    t.equal(got.get('state'), 'count string', "'state' (name, state)")
+    t.equal(got.get('progress'), 'count true', "'progress' (name, IndexProgress)")
+    t.equal(got.get('indexed'), 'count true', "'indexed' (name, entries with addresses)")
+    t.equal(got.get('skip'), 'count ERR_TEST_SKIP feed', "'skip' (name, SkippedEntry) of a's entry")
+    t.equal(got.get('view-error'), 'picky ERR_VIEW_FAILED picky', "'view-error' (name, KappaError)")
+    t.equal(got.get('peer-add'), '64', "'peer-add' (PeerStatus)")
+    t.equal(got.get('sync-progress'), 'boolean boolean true', "'sync-progress' (SyncProgress)")
+    t.equal(got.get('synced'), 'true true', "'synced' (SyncProgress)")
+    t.equal(got.get('connection-error'), 'ERR_HANDSHAKE_TIMEOUT true', "'connection-error' (PeerErrorInfo) of the silent peer")
+    t.equal(got.get('peer-error'), 'string true', "'peer-error' (MultifeedError, MultifeedPeer)")
+    t.equal(got.get('peer-remove'), '64', "'peer-remove' (PeerStatus) when a left")
+    t.equal(got.get('close'), 'close', "'close'")
+  } finally {
+    await a.close()
+    await b.close()
+    await stranger.close()
+    await mute.destroy()
+    await net.destroy()
+    da.cleanup()
+    db.cleanup()
+    dx.cleanup()
+  }
+})
