@@ -13,7 +13,8 @@ export async function runChildScenario (name: string, cfgJson: string): Promise<
   try {
     const figures = await scenario.run(cfg, log)
     const peak = Math.max(rss.stop(), processPeakRss())
-    const out = { ok: true, ...figures, wallMs: round(now() - start, 1), peakRssMB: round(peak / MB, 1) }
+    // A scenario that runs processes of its own reports their peak (fan-out); others get this process's.
+    const out = { ok: true, peakRssMB: round(peak / MB, 1), ...figures, wallMs: round(now() - start, 1), processPeakRssMB: round(peak / MB, 1) }
     process.stdout.write(`RESULT ${JSON.stringify(out)}\n`)
     return 0
   } catch (err) {

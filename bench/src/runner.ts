@@ -103,7 +103,10 @@ export async function runBench (opts: BenchOptions, entry: string, defaultOut: s
   let failed = false
   try {
     for (const scenario of scenarios) {
-      const base = { quick: opts.quick, rows: opts.rows, scaleRows: opts.scaleRows, seed: opts.seed, dataFile, scaleFile }
+      const base = {
+        quick: opts.quick, rows: opts.rows, scaleRows: opts.scaleRows, seed: opts.seed, dataFile, scaleFile,
+        timeoutS: opts.timeoutS, nodeArgs: opts.nodeArgs, profileDir: opts.profileDir, fanout: opts.fanout
+      }
       const workDir = (v: number | null): string => {
         const d = path.join(tmp, `${scenario.name}${v === null ? '' : `-${v}`}`)
         mkdirSync(d, { recursive: true })
@@ -149,7 +152,7 @@ export async function runBench (opts: BenchOptions, entry: string, defaultOut: s
   const results = {
     generatedAt: new Date().toISOString(),
     quick: opts.quick,
-    options: { rows: opts.rows, scaleRows: opts.scaleRows, readers: opts.readers, seed: opts.seed, nodeArgs: opts.nodeArgs },
+    options: { rows: opts.rows, scaleRows: opts.scaleRows, readers: opts.readers, seed: opts.seed, nodeArgs: opts.nodeArgs, fanout: opts.fanout },
     totalMs: round(now() - started, 0),
     machine: {
       cpus: os.cpus().length,

@@ -42,6 +42,14 @@ test('npm run bench -- --quick runs every scenario and prints its JSON line', as
         t.ok(Array.isArray(runs) && runs.length > 0, `${s.name}: at least one run`)
         for (const run of runs ?? []) {
           t.deepEqual(RUN_FIELDS.filter((f) => !(f in run)), [], `${s.name} N=${String(run.variant)}: has ${RUN_FIELDS.join(', ')}`)
+          if (s.name === 'fanout') {
+            // The smoke run of the seed's test (a few readers in two processes): every reader
+            // got every record up to the writer's final marker, indexed, over the swarm.
+            t.equal(run.done, run.readers, `fanout N=${String(run.readers)}: every reader done`)
+            t.equal(run.failures, 0, `fanout N=${String(run.readers)}: no failures (${JSON.stringify(run.problems)})`)
+            t.equal(run.readerProcesses, 2, 'fanout: the readers ran in processes of their own')
+            t.ok((run.entriesPerReader as number) > (run.records as number), 'fanout: the writer appended live beyond its first records')
+          }
         }
       } else {
         t.equal(typeof line.peakRssMB, 'number', `${s.name}: peak RSS reported`)

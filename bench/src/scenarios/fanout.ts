@@ -1,102 +1,131 @@
-// 4. Fan-out: one writer serves N fresh readers at once over in-process streams.
-//    Each N runs in its own process; the series stops where time or memory would not allow the next.
+// 4. Fan-out, the seed's peers-per-writer test: one writer process serves N
+//    readers in other processes over real sockets on 127.0.0.1 (the swarm, with a
+//    local DHT node), readers joining in waves while the writer appends live.
+//    Each N runs in its own process; within it, live rates are tried in turn up
+//    to the first that is not clean (see bench/README.md).
+import { rmSync } from 'node:fs'
 import path from 'node:path'
-import { readAll } from '../generate.js'
+import type { FanoutSettings } from '../config.js'
+import { runFanout, type FanoutRunOptions } from '../fanout/coordinator.js'
+import type { ReaderMemory } from '../fanout/messages.js'
 import type { Figures, Scenario } from '../scenario.js'
-import { BATCH, appendBatched, connect, kvKappa, untilIndexed } from '../setup.js'
-import { MB, RssSampler, now, percentile, round } from '../stats.js'
+import { now } from '../stats.js'
 
-/** How long the readers of one N get to finish; those not done by then count as failed. */
-const DEADLINE_S = { quick: 60, full: 420 }
+const MiB = 1024 * 1024
+
+/**
+ * How each reader is sized. 'default' is what the libraries pick for one kappa per
+ * process; 'small' is the bench's, for hundreds of readers per machine (README,
+ * scenario 4, says what each costs).
+ */
+export const READER_MEMORY: Record<FanoutSettings['readerMemory'], ReaderMemory> = {
+  default: { coreWriteBufferBytes: 16 * MiB, viewWriteBufferBytes: 4 * MiB, viewCacheBytes: 8 * MiB, entryCacheBytes: 16 * MiB },
+  small: { coreWriteBufferBytes: 1 * MiB, viewWriteBufferBytes: 1 * MiB, viewCacheBytes: 1 * MiB, entryCacheBytes: 1 * MiB }
+}
+
+/** The aim (issue 16): this many readers, zero failures, the writer under 1 GB, every reader done within 2 minutes. */
+const AIM = { readers: 1000, writerRssMB: 1000, readerMs: 120_000 }
+
+/** Figures of a run kept in the list of attempts (the full figures are those of the reported run). */
+const ATTEMPT_FIELDS = ['rate', 'clean', 'stoppedEarly', 'done', 'failures', 'timeouts', 'errors', 'reconnects', 'ms', 'readerMaxMs', 'achievedRate', 'writerCpuCores', 'peakRssMB', 'bound'] as const
 
 export const fanout: Scenario = {
   id: 4,
   name: 'fanout',
-  title: 'Fan-out: one writer to N fresh readers at once, until every reader is indexed',
+  title: 'Fan-out: one writer process to N readers in other processes, joining in waves, writer appending live',
   data: 'main',
-  // per run (in `runs`): readers, ms, done, failures, peakRssMB
+  // per run (in `runs`): readers, done, failures, ms, peakRssMB, cleanRate, attempts, ...
   fields: ['runs', 'stopReason'],
 
   variants: {
     values: ({ readers }) => readers,
     stop (done: Figures[], next: number, limits) {
       const last = done[done.length - 1]
-      if (last === undefined) return null
-      const scale = next / (last.readers as number)
-      const mem = (last.peakRssMB as number) * scale
-      if (mem > limits.memoryMB) return `stopped before ${next} readers: ${(last.peakRssMB as number).toFixed(0)} MB at ${String(last.readers)} readers predicts ${mem.toFixed(0)} MB, more than the ${limits.memoryMB} MB free to use`
-      if ((last.done as number) < (last.readers as number)) return `stopped before ${next} readers: only ${String(last.done)} of ${String(last.readers)} finished`
-      const deadline = Math.min(limits.timeoutS, last.deadlineS as number)
-      const t = (last.ms as number) * scale / 1000
-      if (t > deadline) return `stopped before ${next} readers: ${((last.ms as number) / 1000).toFixed(1)} s at ${String(last.readers)} readers predicts ${t.toFixed(0)} s, beyond the ${deadline} s allowed`
+      if (last === undefined || last.ok !== true) return null
+      // Memory grows with the readers: the readers' share scales, the writer's barely.
+      const perReader = last.readerRssPerReaderMB as number
+      const predicted = perReader * next + (last.writerPeakRssMB as number)
+      if (predicted > limits.memoryMB) return `stopped before ${next} readers: ${perReader.toFixed(1)} MB per reader at ${String(last.readers)} readers predicts ${predicted.toFixed(0)} MB, more than the ${limits.memoryMB} MB free to use`
       return null
     }
   },
 
   async run (cfg, log) {
     const n = cfg.variant ?? 10
-    const count = cfg.quick ? 1000 : 10_000
-    const records = await readAll(cfg.dataFile, count)
-    const rss = new RssSampler(100).start()
-    const writer = kvKappa(path.join(cfg.workDir, 'writer'))
-    await appendBatched(writer, records, BATCH)
-    await writer.indexed()
-
-    const setupStart = now()
-    const readers = await Promise.all(Array.from({ length: n }, async (_, i) => {
-      const k = kvKappa(path.join(cfg.workDir, `r${i}`), { key: writer.key })
-      await k.ready()
-      return k
-    }))
-    const setupMs = now() - setupStart
-    log(`${n} readers open in ${setupMs.toFixed(0)} ms, rss ${(rss.peakBytes / MB).toFixed(0)} MB`)
-
-    const deadlineS = cfg.quick ? DEADLINE_S.quick : DEADLINE_S.full
-    let timer: NodeJS.Timeout | undefined
-    const deadline = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), deadlineS * 1000) })
-    const start = now()
-    const finished: number[] = []
-    const failures: string[] = []
-    const hangups = readers.map((r) => connect(writer, r))
-    await Promise.all(readers.map(async (r) => {
-      try {
-        const outcome = await Promise.race([untilIndexed(r, records.length), deadline])
-        if (outcome === 'late') failures.push(`not indexed within ${deadlineS} s`)
-        else finished.push(now() - start)
-      } catch (err) {
-        failures.push((err as Error).message)
-      }
-    }))
-    clearTimeout(timer)
-    const ms = now() - start
-    // How far the readers got (all of it when every one finished): tells a slow N from a stuck one.
-    const indexedEntries = readers.reduce((sum, r) => sum + Math.min(records.length, ...Object.values(r.status()).map((v) => v.indexed)), 0)
-    const indexedFraction = indexedEntries / (records.length * n)
-    for (const h of hangups) h()
-    await Promise.all(readers.map((r) => r.close()))
-    await writer.close()
-    return {
+    const f = cfg.fanout
+    const base: Omit<FanoutRunOptions, 'rate'> = {
       readers: n,
-      records: records.length,
-      setupMs: round(setupMs, 1),
-      deadlineS,
-      ms: round(ms, 1),
-      done: finished.length,
-      failures: failures.length,
-      failureSample: failures.slice(0, 3),
-      readerP50Ms: round(percentile(finished, 50), 1),
-      indexedFraction: round(indexedFraction, 3),
-      // entries replicated and indexed by all readers together, per second
-      entriesPerS: Math.round(indexedEntries / (ms / 1000))
+      records: cfg.quick ? 1000 : 10_000,
+      appendEveryMs: f.appendEveryMs,
+      waveSize: f.waveSize ?? Math.max(1, Math.ceil(n / 10)),
+      waveMs: f.waveMs,
+      perProcess: f.perProcess,
+      readerTimeoutMs: f.readerTimeoutS * 1000,
+      liveTailMs: f.liveTailS * 1000,
+      memory: READER_MEMORY[f.readerMemory],
+      abortOnFailure: !f.fullRuns,
+      readerNice: f.readerNice,
+      handshakeTimeoutMs: f.handshakeTimeoutMs,
+      nodeArgs: cfg.nodeArgs,
+      profileDir: cfg.profileDir
+    }
+    const started = now()
+    const attempts: Figures[] = []
+    let stopReason: string | null = null
+    const attempt = async (rate: number): Promise<Figures> => {
+      const workDir = path.join(cfg.workDir, `rate-${rate}`)
+      const r = await runFanout({ dataFile: cfg.dataFile, workDir, label: `N=${n} rate=${rate}` }, { ...base, rate }, log)
+      rmSync(workDir, { recursive: true, force: true })
+      attempts.push(r)
+      log(`N=${n} at ${rate}/s: ${r.clean === true ? 'clean' : 'NOT clean'}: ${String(r.done)}/${n} done, ${String(r.failures)} failures, ${String(r.reconnects)} reconnects, ${((r.ms as number) / 1000).toFixed(1)} s, bound: ${String(r.bound)}`)
+      return r
+    }
+    // Another attempt must fit in what is left of this process's time limit.
+    const fits = (lastMs: number): boolean => (now() - started + lastMs * 1.3) / 1000 < cfg.timeoutS * 0.95
+    let rate = f.rate
+    let t = now()
+    const first = await attempt(rate)
+    // Clean: double while clean. Not clean: halve until clean.
+    const up = first.clean === true
+    let last = first
+    while (true) {
+      const nextRate = up ? rate * 2 : Math.floor(rate / 2)
+      if ((up && (last.clean !== true || nextRate > f.rateMax)) || (!up && (last.clean === true || nextRate < f.rateMin))) break
+      if (!fits(now() - t)) {
+        stopReason = `stopped the rate search before ${nextRate}/s: another run would not fit in the ${cfg.timeoutS} s time limit`
+        break
+      }
+      rate = nextRate
+      t = now()
+      last = await attempt(rate)
+    }
+    const cleanRuns = attempts.filter((a) => a.clean === true).sort((a, b) => (a.rate as number) - (b.rate as number))
+    const reported = cleanRuns[cleanRuns.length - 1] ?? attempts[0]!
+    return {
+      ...reported,
+      cleanRate: cleanRuns.length === 0 ? null : cleanRuns[cleanRuns.length - 1]!.rate,
+      attempts: attempts.map((a) => Object.fromEntries(ATTEMPT_FIELDS.map((k) => [k, a[k]]))),
+      rateStopReason: stopReason,
+      settings: { ...base, rate: f.rate, rateMax: f.rateMax, rateMin: f.rateMin, readerMemory: f.readerMemory }
     }
   },
 
-  row (r) {
+  row (r, quick) {
     const runs = (r.runs as Figures[]) ?? []
-    const parts = runs.map((x) => x.ok === true
-      ? `N=${String(x.readers)}: ${(x.done as number) === (x.readers as number) ? `all indexed in ${((x.ms as number) / 1000).toFixed(2)} s` : `${String(x.done)} done in ${((x.ms as number) / 1000).toFixed(0)} s (${((x.indexedFraction as number) * 100).toFixed(0)}% of all entries indexed)`}, ${String(x.entriesPerS)} entries/s in all, ${String(x.failures)} failed, peak RSS ${String(x.peakRssMB)} MB`
-      : `N=${String(x.variant)}: ${String(x.error)}`)
+    const parts = runs.map((x) => {
+      if (x.ok !== true) return `N=${String(x.variant)}: ${String(x.error)}`
+      const s = (ms: unknown): string => `${((ms as number) / 1000).toFixed(1)} s`
+      const tried = ((x.attempts as Figures[] | undefined) ?? []).map((a) => `${String(a.rate)}${a.clean === true ? '' : ' (not clean)'}`).join(', ')
+      const rate = x.cleanRate === null ? `no clean rate (tried ${tried}/s)` : `clean at ${String(x.cleanRate)}/s (tried ${tried}/s)`
+      return `N=${String(x.readers)}: ${rate}; ${String(x.done)}/${String(x.readers)} done in ${s(x.ms)} (reader p50 ${s(x.readerP50Ms)}, max ${s(x.readerMaxMs)}), ` +
+        `${String(x.failures)} failures, ${String(x.reconnects)} reconnects, writer ${String(x.writerCpuCores)} cores and ${String(x.writerPeakRssMB)} MB, ` +
+        `${String(x.readerRssPerReaderMB)} MB per reader, peak RSS ${String(x.peakRssMB)} MB in all; bound: ${String(x.bound)}`
+    })
     if (r.stopReason !== null && r.stopReason !== undefined) parts.push(`(${String(r.stopReason)})`)
-    return { figures: parts.join('; '), aim: '', met: null }
+    const aimRun = runs.find((x) => x.ok === true && (x.readers as number) >= AIM.readers)
+    const met = quick || aimRun === undefined
+      ? null
+      : aimRun.done === aimRun.readers && aimRun.failures === 0 && (aimRun.writerPeakRssMB as number) < AIM.writerRssMB && (aimRun.readerMaxMs as number) <= AIM.readerMs
+    return { figures: parts.join('; '), aim: '1,000 readers, 0 failures, writer < 1 GB, every reader done within 2 min', met }
   }
 }

@@ -73,6 +73,12 @@ export interface KappaOptions<V extends ViewMap = Record<never, never>> {
    * ones less to read one entry from. Default @kappa-ts/multifeed's TARGET_BLOCK_BYTES.
    */
   blockBytes?: number
+  /**
+   * RocksDB write buffer of the Corestore kappa opens from a path (@kappa-ts/multifeed's
+   * writeBufferSize, default 16 MiB). Smaller costs less memory per kappa, e.g. many
+   * peers in one process.
+   */
+  writeBufferSize?: number
 }
 
 export interface ViewStatus {
@@ -124,6 +130,9 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends ReadyResour
         throw new KappaError('ERR_INVALID_OPTIONS', `${name} must be an integer ${name === 'blockBytes' ? `in 1..${MAX_ENTRY_BYTES}` : '>= 0'}`)
       }
     }
+    if (opts.writeBufferSize !== undefined && (!Number.isSafeInteger(opts.writeBufferSize) || opts.writeBufferSize < 1)) {
+      throw new KappaError('ERR_INVALID_OPTIONS', 'writeBufferSize must be a positive integer (bytes)')
+    }
     const mfOpts: MultifeedOptions = {}
     if (opts.key !== undefined) mfOpts.key = opts.key
     if (opts.valueEncoding !== undefined) mfOpts.valueEncoding = opts.valueEncoding
@@ -133,6 +142,7 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends ReadyResour
       const v = opts[name]
       if (v !== undefined) mfOpts[name] = v
     }
+    if (opts.writeBufferSize !== undefined) mfOpts.writeBufferSize = opts.writeBufferSize
     this.multifeed = new Multifeed(typeof storage === 'string' ? path.join(storage, 'cores') : storage, mfOpts)
     if (opts.db !== undefined) {
       this.db = opts.db

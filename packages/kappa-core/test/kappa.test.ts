@@ -355,15 +355,36 @@ test('skips: a view records what it cannot index (batch.skip); onError skip isol
   cleanup()
 })
 
-test('bad cacheBytes / blockBytes: ERR_INVALID_OPTIONS before anything is opened (the storage stays free)', async (t) => {
+test('bad cacheBytes / blockBytes / writeBufferSize: ERR_INVALID_OPTIONS before anything is opened (the storage stays free)', async (t) => {
   const { dir, cleanup } = tmpdir()
-  for (const opts of [{ cacheBytes: -1 }, { blockBytes: 0 }, { blockBytes: 1.5 }, { cacheBytes: Number.NaN }]) {
+  for (const opts of [{ cacheBytes: -1 }, { blockBytes: 0 }, { blockBytes: 1.5 }, { cacheBytes: Number.NaN }, { writeBufferSize: 0 }, { writeBufferSize: 0.5 }]) {
     t.throws(() => new Kappa(dir, opts), (err: unknown) => err instanceof KappaError && err.code === 'ERR_INVALID_OPTIONS', JSON.stringify(opts))
   }
   const ok = new Kappa(dir)
   await ok.ready()
   t.pass('the same storage opens afterwards: nothing was left locked')
   await ok.close()
+  cleanup()
+})
+
+test('writeBufferSize: a kappa whose logs use a small RocksDB write buffer keeps and indexes every entry across a reopen', async (t) => {
+  const { dir, cleanup } = tmpdir()
+  // 64 KiB: many flushes of RocksDB's memtable while the entries below are written
+  const opts = { writeBufferSize: 64 * 1024, blockBytes: 1024 }
+  const kappa = new Kappa(dir, opts).use('counter', countView())
+  const w = await kappa.writer()
+  for (let i = 0; i < 20; i++) await w.append(Array.from({ length: 100 }, (_, j) => ({ text: `${i}-${j}-${'x'.repeat(100)}` })))
+  await kappa.indexed()
+  const blocks = w.length
+  t.ok(blocks > 100, `the entries span many blocks (${blocks})`)
+  await kappa.close()
+  const again = new Kappa(dir, opts).use('counter', countView())
+  await again.indexed()
+  const w2 = await again.writer()
+  t.equal(w2.length, blocks, 'every block is back')
+  t.equal(await again.api.counter.count(), 2000, 'the view counts every entry')
+  t.equal(await again.api.counter.last(w2.key), `19-99-${'x'.repeat(100)}`, 'the last entry reads back')
+  await again.close()
   cleanup()
 })
 

@@ -9,13 +9,15 @@ import { STATUS_PROTOCOL, rawEncoding } from '../src/swarm/status-wire.js'
 import type Protomux from 'protomux'
 import type { PeerStatus, SyncProgress, SwarmFeed, PeerErrorInfo } from '../src/swarm/index.js'
 import { tmpdir, testnet, waitFor, until, appendBlocks } from './swarm-helpers.js'
+import { dhtSockets } from '../src/swarm/udp-buffers.js'
+import { readFileSync } from 'node:fs'
 
 type Net = Awaited<ReturnType<typeof testnet>>
 const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
 
 interface Node { mf: Multifeed; swarm: KappaSwarm; cleanup: () => Promise<void> }
 
-async function node (net: Net, key?: Buffer, opts: { maxPeers?: number; handshakeTimeout?: number } = {}): Promise<Node> {
+async function node (net: Net, key?: Buffer, opts: { maxPeers?: number; handshakeTimeout?: number; server?: boolean; receiveBufferBytes?: number } = {}): Promise<Node> {
   const tmp = tmpdir()
   const mf = new Multifeed(tmp.dir, key === undefined ? {} : { key })
   await mf.ready()
@@ -244,6 +246,51 @@ test('maxPeers caps connections in both directions', async (t) => {
   } finally {
     await a.cleanup()
     for (const o of others) await o.cleanup()
+  }
+})
+
+test('client-only peers (server: false) dial the peer that announces and never each other', async (t) => {
+  const writer = await node(net)
+  const readers = [await node(net, writer.mf.key, { server: false }), await node(net, writer.mf.key, { server: false }), await node(net, writer.mf.key, { server: false })]
+  try {
+    t.throws(() => new KappaSwarm(writer.mf, { bootstrap: net.bootstrap, server: false, client: false }), /both be false/, 'neither server nor client is refused')
+    await fill(await writer.mf.writer(), 50)
+    await writer.swarm.join()
+    const synced = Promise.all(readers.map((r) => waitFor(r.swarm, 'synced', () => true, 'reader synced')))
+    for (const r of readers) await r.swarm.join()
+    await synced
+    // Each reader looked the topic up again after connecting: still only the writer is there.
+    for (const r of readers) await r.swarm.hyperswarm?.flush()
+    const writerKey = writer.swarm.publicKey
+    for (const [i, r] of readers.entries()) {
+      t.deepEqual(r.swarm.peers.map((p) => p.remotePublicKey), [writerKey], `reader ${i} is connected to the writer only`)
+      t.equal(r.mf.feeds().length, 1, `reader ${i} got the writer's feed`)
+    }
+    t.equal(writer.swarm.peers.length, readers.length, 'the writer serves every reader')
+  } finally {
+    await writer.cleanup()
+    for (const r of readers) await r.cleanup()
+  }
+})
+
+test('join() gives the DHT node\'s UDP sockets a large receive buffer (every connection rides on them)', async (t) => {
+  const MiB = 1024 * 1024
+  // The kernel grants at most net.core.rmem_max (Linux; elsewhere assume it grants what is asked).
+  let cap = Infinity
+  try { cap = Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf-8')) } catch {}
+  const a = await node(net)
+  const b = await node(net, undefined, { receiveBufferBytes: MiB })
+  try {
+    t.throws(() => new KappaSwarm(a.mf, { bootstrap: net.bootstrap, receiveBufferBytes: 0 }), /receiveBufferBytes/, 'receiveBufferBytes must be positive')
+    await a.swarm.join()
+    await b.swarm.join()
+    const sizes = (n: Node): number[] => dhtSockets(n.swarm.hyperswarm?.dht).map((s) => s.getRecvBufferSize())
+    t.equal(sizes(a).length, 2, 'both UDP sockets of the DHT node are found')
+    t.ok(sizes(a).every((size) => size >= Math.min(4 * MiB, cap)), `default: at least 4 MiB or the kernel's cap (${sizes(a).join(', ')} bytes; cap ${cap})`)
+    t.ok(sizes(b).every((size) => size >= Math.min(MiB, cap)), `receiveBufferBytes: at least what was asked or the cap (${sizes(b).join(', ')} bytes)`)
+  } finally {
+    await a.cleanup()
+    await b.cleanup()
   }
 })
 

@@ -32,6 +32,7 @@ import { resolveBootstrap, defaultBindHost, isLoopbackHost, type BootstrapNode }
 import type { SwarmFeed, SwarmMultifeed } from './multifeed-like.js'
 import { SwarmPeer, type PeerStatus, type SwarmSocket } from './swarm-peer.js'
 import { SyncTracker, type FeedSyncStatus, type SyncProgress } from './sync-tracker.js'
+import { setReceiveBuffers } from './udp-buffers.js'
 
 export interface KeyPair { publicKey: Buffer; secretKey: Buffer }
 
@@ -53,12 +54,27 @@ export interface JoinOptions {
   keyPair?: KeyPair
   /** Milliseconds a new connection may stay silent before it is dropped and re-dialed. Default 5000. */
   handshakeTimeout?: number
+  /**
+   * Announce ourselves on the topic, so peers looking it up dial us. Default true.
+   * false: a client only (it dials the peers that announce, and no peer finds it),
+   * e.g. many readers of one writer that should not connect to each other.
+   */
+  server?: boolean
+  /** Look the topic up and dial the peers found. Default true. false: wait to be dialed. */
+  client?: boolean
+  /**
+   * Kernel receive buffer asked for on our DHT node's UDP sockets, which carry every
+   * connection. Default 4 MiB: the default (about 208 KB on Linux) overflows on a peer
+   * serving hundreds of others. The kernel caps it at net.core.rmem_max.
+   */
+  receiveBufferBytes?: number
 }
 
 export interface PeerErrorInfo { remotePublicKey: string; error: Error }
 
 const DEFAULT_MAX_PEERS = 64
 const DEFAULT_HANDSHAKE_TIMEOUT = 5000
+const DEFAULT_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
 const POLL_MS = 1000
 const LONELY_REFRESH_FIRST_MS = 1000
 const LONELY_REFRESH_MAX_MS = 30_000
@@ -99,6 +115,10 @@ export class KappaSwarm extends ReadyResource {
   readonly bootstrap: BootstrapNode[] | null
   readonly host: string | undefined
   readonly handshakeTimeout: number
+  readonly receiveBufferBytes: number
+  /** Whether we announce the topic / look it up (JoinOptions server, client). */
+  readonly server: boolean
+  readonly client: boolean
   private readonly keyPairOption: KeyPair | undefined
   private swarm: Hyperswarm | null = null
   private joining: Promise<void> | null = null
@@ -125,6 +145,16 @@ export class KappaSwarm extends ReadyResource {
     if (opts.handshakeTimeout !== undefined && (!Number.isSafeInteger(opts.handshakeTimeout) || opts.handshakeTimeout < 1)) {
       throw new SwarmError('ERR_BAD_OPTION', 'handshakeTimeout must be a positive integer (ms)')
     }
+    for (const side of ['server', 'client'] as const) {
+      if (opts[side] !== undefined && typeof opts[side] !== 'boolean') throw new SwarmError('ERR_BAD_OPTION', `${side} must be a boolean`)
+    }
+    this.server = opts.server ?? true
+    this.client = opts.client ?? true
+    if (!this.server && !this.client) throw new SwarmError('ERR_BAD_OPTION', 'server and client cannot both be false: nobody would ever connect')
+    if (opts.receiveBufferBytes !== undefined && (!Number.isSafeInteger(opts.receiveBufferBytes) || opts.receiveBufferBytes < 1)) {
+      throw new SwarmError('ERR_BAD_OPTION', 'receiveBufferBytes must be a positive integer')
+    }
+    this.receiveBufferBytes = opts.receiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER_BYTES
     this.maxPeers = opts.maxPeers ?? DEFAULT_MAX_PEERS
     this.handshakeTimeout = opts.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT
     this.bootstrap = resolveBootstrap(opts.bootstrap)
@@ -161,7 +191,7 @@ export class KappaSwarm extends ReadyResource {
   /** Totals over every feed, and whether we are synced. */
   progress (): SyncProgress { return this.tracker.progress() }
 
-  /** Joins the discovery-key topic (server and client) and resolves once the first announce and lookup are done. */
+  /** Joins the discovery-key topic (as server and client unless told otherwise) and resolves once the first announce and lookup are done. */
   join (): Promise<void> {
     if (this.closing !== null) return Promise.reject(closedError())
     if (this.joining !== null) return this.joining
@@ -219,12 +249,15 @@ export class KappaSwarm extends ReadyResource {
     // ended with a socket only the dialing side saw. Not firewalled, peers dial
     // each other directly (6 of 6 across processes, measured).
     if (this.host !== undefined && isLoopbackHost(this.host)) dhtOpts.firewalled = false
-    const swarm = new Hyperswarm({ dht: new HyperDHT(dhtOpts), keyPair, maxPeers: this.maxPeers })
+    const dht = new HyperDHT(dhtOpts)
+    // Its sockets exist once bound ('listening'), before any connection rides on them.
+    dht.once('listening', () => { setReceiveBuffers(dht, this.receiveBufferBytes) })
+    const swarm = new Hyperswarm({ dht, keyPair, maxPeers: this.maxPeers })
     this.swarm = swarm
     swarm.on('connection', (socket: SwarmSocket) => this.onconnection(swarm, socket))
     this.poll = setInterval(() => { if (this.peerMap.size > 0) this.tracker.markAllDirty() }, POLL_MS)
     this.poll.unref()
-    const discovery = swarm.join(topic, { server: true, client: true })
+    const discovery = swarm.join(topic, { server: this.server, client: this.client })
     this.discovery = discovery
     try {
       await discovery.flushed()
@@ -244,7 +277,7 @@ export class KappaSwarm extends ReadyResource {
       this.lonelyTimer = null
       if (this.discovery !== discovery || this.peerMap.size > 0) return
       this.lonelyDelay = Math.min(this.lonelyDelay * 2, LONELY_REFRESH_MAX_MS)
-      discovery.refresh({ server: true, client: true }).catch(() => {}).finally(() => this.scheduleLonelyRefresh())
+      discovery.refresh({ server: this.server, client: this.client }).catch(() => {}).finally(() => this.scheduleLonelyRefresh())
     }, this.lonelyDelay)
     this.lonelyTimer.unref()
   }
