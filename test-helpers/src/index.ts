@@ -1,6 +1,7 @@
 // What the packages' tape tests share: temp folders that tape removes when the test ends,
 // waiting for a condition, and two peers replicating over an in-process stream pair.
 // Depends on nothing of ours, so every package's tests can use it (as a devDependency).
+import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -73,4 +74,22 @@ export function connect (a: Replicable, b: Replicable, t?: TestLike): () => void
   const end = (): void => { sa.destroy(); sb.destroy() }
   t?.teardown(end)
   return end
+}
+
+/**
+ * Runs `node script ...args` (stderr inherited), kills it with SIGKILL as soon as its stdout
+ * holds `marker`, and resolves with all it printed: a crash test's child that works, says so,
+ * and dies without closing anything.
+ */
+export function killWhenPrinted (script: string, args: string[], marker = 'done\n'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let text = ''
+    proc.stdout.on('data', (d: Buffer) => {
+      text += d.toString()
+      if (text.includes(marker)) proc.kill('SIGKILL')
+    })
+    proc.on('error', reject)
+    proc.on('exit', () => resolve(text))
+  })
 }

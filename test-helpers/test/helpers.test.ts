@@ -2,7 +2,7 @@ import test from 'tape'
 import fs from 'node:fs'
 import path from 'node:path'
 import { Duplex } from 'node:stream'
-import { connect, eventually, makeTmpDir, tmpDir } from '../src/index.js'
+import { connect, eventually, killWhenPrinted, makeTmpDir, tmpDir } from '../src/index.js'
 
 let kept = ''
 test('tmpDir: a fresh folder that exists during the test', (t) => {
@@ -80,4 +80,12 @@ test('connect with t: the streams end when the test ends', (t) => {
 test('connect with t: ended', (t) => {
   t.ok(ended.every((s) => s.destroyed))
   t.end()
+})
+
+test('killWhenPrinted: the child is killed once it prints the marker; what it printed comes back', async (t) => {
+  // without the kill this child would never exit (its interval keeps it alive)
+  const out = await killWhenPrinted('-e', ["process.stdout.write('working\\ndone\\n'); setInterval(() => {}, 1000)"])
+  t.equal(out, 'working\ndone\n')
+  const custom = await killWhenPrinted('-e', ["process.stdout.write('ready ' + process.argv[1] + '\\n'); setInterval(() => {}, 1000)", 'x'], 'ready x')
+  t.equal(custom, 'ready x\n', 'another marker, and the arguments reach the child')
 })

@@ -2,7 +2,7 @@
 // indexed already, views answer without them, an entry is read on demand; a fresh peer
 // gets and indexes every feed over a real stream; a kill -9 leaves nothing behind.
 import test from 'tape'
-import { spawn } from 'node:child_process'
+import { killWhenPrinted } from '@kappa-ts/test-helpers'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { pipeline } from 'node:stream'
@@ -98,15 +98,7 @@ test('kill -9 after appends to closed feeds and a new writer: reopening indexes 
   await first.indexed()
   await first.close()
 
-  const out = await new Promise<string>((resolve) => {
-    const proc = spawn(process.execPath, [child, dir], { stdio: ['ignore', 'pipe', 'inherit'] })
-    let text = ''
-    proc.stdout.on('data', (d: Buffer) => {
-      text += d.toString()
-      if (text.includes('done\n')) proc.kill('SIGKILL')
-    })
-    proc.on('exit', () => resolve(text))
-  })
+  const out = await killWhenPrinted(child, [dir])
   const added = /added ([0-9a-f]{64})/.exec(out)?.[1]
   t.ok(added !== undefined, 'the child appended, made a writer and was killed without closing')
 

@@ -3,10 +3,9 @@
 // fetching is bounded.
 import test from 'tape'
 import Corestore from 'corestore'
-import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { makeTmpDir } from '@kappa-ts/test-helpers'
+import { killWhenPrinted, makeTmpDir } from '@kappa-ts/test-helpers'
 import { Multifeed, appendEntries } from '../src/index.js'
 import { pipe, until, held, readAt } from './helpers.js'
 
@@ -113,15 +112,7 @@ test('after kill -9 the lengths come from storage, and a feed added after the la
   const keys = m.keys()
   await m.close() // a clean close: a snapshot of 20 feeds of 1 block
   // The child reopens, appends to the first 10 feeds and makes a new one, then is killed.
-  const out = await new Promise<string>((resolve) => {
-    const proc = spawn(process.execPath, [child, dir], { stdio: ['ignore', 'pipe', 'inherit'] })
-    let text = ''
-    proc.stdout.on('data', (d: Buffer) => {
-      text += d.toString()
-      if (text.includes('done\n')) proc.kill('SIGKILL')
-    })
-    proc.on('exit', () => resolve(text))
-  })
+  const out = await killWhenPrinted(child, [dir])
   const added = /added ([0-9a-f]{64})/.exec(out)?.[1]
   t.ok(added !== undefined, 'the child added a feed and was killed without closing')
 
