@@ -182,7 +182,7 @@ export class KappaSwarm extends ReadyResource {
   /** True after 'synced' until new data is known to exist elsewhere. */
   get isSynced (): boolean { return this.tracker.isSynced }
 
-  /** True while, of every feed, some connected peer holds every block we hold (SyncProgress.shared). */
+  /** True while some verified peer is known to hold every block we hold, of every feed (SyncProgress.shared). */
   get isShared (): boolean { return this.tracker.isShared }
 
   /** Per feed: our contiguous length vs the longest length any connected peer reported. */

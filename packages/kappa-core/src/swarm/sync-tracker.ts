@@ -38,7 +38,7 @@ export interface SyncProgress {
   remoteLength: number
   feeds: number
   synced: boolean
-  /** Some connected peer holds every block we hold, of every feed (see KappaSwarm.isShared). */
+  /** Some verified peer is known to hold every block we hold, of every feed (see KappaSwarm.isShared). */
   shared: boolean
 }
 
