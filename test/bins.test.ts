@@ -12,7 +12,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 
 const BINS = [
   { name: 'kappa-db', pkg: 'packages/record-db', help: /Usage: kappa-db/ },
-  { name: 'kappa-dht', pkg: 'packages/kappa-core', help: /usage: kappa-dht/ },
+  { name: 'kappa-dht', pkg: 'packages/swarm', help: /usage: kappa-dht/ },
   { name: 'kappa-chat', pkg: 'workshop/chat', help: /Usage: kappa-chat/ }
 ]
 

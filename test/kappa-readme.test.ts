@@ -1,5 +1,5 @@
 // The READMEs carry complete examples and the output they print: the root README's "Use it
-// in your app", multifeed's, kappa-core's and record-db's examples, view-kv's and view-list's. Run each
+// in your app", multifeed's, kappa-core's, the swarm's and record-db's examples, view-kv's and view-list's. Run each
 // (from a fresh folder: the examples write their storage relative to it) and check that it
 // prints exactly that (in order).
 import test from 'tape'
@@ -35,6 +35,7 @@ const EXAMPLES: Array<[readme: string, heading: string]> = [
   ['README.md', '## Use it in your app'],
   ['packages/multifeed/README.md', '## Example'],
   ['packages/kappa-core/README.md', '## Example'],
+  ['packages/swarm/README.md', '## Example'],
   ['packages/record-db/README.md', '## Example'],
   ['views/kv/README.md', '## Example'],
   ['views/list/README.md', '## Example']

@@ -10,7 +10,8 @@ import HyperDHT from 'hyperdht'
 import { Level } from 'level'
 import { Multifeed, MultifeedError } from '@kappa-ts/multifeed'
 import { MultifeedIndex, IndexError, type IndexDb } from '@kappa-ts/multifeed-index'
-import { Kappa, KappaError, KappaSwarm, SwarmError, type Entry, type ViewBatch, type ViewContext } from '@kappa-ts/kappa-core'
+import { Kappa, KappaError, type Entry, type ViewBatch, type ViewContext } from '@kappa-ts/kappa-core'
+import { KappaSwarm, SwarmError } from '@kappa-ts/swarm'
 import { RecordDB, RecordDbError } from '@kappa-ts/record-db'
 import createTestnet from 'hyperdht/testnet.js'
 import { tmpdir } from './kappa-helpers.js'
@@ -145,7 +146,7 @@ lifecycleSuite<Kappa>({
     feeds: (k) => k.feeds(),
     replicate: (k) => k.replicate(true),
     synced: (k) => k.synced(),
-    join: (k) => k.join()
+    attach: (k) => k.attach({ statusPeers: () => [], close: async () => {} })
   }
 })
 

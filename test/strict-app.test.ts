@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url'
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc')
 
-const APP = `import { Kappa, KappaSwarm, type ApiDef, type Feed, type Entry, type View, type ViewBatch, type ViewContext } from '@kappa-ts/kappa-core'
+const APP = `import { Kappa, type ApiDef, type Feed, type Entry, type View, type ViewBatch, type ViewContext } from '@kappa-ts/kappa-core'
+import { join, swarmOf, type KappaSwarm } from '@kappa-ts/swarm'
 import { viewSuite, type SuiteTest, type ViewSuiteOptions } from '@kappa-ts/view-suite'
 import { Multifeed } from '@kappa-ts/multifeed'
 import { kvView } from '@kappa-ts/view-kv'
@@ -39,13 +40,16 @@ export async function main (dir: string): Promise<number> {
     .use('names', kvView<{ name: string }>())
     .use('lengths', lengths)
   // the ready-resource lifecycle and the typed events ship with the packages
-  kappa.on('synced', (p) => { if (p.synced && p.shared) void p.localLength })
-  kappa.on('connection-error', (info) => { void info.remotePublicKey })
+  kappa.on('view-error', (name, err) => { void name.length; void err.code })
+  // the swarm: its own typed events, one call to join
+  const swarm: KappaSwarm = swarmOf(kappa, { bootstrap: ['127.0.0.1:49736'] })
+  swarm.on('synced', (p) => { if (p.synced && p.shared) void p.localLength })
+  swarm.on('connection-error', (info) => { void info.remotePublicKey })
   await kappa.ready()
   const open: boolean = kappa.opened && !kappa.closed && kappa.closing === null
   const feeds: Feed[] = kappa.feeds()
   const first: number = feeds[0]?.contiguousLength ?? 0
-  const swarm: KappaSwarm | null = kappa.swarm
+  const joined: KappaSwarm = await join(kappa)
   const items = await kappa.api.messages.read({ limit: 10 })
   const text: string | undefined = items[0]?.value.text
   const db = new RecordDB(dir + '-db')
@@ -56,7 +60,7 @@ export async function main (dir: string): Promise<number> {
   await chat.close()
   await db.close()
   await kappa.close()
-  return first + (swarm === null ? 0 : 1) + (text?.length ?? 0) + mf.feeds().length + (open ? 1 : 0)
+  return first + joined.peers.length + (text?.length ?? 0) + mf.feeds().length + (open ? 1 : 0)
 }
 `
 
@@ -74,7 +78,7 @@ const TSCONFIG = {
   files: ['app.ts']
 }
 
-test('a strict app with skipLibCheck: false compiles against kappa-core, the views, the view suite, record-db and the chat', async (t) => {
+test('a strict app with skipLibCheck: false compiles against kappa-core, the swarm, the views, the view suite, record-db and the chat', async (t) => {
   // Inside the repository, so @kappa-ts/* resolve through node_modules as for a user of the packages.
   const dir = fs.mkdtempSync(path.join(root, 'test', 'dist', 'strict-app-'))
   try {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.join(here, '..', '..')
-const KAPPA_DHT = path.join(root, 'packages', 'kappa-core', 'dist', 'src', 'bin', 'kappa-dht.js')
+const KAPPA_DHT = path.join(root, 'packages', 'swarm', 'dist', 'src', 'bin', 'kappa-dht.js')
 const PEER = path.join(here, 'fixtures', 'swarm-peer.js')
 const ENTRIES = 10_000
 const LIVE = 100

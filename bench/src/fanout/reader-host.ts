@@ -8,6 +8,7 @@ import path from 'node:path'
 import { Level } from 'level'
 import { Kappa, type KappaDb } from '@kappa-ts/kappa-core'
 import type { Entry } from '@kappa-ts/kappa-core'
+import { swarmOf } from '@kappa-ts/swarm'
 import { titleKv } from '../setup.js'
 import { now } from '../stats.js'
 import { FINAL_KEY, type FinalMarker, type FromReaderHost, type ReaderHostConfig, type ToReaderHost } from './messages.js'
@@ -59,12 +60,14 @@ async function startReader (cfg: ReaderHostConfig, id: number): Promise<void> {
     if (!finished && !stopping) void send({ type: 'reconnect', id, reason })
   }
 
-  kappa.on('peer-add', () => {
+  // A client only: it dials the writer, which announces; readers never find each other.
+  const swarm = swarmOf(kappa, { bootstrap: [cfg.bootstrap], server: false, ...(cfg.handshakeTimeoutMs === null ? {} : { handshakeTimeout: cfg.handshakeTimeoutMs }) })
+  swarm.on('peer-add', () => {
     if (++connections === 1) void send({ type: 'connected', id, ms: now() - start })
     else reconnect('connected again')
   })
-  kappa.on('peer-remove', () => reconnect('disconnected'))
-  kappa.on('connection-error', (info: { error: Error }) => reconnect(`connection error: ${info.error.message}`))
+  swarm.on('peer-remove', () => reconnect('disconnected'))
+  swarm.on('connection-error', (info: { error: Error }) => reconnect(`connection error: ${info.error.message}`))
   kappa.on('peer-error', (err: Error) => fail('error', `peer dropped: ${err.message}`))
   kappa.on('view-error', (name: string, err: Error) => fail('error', `view ${name}: ${err.message}`))
   kappa.on('indexed', (_name: string, entries: Entry[]) => {
@@ -81,8 +84,7 @@ async function startReader (cfg: ReaderHostConfig, id: number): Promise<void> {
   try {
     await kappa.ready()
     if (stopping) return
-    // A client only: it dials the writer, which announces; readers never find each other.
-    await kappa.join({ bootstrap: [cfg.bootstrap], server: false, ...(cfg.handshakeTimeoutMs === null ? {} : { handshakeTimeout: cfg.handshakeTimeoutMs }) })
+    await swarm.join()
   } catch (err) {
     fail('error', `open/join: ${(err as Error).message}`)
   }

@@ -1,6 +1,7 @@
 // The fan-out writer: a process of its own holding one kappa with the kv view. It
 // appends the first records, joins the swarm as the peer every reader dials, then
 // appends live at the rate it is told until told to append the final marker.
+import { swarmOf } from '@kappa-ts/swarm'
 import { readAll, type TitleRecord } from '../generate.js'
 import { BATCH, appendBatched, kvKappa } from '../setup.js'
 import { now } from '../stats.js'
@@ -25,11 +26,12 @@ async function main (cfg: WriterConfig): Promise<void> {
   // What went wrong, by message (peer keys left out, so alike problems add up).
   const problems: Record<string, number> = {}
   const note = (what: string): void => { problems[what] = (problems[what] ?? 0) + 1 }
-  kappa.on('peer-add', () => { peerAdds++; peersPeak = Math.max(peersPeak, kappa.peers.length) })
-  kappa.on('peer-remove', () => { peerRemoves++ })
-  kappa.on('connection-error', (info: { error: Error }) => note(`connection error: ${info.error.message}`))
+  const swarm = swarmOf(kappa, { bootstrap: [cfg.bootstrap], maxPeers: cfg.maxPeers, ...(cfg.handshakeTimeoutMs === null ? {} : { handshakeTimeout: cfg.handshakeTimeoutMs }) })
+  swarm.on('peer-add', () => { peerAdds++; peersPeak = Math.max(peersPeak, swarm.peers.length) })
+  swarm.on('peer-remove', () => { peerRemoves++ })
+  swarm.on('connection-error', (info: { error: Error }) => note(`connection error: ${info.error.message}`))
   kappa.on('view-error', (name: string, err: Error) => note(`view ${name}: ${err.message}`))
-  await kappa.join({ bootstrap: [cfg.bootstrap], maxPeers: cfg.maxPeers, ...(cfg.handshakeTimeoutMs === null ? {} : { handshakeTimeout: cfg.handshakeTimeoutMs }) })
+  await swarm.join()
 
   // Live appends: every `everyMs`, as many records as the rate says are due by now
   // (so a late tick catches up instead of drifting), in one append call.
@@ -89,7 +91,7 @@ async function main (cfg: WriterConfig): Promise<void> {
           peerRemoves,
           problems,
           // Hyperswarm's and HyperDHT's own counters (connections opened and closed below kappa's swarm)
-          swarmStats: JSON.parse(JSON.stringify({ swarm: (kappa.swarm?.hyperswarm as unknown as { stats?: unknown } | null)?.stats, dht: (kappa.swarm?.hyperswarm?.dht as unknown as { stats?: unknown } | undefined)?.stats })) as unknown
+          swarmStats: JSON.parse(JSON.stringify({ swarm: (swarm.hyperswarm as unknown as { stats?: unknown } | null)?.stats, dht: (swarm.hyperswarm?.dht as unknown as { stats?: unknown } | undefined)?.stats })) as unknown
         })
       } else if (msg.type === 'stop') {
         await kappa.close()
@@ -103,7 +105,7 @@ async function main (cfg: WriterConfig): Promise<void> {
   // The coordinator going away (killed, crashed) must not leave the writer behind.
   process.on('disconnect', () => process.exit(2))
   // The DHT node's UDP sockets, which carry every connection (the coordinator reads their drops).
-  const io = (kappa.swarm?.hyperswarm?.dht as unknown as { io?: { serverSocket?: { address(): { port: number } }; clientSocket?: { address(): { port: number } } } } | undefined)?.io
+  const io = (swarm.hyperswarm?.dht as unknown as { io?: { serverSocket?: { address(): { port: number } }; clientSocket?: { address(): { port: number } } } } | undefined)?.io
   const udpPorts = [io?.serverSocket, io?.clientSocket].flatMap((sock) => (sock === undefined ? [] : [sock.address().port]))
   await send({ type: 'ready', key: kappa.key.toString('hex'), udpPorts })
 }

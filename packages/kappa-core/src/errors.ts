@@ -13,6 +13,8 @@ export type KappaErrorCode =
   | 'ERR_INVALID_VALUE'     // Writer.append() of a value the feeds' encoding cannot store: nothing appended
   | 'ERR_INVALID_ADDRESS'   // kappa.entry() with a feed key or address that is not well-formed
   | 'ERR_INVALID_ENTRY'     // kappa.entry() of a block or entry that is not readable (malformed)
+  | 'ERR_BAD_MESSAGE'       // a peer sent a malformed status message: its stream is destroyed with this error
+  | 'ERR_HANDSHAKE_TIMEOUT' // a peer did not open the status channel within a transport's handshake timeout
 
 /**
  * An Error with a machine-readable `code`: the base of the typed errors of kappa-core and of the

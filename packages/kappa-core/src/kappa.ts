@@ -12,8 +12,7 @@ import { bindApi } from './bind-api.js'
 import { KappaError, closedError, unknownViewError } from './errors.js'
 import { parseFeedKey, isAddress } from './address.js'
 import { assertViewName } from './names.js'
-import { Network, type SyncedOptions } from './network.js'
-import type { JoinOptions, KappaSwarm, KappaSwarmEvents, PeerStatus } from './swarm/index.js'
+import { Network, type KappaTransport, type SyncedOptions } from './network.js'
 import type { AnyView, KappaApi, ViewContext, ViewDb } from './view.js'
 import { ViewHost, type ViewReads } from './view-host.js'
 import { Writer } from './writer.js'
@@ -166,7 +165,7 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends ReadyResour
       entry: (feedKey, address, opts) => this.entry(feedKey, address, opts),
       signal: this.closeController.signal
     }
-    this.network = new Network(this.multifeed, this, opts.accept)
+    this.network = new Network(this.multifeed, opts.accept)
     this.multifeed.on('feed', (feed: Feed, info: FeedInfo) => this.emit('feed', feed, info))
     // a hostile or incompatible peer was dropped from a replication stream
     this.multifeed.on('peer-error', (err, peer) => this.emit('peer-error', err, peer))
@@ -364,9 +363,10 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends ReadyResour
 
   /**
    * Resolves once this peer holds everything its connected peers hold (piped streams and
-   * swarm connections alike: each is asked what it has now, so an append a peer made
-   * before the call is covered) and every view has indexed it. `opts.peers`: first wait
-   * for that many verified peers (e.g. 1 right after join()). A peer that disconnects
+   * the connections of attached transports alike, e.g. @kappa-ts/swarm's: each is asked
+   * what it has now, so an append a peer made before the call is covered) and every view
+   * has indexed it. `opts.peers`: first wait for that many verified peers (e.g. 1 right
+   * after joining a swarm). A peer that disconnects
    * meanwhile stops counting. Rejects with ERR_VIEW_FAILED if a view fails, ERR_CLOSED on
    * close(), `signal.reason` on abort.
    */
@@ -376,27 +376,20 @@ export class Kappa<V extends ViewMap = Record<never, never>> extends ReadyResour
     await this.network.synced(opts, () => this.indexed())
   }
 
-  /** Finds and connects to peers of this multifeed over hyperswarm. */
-  async join (opts?: JoinOptions): Promise<void> {
-    this.assertOpen('join')
-    await this.ready()
-    await this.network.join(opts)
+  /**
+   * Attaches a transport that brings connections besides replicate() (@kappa-ts/swarm's
+   * join() attaches its KappaSwarm): synced() asks its connections' status channels too,
+   * and close() closes it before anything else. Returns the detach function (a transport
+   * that closes on its own calls it). ERR_CLOSED after close().
+   */
+  attach (transport: KappaTransport): () => void {
+    this.assertOpen('attach')
+    return this.network.attach(transport)
   }
-
-  async leave (): Promise<void> {
-    this.assertOpen('leave')
-    await this.network.leave()
-  }
-
-  /** Peers connected through join(). */
-  get peers (): PeerStatus[] { return this.network.peers }
-
-  /** The KappaSwarm after join() (sync status, progress), else null. */
-  get swarm (): KappaSwarm | null { return this.network.swarm }
 
   /**
    * close() (ReadyResource's: once, after an open in progress): the reverse of what was
-   * opened. The swarm and the replication streams, then the writers (after their appends
+   * opened. The attached transports and the replication streams, then the writers (after their appends
    * land), the views, the logs and (if kappa opened it) the db.
    */
   protected override async _close (): Promise<void> {
@@ -448,9 +441,9 @@ function checkView (name: string, view: AnyView): void {
 
 /**
  * The events of a Kappa, typed: `kappa.on(name, listener)` checks the name and the listener's
- * arguments. After join() the swarm's events come too, as KappaSwarmEvents declares them.
+ * arguments. A swarm's events (peers, sync progress) are on the swarm: @kappa-ts/swarm's KappaSwarm.
  */
-export interface KappaEvents extends Omit<KappaSwarmEvents, 'ready' | 'close'> {
+export interface KappaEvents {
   /** A view's index state changed. */
   state: (name: string, state: IndexState) => void
   /** A view's progress: at most every 100 ms while it indexes, and when it stops. */
@@ -463,7 +456,7 @@ export interface KappaEvents extends Omit<KappaSwarmEvents, 'ready' | 'close'> {
   skip: (name: string, skip: SkippedEntry) => void
   /** A feed joined the set (local, remote, or reopened by ready()). */
   feed: (feed: Feed, info: FeedInfo) => void
-  /** A replication peer (piped stream or swarm connection) was dropped: hostile or incompatible. */
+  /** A replication peer (piped stream or a transport's connection) was dropped: hostile or incompatible. */
   'peer-error': (err: MultifeedError, peer: MultifeedPeer) => void
   /** ready() finished: the logs, the db and the views used so far are open. */
   ready: () => void

@@ -1,31 +1,33 @@
-// Kappa's connections to peers: join()/leave()/peers (delegated to KappaSwarm, ./swarm/),
-// the status channel on streams from replicate(), and synced() over both.
+// Kappa's connections to peers: the status channel on streams from replicate(), the
+// transports attached to the kappa (e.g. @kappa-ts/swarm's KappaSwarm), and synced() over both.
 import type { Duplex } from 'node:stream'
 import type { Multifeed } from '@kappa-ts/multifeed'
 import { KappaError, closedError } from './errors.js'
-import { KappaSwarm, type JoinOptions, type KappaSwarmEvents, type PeerStatus } from './swarm/index.js'
-import { StatusPeer } from './swarm/status-peer.js'
+import { StatusPeer } from './status-peer.js'
 import { waitForPeers, waitUntilHeld, type AcceptFeed } from './sync-wait.js'
 
-/** Swarm events a Kappa re-emits as its own (KappaEvents declares each with the same listener). */
-const RELAYED = ['peer-add', 'peer-remove', 'synced', 'sync-progress', 'connection-error'] as const
-type Relayed = typeof RELAYED[number]
-/** Where relayed events go: the Kappa's own typed emit. */
-export interface RelayTarget {
-  emit<E extends Relayed>(event: E, ...args: Parameters<KappaSwarmEvents[E]>): boolean
+/**
+ * Something that brings connections to a kappa besides replicate(): e.g. @kappa-ts/swarm's
+ * KappaSwarm. It replicates `kappa.multifeed` over each connection and runs a StatusPeer on it;
+ * kappa.synced() asks those peers too, and kappa.close() closes the transport first.
+ */
+export interface KappaTransport {
+  /** The status channel of every connection the transport holds now. */
+  statusPeers(): Iterable<StatusPeer>
+  /** Leaves for good: closes every connection. Called once by kappa.close(), before anything else closes. */
+  close(): Promise<void>
 }
 
 export interface SyncedOptions {
-  /** First wait until at least this many peers are connected and verified (after join(): 1). Default 0. */
+  /** First wait until at least this many peers are connected and verified (after joining a swarm: 1). Default 0. */
   peers?: number
   /** Stops waiting: synced() rejects with `signal.reason`. */
   signal?: AbortSignal
 }
 
 export class Network {
-  private current: KappaSwarm | null = null
   private readonly multifeed: Multifeed
-  private readonly relay: RelayTarget
+  private readonly transports = new Set<KappaTransport>()
   private readonly accept: AcceptFeed | undefined
   /** The status channel of each stream returned by replicate(), until the stream closes. */
   private readonly streams = new Map<Duplex, StatusPeer>()
@@ -35,15 +37,11 @@ export class Network {
     this.streams.get(info.stream as Duplex)?.markVerified()
   }
 
-  constructor (multifeed: Multifeed, relay: RelayTarget, accept?: AcceptFeed) {
+  constructor (multifeed: Multifeed, accept?: AcceptFeed) {
     this.multifeed = multifeed
-    this.relay = relay
     this.accept = accept
     multifeed.on('peer-add', this.onverified)
   }
-
-  get swarm (): KappaSwarm | null { return this.current }
-  get peers (): PeerStatus[] { return this.current?.peers ?? [] }
 
   /** A replication stream of the multifeed, carrying the status channel synced() asks. */
   replicate (isInitiator: boolean | Duplex, opts?: Record<string, unknown>): Duplex {
@@ -63,9 +61,17 @@ export class Network {
     return stream
   }
 
-  /** The status channel of every open connection: piped streams and swarm connections. */
+  /** The status channel of every open connection: piped streams and the transports' connections. */
   statusPeers (): StatusPeer[] {
-    return [...this.streams.values(), ...(this.current?.statusPeers() ?? [])]
+    const out = [...this.streams.values()]
+    for (const t of this.transports) out.push(...t.statusPeers())
+    return out
+  }
+
+  /** See Kappa.attach(). */
+  attach (transport: KappaTransport): () => void {
+    this.transports.add(transport)
+    return () => { this.transports.delete(transport) }
   }
 
   /** See Kappa.synced(). */
@@ -83,32 +89,13 @@ export class Network {
     await indexed()
   }
 
-  /** The first join() creates the swarm with its options; later calls rejoin it. */
-  async join (opts?: JoinOptions): Promise<void> {
-    if (this.current === null) {
-      const swarm = new KappaSwarm(this.multifeed, opts)
-      for (const event of RELAYED) this.forward(swarm, event)
-      this.current = swarm
-    }
-    await this.current.join()
-  }
-
-  async leave (): Promise<void> {
-    if (this.current !== null) await this.current.leave()
-  }
-
-  private forward<E extends Relayed> (swarm: KappaSwarm, event: E): void {
-    const listener = (...args: Parameters<KappaSwarmEvents[E]>): void => { this.relay.emit(event, ...args) }
-    swarm.on(event, listener as unknown as KappaSwarmEvents[E])
-  }
-
   async close (): Promise<void> {
     this.closing.abort(closedError('synced'))
     this.multifeed.removeListener('peer-add', this.onverified)
+    const transports = [...this.transports]
+    this.transports.clear()
+    await Promise.all(transports.map((t) => t.close().catch(() => {})))
     for (const peer of this.streams.values()) peer.close()
-    const swarm = this.current
-    this.current = null
-    if (swarm !== null) await swarm.close()
   }
 }
 

@@ -9,8 +9,8 @@
 // still on the way. A peer that disconnects stops counting (what it had is no longer
 // "what connected peers have"), a feed our accept() refuses is not waited for, and a feed
 // truncated meanwhile is waited for up to its new length.
-import type { SwarmFeed as Feed, SwarmFeedState, SwarmMultifeed } from './swarm/multifeed-like.js'
-import { isAhead, type Holdings, type StatusPeer } from './swarm/status-peer.js'
+import type { SwarmFeed as Feed, SwarmFeedState, SwarmMultifeed } from './multifeed-like.js'
+import { isAhead, type Holdings, type StatusPeer } from './status-peer.js'
 
 export type AcceptFeed = (feedKey: string, info: { remotePublicKey: string | null }) => boolean | Promise<boolean>
 

@@ -158,8 +158,8 @@ export class KappaLevel<KDefault = string, VDefault = string> extends AbstractLe
   }
 
   /**
-   * The kappa underneath (after the database opened): `replicate()`, `join()`,
-   * `key`, `status()`, `indexed()`. Each open() makes a new one over the same storage.
+   * The kappa underneath (after the database opened): `replicate()`, `key`, `status()`,
+   * `indexed()`; @kappa-ts/swarm's `join(db.kappa)` puts it on the network. Each open() makes a new one over the same storage.
    */
   get kappa (): LevelKappa {
     if (this.#session === null) throw new KappaLevelError('ERR_NOT_OPEN', 'db.kappa exists once the database is open: await db.open() first')

@@ -5,8 +5,9 @@ import path from 'node:path'
 import type { Duplex } from 'node:stream'
 import ReadyResource from 'ready-resource'
 import {
-  Kappa, type Address, type Entry, type IndexProgress, type JoinOptions, type KappaEvents, type SkippedEntry, type SyncedOptions, type ViewDb
+  Kappa, type Address, type Entry, type IndexProgress, type KappaEvents, type SkippedEntry, type SyncedOptions, type ViewDb
 } from '@kappa-ts/kappa-core'
+import { swarmOf, type JoinOptions, type KappaSwarm, type KappaSwarmEvents, type PeerStatus } from '@kappa-ts/swarm'
 import { builtinSchemas, envelopeSchema, type Envelope, type JsonSchema } from '@kappa-ts/schemas'
 import { computeLimits, type AuthOp } from './auth.js'
 import { AppSchemas, type AppSchema } from './app-schemas.js'
@@ -106,10 +107,11 @@ export interface RecordChange {
 
 /**
  * The events of a RecordDB, typed: `db.on(name, listener)` checks the name and the listener's
- * arguments. Never 'error'. kappa-core's own events ('feed', 'view-error', 'peer-error', and after
- * join() 'peer-add', 'peer-remove', 'sync-progress', 'synced', 'connection-error') are passed on as they are.
+ * arguments. Never 'error'. kappa-core's events ('feed', 'view-error', 'peer-error') and, after
+ * join(), the swarm's ('peer-add', 'peer-remove', 'sync-progress', 'synced', 'connection-error':
+ * @kappa-ts/swarm's KappaSwarmEvents) are passed on as they are.
  */
-export interface RecordDBEvents extends Pick<KappaEvents, typeof KAPPA_EVENTS[number]> {
+export interface RecordDBEvents extends Pick<KappaEvents, typeof KAPPA_EVENTS[number]>, Pick<KappaSwarmEvents, typeof SWARM_EVENTS[number]> {
   /** A version that counts was indexed (written here or replicated), in index order; computed only while someone listens. */
   change: (change: RecordChange) => void
   /** The records view skipped an entry or a block (what skipped() lists). */
@@ -131,7 +133,9 @@ export interface RecordDB {
 
 const VIEW = 'records'
 /** kappa-core's events a RecordDB passes on unchanged. */
-const KAPPA_EVENTS = ['feed', 'view-error', 'peer-error', 'peer-add', 'peer-remove', 'sync-progress', 'synced', 'connection-error'] as const
+const KAPPA_EVENTS = ['feed', 'view-error', 'peer-error'] as const
+/** The swarm's events a RecordDB passes on unchanged, after join(). */
+const SWARM_EVENTS = ['peer-add', 'peer-remove', 'sync-progress', 'synced', 'connection-error'] as const
 /** Most ops one batch() may hold (so they fit in one hypercore append). */
 export const MAX_BATCH = 10_000
 const HEX_KEY = /^[0-9a-f]{64}$/
@@ -178,6 +182,7 @@ export class RecordDB extends ReadyResource {
   readonly storage: string
   private readonly opts: RecordDBOptions
   private _kappa: Kappa<Record<typeof VIEW, RecordsView>> | null = null
+  private _swarm: KappaSwarm | null = null
   private _key = ''
   private _root = ''
   private _mode: Mode = 'authorized'
@@ -813,14 +818,24 @@ export class RecordDB extends ReadyResource {
     return this.kappa.replicate(isInitiator, opts)
   }
 
-  /** Finds peers of this database over hyperswarm (kappa-core's join). */
-  async join (opts?: JoinOptions): Promise<void> {
+  /**
+   * Finds peers of this database over hyperswarm (@kappa-ts/swarm's join) and resolves with the
+   * swarm (sync status, progress). A later call rejoins the same swarm, with the first call's options.
+   */
+  async join (opts?: JoinOptions): Promise<KappaSwarm> {
     await this.ready()
-    await this.kappa.join(opts)
+    const swarm = swarmOf(this.kappa, opts)
+    if (swarm !== this._swarm) {
+      this._swarm = swarm
+      // before joining: a peer may connect before join() resolves
+      for (const event of SWARM_EVENTS) this.passOnSwarm(swarm, event)
+    }
+    await swarm.join()
+    return swarm
   }
 
   /** Same as join(): connect and keep syncing. */
-  sync (opts?: JoinOptions): Promise<void> { return this.join(opts) }
+  sync (opts?: JoinOptions): Promise<KappaSwarm> { return this.join(opts) }
 
   /**
    * Resolves once this database holds everything its connected peers hold (piped streams
@@ -833,12 +848,17 @@ export class RecordDB extends ReadyResource {
     await this.kappa.synced(opts)
   }
 
+  /** Leaves the swarm and closes its connections; join() again to come back. */
   async leave (): Promise<void> {
     await this.ready()
-    await this.kappa.leave()
+    await this._swarm?.leave()
   }
 
-  get peers (): unknown[] { return this.kappa.peers }
+  /** The swarm after join() (sync status, progress: @kappa-ts/swarm's KappaSwarm), else null. */
+  get swarm (): KappaSwarm | null { return this._swarm }
+
+  /** Peers connected through join(). */
+  get peers (): PeerStatus[] { return this._swarm?.peers ?? [] }
 
   /**
    * Entries (or whole blocks) the records view could not index, with the reason: a peer's
@@ -920,6 +940,12 @@ export class RecordDB extends ReadyResource {
     // (RecordDBEvents picks these from KappaEvents: the same arguments)
     const listener = (...args: Parameters<KappaEvents[E]>): void => { this.emit(event, ...(args as unknown as Parameters<RecordDBEvents[E]>)) }
     kappa.on(event, listener as unknown as KappaEvents[E])
+  }
+
+  /** Re-emits one of the swarm's events as this database's own, with the same arguments. */
+  private passOnSwarm<E extends typeof SWARM_EVENTS[number]> (swarm: KappaSwarm, event: E): void {
+    const listener = (...args: Parameters<KappaSwarmEvents[E]>): void => { this.emit(event, ...(args as unknown as Parameters<RecordDBEvents[E]>)) }
+    swarm.on(event, listener as unknown as KappaSwarmEvents[E])
   }
 
   /** Closed for new calls: close() was called and the writes accepted before it have landed. */

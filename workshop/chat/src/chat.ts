@@ -5,7 +5,8 @@
 // chat screen needs on top: sanitized lines with the author's nick, clamped clocks, and
 // events for live updates. The terminal UI and --headless mode are thin layers on it.
 import { EventEmitter } from 'node:events'
-import type { JoinOptions, SkippedEntry } from '@kappa-ts/kappa-core'
+import type { SkippedEntry } from '@kappa-ts/kappa-core'
+import type { JoinOptions } from '@kappa-ts/swarm'
 import { RecordDB, RecordDbError, winner, type RecordChange, type RecordVersion } from '@kappa-ts/record-db'
 import { ChatError } from './errors.js'
 import { CHAT_SCHEMAS, MAX_RECORD_SIZE, MESSAGE, NICK, TOPIC, isChannel, type ChatMessage, type ChatNick, type ChatTopic } from './chat-schemas.js'
@@ -138,7 +139,7 @@ export class Chat extends EventEmitter {
    * first 8 hex digits when it has no nick, its swarm key's while its status is on the way).
    */
   async peerNames (): Promise<string[]> {
-    return Promise.all(this.db.kappa.peers.map(async (p) => {
+    return Promise.all(this.db.peers.map(async (p) => {
       if (p.writers.length === 0) return `${shortKey(p.remotePublicKey)} (connecting)`
       return (await Promise.all(p.writers.map((w) => this.nickOf(w)))).join('/')
     }))

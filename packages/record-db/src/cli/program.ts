@@ -334,7 +334,7 @@ function buildProgram (): Command {
           const stop = (): void => resolve()
           stopSync = stop
           // (the tracker re-evaluates while peers are connected: a 'sync-progress' says when)
-          const now = db.kappa.swarm?.progress()
+          const now = db.swarm?.progress()
           if (now !== undefined) sync = now
           if (opts.untilSynced === true && bothSynced()) stop()
           process.once('SIGINT', stop)

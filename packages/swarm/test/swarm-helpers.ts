@@ -1,17 +1,9 @@
-// Helpers for the swarm tests: temp folders, a loopback testnet, waiting on
+// Helpers for the swarm tests (temp folders: @kappa-ts/test-helpers): a loopback testnet, waiting on
 // events (never on fixed sleeps; the timeout only turns a hang into a failure).
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import type { EventEmitter } from 'node:events'
 import createTestnet from 'hyperdht/testnet.js'
 import type Hypercore from 'hypercore'
 import { decodeBlock, encodeEntry, entrySize, packBlocks } from '@kappa-ts/multifeed'
-
-export function tmpdir (): { dir: string; cleanup: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kappa-swarm-'))
-  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) }
-}
 
 export async function testnet (size = 3): Promise<{ bootstrap: Array<{ host: string; port: number }>; destroy: () => Promise<void> }> {
   const net = await createTestnet(size, { host: '127.0.0.1' })

@@ -1,5 +1,5 @@
-// What KappaSwarm needs from a multifeed. Structural, so the swarm works with
-// @kappa-ts/multifeed's Multifeed (and test doubles) without importing its src.
+// What the status channel (and @kappa-ts/swarm's KappaSwarm) needs from a multifeed. Structural,
+// so both work with @kappa-ts/multifeed's Multifeed (and test doubles) without importing its src.
 import type { EventEmitter } from 'node:events'
 import type { Duplex } from 'node:stream'
 import type Hypercore from 'hypercore'

@@ -1,10 +1,10 @@
 import test from 'tape'
 import fc from 'fast-check'
-import { encodeRequest, decodeRequest, encodeReply, decodeReply } from '../src/swarm/status-wire.js'
-import { SwarmError } from '../src/swarm/index.js'
+import { encodeRequest, decodeRequest, encodeReply, decodeReply } from '../src/status-wire.js'
+import { KappaError } from '../src/index.js'
 
 const codeOf = (fn: () => unknown): string | null => {
-  try { fn() } catch (err) { return err instanceof SwarmError ? err.code : 'not a SwarmError' }
+  try { fn() } catch (err) { return err instanceof KappaError ? err.code : 'not a KappaError' }
   return null
 }
 

@@ -11,13 +11,13 @@
 import type { Duplex } from 'node:stream'
 import type Protomux from 'protomux'
 import type { SwarmFeedState, SwarmMultifeed } from './multifeed-like.js'
-import { SwarmError } from './errors.js'
+import { KappaError } from './errors.js'
 import { STATUS_PROTOCOL, encodeRequest, decodeRequest, encodeReply, decodeReply, rawEncoding } from './status-wire.js'
 
 export interface StatusPeerHooks {
   onChange(peer: StatusPeer): void
   /** A malformed message, or no sign of the remote within the handshake timeout: the stream should go. */
-  onFailure(peer: StatusPeer, err: SwarmError): void
+  onFailure(peer: StatusPeer, err: KappaError): void
 }
 
 /** What the remote holds of the feeds it told us about: feed key -> its state there. */
@@ -88,7 +88,7 @@ export class StatusPeer {
       // A remote that has not opened our channel in time is dropped.
       this.watchdog = setTimeout(() => {
         if (this.channelOpen || this.closed) return
-        this.fail(new SwarmError('ERR_HANDSHAKE_TIMEOUT', `no answer from the peer within ${this.handshakeTimeout} ms`))
+        this.fail(new KappaError('ERR_HANDSHAKE_TIMEOUT', `no answer from the peer within ${this.handshakeTimeout} ms`))
       }, this.handshakeTimeout)
       this.watchdog.unref()
     }
@@ -167,7 +167,7 @@ export class StatusPeer {
     this.markClosed()
   }
 
-  private fail (err: SwarmError): void {
+  private fail (err: KappaError): void {
     if (this.closed) return
     this.close()
     this.hooks.onFailure(this, err)
@@ -201,14 +201,14 @@ export class StatusPeer {
     try {
       handle()
     } catch (err) {
-      this.fail(err instanceof SwarmError ? err : new SwarmError('ERR_BAD_MESSAGE', String(err)))
+      this.fail(err instanceof KappaError ? err : new KappaError('ERR_BAD_MESSAGE', String(err)))
     }
   }
 
   private onrequest (buf: Uint8Array): void {
     this.guarded(() => {
       const id = decodeRequest(buf)
-      if (id <= this.lastRequestSeen) throw new SwarmError('ERR_BAD_MESSAGE', 'status request ids must grow')
+      if (id <= this.lastRequestSeen) throw new KappaError('ERR_BAD_MESSAGE', 'status request ids must grow')
       this.lastRequestSeen = id
       this.wantReply = id
       this.scheduleReply()
@@ -218,7 +218,7 @@ export class StatusPeer {
   private onreply (buf: Uint8Array): void {
     this.guarded(() => {
       const id = decodeReply(buf)
-      if (id < 1 || id > this.nextRequest) throw new SwarmError('ERR_BAD_MESSAGE', 'a status reply to no request')
+      if (id < 1 || id > this.nextRequest) throw new KappaError('ERR_BAD_MESSAGE', 'a status reply to no request')
       // The multifeed messages sent before the reply have been handled: what the
       // remote told us now covers every request up to this id (it coalesces them).
       const held = this.ahead()

@@ -5,7 +5,7 @@
 //   kappa-dht                      127.0.0.1:49736, this machine only
 //   kappa-dht --host 0.0.0.0       every interface; prints this machine's LAN address
 //   kappa-dht --port 0             any free port
-import { startDhtNode, lanAddresses, type DhtNode } from '../swarm/dht-node.js'
+import { startDhtNode, lanAddresses, type DhtNode } from '../dht-node.js'
 
 const USAGE = `usage: kappa-dht [--host <ipv4>] [--port <port>]
 

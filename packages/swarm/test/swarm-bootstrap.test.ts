@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url'
 import path from 'node:path'
 import {
   parseBootstrap, resolveBootstrap, defaultBindHost, isLoopbackHost, SwarmError, KappaSwarm
-} from '../src/swarm/index.js'
-import type { SwarmMultifeed } from '../src/swarm/index.js'
+} from '../src/index.js'
+import type { SwarmMultifeed } from '@kappa-ts/kappa-core'
 
 const code = (fn: () => unknown): string | null => {
   try { fn() } catch (err) { return err instanceof SwarmError ? err.code : `not a SwarmError: ${String(err)}` }

@@ -4,12 +4,13 @@ import { readEntries } from '@kappa-ts/multifeed'
 import { Multifeed } from '@kappa-ts/multifeed'
 import Hyperswarm from 'hyperswarm'
 import HyperDHT from 'hyperdht'
-import { KappaSwarm } from '../src/swarm/index.js'
-import { STATUS_PROTOCOL, rawEncoding } from '../src/swarm/status-wire.js'
+import { makeTmpDir } from '@kappa-ts/test-helpers'
+import { STATUS_PROTOCOL, rawEncoding, type SwarmFeed } from '@kappa-ts/kappa-core'
+import { KappaSwarm } from '../src/index.js'
 import type Protomux from 'protomux'
-import type { PeerStatus, SyncProgress, SwarmFeed, PeerErrorInfo } from '../src/swarm/index.js'
-import { tmpdir, testnet, waitFor, until, appendBlocks } from './swarm-helpers.js'
-import { dhtSockets } from '../src/swarm/udp-buffers.js'
+import type { PeerStatus, SyncProgress, PeerErrorInfo } from '../src/index.js'
+import { testnet, waitFor, until, appendBlocks } from './swarm-helpers.js'
+import { dhtSockets } from '../src/udp-buffers.js'
 import { readFileSync } from 'node:fs'
 
 type Net = Awaited<ReturnType<typeof testnet>>
@@ -18,7 +19,7 @@ const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
 interface Node { mf: Multifeed; swarm: KappaSwarm; cleanup: () => Promise<void> }
 
 async function node (net: Net, key?: Buffer, opts: { maxPeers?: number; handshakeTimeout?: number; server?: boolean; receiveBufferBytes?: number } = {}): Promise<Node> {
-  const tmp = tmpdir()
+  const tmp = makeTmpDir('kappa-swarm-')
   const mf = new Multifeed(tmp.dir, key === undefined ? {} : { key })
   await mf.ready()
   const swarm = new KappaSwarm(mf, { bootstrap: net.bootstrap, ...opts })
@@ -186,7 +187,7 @@ test('a peer with another key is never replicated with, even on the same topic',
 
     // An impostor: a multifeed with another key announcing on a's topic (it
     // knows the discovery key, not the key). Connections happen; replication must not.
-    const tmp = tmpdir()
+    const tmp = makeTmpDir('kappa-swarm-')
     const imp = new Multifeed(tmp.dir)
     await imp.ready()
     const impFacade = Object.create(imp, { discoveryKey: { get: () => a.mf.discoveryKey } }) as Multifeed
@@ -366,7 +367,7 @@ test('a connection that never answers is dropped after handshakeTimeout, never a
 
 test('a peer that knows the key but sends a malformed status is dropped; the process lives', async (t) => {
   const a = await node(net)
-  const tmp = tmpdir()
+  const tmp = makeTmpDir('kappa-swarm-')
   const evil = new Multifeed(tmp.dir, { key: a.mf.key })
   await evil.ready()
   const swarm = new Hyperswarm({ dht: new HyperDHT({ bootstrap: net.bootstrap, host: '127.0.0.1', firewalled: false }) })

@@ -1,8 +1,7 @@
 // One connection to one remote peer, as KappaSwarm sees it: the socket, whether
 // the multifeed verified the remote knows the key, and the feed lengths the
-// remote reported on the `kappa-swarm/status` channel (see status-peer.ts).
-import type { SwarmMultifeed } from './multifeed-like.js'
-import { StatusPeer, type StatusPeerHooks } from './status-peer.js'
+// remote reported on the `kappa-swarm/status` channel (see kappa-core's status-peer.ts).
+import { StatusPeer, type StatusPeerHooks, type SwarmMultifeed } from '@kappa-ts/kappa-core'
 
 export interface SwarmSocket {
   readonly remotePublicKey: Buffer

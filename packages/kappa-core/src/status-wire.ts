@@ -11,8 +11,9 @@
 // channel carries no feed list at all: a round trip costs 10 bytes whatever the
 // number of feeds. kappa.synced() waits on it: a length read from hypercore's peer
 // state may be older than an append the remote already made.
-import { SwarmError } from './errors.js'
+import { KappaError } from './errors.js'
 
+// The name predates @kappa-ts/swarm (the channel runs on every stream): kept, it is on the wire.
 export const STATUS_PROTOCOL = 'kappa-swarm/status'
 const ID_BYTES = 4
 
@@ -22,9 +23,9 @@ export function encodeRequest (id: number): Buffer {
   return buf
 }
 
-/** Throws SwarmError ERR_BAD_MESSAGE on anything malformed (the sender is dropped). */
+/** Throws KappaError ERR_BAD_MESSAGE on anything malformed (the sender is dropped). */
 export function decodeRequest (buf: Uint8Array): number {
-  if (!(buf instanceof Uint8Array) || buf.byteLength !== ID_BYTES) throw new SwarmError('ERR_BAD_MESSAGE', 'status request has the wrong size')
+  if (!(buf instanceof Uint8Array) || buf.byteLength !== ID_BYTES) throw new KappaError('ERR_BAD_MESSAGE', 'status request has the wrong size')
   return Buffer.from(buf.buffer, buf.byteOffset, ID_BYTES).readUInt32BE(0)
 }
 
@@ -33,7 +34,7 @@ export function encodeReply (id: number): Buffer {
 }
 
 export function decodeReply (buf: Uint8Array): number {
-  if (!(buf instanceof Uint8Array) || buf.byteLength !== ID_BYTES) throw new SwarmError('ERR_BAD_MESSAGE', 'status reply has the wrong size')
+  if (!(buf instanceof Uint8Array) || buf.byteLength !== ID_BYTES) throw new KappaError('ERR_BAD_MESSAGE', 'status reply has the wrong size')
   return decodeRequest(buf)
 }
 

@@ -18,9 +18,8 @@
 // Synced and shared: both sides hold the same data (what `kappa-db sync --until-synced`
 // waits for). A peer's catching up arrives as its remote-feeds changes; the swarm's poll
 // re-evaluates while peers are connected as well.
-import type { SwarmFeed, SwarmFeedState, SwarmMultifeed } from './multifeed-like.js'
+import { isAhead, type SwarmFeed, type SwarmFeedState, type SwarmMultifeed } from '@kappa-ts/kappa-core'
 import type { SwarmPeer } from './swarm-peer.js'
-import { isAhead } from './status-peer.js'
 
 export interface FeedSyncStatus {
   key: string
