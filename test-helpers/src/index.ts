@@ -93,3 +93,38 @@ export function killWhenPrinted (script: string, args: string[], marker = 'done\
     proc.on('exit', () => resolve(text))
   })
 }
+
+/** What a typed-events test saw: the first description recorded per event, and a wait for one. */
+export interface FirstEvents<E extends string> {
+  /** The first `what` recorded per event. */
+  readonly got: Map<E, string>
+  /** Records `what` for `event` unless one is recorded already (the first call counts). */
+  record (event: E, what: string): void
+  /** Resolves once something is recorded for `event` (at once if it is already). */
+  seen (event: E): Promise<void>
+}
+
+/**
+ * For tests of typed events: each listener describes its (typed) arguments as a string, the first
+ * description per event is kept, and the test awaits the events it provokes, then compares.
+ */
+export function firstEvents<E extends string> (): FirstEvents<E> {
+  const got = new Map<E, string>()
+  const waiters = new Map<E, Array<() => void>>()
+  return {
+    got,
+    record (event, what) {
+      if (got.has(event)) return
+      got.set(event, what)
+      for (const resolve of waiters.get(event)?.splice(0) ?? []) resolve()
+    },
+    seen (event) {
+      if (got.has(event)) return Promise.resolve()
+      return new Promise((resolve) => {
+        const list = waiters.get(event) ?? []
+        list.push(resolve)
+        waiters.set(event, list)
+      })
+    }
+  }
+}

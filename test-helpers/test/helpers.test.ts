@@ -2,7 +2,7 @@ import test from 'tape'
 import fs from 'node:fs'
 import path from 'node:path'
 import { Duplex } from 'node:stream'
-import { connect, eventually, killWhenPrinted, makeTmpDir, tmpDir } from '../src/index.js'
+import { connect, eventually, firstEvents, killWhenPrinted, makeTmpDir, tmpDir } from '../src/index.js'
 
 let kept = ''
 test('tmpDir: a fresh folder that exists during the test', (t) => {
@@ -88,4 +88,16 @@ test('killWhenPrinted: the child is killed once it prints the marker; what it pr
   t.equal(out, 'working\ndone\n')
   const custom = await killWhenPrinted('-e', ["process.stdout.write('ready ' + process.argv[1] + '\\n'); setInterval(() => {}, 1000)", 'x'], 'ready x')
   t.equal(custom, 'ready x\n', 'another marker, and the arguments reach the child')
+})
+
+test('firstEvents: keeps the first description per event; seen() waits for one, or resolves at once', async (t) => {
+  const events = firstEvents<'a' | 'b'>()
+  const waitingTwice = Promise.all([events.seen('a'), events.seen('a')])
+  events.record('a', 'first')
+  events.record('a', 'second')
+  await waitingTwice
+  t.equal(events.got.get('a'), 'first', 'the first call counts')
+  t.equal(events.got.has('b'), false, 'nothing for an event not recorded')
+  await events.seen('a')
+  t.pass('seen() of a recorded event resolves at once')
 })

@@ -5,7 +5,7 @@
 // swarm's events are KappaSwarm's: @kappa-ts/swarm's typed-events test.)
 import test from 'tape'
 import { Multifeed } from '@kappa-ts/multifeed'
-import { connect, tmpDir } from '@kappa-ts/test-helpers'
+import { connect, firstEvents, tmpDir } from '@kappa-ts/test-helpers'
 import { Kappa, type Entry, type KappaEvents, type ViewBatch, type ViewContext } from '../src/index.js'
 
 interface Value { n: number; skip?: boolean; boom?: boolean }
@@ -31,16 +31,7 @@ test('an app listening with the typed on() gets every Kappa event with its paylo
   const stranger = new Multifeed(tmpDir(t), { handshakeTimeout: 1000 })
 
   // What each listener got, as the app would read it (typed payloads, no casts).
-  const got = new Map<keyof KappaEvents, string>()
-  const waiters = new Map<keyof KappaEvents, () => void>()
-  const record = (event: keyof KappaEvents, what: string): void => {
-    if (got.has(event)) return
-    got.set(event, what)
-    waiters.get(event)?.()
-  }
-  const seen = (event: keyof KappaEvents): Promise<void> => got.has(event)
-    ? Promise.resolve()
-    : new Promise((resolve) => waiters.set(event, resolve))
+  const { got, record, seen } = firstEvents<keyof KappaEvents>()
 
   b.on('ready', () => record('ready', 'ready'))
   b.on('feed', (feed, info) => { if (!info.local) record('feed', `remote feed ${info.key === feed.key?.toString('hex')}`) })

@@ -2,6 +2,7 @@
 // name no payload type. Two databases on a loopback DHT; a peer's entry that is no record.
 import test from 'tape'
 import createTestnet from 'hyperdht/testnet.js'
+import { firstEvents } from '@kappa-ts/test-helpers'
 import { RecordDB, type RecordDBEvents } from '../src/index.js'
 import { rm, tmpdir } from './helpers.js'
 
@@ -18,14 +19,7 @@ test('an app listening with the typed on() gets RecordDB events with their paylo
   await junk.append({ not: 'a record' }) // a peer's entry the records view cannot index
   const b = new RecordDB(dbDir, { key: a.key })
 
-  const got = new Map<keyof RecordDBEvents, string>()
-  const waiters = new Map<keyof RecordDBEvents, () => void>()
-  const record = (event: keyof RecordDBEvents, what: string): void => {
-    if (got.has(event)) return
-    got.set(event, what)
-    waiters.get(event)?.()
-  }
-  const seen = (event: keyof RecordDBEvents): Promise<void> => got.has(event) ? Promise.resolve() : new Promise((resolve) => waiters.set(event, resolve))
+  const { got, record, seen } = firstEvents<keyof RecordDBEvents>()
   b.on('ready', () => record('ready', 'ready'))
   b.on('change', (c) => { if (c.schema === 'note') record('change', `${c.id} ${c.op} ${JSON.stringify(c.value)} ${c.feed === a.writerKey}`) })
   b.on('progress', (p) => { if (p.indexed > 0) record('progress', `${p.indexed <= p.total}`) })

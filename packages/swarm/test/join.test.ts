@@ -1,10 +1,10 @@
 // join(kappa): the one call that puts a kappa on the network. Two kappas on a loopback DHT
 // find each other, their views converge, synced() covers the swarm's connections, a second
 // join() rejoins the same swarm, and kappa.close() closes the swarm first.
-import test from 'tape'
+import test, { type Test } from 'tape'
 import { eventually, tmpDir } from '@kappa-ts/test-helpers'
 import { Kappa, KappaError, type Entry, type ViewBatch, type ViewContext, type Writer } from '@kappa-ts/kappa-core'
-import { join, swarmOf, KappaSwarm, SwarmError } from '../src/index.js'
+import { join, swarmOf, KappaSwarm, SwarmError, type JoinOptions } from '../src/index.js'
 import { testnet, waitFor } from './swarm-helpers.js'
 
 /** A view that counts the entries it indexed. */
@@ -25,22 +25,27 @@ async function fill (w: Writer, n: number, label: string): Promise<void> {
   }
 }
 
-test('join(kappa): two kappas find each other on a loopback DHT and their views converge; leave() disconnects', async (t) => {
+/** A loopback DHT and two kappas of one key (the first opened), for the test `t`; the test closes them. */
+async function twoPeers (t: Test): Promise<{ bootstrap: JoinOptions['bootstrap']; a: Kappa<{ c: typeof counter }>; b: Kappa<{ c: typeof counter }> }> {
   const net = await testnet()
   t.teardown(() => net.destroy())
-  const ka = new Kappa(tmpDir(t, 'kappa-swarm-')).use('c', counter)
-  await ka.ready()
-  const kb = new Kappa(tmpDir(t, 'kappa-swarm-'), { key: ka.key }).use('c', counter)
+  const a = new Kappa(tmpDir(t, 'kappa-swarm-')).use('c', counter)
+  await a.ready()
+  return { bootstrap: net.bootstrap, a, b: new Kappa(tmpDir(t, 'kappa-swarm-'), { key: a.key }).use('c', counter) }
+}
+
+test('join(kappa): two kappas find each other on a loopback DHT and their views converge; leave() disconnects', async (t) => {
+  const { bootstrap, a: ka, b: kb } = await twoPeers(t)
   try {
     await (await ka.writer()).append([{ text: 'a1' }, { text: 'a2' }])
     await (await kb.writer()).append({ text: 'b1' })
 
-    const sa = swarmOf(ka, { bootstrap: net.bootstrap })
+    const sa = swarmOf(ka, { bootstrap })
     t.ok(sa instanceof KappaSwarm, 'swarmOf() makes the swarm before joining')
     t.deepEqual(sa.peers, [], 'no peers before join')
     const peerAdded = waitFor(sa, 'peer-add')
     t.equal(await join(ka), sa, 'join() joins the swarm swarmOf() made')
-    const sb = await join(kb, { bootstrap: net.bootstrap })
+    const sb = await join(kb, { bootstrap })
     await peerAdded
     t.equal(sa.peers.length, 1, 'a peer-add event and one entry in swarm.peers')
 
@@ -79,17 +84,13 @@ test('kappa.close() closes the swarm first; a closed swarm is replaced by the ne
 })
 
 test('over the swarm: after join(), synced({ peers: 1 }) covers what the other peer holds', async (t) => {
-  const net = await testnet()
-  t.teardown(() => net.destroy())
-  const a = new Kappa(tmpDir(t, 'kappa-swarm-')).use('c', counter)
-  await a.ready()
-  const b = new Kappa(tmpDir(t, 'kappa-swarm-'), { key: a.key }).use('c', counter)
+  const { bootstrap, a, b } = await twoPeers(t)
   try {
     const wa = await a.writer()
     await fill(wa, 4000, 'a')
     await fill(await b.writer(), 1000, 'b')
-    await join(a, { bootstrap: net.bootstrap })
-    const sb = await join(b, { bootstrap: net.bootstrap })
+    await join(a, { bootstrap })
+    const sb = await join(b, { bootstrap })
     await b.synced({ peers: 1 })
     t.equal(b.multifeed.lengths(wa.key)?.contiguousLength, wa.length, 'b holds a\'s feed (its 4,000 entries)')
     t.equal(await b.api.c.count(), 5000, 'and has indexed them')

@@ -5,7 +5,7 @@
 import test from 'tape'
 import Hyperswarm from 'hyperswarm'
 import HyperDHT from 'hyperdht'
-import { tmpDir } from '@kappa-ts/test-helpers'
+import { firstEvents, tmpDir } from '@kappa-ts/test-helpers'
 import { Kappa } from '@kappa-ts/kappa-core'
 import { swarmOf, type KappaSwarmEvents } from '../src/index.js'
 import { testnet } from './swarm-helpers.js'
@@ -22,16 +22,7 @@ test('an app listening with the typed on() gets every KappaSwarm event with its 
   t.teardown(() => mute.destroy())
 
   // What each listener got, as the app would read it (typed payloads, no casts).
-  const got = new Map<keyof KappaSwarmEvents, string>()
-  const waiters = new Map<keyof KappaSwarmEvents, () => void>()
-  const record = (event: keyof KappaSwarmEvents, what: string): void => {
-    if (got.has(event)) return
-    got.set(event, what)
-    waiters.get(event)?.()
-  }
-  const seen = (event: keyof KappaSwarmEvents): Promise<void> => got.has(event)
-    ? Promise.resolve()
-    : new Promise((resolve) => waiters.set(event, resolve))
+  const { got, record, seen } = firstEvents<keyof KappaSwarmEvents>()
 
   const sb = swarmOf(b, { bootstrap, handshakeTimeout: 500 })
   sb.on('ready', () => record('ready', 'ready'))
@@ -62,11 +53,14 @@ test('an app listening with the typed on() gets every KappaSwarm event with its 
     await a.close()
     await b.close()
   }
-  t.equal(got.get('ready'), 'ready', "'ready'")
-  t.equal(got.get('peer-add'), '64', "'peer-add' (PeerStatus)")
-  t.equal(got.get('sync-progress'), 'boolean boolean true', "'sync-progress' (SyncProgress)")
-  t.equal(got.get('synced'), 'true true', "'synced' (SyncProgress)")
-  t.equal(got.get('connection-error'), 'ERR_HANDSHAKE_TIMEOUT true', "'connection-error' (PeerErrorInfo) of the silent peer")
-  t.equal(got.get('peer-remove'), '64', "'peer-remove' (PeerStatus) when a left")
-  t.equal(got.get('close'), 'close', "'close' when kappa.close() closed the swarm")
+  // each event with what its typed listener read from its payload
+  t.deepEqual(Object.fromEntries(got), {
+    ready: 'ready',
+    'peer-add': '64', // PeerStatus: the remote's swarm key in hex
+    'sync-progress': 'boolean boolean true', // SyncProgress
+    synced: 'true true', // SyncProgress
+    'connection-error': 'ERR_HANDSHAKE_TIMEOUT true', // PeerErrorInfo of the silent peer
+    'peer-remove': '64', // PeerStatus, when a left
+    close: 'close' // when kappa.close() closed the swarm
+  }, 'every KappaSwarm event, with its payload')
 })
