@@ -26,10 +26,9 @@
 //   that would exceed it in either direction are closed here.
 import Hyperswarm from 'hyperswarm'
 import HyperDHT from 'hyperdht'
-import ReadyResource from 'ready-resource'
 import { SwarmError } from './errors.js'
 import { resolveBootstrap, defaultBindHost, isLoopbackHost, type BootstrapNode } from './bootstrap.js'
-import type { SwarmFeed, SwarmMultifeed } from '@kappa-ts/kappa-core'
+import { TypedResource, type SwarmFeed, type SwarmMultifeed } from '@kappa-ts/kappa-core'
 import { SwarmPeer, type PeerStatus, type SwarmSocket } from './swarm-peer.js'
 import { SyncTracker, type FeedSyncStatus, type SyncProgress } from './sync-tracker.js'
 import { setReceiveBuffers } from './udp-buffers.js'
@@ -97,20 +96,13 @@ export interface KappaSwarmEvents {
   close: () => void
 }
 
-export interface KappaSwarm {
-  on<E extends keyof KappaSwarmEvents>(event: E, listener: KappaSwarmEvents[E]): this
-  once<E extends keyof KappaSwarmEvents>(event: E, listener: KappaSwarmEvents[E]): this
-  off<E extends keyof KappaSwarmEvents>(event: E, listener: KappaSwarmEvents[E]): this
-  emit<E extends keyof KappaSwarmEvents>(event: E, ...args: Parameters<KappaSwarmEvents[E]>): boolean
-}
-
 /**
  * Events: KappaSwarmEvents. The lifecycle is Holepunch's ReadyResource: ready() waits for
  * the multifeed (join() calls it), close() leaves for good (once; join() after it fails
  * with ERR_CLOSED); `opening`, `opened`, `closing`, `closed` tell where it is. join() and
  * leave() may alternate any number of times in between.
  */
-export class KappaSwarm extends ReadyResource {
+export class KappaSwarm extends TypedResource<KappaSwarmEvents> {
   readonly maxPeers: number
   readonly bootstrap: BootstrapNode[] | null
   readonly host: string | undefined
