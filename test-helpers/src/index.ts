@@ -10,17 +10,57 @@ import type { Duplex } from 'node:stream'
 /** The part of a tape test the helpers use: `t.teardown` runs when the test ends, passed or failed. */
 export interface TestLike {
   teardown (fn: () => void | Promise<void>): void
+  /** Where a failing `defer`red step is reported (tape's `t.fail`). */
+  fail? (message: string): void
+}
+
+const deferred = new WeakMap<TestLike, Array<() => unknown>>()
+
+/**
+ * Runs `fn` when the test `t` ends (passed, failed or threw), after the test body, in the
+ * reverse order of registration: what was opened last closes first, so a database closes
+ * before the folder it lives in (`tmpDir`) is removed. tape's own `t.teardown` runs in
+ * registration order and hangs on a rejected promise; here a step that throws or rejects
+ * is reported with `t.fail` and the remaining steps still run. Closing twice must be
+ * harmless (it is for Multifeed, Kappa, Level...), since a test may close early itself.
+ */
+export function defer (t: TestLike, fn: () => unknown): void {
+  let steps = deferred.get(t)
+  if (steps === undefined) {
+    const list: Array<() => unknown> = []
+    steps = list
+    deferred.set(t, list)
+    t.teardown(async () => {
+      while (list.length > 0) {
+        const step = list.pop()!
+        try {
+          await step()
+        } catch (err) {
+          if (t.fail !== undefined) t.fail(`teardown: ${(err as Error)?.message ?? String(err)}`)
+          else console.error('teardown failed:', err)
+        }
+      }
+    })
+  }
+  steps.push(fn)
+}
+
+/** `defer`s `resource.close()` and returns the resource: `const kappa = closeAtEnd(t, new Kappa(...))`. */
+export function closeAtEnd<R extends { close (): unknown }> (t: TestLike, resource: R): R {
+  defer(t, () => resource.close())
+  return resource
 }
 
 /**
- * A fresh temp folder, removed when the test `t` ends (whether it passed, failed or threw).
+ * A fresh temp folder, removed when the test `t` ends (whether it passed, failed or threw),
+ * after whatever was `defer`red later (what lives in the folder closes first).
  * Corestore and LevelDB need a real disk, so tests that open storage take one of these.
  * `parent` defaults to the OS temp folder; a test that runs code which must resolve the
  * workspace's packages (a README example) makes its folder inside the monorepo instead.
  */
 export function tmpDir (t: TestLike, prefix = 'kappa-test-', parent = os.tmpdir()): string {
   const { dir, cleanup } = makeTmpDir(prefix, parent)
-  t.teardown(cleanup)
+  defer(t, cleanup)
   return dir
 }
 
@@ -72,7 +112,7 @@ export function connect (a: Replicable, b: Replicable, t?: TestLike): () => void
   sa.on('error', () => {})
   sb.on('error', () => {})
   const end = (): void => { sa.destroy(); sb.destroy() }
-  t?.teardown(end)
+  if (t !== undefined) defer(t, end)
   return end
 }
 
@@ -91,5 +131,59 @@ export function killWhenPrinted (script: string, args: string[], marker = 'done\
     })
     proc.on('error', reject)
     proc.on('exit', () => resolve(text))
+  })
+}
+
+/** Anything that emits events and lets a listener go: an EventEmitter, a Kappa, a MultifeedIndex. */
+export interface EmitterLike {
+  on (event: string, fn: () => void): unknown
+  off (event: string, fn: () => void): unknown
+}
+
+/**
+ * Resolves once `cond()` holds, checking now and again whenever `emitter` emits one of `events`
+ * (a Kappa's 'indexed', an index's 'batch'): waits on the event that changes the state instead
+ * of polling. Checks never overlap; an event during a check causes one more check. Rejects if
+ * `cond` throws, and (naming `what`) after `timeoutMs` (default 30 s) so a broken test fails
+ * instead of hanging.
+ */
+export function untilEvent (
+  emitter: EmitterLike,
+  events: string | string[],
+  cond: () => boolean | Promise<boolean>,
+  what = 'condition',
+  timeoutMs = 30_000
+): Promise<void> {
+  const names = typeof events === 'string' ? [events] : events
+  return new Promise((resolve, reject) => {
+    let done = false
+    let checking = false
+    let again = false
+    const finish = (err?: unknown): void => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      for (const name of names) emitter.off(name, onEvent)
+      if (err === undefined) resolve()
+      else reject(err)
+    }
+    const check = async (): Promise<void> => {
+      if (checking) { again = true; return }
+      checking = true
+      try {
+        do {
+          again = false
+          if (await cond()) { finish(); return }
+        } while (again)
+      } catch (err) {
+        finish(err ?? new Error('untilEvent: the check threw'))
+      } finally {
+        checking = false
+      }
+    }
+    const onEvent = (): void => { if (!done) void check() }
+    const timer = setTimeout(() => finish(new Error(`timed out waiting for: ${what}`)), timeoutMs)
+    for (const name of names) emitter.on(name, onEvent)
+    void check()
   })
 }
