@@ -95,6 +95,21 @@ export async function eventually (check: () => boolean | Promise<boolean>, what:
   }
 }
 
+/**
+ * Two peers of one app, each in a temp folder of its own: `open(dir)` makes the first, then
+ * `open(dir, first)` the second (which takes the first's key from it). Both are closed when
+ * the test ends (the second first), then their folders removed. Not connected: see `connect`.
+ */
+export async function openPair<P extends { close (): unknown }> (
+  t: TestLike,
+  open: (dir: string, first?: P) => P | Promise<P>,
+  prefix = 'kappa-peer-'
+): Promise<[P, P]> {
+  const a = closeAtEnd(t, await open(tmpDir(t, prefix)))
+  const b = closeAtEnd(t, await open(tmpDir(t, prefix), a))
+  return [a, b]
+}
+
 /** Anything with a replication stream: a Multifeed, a Kappa, a RecordDB. */
 export interface Replicable {
   replicate (initiator: boolean): unknown

@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { Duplex } from 'node:stream'
 import { EventEmitter } from 'node:events'
-import { closeAtEnd, connect, defer, eventually, killWhenPrinted, makeTmpDir, tmpDir, untilEvent } from '../src/index.js'
+import { closeAtEnd, connect, defer, eventually, killWhenPrinted, makeTmpDir, openPair, tmpDir, untilEvent } from '../src/index.js'
 
 let kept = ''
 test('tmpDir: a fresh folder that exists during the test', (t) => {
@@ -148,4 +148,25 @@ test('untilEvent: resolves once the check holds, looking again on each event', a
     t.equal((err as Error).message, 'timed out waiting for: what never happens')
   }
   t.equal(emitter.listenerCount('tick'), 0, 'no listener left behind')
+})
+
+let pairDirs: string[] = []
+const pairLog: string[] = []
+test('openPair: the second peer is opened with the first; both closed at the end, second first, then their folders removed', async (t) => {
+  const open = async (dir: string, first?: { dir: string; key: string }) => {
+    const key = first?.key ?? `key-of-${path.basename(dir)}`
+    return { dir, key, close: () => { pairLog.push(`close ${key === first?.key ? 'second' : 'first'} (folder there: ${fs.existsSync(dir)})`) } }
+  }
+  const [a, b] = await openPair(t, open, 'kappa-pair-')
+  pairDirs = [a.dir, b.dir]
+  t.notEqual(a.dir, b.dir, 'a folder each')
+  t.ok(path.basename(a.dir).startsWith('kappa-pair-'), 'named with the prefix')
+  t.equal(b.key, a.key, 'the second was given the first (and took its key)')
+  t.deepEqual(pairLog, [], 'open during the test')
+})
+
+test('openPair: closed and removed', (t) => {
+  t.deepEqual(pairLog, ['close second (folder there: true)', 'close first (folder there: true)'])
+  t.ok(pairDirs.every((d) => !fs.existsSync(d)), 'both folders removed')
+  t.end()
 })
