@@ -156,20 +156,21 @@ export interface EmitterLike {
 }
 
 /**
- * Resolves once `cond()` holds, checking now and again whenever `emitter` emits one of `events`
- * (a Kappa's 'indexed', an index's 'batch'): waits on the event that changes the state instead
+ * Resolves once `cond()` holds, checking now and again whenever `emitter` (or any of several)
+ * emits one of `events` (a Kappa's 'indexed', an index's 'batch'): waits on the event that changes the state instead
  * of polling. Checks never overlap; an event during a check causes one more check. Rejects if
  * `cond` throws, and (naming `what`) after `timeoutMs` (default 30 s) so a broken test fails
  * instead of hanging.
  */
 export function untilEvent (
-  emitter: EmitterLike,
+  emitter: EmitterLike | EmitterLike[],
   events: string | string[],
   cond: () => boolean | Promise<boolean>,
   what = 'condition',
   timeoutMs = 30_000
 ): Promise<void> {
   const names = typeof events === 'string' ? [events] : events
+  const emitters = Array.isArray(emitter) ? emitter : [emitter]
   return new Promise((resolve, reject) => {
     let done = false
     let checking = false
@@ -178,7 +179,7 @@ export function untilEvent (
       if (done) return
       done = true
       clearTimeout(timer)
-      for (const name of names) emitter.off(name, onEvent)
+      for (const e of emitters) for (const name of names) e.off(name, onEvent)
       if (err === undefined) resolve()
       else reject(err)
     }
@@ -198,7 +199,7 @@ export function untilEvent (
     }
     const onEvent = (): void => { if (!done) void check() }
     const timer = setTimeout(() => finish(new Error(`timed out waiting for: ${what}`)), timeoutMs)
-    for (const name of names) emitter.on(name, onEvent)
+    for (const e of emitters) for (const name of names) e.on(name, onEvent)
     void check()
   })
 }

@@ -148,6 +148,15 @@ test('untilEvent: resolves once the check holds, looking again on each event', a
     t.equal((err as Error).message, 'timed out waiting for: what never happens')
   }
   t.equal(emitter.listenerCount('tick'), 0, 'no listener left behind')
+
+  const other = new EventEmitter()
+  let ready = false
+  const both = untilEvent([emitter, other], ['tick', 'tock'], () => ready, 'either emitter')
+  ready = true
+  other.emit('tock')
+  await both
+  t.pass('several emitters: an event of any of them checks again')
+  t.equal(emitter.listenerCount('tick') + other.listenerCount('tock'), 0, 'listeners removed from each')
 })
 
 let pairDirs: string[] = []

@@ -1,13 +1,12 @@
 // The chat core in one process: two honest peers and a hostile one, connected
 // by piped replication streams.
 import test from 'tape'
-import fs from 'node:fs'
 import path from 'node:path'
-import type { Duplex } from 'node:stream'
 import { Kappa } from '@kappa-ts/kappa-core'
 import { RecordDB, winner } from '@kappa-ts/record-db'
 import type { Envelope } from '@kappa-ts/schemas'
 import { Chat, ChatError, lockStorage, CHAT_SCHEMAS, MESSAGE, NICK, TOPIC, type ChatLine } from '../src/index.js'
+import { connect, untilEvent } from '@kappa-ts/test-helpers'
 import { tmpDir } from './helpers.js'
 
 /** A chat record as a peer writing raw entries makes it (the chat itself writes through record-db). */
@@ -19,13 +18,6 @@ async function collectAll<T> (it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = []
   for await (const x of it) out.push(x)
   return out
-}
-
-function connect (a: { replicate(i: boolean): Duplex }, b: { replicate(i: boolean): Duplex }): () => void {
-  const sa = a.replicate(true)
-  const sb = b.replicate(false)
-  sa.pipe(sb).pipe(sa)
-  return () => { sa.destroy(); sb.destroy() }
 }
 
 /** Resolves with the first 'message' line matching `pred` (history included via a first check). */
@@ -40,29 +32,13 @@ function messageWhere (chat: Chat, pred: (l: ChatLine) => boolean, channel = '#g
 
 /** Resolves when `check()` holds, re-checking after each indexed batch and each chat event. */
 function until (chat: Chat, check: () => Promise<boolean>): Promise<void> {
-  return new Promise((resolve) => {
-    let done = false
-    // the chat's own events come after its caches are updated; 'indexed' covers heads read straight from the view
-    const events = ['topic', 'nick', 'message'] as const
-    const run = () => {
-      void check().then((ok) => {
-        if (!ok || done) return
-        done = true
-        chat.kappa.off('indexed', run)
-        chat.kappa.off('skip', run)
-        for (const e of events) chat.off(e, run)
-        resolve()
-      })
-    }
-    chat.kappa.on('indexed', run)
-    chat.kappa.on('skip', run) // a batch of only skipped entries or blocks commits too
-    for (const e of events) chat.on(e, run)
-    run()
-  })
+  // the chat's own events come after its caches are updated; 'indexed' covers heads read straight
+  // from the view; 'skip': a batch of only skipped entries or blocks commits too
+  return untilEvent([chat.kappa, chat], ['indexed', 'skip', 'topic', 'nick', 'message'], check, 'the chat', 60_000)
 }
 
 test('two peers: messages on two channels, a nick and a topic; history in order', async (t) => {
-  const root = tmpDir()
+  const root = tmpDir(t)
   const alice = await Chat.open({ storage: path.join(root, 'a') })
   const bob = await Chat.open({ storage: path.join(root, 'b'), key: alice.key })
   const stop = connect(alice.kappa, bob.kappa)
@@ -104,12 +80,11 @@ test('two peers: messages on two channels, a nick and a topic; history in order'
     stop()
     await alice.close()
     await bob.close()
-    fs.rmSync(root, { recursive: true, force: true })
   }
 })
 
 test('concurrent topic changes fork; every peer shows the same topic; a new change merges', async (t) => {
-  const root = tmpDir()
+  const root = tmpDir(t)
   let clock = Date.now()
   const tick = (): number => (clock += 1000) // one clock for both: bob's change is the later one
   const alice = await Chat.open({ storage: path.join(root, 'a'), now: tick })
@@ -140,12 +115,11 @@ test('concurrent topic changes fork; every peer shows the same topic; a new chan
     stop()
     await alice.close()
     await bob.close()
-    fs.rmSync(root, { recursive: true, force: true })
   }
 })
 
 test('a peer whose clock runs ahead cannot pin its messages to the bottom', async (t) => {
-  const root = tmpDir()
+  const root = tmpDir(t)
   const honest = await Chat.open({ storage: path.join(root, 'a') })
   const ahead = await Chat.open({ storage: path.join(root, 'b'), key: honest.key, now: () => Date.now() + 365 * 24 * 3600 * 1000 })
   const stop = connect(honest.kappa, ahead.kappa)
@@ -161,12 +135,11 @@ test('a peer whose clock runs ahead cannot pin its messages to the bottom', asyn
     stop()
     await honest.close()
     await ahead.close()
-    fs.rmSync(root, { recursive: true, force: true })
   }
 })
 
 test('hostile peer: escape codes are stripped; a 1 MB message, malformed records, replacing or deleting others\' records are ignored; nothing crashes', async (t) => {
-  const root = tmpDir()
+  const root = tmpDir(t)
   const honest = await Chat.open({ storage: path.join(root, 'honest') })
   const honestKey = await honest.me()
   await honest.setNick('honest')
@@ -244,12 +217,11 @@ test('hostile peer: escape codes are stripped; a 1 MB message, malformed records
     stop()
     await hostile.close()
     await honest.close()
-    fs.rmSync(root, { recursive: true, force: true })
   }
 })
 
 test('one running chat per storage folder; a reopened chat keeps key, nick and history', async (t) => {
-  const root = tmpDir()
+  const root = tmpDir(t)
   const dir = path.join(root, 'a')
   const chat = await Chat.open({ storage: dir })
   try {
@@ -291,5 +263,4 @@ test('one running chat per storage folder; a reopened chat keeps key, nick and h
   } catch (err) {
     t.ok(err instanceof ChatError && err.code === 'ERR_BAD_KEY', 'a malformed key: ERR_BAD_KEY')
   }
-  fs.rmSync(root, { recursive: true, force: true })
 })
