@@ -51,6 +51,13 @@ export function closeAtEnd<R extends { close (): unknown }> (t: TestLike, resour
   return resource
 }
 
+/** `closeAtEnd`, then waits for `resource.ready()`: `const kappa = await opened(t, new Kappa(dir))`. */
+export async function opened<R extends { ready (): unknown; close (): unknown }> (t: TestLike, resource: R): Promise<R> {
+  closeAtEnd(t, resource)
+  await resource.ready()
+  return resource
+}
+
 /**
  * A fresh temp folder, removed when the test `t` ends (whether it passed, failed or threw),
  * after whatever was `defer`red later (what lives in the folder closes first).

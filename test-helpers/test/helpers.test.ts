@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { Duplex } from 'node:stream'
 import { EventEmitter } from 'node:events'
-import { closeAtEnd, connect, defer, eventually, killWhenPrinted, makeTmpDir, openPair, tmpDir, untilEvent } from '../src/index.js'
+import { closeAtEnd, connect, defer, eventually, killWhenPrinted, makeTmpDir, opened, openPair, tmpDir, untilEvent } from '../src/index.js'
 
 let kept = ''
 test('tmpDir: a fresh folder that exists during the test', (t) => {
@@ -97,6 +97,19 @@ test('defer: steps run when the test ends, last registered first, after the fold
   defer(t, () => { order.push('first registered') })
   closeAtEnd(t, { close: async () => { order.push(`closed while the folder exists: ${fs.existsSync(dir)}`) } })
   t.deepEqual(order, [], 'nothing ran during the test')
+  t.end()
+})
+
+let openedLog: string[] = []
+test('opened: the resource is ready when it resolves, and closed when the test ends', async (t) => {
+  const r = { ready: async () => { openedLog.push('ready') }, close: () => { openedLog.push('close') } }
+  t.equal(await opened(t, r), r, 'resolves with the resource')
+  t.deepEqual(openedLog, ['ready'], 'ready, not closed yet')
+})
+
+test('opened: closed', (t) => {
+  t.deepEqual(openedLog, ['ready', 'close'])
+  openedLog = []
   t.end()
 })
 
