@@ -1,9 +1,21 @@
 // Multifeed's test helpers: piping peers, waiting on feed events instead of sleeping, reading entries.
 // (Temp folders and the event-driven wait come from @kappa-ts/test-helpers.)
 import { EventEmitter } from 'node:events'
-import { untilEvent } from '@kappa-ts/test-helpers'
+import { openPair, untilEvent, type TestLike } from '@kappa-ts/test-helpers'
 import type { Duplex } from 'node:stream'
-import { appendEntries, readEntries, type Multifeed, type Feed, type ValueEncoding } from '../src/index.js'
+import { Multifeed, appendEntries, readEntries, type Feed, type MultifeedOptions, type ValueEncoding } from '../src/index.js'
+
+/**
+ * Two multifeeds of one set, ready, in temp folders of their own: b has a's key (and
+ * `bOpts`). Not connected. Closed when the test ends, then their folders removed.
+ */
+export function twoPeers (t: TestLike, bOpts: MultifeedOptions = {}): Promise<[Multifeed, Multifeed]> {
+  return openPair(t, async (dir, first?: Multifeed) => {
+    const m = first === undefined ? new Multifeed(dir) : new Multifeed(dir, { ...bOpts, key: first.key })
+    await m.ready()
+    return m
+  }, 'kappa-multifeed-')
+}
 
 /** Pipes two replication streams into each other; resolves when both have closed. */
 export function pipe (a: Duplex, b: Duplex): Promise<void> {

@@ -7,7 +7,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { killWhenPrinted, tmpDir } from '@kappa-ts/test-helpers'
 import { Multifeed, appendEntries } from '../src/index.js'
-import { pipe, until, held, readAt } from './helpers.js'
+import { pipe, twoPeers, until, held, readAt } from './helpers.js'
 
 const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
 const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'lazy-child.js')
@@ -172,10 +172,7 @@ test('peers holding the same 300 feeds exchange digests and no feed list; after 
 })
 
 test('a peer behind on 200 known feeds fetches them at most maxSyncing at a time, and all of them', async (t) => {
-  const da = tmpDir(t, 'kappa-multifeed-'); const db = tmpDir(t, 'kappa-multifeed-')
-  const a = new Multifeed(da)
-  await a.ready()
-  const b = new Multifeed(db, { key: a.key, maxSyncing: 8, maxIdleFeeds: 0, idleTimeout: 10 })
+  const [a, b] = await twoPeers(t, { maxSyncing: 8, maxIdleFeeds: 0, idleTimeout: 10 })
   await b.ready()
   const keys = await writers(a, 200)
   let link = pipe(a.replicate(true), b.replicate(false))
