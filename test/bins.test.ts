@@ -3,6 +3,7 @@
 // before `prepare` builds dist/ and skips a bin whose file is missing, so each bin must be
 // a committed launcher, not a file under dist/.
 import test from 'tape'
+import { tmpDir } from '@kappa-ts/test-helpers'
 import fs from 'node:fs'
 import path from 'node:path'
 import { execFile, execFileSync } from 'node:child_process'
@@ -57,26 +58,22 @@ for (const bin of BINS) {
 test('a launcher without a build says what to run, instead of a stack trace', (t) => {
   // A copy of each package's bin/ in a folder without dist/, inside the repository (so
   // @kappa-ts/kappa-core/launch resolves as it does for the real launchers).
-  const dir = fs.mkdtempSync(path.join(root, 'test', 'dist', 'bin-'))
-  try {
-    for (const bin of BINS) {
-      const pkg = JSON.parse(fs.readFileSync(path.join(root, bin.pkg, 'package.json'), 'utf8')) as { bin: Record<string, string> }
-      const copy = path.join(dir, bin.name, pkg.bin[bin.name] as string)
-      fs.cpSync(path.join(root, bin.pkg, 'bin'), path.dirname(copy), { recursive: true })
-      fs.writeFileSync(path.join(dir, bin.name, 'package.json'), '{"type":"module"}')
-      let code = 0
-      let stderr = ''
-      try {
-        execFileSync(process.execPath, [copy, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] })
-      } catch (err) {
-        code = (err as { status: number }).status
-        stderr = String((err as { stderr: Buffer }).stderr)
-      }
-      t.equal(code, 1, `${bin.name} exits 1 when dist/ is missing`)
-      t.match(stderr, new RegExp(`^${bin.name} is not built yet: run \`npm install\``), `${bin.name} says to run npm install`)
+  const dir = tmpDir(t, 'bin-', path.join(root, 'test', 'dist'))
+  for (const bin of BINS) {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, bin.pkg, 'package.json'), 'utf8')) as { bin: Record<string, string> }
+    const copy = path.join(dir, bin.name, pkg.bin[bin.name] as string)
+    fs.cpSync(path.join(root, bin.pkg, 'bin'), path.dirname(copy), { recursive: true })
+    fs.writeFileSync(path.join(dir, bin.name, 'package.json'), '{"type":"module"}')
+    let code = 0
+    let stderr = ''
+    try {
+      execFileSync(process.execPath, [copy, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    } catch (err) {
+      code = (err as { status: number }).status
+      stderr = String((err as { stderr: Buffer }).stderr)
     }
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true })
+    t.equal(code, 1, `${bin.name} exits 1 when dist/ is missing`)
+    t.match(stderr, new RegExp(`^${bin.name} is not built yet: run \`npm install\``), `${bin.name} says to run npm install`)
   }
   t.end()
 })

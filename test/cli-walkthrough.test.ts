@@ -4,6 +4,7 @@
 // `npx kappa-db` runs node_modules/.bin/kappa-db, the link npx itself would run (bins.test
 // runs npx for each command): this saves npm's start-up, about a second per command.
 import test from 'tape'
+import { tmpDir } from '@kappa-ts/test-helpers'
 import fs from 'node:fs'
 import path from 'node:path'
 import { execFile } from 'node:child_process'
@@ -32,21 +33,17 @@ test('CLI.md walkthrough: its commands run with npx as written and print what it
   const { script, outputs } = walkthrough()
   t.ok(script.includes('npx kappa-db init'), 'the walkthrough calls the commands through npx')
   t.ok(outputs.length >= 3, `${outputs.length} output lines to find`)
-  const dir = fs.mkdtempSync(path.join(root, 'test', 'dist', 'walkthrough-'))
-  try {
-    const npx = 'npx () { case "$1" in kappa-*) local c="$1"; shift; "$ROOT/node_modules/.bin/$c" "$@";; *) command npx "$@";; esac; }'
-    const out = await new Promise<string>((resolve) => {
-      execFile('bash', ['-c', `${npx}\n${script}`], { cwd: root, env: { ...process.env, WALK: dir, ROOT: root }, timeout: 240_000 }, (_err, stdout, stderr) => resolve(stdout + stderr))
-    })
-    let missing = 0
-    for (const want of outputs) {
-      const pattern = new RegExp('^' + want.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\d+ ms/g, '\\d+ ms') + '$', 'm')
-      if (!pattern.test(out)) missing++
-      t.match(out, pattern, `prints: ${want}`)
-    }
-    t.ok(fs.existsSync(path.join(dir, '.kappa-db')) && fs.existsSync(path.join(dir, 'restored')), 'in the scratch folder')
-    if (missing > 0) t.comment(out.slice(-3000))
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true })
+  const dir = tmpDir(t, 'walkthrough-', path.join(root, 'test', 'dist'))
+  const npx = 'npx () { case "$1" in kappa-*) local c="$1"; shift; "$ROOT/node_modules/.bin/$c" "$@";; *) command npx "$@";; esac; }'
+  const out = await new Promise<string>((resolve) => {
+    execFile('bash', ['-c', `${npx}\n${script}`], { cwd: root, env: { ...process.env, WALK: dir, ROOT: root }, timeout: 240_000 }, (_err, stdout, stderr) => resolve(stdout + stderr))
+  })
+  let missing = 0
+  for (const want of outputs) {
+    const pattern = new RegExp('^' + want.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\d+ ms/g, '\\d+ ms') + '$', 'm')
+    if (!pattern.test(out)) missing++
+    t.match(out, pattern, `prints: ${want}`)
   }
+  t.ok(fs.existsSync(path.join(dir, '.kappa-db')) && fs.existsSync(path.join(dir, 'restored')), 'in the scratch folder')
+  if (missing > 0) t.comment(out.slice(-3000))
 })

@@ -7,7 +7,8 @@ import { MemoryLevel } from 'memory-level'
 import fc from 'fast-check'
 import { Kappa, entryId } from '@kappa-ts/kappa-core'
 import { crashRecord, crashViews } from './kappa-crash-views.js'
-import { dumpView, tmpdir } from './kappa-helpers.js'
+import { tmpDir } from '@kappa-ts/test-helpers'
+import { dumpView } from './kappa-helpers.js'
 
 const ENTRIES = 100_000
 const BATCH = 1000
@@ -44,7 +45,7 @@ async function fingerprint (kappa: Kappa<any>, name: string): Promise<{ rows: nu
 }
 
 test('kill -9 while two views index 100,000 entries: after restart both equal a clean rebuild', async (t) => {
-  const { dir, cleanup } = tmpdir('kappa-crash-')
+  const dir = tmpDir(t, 'kappa-crash-')
   // the logs, written without views
   const writer = new Kappa(dir)
   await writer.ready()
@@ -89,5 +90,4 @@ test('kill -9 while two views index 100,000 entries: after restart both equal a 
   t.deepEqual(sample.map((h) => h.value.n), [95042], 'one head: the last record of k42')
   t.deepEqual(firstItems, await clean.api.byTime.read({ limit: 3 }), 'same list answer')
   await clean.close()
-  cleanup()
 })

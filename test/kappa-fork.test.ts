@@ -1,22 +1,9 @@
 import test from 'tape'
-import { chatKappa, tmpdir, until, type ChatKappa } from './kappa-helpers.js'
-
-function connect (a: ChatKappa, b: ChatKappa): () => void {
-  const sa = a.replicate(true)
-  const sb = b.replicate(false)
-  sa.pipe(sb).pipe(sa)
-  return () => { sa.destroy(); sb.destroy() }
-}
+import { connect } from '@kappa-ts/test-helpers'
+import { chatPair, until, type ChatKappa } from './kappa-helpers.js'
 
 test('concurrent edits of one key on two peers fork (both heads); an edit linking both heals it', async (t) => {
-  const a = tmpdir()
-  const b = tmpdir()
-  const ka = chatKappa(a.dir)
-  await ka.ready()
-  const kb = chatKappa(b.dir, { key: ka.key })
-  await kb.ready()
-  const wa = await ka.writer()
-  const wb = await kb.writer()
+  const { ka, kb, wa, wb } = await chatPair(t)
 
   // a common starting point both peers have
   const base = await ka.api.profiles.put(wa, 'topic', { name: 'base' })
@@ -31,7 +18,7 @@ test('concurrent edits of one key on two peers fork (both heads); an edit linkin
   await kb.indexed()
   t.deepEqual((await ka.api.profiles.get('topic')).map((h) => h.id), [ea.id], 'before sync a sees only its edit')
 
-  disconnect = connect(ka, kb)
+  disconnect = connect(ka, kb, t)
   const forked = async (k: ChatKappa): Promise<boolean> => (await k.api.profiles.get('topic')).length === 2
   await Promise.all([until(ka, () => forked(ka)), until(kb, () => forked(kb))])
   const headsA = await ka.api.profiles.get('topic')
@@ -50,12 +37,6 @@ test('concurrent edits of one key on two peers fork (both heads); an edit linkin
   t.deepEqual(await ka.api.profiles.get('topic'), await kb.api.profiles.get('topic'), 'healed: one head on both peers')
   t.deepEqual((await w2value(ka)), 'merged')
   t.deepEqual(((await kb.entry(wb.key, merged.address))?.value as { links: string[] }).links.sort(), [ea.id, eb.id].sort(), 'the merge linked both heads')
-
-  disconnect()
-  await ka.close()
-  await kb.close()
-  a.cleanup()
-  b.cleanup()
 })
 
 async function w2value (k: ChatKappa): Promise<string | undefined> {

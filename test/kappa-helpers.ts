@@ -1,16 +1,10 @@
-// Shared by the root kappa-*.test.ts files: temp dirs, a chat kappa with kv and
-// list views, and waiting for views to reach a condition without sleeping.
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
+// Shared by the root kappa-*.test.ts files: a chat kappa with kv and list views, two of
+// them replicating, and waiting for views to reach a condition without sleeping.
+// (Temp folders and closing at the test's end come from @kappa-ts/test-helpers.)
 import { Kappa, type Entry, type KappaOptions } from '@kappa-ts/kappa-core'
+import { openPair, untilEvent, type TestLike } from '@kappa-ts/test-helpers'
 import { kvView } from '@kappa-ts/view-kv'
 import { listView } from '@kappa-ts/view-list'
-
-export function tmpdir (prefix = 'kappa-test-'): { dir: string; cleanup: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
-  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) }
-}
 
 export interface ChatMessage { type: 'chat'; time: number; author: string; text: string }
 export interface Profile { name: string }
@@ -28,23 +22,22 @@ export function chatKappa (dir: string, opts: Omit<KappaOptions, 'views'> = {}):
   return new Kappa(dir, { ...opts, views: chatViews() })
 }
 
+/**
+ * Two chat kappas of one multifeed (b opened with a's key), ready, with a writer each;
+ * not connected. Closed when the test ends, then their folders removed.
+ */
+export async function chatPair (t: TestLike) {
+  const [ka, kb] = await openPair(t, async (dir, first?: ChatKappa) => {
+    const k = chatKappa(dir, first === undefined ? {} : { key: first.key })
+    await k.ready()
+    return k
+  })
+  return { ka, kb, wa: await ka.writer(), wb: await kb.writer() }
+}
+
 /** Resolves once `cond` holds, checking now and after each committed batch of any view. */
 export function until (kappa: Kappa<any>, cond: () => Promise<boolean>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let running = false
-    let again = false
-    const check = (): void => {
-      if (running) { again = true; return }
-      running = true
-      again = false
-      cond().then((ok) => {
-        running = false
-        if (ok) { kappa.off('indexed', check); resolve() } else if (again) check()
-      }, (err: unknown) => { kappa.off('indexed', check); reject(err) })
-    }
-    kappa.on('indexed', check)
-    check()
-  })
+  return untilEvent(kappa, 'indexed', cond, 'the views')
 }
 
 /** Every key/value under a view's data sublevel, in order: the whole materialized state. */

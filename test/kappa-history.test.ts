@@ -2,10 +2,11 @@ import test from 'tape'
 import { Kappa, entryId, type Entry } from '@kappa-ts/kappa-core'
 import { kvView } from '@kappa-ts/view-kv'
 import { listView } from '@kappa-ts/view-list'
-import { chatViews, tmpdir, type ChatMessage } from './kappa-helpers.js'
+import { tmpDir } from '@kappa-ts/test-helpers'
+import { chatViews, type ChatMessage } from './kappa-helpers.js'
 
 test('kv and list views added to a populated kappa index the history; a version bump rebuilds them', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t)
   const plain = new Kappa(dir)
   await plain.ready()
   const w = await plain.writer()
@@ -36,5 +37,4 @@ test('kv and list views added to a populated kappa index the history; a version 
   t.deepEqual((await bumped.api.messages.read()).map((m) => m.value.text), messages.map((m) => m.value.text), 'same list after the rebuild (not doubled)')
   t.deepEqual((await bumped.api.profiles.get('count')).map((h) => h.value), [299])
   await bumped.close()
-  cleanup()
 })

@@ -3,8 +3,8 @@
 // (from a fresh folder: the examples write their storage relative to it) and check that it
 // prints exactly that (in order).
 import test from 'tape'
+import { tmpDir } from '@kappa-ts/test-helpers'
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -46,7 +46,7 @@ for (const [readme, heading] of EXAMPLES) {
     const { code, expected } = exampleOf(readme, heading)
     // inside the monorepo, so @kappa-ts/* resolve as they would for a user of the packages
     const file = path.join(root, 'test', 'dist', 'readme-' + readme.replace(/\W+/g, '-') + '.mjs')
-    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'kappa-readme-'))
+    const cwd = tmpDir(t, 'kappa-readme-')
     fs.writeFileSync(file, code)
     try {
       const lines = (await run(file, cwd)).trim().split('\n')
@@ -57,7 +57,6 @@ for (const [readme, heading] of EXAMPLES) {
       if (at < expected.length) t.comment(`missing "${expected[at]}" in:\n${lines.join('\n')}`)
     } finally {
       fs.rmSync(file, { force: true })
-      fs.rmSync(cwd, { recursive: true, force: true })
     }
   })
 }

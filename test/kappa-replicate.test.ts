@@ -1,5 +1,6 @@
 import test from 'tape'
-import { chatKappa, tmpdir, until, type ChatKappa } from './kappa-helpers.js'
+import { connect } from '@kappa-ts/test-helpers'
+import { chatPair, until, type ChatKappa } from './kappa-helpers.js'
 
 async function everything (k: ChatKappa, keys: string[]): Promise<unknown> {
   const profiles = await Promise.all(keys.map((key) => k.api.profiles.get(key)))
@@ -8,14 +9,7 @@ async function everything (k: ChatKappa, keys: string[]): Promise<unknown> {
 }
 
 test('two kappas write, replicate over a piped stream, and their kv and list views return the same', async (t) => {
-  const a = tmpdir()
-  const b = tmpdir()
-  const ka = chatKappa(a.dir)
-  await ka.ready()
-  const kb = chatKappa(b.dir, { key: ka.key })
-  await kb.ready()
-  const wa = await ka.writer()
-  const wb = await kb.writer()
+  const { ka, kb, wa, wb } = await chatPair(t)
 
   // both write profiles and interleaved chat messages (same times on purpose: no overwrite)
   await ka.api.profiles.put(wa, 'alice', { name: 'Alice' })
@@ -28,9 +22,7 @@ test('two kappas write, replicate over a piped stream, and their kv and list vie
   await kb.indexed()
   t.equal((await ka.api.messages.read()).length, 20, 'a sees its own 20 before sync')
 
-  const sa = ka.replicate(true)
-  const sb = kb.replicate(false)
-  sa.pipe(sb).pipe(sa)
+  connect(ka, kb, t)
   const full = async (k: ChatKappa): Promise<boolean> =>
     (await k.api.messages.read()).length === 40 && (await k.api.profiles.get('alice')).length === 1 && (await k.api.profiles.get('bob')).length === 1
   await Promise.all([until(ka, () => full(ka)), until(kb, () => full(kb))])
@@ -47,11 +39,4 @@ test('two kappas write, replicate over a piped stream, and their kv and list vie
   await kb.api.profiles.put(wb, 'alice', { name: 'Alice (edited by bob)' })
   await until(ka, async () => (await ka.api.profiles.get('alice'))[0]?.value.name === 'Alice (edited by bob)')
   t.equal((await ka.api.profiles.get('alice')).length, 1, 'an edit that saw the head replaces it: no fork')
-
-  sa.destroy()
-  sb.destroy()
-  await ka.close()
-  await kb.close()
-  a.cleanup()
-  b.cleanup()
 })

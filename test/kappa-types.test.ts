@@ -4,7 +4,7 @@ import test from 'tape'
 import { Kappa, type BoundApi, type View, type ViewContext } from '@kappa-ts/kappa-core'
 import { kvView, type KvHead } from '@kappa-ts/view-kv'
 import { listView, type ListItem } from '@kappa-ts/view-list'
-import { tmpdir } from './kappa-helpers.js'
+import { closeAtEnd, tmpDir } from '@kappa-ts/test-helpers'
 
 interface Profile { name: string }
 interface Msg { time: number; text: string }
@@ -14,8 +14,7 @@ type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends (<X>() => X extends B 
 function assertType<T extends true> (_: T): void {}
 
 test('kappa.api is typed from the views: right calls compile, wrong ones do not', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const kappa = new Kappa(dir)
+  const kappa = closeAtEnd(t, new Kappa(tmpDir(t)))
     .use('kv', kvView<Profile>())
     .use('log', listView<Msg>({ map: (e) => e.value.time }))
   await kappa.ready()
@@ -57,11 +56,7 @@ test('kappa.api is typed from the views: right calls compile, wrong ones do not'
   t.throws(() => { const r: number = k2.api.greeter.hello('x'); if (typeof r !== 'number') throw new Error('not a number') })
 
   // views given to the constructor are typed the same way
-  const other = tmpdir()
-  const k3 = new Kappa(other.dir, { views: { kv: kvView<Profile>() } })
+  const k3 = new Kappa(tmpDir(t), { views: { kv: kvView<Profile>() } })
   assertType<Equal<typeof k3.api.kv.get, (key: string) => Promise<KvHead<Profile>[]>>>(true)
   await k3.close()
-  await kappa.close()
-  other.cleanup()
-  cleanup()
 })

@@ -14,7 +14,7 @@ import { Kappa, KappaError, type Entry, type ViewBatch, type ViewContext } from 
 import { KappaSwarm, SwarmError } from '@kappa-ts/swarm'
 import { RecordDB, RecordDbError } from '@kappa-ts/record-db'
 import createTestnet from 'hyperdht/testnet.js'
-import { tmpdir } from './kappa-helpers.js'
+import { closeAtEnd, defer, tmpDir } from '@kappa-ts/test-helpers'
 
 /** What every resource has (ReadyResource's surface). */
 interface Resource {
@@ -38,78 +38,62 @@ interface Subject<R extends Resource> {
 
 function lifecycleSuite<R extends Resource> (s: Subject<R>): void {
   test(`${s.name}: ready() twice opens once, close() twice closes once`, async (t) => {
-    const { dir, cleanup } = tmpdir('lifecycle-')
-    const { resource: r, dispose } = await s.create(dir)
-    try {
-      let readies = 0
-      let closes = 0
-      r.on('ready', () => { readies++ })
-      r.on('close', () => { closes++ })
-      t.equal(r.opened, false, 'not opened before ready()')
-      await Promise.all([r.ready(), r.ready()])
-      await r.ready()
-      t.equal(readies, 1, "one 'ready' event for three ready() calls")
-      t.ok(r.opened, 'opened')
-      t.ok(r.opening instanceof Promise, 'opening is the shared promise')
-      t.equal(r.closing, null, 'not closing')
-      const c1 = r.close()
-      const c2 = r.close()
-      t.equal(c1, c2, 'close() twice returns the same promise')
-      t.ok(r.closing instanceof Promise, 'closing is set at once')
-      await c1
-      await r.close()
-      t.equal(closes, 1, "one 'close' event for three close() calls")
-      t.ok(r.closed, 'closed')
-    } finally {
-      await r.close()
-      await dispose?.()
-      cleanup()
-    }
+    const { resource: r, dispose } = await s.create(tmpDir(t, 'lifecycle-'))
+    defer(t, async () => { await r.close(); await dispose?.() })
+    let readies = 0
+    let closes = 0
+    r.on('ready', () => { readies++ })
+    r.on('close', () => { closes++ })
+    t.equal(r.opened, false, 'not opened before ready()')
+    await Promise.all([r.ready(), r.ready()])
+    await r.ready()
+    t.equal(readies, 1, "one 'ready' event for three ready() calls")
+    t.ok(r.opened, 'opened')
+    t.ok(r.opening instanceof Promise, 'opening is the shared promise')
+    t.equal(r.closing, null, 'not closing')
+    const c1 = r.close()
+    const c2 = r.close()
+    t.equal(c1, c2, 'close() twice returns the same promise')
+    t.ok(r.closing instanceof Promise, 'closing is set at once')
+    await c1
+    await r.close()
+    t.equal(closes, 1, "one 'close' event for three close() calls")
+    t.ok(r.closed, 'closed')
   })
 
   test(`${s.name}: close() during ready() waits for the open, then releases everything`, async (t) => {
-    const { dir, cleanup } = tmpdir('lifecycle-')
+    const dir = tmpDir(t, 'lifecycle-')
     const { resource: r, dispose } = await s.create(dir)
-    try {
-      const opening = r.ready()
-      const closing = r.close()
-      await opening.then(() => t.pass('the ready() in progress resolves'), (err: Error) => t.fail(`ready() rejected: ${err.message}`))
-      await closing
-      t.ok(r.opened && r.closed, 'it opened, then closed')
-      await dispose?.() // what the caller owns (a swarm's or an index's multifeed)
-      // the storage is free again: a second resource opens it
-      const again = await s.create(dir)
-      await again.resource.ready()
-      t.ok(again.resource.opened, 'the same storage opens again after the close')
-      await again.resource.close()
-      await again.dispose?.()
-    } finally {
-      await r.close()
-      await dispose?.()
-      cleanup()
-    }
+    defer(t, async () => { await r.close(); await dispose?.() })
+    const opening = r.ready()
+    const closing = r.close()
+    await opening.then(() => t.pass('the ready() in progress resolves'), (err: Error) => t.fail(`ready() rejected: ${err.message}`))
+    await closing
+    t.ok(r.opened && r.closed, 'it opened, then closed')
+    await dispose?.() // what the caller owns (a swarm's or an index's multifeed)
+    // the storage is free again: a second resource opens it
+    const again = await s.create(dir)
+    await again.resource.ready()
+    t.ok(again.resource.opened, 'the same storage opens again after the close')
+    await again.resource.close()
+    await again.dispose?.()
   })
 
   test(`${s.name}: every call after close() fails with ERR_CLOSED`, async (t) => {
-    const { dir, cleanup } = tmpdir('lifecycle-')
-    const { resource: r, dispose } = await s.create(dir)
-    try {
-      await r.ready()
-      await r.close()
-      const uses: Record<string, (r: R) => unknown> = { ready: (x) => x.ready(), ...s.uses }
-      for (const [name, use] of Object.entries(uses)) {
-        let err: unknown = null
-        try {
-          await use(r)
-        } catch (e) {
-          err = e
-        }
-        t.ok(err instanceof s.errorClass, `${name}() after close: a ${s.errorClass.name}`)
-        t.equal((err as { code?: string } | null)?.code, 'ERR_CLOSED', `${name}() after close: code ERR_CLOSED`)
+    const { resource: r, dispose } = await s.create(tmpDir(t, 'lifecycle-'))
+    defer(t, async () => { await dispose?.() })
+    await r.ready()
+    await r.close()
+    const uses: Record<string, (r: R) => unknown> = { ready: (x) => x.ready(), ...s.uses }
+    for (const [name, use] of Object.entries(uses)) {
+      let err: unknown = null
+      try {
+        await use(r)
+      } catch (e) {
+        err = e
       }
-    } finally {
-      await dispose?.()
-      cleanup()
+      t.ok(err instanceof s.errorClass, `${name}() after close: a ${s.errorClass.name}`)
+      t.equal((err as { code?: string } | null)?.code, 'ERR_CLOSED', `${name}() after close: code ERR_CLOSED`)
     }
   })
 }
@@ -175,60 +159,50 @@ lifecycleSuite<RecordDB>({
 // ---- close order, per class ---------------------------------------------------
 
 test('Multifeed: close() closes every feed before it reports closed', async (t) => {
-  const { dir, cleanup } = tmpdir('lifecycle-')
-  try {
-    const mf = new Multifeed(dir)
-    const feeds = await Promise.all([mf.writer('a'), mf.writer('b')])
-    const order: string[] = []
-    for (const [i, f] of feeds.entries()) f.on('close', () => order.push(`feed ${i}`))
-    mf.on('close', () => order.push('multifeed'))
-    await mf.close()
-    t.deepEqual(order.sort(), ['feed 0', 'feed 1', 'multifeed'], 'both feeds closed, then the multifeed')
-    t.equal(order[order.length - 1], 'multifeed', "the multifeed's 'close' comes last")
-    t.ok(feeds.every((f) => f.closed), 'every feed is closed')
-  } finally {
-    cleanup()
-  }
+  const dir = tmpDir(t, 'lifecycle-')
+  const mf = new Multifeed(dir)
+  const feeds = await Promise.all([mf.writer('a'), mf.writer('b')])
+  const order: string[] = []
+  for (const [i, f] of feeds.entries()) f.on('close', () => order.push(`feed ${i}`))
+  mf.on('close', () => order.push('multifeed'))
+  await mf.close()
+  t.deepEqual(order.sort(), ['feed 0', 'feed 1', 'multifeed'], 'both feeds closed, then the multifeed')
+  t.equal(order[order.length - 1], 'multifeed', "the multifeed's 'close' comes last")
+  t.ok(feeds.every((f) => f.closed), 'every feed is closed')
 })
 
 test("MultifeedIndex: close() lets the batch in progress commit, and leaves the caller's multifeed open", async (t) => {
-  const { dir, cleanup } = tmpdir('lifecycle-')
-  const mf = new Multifeed(path.join(dir, 'cores'))
-  const db = new Level<string, unknown>(path.join(dir, 'views'), { valueEncoding: 'json' })
-  try {
-    let release = (): void => {}
-    const gate = new Promise<void>((resolve) => { release = resolve })
-    let mapping = (): void => {}
-    const started = new Promise<void>((resolve) => { mapping = resolve })
-    const index = new MultifeedIndex<{ n: number }>({
-      multifeed: mf,
-      db: db as unknown as IndexDb,
-      async map (entries, batch, { data }) {
-        mapping()
-        await gate
-        batch.put('count', entries.length, { sublevel: data })
-      }
-    })
-    const order: string[] = []
-    index.on('batch', () => order.push('batch'))
-    index.on('close', () => order.push('close'))
-    await index.ready()
-    await index.reader.append(await mf.writer(), [{ n: 1 }, { n: 2 }])
-    await started
-    const closing = index.close()
-    release()
-    await closing
-    t.deepEqual(order, ['batch', 'close'], 'the batch committed before the index closed')
-    t.notOk(mf.closing !== null, 'the multifeed (the caller\'s) is still open')
-    const again = new MultifeedIndex({ multifeed: mf, db: db as unknown as IndexDb, map: () => {} })
-    await again.ready()
-    t.equal(await again.data.get('count'), 2, 'what the batch wrote is stored')
-    await again.close()
-  } finally {
-    await mf.close()
-    await db.close()
-    cleanup()
-  }
+  const dir = tmpDir(t, 'lifecycle-')
+  const mf = closeAtEnd(t, new Multifeed(path.join(dir, 'cores')))
+  const db = closeAtEnd(t, new Level<string, unknown>(path.join(dir, 'views'), { valueEncoding: 'json' }))
+  let release = (): void => {}
+  const gate = new Promise<void>((resolve) => { release = resolve })
+  let mapping = (): void => {}
+  const started = new Promise<void>((resolve) => { mapping = resolve })
+  const index = new MultifeedIndex<{ n: number }>({
+    multifeed: mf,
+    db: db as unknown as IndexDb,
+    async map (entries, batch, { data }) {
+      mapping()
+      await gate
+      batch.put('count', entries.length, { sublevel: data })
+    }
+  })
+  const order: string[] = []
+  index.on('batch', () => order.push('batch'))
+  index.on('close', () => order.push('close'))
+  await index.ready()
+  await index.reader.append(await mf.writer(), [{ n: 1 }, { n: 2 }])
+  await started
+  const closing = index.close()
+  release()
+  await closing
+  t.deepEqual(order, ['batch', 'close'], 'the batch committed before the index closed')
+  t.notOk(mf.closing !== null, 'the multifeed (the caller\'s) is still open')
+  const again = new MultifeedIndex({ multifeed: mf, db: db as unknown as IndexDb, map: () => {} })
+  await again.ready()
+  t.equal(await again.data.get('count'), 2, 'what the batch wrote is stored')
+  await again.close()
 })
 
 /** A view counting entries; `before` runs at the start of each map() call. */
@@ -243,42 +217,38 @@ function counterView (before: () => Promise<void>) {
 }
 
 test('Kappa: close() lets pending appends land, then closes the views, then the logs', async (t) => {
-  const { dir, cleanup } = tmpdir('lifecycle-')
-  try {
-    let release = (): void => {}
-    const gate = new Promise<void>((resolve) => { release = resolve })
-    let mapping = (): void => {}
-    const started = new Promise<void>((resolve) => { mapping = resolve })
-    const kappa = new Kappa(dir).use('count', counterView(async () => { mapping(); await gate }))
-    const order: string[] = []
-    kappa.on('indexed', () => order.push('view indexed'))
-    kappa.multifeed.on('close', () => order.push('multifeed closed'))
-    kappa.on('close', () => order.push('kappa closed'))
-    const writer = await kappa.writer()
-    await writer.append({ n: 0 })
-    await started // the view is mapping the first entry (held at the gate)
-    const appends = [1, 2, 3].map((n) => writer.append({ n }))
-    const closing = kappa.close()
-    t.ok(kappa.closing !== null, 'closing at once')
-    await Promise.all(appends).then(() => t.pass('appends made before close() land'), (err: Error) => t.fail(err.message))
-    release()
-    await closing
-    t.equal(order[0], 'view indexed', 'the batch in progress committed first')
-    t.deepEqual(order.slice(-2), ['multifeed closed', 'kappa closed'], 'then the logs closed, then the kappa')
+  const dir = tmpDir(t, 'lifecycle-')
+  let release = (): void => {}
+  const gate = new Promise<void>((resolve) => { release = resolve })
+  let mapping = (): void => {}
+  const started = new Promise<void>((resolve) => { mapping = resolve })
+  const kappa = new Kappa(dir).use('count', counterView(async () => { mapping(); await gate }))
+  const order: string[] = []
+  kappa.on('indexed', () => order.push('view indexed'))
+  kappa.multifeed.on('close', () => order.push('multifeed closed'))
+  kappa.on('close', () => order.push('kappa closed'))
+  const writer = await kappa.writer()
+  await writer.append({ n: 0 })
+  await started // the view is mapping the first entry (held at the gate)
+  const appends = [1, 2, 3].map((n) => writer.append({ n }))
+  const closing = kappa.close()
+  t.ok(kappa.closing !== null, 'closing at once')
+  await Promise.all(appends).then(() => t.pass('appends made before close() land'), (err: Error) => t.fail(err.message))
+  release()
+  await closing
+  t.equal(order[0], 'view indexed', 'the batch in progress committed first')
+  t.deepEqual(order.slice(-2), ['multifeed closed', 'kappa closed'], 'then the logs closed, then the kappa')
 
-    const reopened = new Kappa(dir).use('count', counterView(async () => {}))
-    await reopened.indexed()
-    t.equal(await reopened.context('count').db.get('count'), 4, 'after a restart every append is there and indexed once')
-    await reopened.close()
-  } finally {
-    cleanup()
-  }
+  const reopened = new Kappa(dir).use('count', counterView(async () => {}))
+  await reopened.indexed()
+  t.equal(await reopened.context('count').db.get('count'), 4, 'after a restart every append is there and indexed once')
+  await reopened.close()
 })
 
 test('KappaSwarm: close() leaves the topic and drops the connection; join() after it fails with ERR_CLOSED', async (t) => {
   const net = await createTestnet(3, { host: '127.0.0.1' })
   const bootstrap = net.bootstrap.map((b) => `${b.host}:${b.port}`)
-  const { dir, cleanup } = tmpdir('lifecycle-')
+  const dir = tmpDir(t, 'lifecycle-')
   const mf = new Multifeed(dir)
   const swarm = new KappaSwarm(mf, { bootstrap })
   const other = new Hyperswarm({ dht: new HyperDHT({ bootstrap: net.bootstrap, host: '127.0.0.1', firewalled: false }) })
@@ -302,28 +272,23 @@ test('KappaSwarm: close() leaves the topic and drops the connection; join() afte
     await other.destroy()
     await mf.close()
     await net.destroy()
-    cleanup()
   }
 })
 
 test('RecordDB: close() lets pending writes land, then closes its kappa', async (t) => {
-  const { dir, cleanup } = tmpdir('lifecycle-')
-  try {
-    const db = new RecordDB(dir)
-    await db.ready()
-    await db.putSchema('note', { type: 'object', properties: { text: { type: 'string' } } })
-    const order: string[] = []
-    db.kappa.on('close', () => order.push('kappa'))
-    db.on('close', () => order.push('db'))
-    const puts = ['a', 'b', 'c'].map((id) => db.put('note', { text: id }, { id }))
-    await db.close()
-    t.deepEqual(await Promise.all(puts), ['a', 'b', 'c'], 'writes made before close() land')
-    t.deepEqual(order, ['kappa', 'db'], "the kappa closed before the database's 'close'")
-    const again = new RecordDB(dir)
-    const got = await Promise.all(['a', 'b', 'c'].map(async (id) => (await again.get('note', id))[0]?.value))
-    t.deepEqual(got, [{ text: 'a' }, { text: 'b' }, { text: 'c' }], 'and are there after a restart')
-    await again.close()
-  } finally {
-    cleanup()
-  }
+  const dir = tmpDir(t, 'lifecycle-')
+  const db = new RecordDB(dir)
+  await db.ready()
+  await db.putSchema('note', { type: 'object', properties: { text: { type: 'string' } } })
+  const order: string[] = []
+  db.kappa.on('close', () => order.push('kappa'))
+  db.on('close', () => order.push('db'))
+  const puts = ['a', 'b', 'c'].map((id) => db.put('note', { text: id }, { id }))
+  await db.close()
+  t.deepEqual(await Promise.all(puts), ['a', 'b', 'c'], 'writes made before close() land')
+  t.deepEqual(order, ['kappa', 'db'], "the kappa closed before the database's 'close'")
+  const again = new RecordDB(dir)
+  const got = await Promise.all(['a', 'b', 'c'].map(async (id) => (await again.get('note', id))[0]?.value))
+  t.deepEqual(got, [{ text: 'a' }, { text: 'b' }, { text: 'c' }], 'and are there after a restart')
+  await again.close()
 })

@@ -2,6 +2,7 @@
 // every type our published .d.ts files reach (hypercore, corestore, hyperswarm, hyperdht,
 // protomux, ... which ship JavaScript only) must come with the packages.
 import test from 'tape'
+import { tmpDir } from '@kappa-ts/test-helpers'
 import fs from 'node:fs'
 import path from 'node:path'
 import { execFile } from 'node:child_process'
@@ -80,20 +81,16 @@ const TSCONFIG = {
 
 test('a strict app with skipLibCheck: false compiles against kappa-core, the swarm, the views, the view suite, record-db and the chat', async (t) => {
   // Inside the repository, so @kappa-ts/* resolve through node_modules as for a user of the packages.
-  const dir = fs.mkdtempSync(path.join(root, 'test', 'dist', 'strict-app-'))
-  try {
-    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }))
-    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2))
-    fs.writeFileSync(path.join(dir, 'app.ts'), APP)
-    const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
-      execFile(process.execPath, [tsc, '-p', dir], { cwd: dir, timeout: 120_000 }, (err, stdout, stderr) => {
-        resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, output: stdout + stderr })
-      })
+  const dir = tmpDir(t, 'strict-app-', path.join(root, 'test', 'dist'))
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }))
+  fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2))
+  fs.writeFileSync(path.join(dir, 'app.ts'), APP)
+  const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
+    execFile(process.execPath, [tsc, '-p', dir], { cwd: dir, timeout: 120_000 }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, output: stdout + stderr })
     })
-    t.equal(code, 0, 'tsc --strict with skipLibCheck: false exits 0')
-    t.equal(output.trim(), '', 'and reports nothing')
-    if (code !== 0) t.comment(output.split('\n').slice(0, 40).join('\n'))
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true })
-  }
+  })
+  t.equal(code, 0, 'tsc --strict with skipLibCheck: false exits 0')
+  t.equal(output.trim(), '', 'and reports nothing')
+  if (code !== 0) t.comment(output.split('\n').slice(0, 40).join('\n'))
 })

@@ -10,17 +10,64 @@ import type { Duplex } from 'node:stream'
 /** The part of a tape test the helpers use: `t.teardown` runs when the test ends, passed or failed. */
 export interface TestLike {
   teardown (fn: () => void | Promise<void>): void
+  /** Where a failing `defer`red step is reported (tape's `t.fail`). */
+  fail? (message: string): void
+}
+
+const deferred = new WeakMap<TestLike, Array<() => unknown>>()
+
+/**
+ * Runs `fn` when the test `t` ends (passed, failed or threw), after the test body, in the
+ * reverse order of registration: what was opened last closes first, so a database closes
+ * before the folder it lives in (`tmpDir`) is removed. tape's own `t.teardown` runs in
+ * registration order and hangs on a rejected promise; here a step that throws or rejects
+ * is reported with `t.fail` and the remaining steps still run. Closing twice must be
+ * harmless (it is for Multifeed, Kappa, Level...), since a test may close early itself.
+ */
+export function defer (t: TestLike, fn: () => unknown): void {
+  let steps = deferred.get(t)
+  if (steps === undefined) {
+    const list: Array<() => unknown> = []
+    steps = list
+    deferred.set(t, list)
+    t.teardown(async () => {
+      while (list.length > 0) {
+        const step = list.pop()!
+        try {
+          await step()
+        } catch (err) {
+          if (t.fail !== undefined) t.fail(`teardown: ${(err as Error)?.message ?? String(err)}`)
+          else console.error('teardown failed:', err)
+        }
+      }
+    })
+  }
+  steps.push(fn)
+}
+
+/** `defer`s `resource.close()` and returns the resource: `const kappa = closeAtEnd(t, new Kappa(...))`. */
+export function closeAtEnd<R extends { close (): unknown }> (t: TestLike, resource: R): R {
+  defer(t, () => resource.close())
+  return resource
+}
+
+/** `closeAtEnd`, then waits for `resource.ready()`: `const kappa = await opened(t, new Kappa(dir))`. */
+export async function opened<R extends { ready (): unknown; close (): unknown }> (t: TestLike, resource: R): Promise<R> {
+  closeAtEnd(t, resource)
+  await resource.ready()
+  return resource
 }
 
 /**
- * A fresh temp folder, removed when the test `t` ends (whether it passed, failed or threw).
+ * A fresh temp folder, removed when the test `t` ends (whether it passed, failed or threw),
+ * after whatever was `defer`red later (what lives in the folder closes first).
  * Corestore and LevelDB need a real disk, so tests that open storage take one of these.
  * `parent` defaults to the OS temp folder; a test that runs code which must resolve the
  * workspace's packages (a README example) makes its folder inside the monorepo instead.
  */
 export function tmpDir (t: TestLike, prefix = 'kappa-test-', parent = os.tmpdir()): string {
   const { dir, cleanup } = makeTmpDir(prefix, parent)
-  t.teardown(cleanup)
+  defer(t, cleanup)
   return dir
 }
 
@@ -55,6 +102,21 @@ export async function eventually (check: () => boolean | Promise<boolean>, what:
   }
 }
 
+/**
+ * Two peers of one app, each in a temp folder of its own: `open(dir)` makes the first, then
+ * `open(dir, first)` the second (which takes the first's key from it). Both are closed when
+ * the test ends (the second first), then their folders removed. Not connected: see `connect`.
+ */
+export async function openPair<P extends { close (): unknown }> (
+  t: TestLike,
+  open: (dir: string, first?: P) => P | Promise<P>,
+  prefix = 'kappa-peer-'
+): Promise<[P, P]> {
+  const a = closeAtEnd(t, await open(tmpDir(t, prefix)))
+  const b = closeAtEnd(t, await open(tmpDir(t, prefix), a))
+  return [a, b]
+}
+
 /** Anything with a replication stream: a Multifeed, a Kappa, a RecordDB. */
 export interface Replicable {
   replicate (initiator: boolean): unknown
@@ -72,7 +134,7 @@ export function connect (a: Replicable, b: Replicable, t?: TestLike): () => void
   sa.on('error', () => {})
   sb.on('error', () => {})
   const end = (): void => { sa.destroy(); sb.destroy() }
-  t?.teardown(end)
+  if (t !== undefined) defer(t, end)
   return end
 }
 
@@ -127,4 +189,59 @@ export function firstEvents<E extends string> (): FirstEvents<E> {
       })
     }
   }
+}
+
+/** Anything that emits events and lets a listener go: an EventEmitter, a Kappa, a MultifeedIndex. */
+export interface EmitterLike {
+  on (event: string, fn: () => void): unknown
+  off (event: string, fn: () => void): unknown
+}
+
+/**
+ * Resolves once `cond()` holds, checking now and again whenever `emitter` (or any of several)
+ * emits one of `events` (a Kappa's 'indexed', an index's 'batch'): waits on the event that changes the state instead
+ * of polling. Checks never overlap; an event during a check causes one more check. Rejects if
+ * `cond` throws, and (naming `what`) after `timeoutMs` (default 30 s) so a broken test fails
+ * instead of hanging.
+ */
+export function untilEvent (
+  emitter: EmitterLike | EmitterLike[],
+  events: string | string[],
+  cond: () => boolean | Promise<boolean>,
+  what = 'condition',
+  timeoutMs = 30_000
+): Promise<void> {
+  const names = typeof events === 'string' ? [events] : events
+  const emitters = Array.isArray(emitter) ? emitter : [emitter]
+  return new Promise((resolve, reject) => {
+    let done = false
+    let checking = false
+    let again = false
+    const finish = (err?: unknown): void => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      for (const e of emitters) for (const name of names) e.off(name, onEvent)
+      if (err === undefined) resolve()
+      else reject(err)
+    }
+    const check = async (): Promise<void> => {
+      if (checking) { again = true; return }
+      checking = true
+      try {
+        do {
+          again = false
+          if (await cond()) { finish(); return }
+        } while (again)
+      } catch (err) {
+        finish(err ?? new Error('untilEvent: the check threw'))
+      } finally {
+        checking = false
+      }
+    }
+    const onEvent = (): void => { if (!done) void check() }
+    const timer = setTimeout(() => finish(new Error(`timed out waiting for: ${what}`)), timeoutMs)
+    for (const e of emitters) for (const name of names) e.on(name, onEvent)
+    void check()
+  })
 }

@@ -2,7 +2,8 @@ import test from 'tape'
 import fs from 'node:fs'
 import path from 'node:path'
 import { Duplex } from 'node:stream'
-import { connect, eventually, firstEvents, killWhenPrinted, makeTmpDir, tmpDir } from '../src/index.js'
+import { EventEmitter } from 'node:events'
+import { closeAtEnd, connect, defer, eventually, firstEvents, killWhenPrinted, makeTmpDir, opened, openPair, tmpDir, untilEvent } from '../src/index.js'
 
 let kept = ''
 test('tmpDir: a fresh folder that exists during the test', (t) => {
@@ -100,4 +101,106 @@ test('firstEvents: keeps the first description per event; seen() waits for one, 
   t.equal(events.got.has('b'), false, 'nothing for an event not recorded')
   await events.seen('a')
   t.pass('seen() of a recorded event resolves at once')
+})
+
+const order: string[] = []
+test('defer: steps run when the test ends, last registered first, after the folder\'s contents are closed', (t) => {
+  const dir = tmpDir(t, 'kappa-helpers-')
+  defer(t, () => { order.push('first registered') })
+  closeAtEnd(t, { close: async () => { order.push(`closed while the folder exists: ${fs.existsSync(dir)}`) } })
+  t.deepEqual(order, [], 'nothing ran during the test')
+  t.end()
+})
+
+let openedLog: string[] = []
+test('opened: the resource is ready when it resolves, and closed when the test ends', async (t) => {
+  const r = { ready: async () => { openedLog.push('ready') }, close: () => { openedLog.push('close') } }
+  t.equal(await opened(t, r), r, 'resolves with the resource')
+  t.deepEqual(openedLog, ['ready'], 'ready, not closed yet')
+})
+
+test('opened: closed', (t) => {
+  t.deepEqual(openedLog, ['ready', 'close'])
+  openedLog = []
+  t.end()
+})
+
+test('defer: ran in reverse order, the tmpDir removal (registered first) last', (t) => {
+  t.deepEqual(order, ['closed while the folder exists: true', 'first registered'])
+  t.end()
+})
+
+test('defer: a step that throws is reported with t.fail, and the others still run', async (t) => {
+  const failures: string[] = []
+  const teardowns: Array<() => unknown> = []
+  const fake = { teardown: (fn: () => unknown) => { teardowns.push(fn) }, fail: (m: string) => { failures.push(m) } }
+  const ran: string[] = []
+  defer(fake, () => { ran.push('a') })
+  defer(fake, () => { throw new Error('boom') })
+  defer(fake, async () => { ran.push('c'); throw new Error('async boom') })
+  t.equal(teardowns.length, 1, 'one t.teardown for all the steps')
+  await teardowns[0]!()
+  t.deepEqual(ran, ['c', 'a'], 'every step ran, newest first')
+  t.deepEqual(failures, ['teardown: async boom', 'teardown: boom'], 'each failure reported')
+})
+
+test('untilEvent: resolves once the check holds, looking again on each event', async (t) => {
+  const emitter = new EventEmitter()
+  let n = 0
+  let checks = 0
+  const waiting = untilEvent(emitter, ['tick', 'tock'], async () => { checks++; return n >= 3 }, 'n to reach 3')
+  for (let i = 0; i < 3; i++) {
+    n++
+    emitter.emit(i % 2 === 0 ? 'tick' : 'tock')
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  await waiting
+  t.equal(n, 3)
+  t.ok(checks >= 2 && checks <= 4, `checked at the start and on the events (${checks} checks)`)
+  t.equal(emitter.listenerCount('tick') + emitter.listenerCount('tock'), 0, 'its listeners removed')
+  await untilEvent(emitter, 'tick', () => true)
+  t.pass('a condition that already holds resolves without an event')
+  try {
+    await untilEvent(emitter, 'tick', () => { throw new Error('bad check') })
+    t.fail('should have rejected')
+  } catch (err) {
+    t.equal((err as Error).message, 'bad check', 'a throwing check rejects')
+  }
+  try {
+    await untilEvent(emitter, 'tick', () => false, 'what never happens', 10)
+    t.fail('should have rejected')
+  } catch (err) {
+    t.equal((err as Error).message, 'timed out waiting for: what never happens')
+  }
+  t.equal(emitter.listenerCount('tick'), 0, 'no listener left behind')
+
+  const other = new EventEmitter()
+  let ready = false
+  const both = untilEvent([emitter, other], ['tick', 'tock'], () => ready, 'either emitter')
+  ready = true
+  other.emit('tock')
+  await both
+  t.pass('several emitters: an event of any of them checks again')
+  t.equal(emitter.listenerCount('tick') + other.listenerCount('tock'), 0, 'listeners removed from each')
+})
+
+let pairDirs: string[] = []
+const pairLog: string[] = []
+test('openPair: the second peer is opened with the first; both closed at the end, second first, then their folders removed', async (t) => {
+  const open = async (dir: string, first?: { dir: string; key: string }) => {
+    const key = first?.key ?? `key-of-${path.basename(dir)}`
+    return { dir, key, close: () => { pairLog.push(`close ${key === first?.key ? 'second' : 'first'} (folder there: ${fs.existsSync(dir)})`) } }
+  }
+  const [a, b] = await openPair(t, open, 'kappa-pair-')
+  pairDirs = [a.dir, b.dir]
+  t.notEqual(a.dir, b.dir, 'a folder each')
+  t.ok(path.basename(a.dir).startsWith('kappa-pair-'), 'named with the prefix')
+  t.equal(b.key, a.key, 'the second was given the first (and took its key)')
+  t.deepEqual(pairLog, [], 'open during the test')
+})
+
+test('openPair: closed and removed', (t) => {
+  t.deepEqual(pairLog, ['close second (folder there: true)', 'close first (folder there: true)'])
+  t.ok(pairDirs.every((d) => !fs.existsSync(d)), 'both folders removed')
+  t.end()
 })

@@ -1,30 +1,18 @@
 // Level-ecosystem code, unchanged, on KappaLevel with two peers: quadstore (an RDF
 // graph database that takes any abstract-level backend) and level-read-stream
 // (Node streams over any abstract-level database).
-import path from 'node:path'
 import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import test from 'tape'
 import { Quadstore } from 'quadstore'
 import { DataFactory } from 'rdf-data-factory'
 import { EntryStream, KeyStream } from 'level-read-stream'
-import { KappaLevel } from '../src/index.js'
-import { tmpDir, type TestLike } from '@kappa-ts/test-helpers'
-import { connect, synced } from './helpers.js'
+import { connect, synced, twoPeers } from './helpers.js'
 
 const df = new DataFactory()
 const ex = (name: string): ReturnType<typeof df.namedNode> => df.namedNode(`http://example.com/${name}`)
 const knows = ex('knows')
 const name = ex('name')
-
-async function twoPeers (t: TestLike): Promise<{ a: KappaLevel; b: KappaLevel }> {
-  const dir = tmpDir(t, 'kappa-level-')
-  const a = new KappaLevel(path.join(dir, 'a'))
-  await a.open()
-  const b = new KappaLevel(path.join(dir, 'b'), { key: a.kappa.key })
-  await b.open()
-  return { a, b }
-}
 
 function triples (quads: Array<{ subject: { value: string }; predicate: { value: string }; object: { value: string } }>): string[] {
   return quads.map((q) => [q.subject.value, q.predicate.value, q.object.value].map((v) => v.replace('http://example.com/', '')).join(' ')).sort()

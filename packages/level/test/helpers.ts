@@ -1,6 +1,7 @@
-// KappaLevel's test helpers: connecting two peers and waiting until they are in sync.
-// (Temp folders and the stream pair come from @kappa-ts/test-helpers.)
-import { connect as connectStreams } from '@kappa-ts/test-helpers'
+// KappaLevel's test helpers: two peers, connecting them and waiting until they are in sync.
+// (Temp folders, the peer pair and the stream pair come from @kappa-ts/test-helpers.)
+import { connect as connectStreams, openPair, type TestLike } from '@kappa-ts/test-helpers'
+import { KappaLevel } from '../src/index.js'
 
 /** The part of a KappaLevel these helpers use. */
 interface Peer {
@@ -9,6 +10,16 @@ interface Peer {
     feeds(): Array<{ key: Buffer | null; length: number; contiguousLength: number }>
     status(): Record<string, { indexed: number; total: number }>
   }
+}
+
+/** Two open KappaLevels of one app (b has a's key), not connected; closed when the test ends. */
+export async function twoPeers (t: TestLike): Promise<{ a: KappaLevel; b: KappaLevel }> {
+  const [a, b] = await openPair(t, async (dir, first?: KappaLevel) => {
+    const db = new KappaLevel(dir, first === undefined ? {} : { key: first.kappa.key })
+    await db.open()
+    return db
+  }, 'kappa-level-')
+  return { a, b }
 }
 
 /** Replicates two peers over an in-process stream pair; returns the function that ends it. */

@@ -2,25 +2,14 @@
 // of one key converge to the same value on both by the conflict rule.
 import test from 'tape'
 import { KappaLevel } from '../src/index.js'
-import { tmpDir, type TestLike } from '@kappa-ts/test-helpers'
-import { connect, synced } from './helpers.js'
-import path from 'node:path'
-
-async function twoPeers (t: TestLike): Promise<{ a: KappaLevel; b: KappaLevel; close: () => Promise<void> }> {
-  const dir = tmpDir(t, 'kappa-level-')
-  const a = new KappaLevel(path.join(dir, 'a'))
-  await a.open()
-  const b = new KappaLevel(path.join(dir, 'b'), { key: a.kappa.key })
-  await b.open()
-  return { a, b, close: async () => { await a.close(); await b.close() } }
-}
+import { connect, synced, twoPeers } from './helpers.js'
 
 function writerOf (db: KappaLevel): string {
   return db.kappa.feeds().find((f) => f.writable)!.key!.toString('hex')
 }
 
 test('each peer reads the other\'s writes, in key order, range reads included', async (t) => {
-  const { a, b, close } = await twoPeers(t)
+  const { a, b } = await twoPeers(t)
   await a.batch([{ type: 'put', key: 'a1', value: 'from a' }, { type: 'put', key: 'c1', value: 'from a' }])
   await b.batch([{ type: 'put', key: 'b1', value: 'from b' }, { type: 'put', key: 'd1', value: 'from b' }])
   const end = connect(a, b)
@@ -35,11 +24,10 @@ test('each peer reads the other\'s writes, in key order, range reads included', 
   t.equal(await a.get('a1'), undefined, 'b deleted a key a wrote; a sees it gone')
   t.equal((await a.heads('a1')).length, 1, 'the delete replaced a\'s put: no conflict')
   end()
-  await close()
 })
 
 test('concurrent writes of one key: equal clocks, the greater writer key wins on both peers; heads() shows both', async (t) => {
-  const { a, b, close } = await twoPeers(t)
+  const { a, b } = await twoPeers(t)
   await a.put('k', 'a')
   await b.put('k', 'b')
   const end = connect(a, b)
@@ -60,11 +48,10 @@ test('concurrent writes of one key: equal clocks, the greater writer key wins on
   t.deepEqual((await b.heads('k')).map((h) => [h.value, h.clock]), [['merged', 2]], 'one head again')
   t.equal(await b.get('k'), 'merged')
   end()
-  await close()
 })
 
 test('the longer history wins whatever the writer keys: clock before key', async (t) => {
-  const { a, b, close } = await twoPeers(t)
+  const { a, b } = await twoPeers(t)
   // the peer with the smaller key writes twice, the other once, without seeing each other
   const [low, high] = writerOf(a) < writerOf(b) ? [a, b] : [b, a]
   await low.put('k', 'first')
@@ -76,11 +63,10 @@ test('the longer history wins whatever the writer keys: clock before key', async
   t.equal(await b.get('k'), 'second', 'and on b')
   t.deepEqual((await a.heads('k')).map((h) => h.clock).sort(), [1, 2])
   end()
-  await close()
 })
 
 test('a concurrent delete and put: the rule decides, the same on both; the losing put stays a head', async (t) => {
-  const { a, b, close } = await twoPeers(t)
+  const { a, b } = await twoPeers(t)
   await a.put('k', 'v0')
   let end = connect(a, b)
   await synced(a, b)
@@ -98,5 +84,4 @@ test('a concurrent delete and put: the rule decides, the same on both; the losin
   t.deepEqual(heads.map((h) => h.deleted).sort(), [false, true], 'both writes are heads')
   t.equal(heads.find((h) => !h.deleted)?.value, 'v1', 'the put keeps its value as a head')
   end()
-  await close()
 })

@@ -1,12 +1,13 @@
 import test from 'tape'
 import { Multifeed } from '@kappa-ts/multifeed'
 import { MultifeedIndex, type Entry, type IndexProgress } from '../src/index.js'
-import { tmpdir, openDb, countingMap, dataOf, feedKey, untilIndexed, untilState, append, entries as entriesOf, entryKey } from './helpers.js'
+import { defer, tmpDir } from '@kappa-ts/test-helpers'
+import { fixture, openDb, countingMap, dataOf, feedKey, untilIndexed, untilState, append, entries as entriesOf, entryKey } from './helpers.js'
 import path from 'node:path'
 import { MemoryLevel } from 'memory-level'
 
 test('indexes every entry of every feed once, live, and resumes after a restart without redoing any', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-mfi-')
   let multifeed = new Multifeed(path.join(dir, 'cores'))
   await multifeed.ready()
   const a = await multifeed.writer('a')
@@ -14,6 +15,7 @@ test('indexes every entry of every feed once, live, and resumes after a restart 
   await append(a, [{ n: 0 }, { n: 1 }, { n: 2 }])
   await append(b, [{ n: 10 }])
   let db = openDb(dir)
+  defer(t, async () => { await db.close(); await multifeed.close() }) // the ones open when the test ends
   const seen: Entry[] = []
   const states: string[] = []
   let index = new MultifeedIndex({
@@ -63,16 +65,11 @@ test('indexes every entry of every feed once, live, and resumes after a restart 
   const after = await dataOf(index)
   t.ok([...after.values()].every((v) => (v as { count: number }).count === 1), 'still each counted once')
   await index.close()
-  await db.close()
-  await multifeed.close()
-  cleanup()
 })
 
 test('indexed() waits only for entries known at call time; pause() holds work, resume() continues', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const multifeed = new Multifeed(path.join(dir, 'cores'))
+  const { multifeed, db } = fixture(t)
   const w = await multifeed.writer()
-  const db = openDb(dir)
   const index = new MultifeedIndex({ multifeed, db, map: countingMap, maxBatch: 10 })
   await index.indexed()
   index.pause()
@@ -96,9 +93,6 @@ test('indexed() waits only for entries known at call time; pause() holds work, r
   t.deepEqual(entriesOf(progress[progress.length - 1]!), { indexed: 26, total: 26 }, 'progress event reports the final count')
   await index.close()
   await index.indexed().then(() => t.fail('should reject'), (err: Error) => t.match(err.message, /ERR_CLOSED/, 'indexed() after close rejects'))
-  await db.close()
-  await multifeed.close()
-  cleanup()
 })
 
 test('bad options get typed errors', (t) => {
@@ -112,15 +106,13 @@ test('bad options get typed errors', (t) => {
 })
 
 test('feeds take turns: a long feed does not hold back a short one', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const multifeed = new Multifeed(path.join(dir, 'cores'))
+  const { multifeed, db } = fixture(t)
   const long = await multifeed.writer('long')
   await append(long, Array.from({ length: 1000 }, (_, i) => ({ i })))
   const short = await multifeed.writer('short')
   await append(short, Array.from({ length: 10 }, (_, i) => ({ i })))
   const idle = await Promise.all(Array.from({ length: 20 }, (_, i) => multifeed.writer('idle' + i)))
   t.equal(idle.length, 20, '20 empty feeds as well')
-  const db = openDb(dir)
   let batchNo = 0
   let shortDoneAt = -1
   const index = new MultifeedIndex({
@@ -136,14 +128,10 @@ test('feeds take turns: a long feed does not hold back a short one', async (t) =
   t.ok(shortDoneAt >= 1 && shortDoneAt <= 2, `the short feed was done in batch ${shortDoneAt} of ${batchNo}`)
   t.deepEqual(entriesOf(index), { indexed: 1010, total: 1010 })
   await index.close()
-  await db.close()
-  await multifeed.close()
-  cleanup()
 })
 
 test('works on any abstract-level: memory-level, nested sublevels', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const multifeed = new Multifeed(path.join(dir, 'cores'))
+  const { multifeed } = fixture(t)
   const w = await multifeed.writer()
   await append(w, Array.from({ length: 30 }, (_, i) => ({ i })))
   const mem = new MemoryLevel<string, unknown>({ valueEncoding: 'json' })
@@ -154,17 +142,13 @@ test('works on any abstract-level: memory-level, nested sublevels', async (t) =>
   t.ok([...data.values()].every((v) => (v as { count: number }).count === 1))
   await index.close()
   await mem.close()
-  await multifeed.close()
-  cleanup()
 })
 
 test('packed blocks: the entries of a block go to map together, never split, in log order; progress counts entries and blocks', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const multifeed = new Multifeed(path.join(dir, 'cores'))
+  const { multifeed, db } = fixture(t)
   const w = await multifeed.writer()
   // blocks of 7, 7, 7, 7, 2 entries: 30 entries in 5 blocks
   await append(w, Array.from({ length: 30 }, (_, i) => ({ i })), 7)
-  const db = openDb(dir)
   const calls: Entry[][] = []
   const index = new MultifeedIndex({ multifeed, db, maxBatch: 10, map: async (entries, batch, ctx) => { calls.push(entries); await countingMap(entries, batch, ctx) } })
   await index.indexed()
@@ -185,17 +169,15 @@ test('packed blocks: the entries of a block go to map together, never split, in 
   t.deepEqual(calls.map((c) => c.length), [25], 'a 25-entry block in one call although maxBatch is 10')
   t.deepEqual(entriesOf(index), { indexed: 55, total: 55 })
   await index.close()
-  await db.close()
-  await multifeed.close()
-  cleanup()
 })
 
 test('progress after a restart: entries counted from the cursors, total from the last block', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-mfi-')
   let multifeed = new Multifeed(path.join(dir, 'cores'))
   const w = await multifeed.writer()
   await append(w, Array.from({ length: 100 }, (_, i) => ({ i })), 10)
   let db = openDb(dir)
+  defer(t, async () => { await db.close(); await multifeed.close() }) // the ones open when the test ends
   let index = new MultifeedIndex({ multifeed, db, map: countingMap })
   await index.indexed()
   await index.close(); await db.close(); await multifeed.close()
@@ -209,6 +191,5 @@ test('progress after a restart: entries counted from the cursors, total from the
   await append((await multifeed.writer()), Array.from({ length: 5 }, (_, i) => ({ i })), 5)
   await index.indexed()
   t.deepEqual(entriesOf(index), { indexed: 105, total: 105 })
-  await index.close(); await db.close(); await multifeed.close()
-  cleanup()
+  await index.close()
 })

@@ -6,7 +6,8 @@
 import path from 'node:path'
 import { Multifeed, appendEntries } from '@kappa-ts/multifeed'
 import { MultifeedIndex, EntryReader, type Entry, type IndexBatch, type IndexContext } from '../src/index.js'
-import { tmpdir, openDb } from './helpers.js'
+import { makeTmpDir } from '@kappa-ts/test-helpers'
+import { openDb } from './helpers.js'
 
 const COUNT = Number(process.argv[2] ?? 100_000)
 const BATCH = 1000
@@ -28,7 +29,7 @@ function cpuMs (since?: NodeJS.CpuUsage): number {
 }
 
 async function appendOnly (): Promise<number> {
-  const { dir, cleanup } = tmpdir()
+  const { dir, cleanup } = makeTmpDir('kappa-mfi-bench-')
   const m = new Multifeed(path.join(dir, 'cores'))
   const w = await m.writer()
   const t0 = performance.now()
@@ -43,7 +44,7 @@ async function appendOnly (): Promise<number> {
 let lastCpu = 0
 
 async function appendAndIndex (handOver: boolean): Promise<{ appendMs: number; totalMs: number; reads: number }> {
-  const { dir, cleanup } = tmpdir()
+  const { dir, cleanup } = makeTmpDir('kappa-mfi-bench-')
   const m = new Multifeed(path.join(dir, 'cores'))
   const w = await m.writer()
   const db = openDb(dir)
@@ -70,7 +71,7 @@ async function appendAndIndex (handOver: boolean): Promise<{ appendMs: number; t
 }
 
 async function indexExisting (): Promise<number> {
-  const { dir, cleanup } = tmpdir()
+  const { dir, cleanup } = makeTmpDir('kappa-mfi-bench-')
   const m = new Multifeed(path.join(dir, 'cores'))
   const w = await m.writer()
   for (let i = 0; i < COUNT; i += BATCH) await appendEntries(w, Array.from({ length: BATCH }, (_, j) => record(i + j)))

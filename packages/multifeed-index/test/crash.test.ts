@@ -7,7 +7,8 @@ import path from 'node:path'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Multifeed } from '@kappa-ts/multifeed'
-import { tmpdir, openDb, feedKey, append } from './helpers.js'
+import { closeAtEnd, tmpDir } from '@kappa-ts/test-helpers'
+import { openDb, feedKey, append } from './helpers.js'
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'crash-child.js')
 const FEEDS = 3
@@ -67,7 +68,7 @@ function start (dir: string, maxBatch: number, version: number): Run {
 }
 
 test(`exactly-once under SIGKILL: ${FEEDS} feeds, ${FEEDS * PER_FEED} entries, ${KILLS} kills`, async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-mfi-')
   const multifeed = new Multifeed(path.join(dir, 'cores'))
   const keys: string[] = []
   for (let f = 0; f < FEEDS; f++) {
@@ -119,7 +120,8 @@ test(`exactly-once under SIGKILL: ${FEEDS} feeds, ${FEEDS * PER_FEED} entries, $
   await last.exited
   t.ok(done !== null, 'the last run caught up: ' + String(done))
 
-  const db = openDb(dir)
+  // opened only now: the children held the LevelDB's lock until here
+  const db = closeAtEnd(t, openDb(dir))
   const meta = await db.sublevel<string, { generation: number; stale: number[] }>('meta', { valueEncoding: 'json' }).get('state')
   t.ok(meta !== undefined && meta.generation >= 1, 'a later generation after the version change')
   t.deepEqual(meta?.stale, [], 'old generations deleted')
@@ -146,6 +148,4 @@ test(`exactly-once under SIGKILL: ${FEEDS} feeds, ${FEEDS * PER_FEED} entries, $
   t.equal(counts.size, FEEDS * PER_FEED, 'one record per entry, no strays')
   t.equal(missing, 0, 'no entry missing')
   t.equal(twice, 0, 'no entry counted twice')
-  await db.close()
-  cleanup()
 })

@@ -5,7 +5,7 @@ import { MemoryLevel } from 'memory-level'
 import { Level } from 'level'
 import { directBatch } from '../src/direct-batch.js'
 import type { IndexBatch, IndexDb } from '../src/store.js'
-import { tmpdir } from './helpers.js'
+import { tmpDir } from '@kappa-ts/test-helpers'
 
 type AnyDb = any
 
@@ -41,39 +41,35 @@ async function seed (root: AnyDb, db: AnyDb): Promise<void> {
 
 for (const depth of [1, 2, 3]) {
   test(`direct batch writes the bytes a sublevel's own batch writes (sublevel depth ${depth}, classic-level and memory-level)`, async (t) => {
-    const { dir, cleanup } = tmpdir()
+    const dir = tmpDir(t, 'kappa-mfi-')
     const pairs: Array<[AnyDb, AnyDb]> = [
       [new Level(dir + '/a', { valueEncoding: 'json' }), new Level(dir + '/b', { valueEncoding: 'json' })],
       [new MemoryLevel(), new MemoryLevel()]
     ]
-    try {
-      for (const [rootA, rootB] of pairs) {
-        const nest = (root: AnyDb): AnyDb => {
-          let db = root
-          for (let i = 0; i < depth; i++) db = db.sublevel('s' + i)
-          return db
-        }
-        const a = nest(rootA)
-        const b = nest(rootB)
-        await seed(rootA, a)
-        await seed(rootB, b)
-        const direct = directBatch(a as IndexDb)
-        t.equal(direct.constructor.name, 'DirectBatch', 'the direct path is taken')
-        t.equal(direct.db, a, 'batch.db is the sublevel, as with its own batch')
-        fill(direct, rootA, a)
-        t.equal(direct.length, 10)
-        await direct.write()
-        const plain = b.batch()
-        fill(plain, rootB, b)
-        await plain.write()
-        const got = await rawContent(rootA)
-        t.deepEqual(got, await rawContent(rootB), 'same keys and values, byte for byte')
-        t.ok(got.length >= 7)
-        await rootA.close()
-        await rootB.close()
+    for (const [rootA, rootB] of pairs) {
+      const nest = (root: AnyDb): AnyDb => {
+        let db = root
+        for (let i = 0; i < depth; i++) db = db.sublevel('s' + i)
+        return db
       }
-    } finally {
-      cleanup()
+      const a = nest(rootA)
+      const b = nest(rootB)
+      await seed(rootA, a)
+      await seed(rootB, b)
+      const direct = directBatch(a as IndexDb)
+      t.equal(direct.constructor.name, 'DirectBatch', 'the direct path is taken')
+      t.equal(direct.db, a, 'batch.db is the sublevel, as with its own batch')
+      fill(direct, rootA, a)
+      t.equal(direct.length, 10)
+      await direct.write()
+      const plain = b.batch()
+      fill(plain, rootB, b)
+      await plain.write()
+      const got = await rawContent(rootA)
+      t.deepEqual(got, await rawContent(rootB), 'same keys and values, byte for byte')
+      t.ok(got.length >= 7)
+      await rootA.close()
+      await rootB.close()
     }
   })
 }

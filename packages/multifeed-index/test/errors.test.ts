@@ -1,15 +1,12 @@
 import test from 'tape'
-import path from 'node:path'
-import { Multifeed, packBlocks, entrySize, BLOCK_FORMAT_COMPRESSED } from '@kappa-ts/multifeed'
+import { packBlocks, entrySize, BLOCK_FORMAT_COMPRESSED } from '@kappa-ts/multifeed'
 import { MultifeedIndex, IndexError, type Entry, type SkippedEntry } from '../src/index.js'
-import { tmpdir, openDb, countingMap, dataOf, feedKey, once, untilState, append, entries as entriesOf } from './helpers.js'
+import { fixture, countingMap, dataOf, feedKey, once, untilState, append, entries as entriesOf } from './helpers.js'
 
 test('a throwing map stops at that batch with feed/address, commits nothing of it, and resume() retries it', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const multifeed = new Multifeed(path.join(dir, 'cores'))
+  const { multifeed, db } = fixture(t)
   const w = await multifeed.writer()
   await append(w, Array.from({ length: 10 }, (_, i) => ({ i })))
-  const db = openDb(dir)
   let broken = true
   const attempts: number[] = []
   const index = new MultifeedIndex({
@@ -52,16 +49,11 @@ test('a throwing map stops at that batch with feed/address, commits nothing of i
   t.ok([...after.values()].every((v) => (v as { count: number }).count === 1), 'each once: the failed batch left nothing behind')
   t.equal(index.error, null)
   await index.close()
-  await db.close()
-  await multifeed.close()
-  cleanup()
 })
 
 test('several consumers over one multifeed: each has its own cursors; one failing does not stop the other', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const multifeed = new Multifeed(path.join(dir, 'cores'))
+  const { multifeed, db } = fixture(t)
   const w = await multifeed.writer()
-  const db = openDb(dir)
   const bad = new MultifeedIndex({
     multifeed,
     db: db.sublevel('bad'),
@@ -81,14 +73,10 @@ test('several consumers over one multifeed: each has its own cursors; one failin
   t.equal((await dataOf(good)).size, 10)
   await bad.close()
   await good.close()
-  await db.close()
-  await multifeed.close()
-  cleanup()
 })
 
 test('a block that is not a packed block, and a bad entry among good ones, are skipped, recorded and reported; the index goes on', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const multifeed = new Multifeed(path.join(dir, 'cores'))
+  const { multifeed, db } = fixture(t)
   const w = await multifeed.writer()
   await append(w, { ok: 0 })
   // block 1: raw bytes in no known format; block 2: a v1 block whose middle entry is not JSON
@@ -98,7 +86,6 @@ test('a block that is not a packed block, and a bad entry among good ones, are s
   // block 3: a later format tag
   await w.append(Buffer.from([BLOCK_FORMAT_COMPRESSED + 1, 0, 1, 1, 0x30]))
   await append(w, { ok: 4 })
-  const db = openDb(dir)
   const skips: SkippedEntry[] = []
   let index = new MultifeedIndex({ multifeed, db, map: countingMap })
   index.on('skip', (e: SkippedEntry) => skips.push(e))
@@ -125,7 +112,4 @@ test('a block that is not a packed block, and a bad entry among good ones, are s
   t.equal(index.progress().skipped, 3)
   t.deepEqual((await index.skipped(key)).map((s) => s.block), [1, 2, 3], 'skipped(feed) lists one feed\'s records')
   await index.close()
-  await db.close()
-  await multifeed.close()
-  cleanup()
 })

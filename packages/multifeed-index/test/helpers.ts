@@ -1,22 +1,30 @@
-// Shared test helpers: temp folders, a counting consumer, waiting on events (no sleeps).
-import fs from 'node:fs'
-import os from 'node:os'
+// multifeed-index's test helpers: a multifeed and a LevelDB in a temp folder, a counting consumer,
+// waiting on the index's events (no sleeps). Temp folders and closing at the test's end come from
+// @kappa-ts/test-helpers.
 import path from 'node:path'
 import { EventEmitter } from 'node:events'
 import Corestore from 'corestore'
 import type { Duplex } from 'node:stream'
 import { Level } from 'level'
-import { decodeBlock, encodeEntry, entrySize, packBlocks } from '@kappa-ts/multifeed'
+import { decodeBlock, encodeEntry, entrySize, packBlocks, Multifeed } from '@kappa-ts/multifeed'
+import { closeAtEnd, tmpDir, untilEvent, type TestLike } from '@kappa-ts/test-helpers'
 import { MultifeedIndex, type Entry, type IndexBatch, type IndexContext, type IndexProgress, type Feed, type MultifeedLike } from '../src/index.js'
-
-export function tmpdir (): { dir: string; cleanup: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kappa-mfi-'))
-  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) }
-}
 
 export type Db = Level<string, unknown>
 export function openDb (dir: string): Db {
   return new Level<string, unknown>(path.join(dir, 'views'), { valueEncoding: 'json' })
+}
+
+/**
+ * What most tests start from: a temp folder with a multifeed in `cores` and a LevelDB in
+ * `views`. When the test ends (passed or not) both are closed, then the folder is removed;
+ * a test that closes them itself (a restart) may, closing twice is harmless.
+ */
+export function fixture (t: TestLike): { dir: string; multifeed: Multifeed; db: Db } {
+  const dir = tmpDir(t, 'kappa-mfi-')
+  const multifeed = closeAtEnd(t, new Multifeed(path.join(dir, 'cores')))
+  const db = closeAtEnd(t, openDb(dir))
+  return { dir, multifeed, db }
 }
 
 export function feedKey (feed: Feed): string {
@@ -113,28 +121,7 @@ export class StoreFeeds extends EventEmitter implements MultifeedLike {
   replicate (isInitiator: boolean): Duplex { return this.store.replicate(isInitiator) }
 }
 
-export function pipe (a: Duplex, b: Duplex): void {
-  a.pipe(b).pipe(a)
-}
-
-/** Resolves when cond() holds, re-checked on every 'batch' of the index. */
+/** Resolves when cond() holds, re-checked on every 'batch' and 'truncate' of the index. */
 export function untilIndexed (index: MultifeedIndex, cond: () => boolean | Promise<boolean>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let checking = false
-    let again = false
-    const check = async (): Promise<void> => {
-      if (checking) { again = true; return }
-      checking = true
-      try {
-        do {
-          again = false
-          if (await cond()) { index.off('batch', onbatch); index.off('truncate', onbatch); resolve(); return }
-        } while (again)
-      } catch (err) { reject(err) } finally { checking = false }
-    }
-    const onbatch = (): void => { void check() }
-    index.on('batch', onbatch)
-    index.on('truncate', onbatch)
-    void check()
-  })
+  return untilEvent(index, ['batch', 'truncate'], cond, 'the index')
 }

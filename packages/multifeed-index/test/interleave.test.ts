@@ -5,11 +5,10 @@
 // entries mix, and truncations cut between them.
 import test from 'tape'
 import fc from 'fast-check'
-import path from 'node:path'
 import { MemoryLevel } from 'memory-level'
-import { Multifeed, readEntries } from '@kappa-ts/multifeed'
+import { readEntries } from '@kappa-ts/multifeed'
 import { MultifeedIndex, type Entry, type IndexBatch, type IndexContext } from '../src/index.js'
-import { tmpdir, countingMap, dataOf, feedKey, append, entryKey } from './helpers.js'
+import { fixture, countingMap, dataOf, feedKey, append, entryKey } from './helpers.js'
 
 type Op =
   | { type: 'append'; feed: number; n: number; perBlock: number }
@@ -33,8 +32,7 @@ async function truncateCounts (key: string, newLength: number, batch: IndexBatch
 }
 
 test('random interleavings of appends, truncations, pauses, failures and restarts index each entry once', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const multifeed = new Multifeed(path.join(dir, 'cores'))
+  const { multifeed } = fixture(t)
   const feeds = await Promise.all([0, 1, 2].map((i) => multifeed.writer('w' + i)))
   const mem = new MemoryLevel<string, unknown>({ valueEncoding: 'json' })
   let run = 0
@@ -83,6 +81,4 @@ test('random interleavings of appends, truncations, pauses, failures and restart
   }), { seed: 7, numRuns: 25 })
   t.equal(checked, 25, '25 random schedules: every entry once, values of the current fork')
   await mem.close()
-  await multifeed.close()
-  cleanup()
 })

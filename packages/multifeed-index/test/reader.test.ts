@@ -1,15 +1,12 @@
 import test from 'tape'
-import path from 'node:path'
-import { Multifeed, decodeBlock, readEntries, EntryValueError } from '@kappa-ts/multifeed'
+import { decodeBlock, readEntries, EntryValueError } from '@kappa-ts/multifeed'
 import { MultifeedIndex, EntryReader } from '../src/index.js'
-import { tmpdir, openDb, countingMap, dataOf, feedKey, append, entryKey } from './helpers.js'
+import { fixture, countingMap, dataOf, feedKey, append, entryKey } from './helpers.js'
 
 test('a shared EntryReader reads each block from storage once for several indexes', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const multifeed = new Multifeed(path.join(dir, 'cores'))
+  const { multifeed, db } = fixture(t)
   const w = await multifeed.writer()
   await append(w, Array.from({ length: 300 }, (_, i) => ({ i })), 3)
-  const db = openDb(dir)
   const reader = new EntryReader(multifeed, { cacheBytes: 1024 * 1024 })
   const indexes = [1, 2, 3].map((n) => new MultifeedIndex({ multifeed, db: db.sublevel('v' + n), map: countingMap, reader, maxBatch: 50 }))
   await Promise.all(indexes.map((i) => i.indexed()))
@@ -17,16 +14,11 @@ test('a shared EntryReader reads each block from storage once for several indexe
   t.ok(reader.stats.cacheHits + reader.stats.sharedReads >= 200, 'the other two indexes were served from cache or a shared read')
   for (const i of indexes) t.equal((await dataOf(i)).size, 300)
   await Promise.all(indexes.map((i) => i.close()))
-  await db.close()
-  await multifeed.close()
-  cleanup()
 })
 
 test('append() packs values into blocks and hands them over: no read-back; offsets and addresses line up', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const multifeed = new Multifeed(path.join(dir, 'cores'))
+  const { multifeed, db } = fixture(t)
   const w = await multifeed.writer()
-  const db = openDb(dir)
   const reader = new EntryReader(multifeed)
   const index = new MultifeedIndex({ multifeed, db, map: countingMap, reader })
   await index.indexed()
@@ -75,14 +67,10 @@ test('append() packs values into blocks and hands them over: no read-back; offse
   t.deepEqual(got, { status: 'ok', value: { fresh: true } }, 'the new fork\'s block')
   t.equal(decodeBlock(await w.get(1) as Buffer).offset, decodeBlock(await w.get(0) as Buffer).count, 'the offset after a truncation continues from the block kept')
   await index.close()
-  await db.close()
-  await multifeed.close()
-  cleanup()
 })
 
 test('the cache is bounded by bytes; readEntry reads at most one block', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const multifeed = new Multifeed(path.join(dir, 'cores'))
+  const { multifeed } = fixture(t)
   const w = await multifeed.writer()
   const reader = new EntryReader(multifeed, { cacheBytes: 200 * 1024 })
   await reader.append(w, Array.from({ length: 5000 }, (_, i) => ({ i, pad: 'y'.repeat(100) })))
@@ -99,6 +87,4 @@ test('the cache is bounded by bytes; readEntry reads at most one block', async (
   t.deepEqual(await reader.readEntry(w, key, { block: 0, index: 100000 }), { status: 'missing' }, 'no such entry in the block')
   t.deepEqual(await reader.readEntry(w, key, { block: w.length + 5, index: 0 }), { status: 'missing' }, 'no such block here')
   t.throws(() => new EntryReader(multifeed, { cacheBytes: -1 }), /cacheBytes/)
-  await multifeed.close()
-  cleanup()
 })

@@ -2,18 +2,14 @@
 // map's ctx.skip(), and onError 'skip', which finds the entry that makes map throw.
 import test from 'tape'
 import fc from 'fast-check'
-import path from 'node:path'
 import { MemoryLevel } from 'memory-level'
-import { Multifeed } from '@kappa-ts/multifeed'
 import { MultifeedIndex, IndexError, type Entry, type IndexBatch, type MapContext, type SkippedEntry } from '../src/index.js'
-import { tmpdir, openDb, countingMap, dataOf, feedKey, append, entryKey, once } from './helpers.js'
+import { fixture, countingMap, dataOf, feedKey, append, entryKey, once } from './helpers.js'
 
 test('ctx.skip(entry, reason): the entry is done, recorded in the same commit, reported, and counted', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const multifeed = new Multifeed(path.join(dir, 'cores'))
+  const { multifeed, db } = fixture(t)
   const w = await multifeed.writer()
   await append(w, [{ n: 1 }, { n: -2 }, { n: 3 }, { n: -4 }], 4)
-  const db = openDb(dir)
   const events: SkippedEntry[] = []
   const index = new MultifeedIndex({
     multifeed,
@@ -35,17 +31,12 @@ test('ctx.skip(entry, reason): the entry is done, recorded in the same commit, r
   t.deepEqual(await index.skipped(), events, 'and the records')
   t.deepEqual(index.progress(), { indexed: 4, total: 4, blocks: { indexed: 1, total: 1 }, skipped: 2 }, 'the skipped ones are done')
   await index.close()
-  await db.close()
-  await multifeed.close()
-  cleanup()
 })
 
 test('onError stop (default): a throwing map stops the index at that batch; skip: the entry that throws is found, skipped and recorded', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const multifeed = new Multifeed(path.join(dir, 'cores'))
+  const { multifeed, db } = fixture(t)
   const w = await multifeed.writer()
   await append(w, Array.from({ length: 40 }, (_, i) => ({ i })), 8)
-  const db = openDb(dir)
   const fragile = async (entries: Entry[], batch: IndexBatch, ctx: MapContext): Promise<void> => {
     await countingMap(entries, batch, ctx) // writes first: they must not land for a batch that throws
     const bad = entries.find((e) => [5, 17, 18].includes((e.value as { i: number }).i))
@@ -72,17 +63,12 @@ test('onError stop (default): a throwing map stops the index at that batch; skip
   t.equal(skipping.progress().skipped, 3)
   await skipping.close()
   t.throws(() => new MultifeedIndex({ multifeed, db, map: fragile, onError: 'ignore' as 'skip' }), /ERR_BAD_OPTION/, 'a bad onError')
-  await db.close()
-  await multifeed.close()
-  cleanup()
 })
 
 test("map's return value comes with the 'batch' event of its commit; with onError skip, that of the run that was committed", async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const multifeed = new Multifeed(path.join(dir, 'cores'))
+  const { multifeed, db } = fixture(t)
   const w = await multifeed.writer()
   await append(w, Array.from({ length: 12 }, (_, i) => ({ i })), 4)
-  const db = openDb(dir)
   // returns the values it wrote; throws on 6 after writing (those writes must not count)
   const map = async (entries: Entry[], batch: IndexBatch, ctx: MapContext): Promise<number[]> => {
     await countingMap(entries, batch, ctx)
@@ -99,14 +85,10 @@ test("map's return value comes with the 'batch' event of its commit; with onErro
   t.deepEqual(events.map((e) => e.result), events.map((e) => e.entries), "each result is the one map returned for that commit's entries")
   t.deepEqual(events.flatMap((e) => e.entries).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11], 'the entry that throws is isolated: not in any result')
   await index.close()
-  await db.close()
-  await multifeed.close()
-  cleanup()
 })
 
 test('property: with onError skip, the result is the entries that do not throw, each once, whatever the batch sizes (fixed seed)', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const multifeed = new Multifeed(path.join(dir, 'cores'))
+  const { multifeed } = fixture(t)
   const w = await multifeed.writer()
   await append(w, Array.from({ length: 60 }, (_, i) => ({ i })), 5)
   let run = 0
@@ -134,6 +116,4 @@ test('property: with onError skip, the result is the entries that do not throw, 
       [...data.values()].every((v) => (v as { count: number }).count === 1)
   }), { seed: 20261130, numRuns: 40 })
   t.pass('40 random sets of throwing entries')
-  await multifeed.close()
-  cleanup()
 })

@@ -6,18 +6,17 @@ import path from 'node:path'
 import Corestore from 'corestore'
 import { MemoryLevel } from 'memory-level'
 import { MultifeedIndex } from '../src/index.js'
-import { tmpdir, countingMap, dataOf, pipe, StoreFeeds, append } from './helpers.js'
+import { closeAtEnd, connect, tmpDir } from '@kappa-ts/test-helpers'
+import { countingMap, dataOf, StoreFeeds, append } from './helpers.js'
 
 const LENGTH = 120
 
 test('random sparse download orders: the index always holds exactly the local blocks, once each', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const a = new StoreFeeds(new Corestore(path.join(dir, 'a')))
-  const b = new StoreFeeds(new Corestore(path.join(dir, 'b')))
-  const s1 = a.replicate(true)
-  const s2 = b.replicate(false)
-  pipe(s1, s2)
-  const mem = new MemoryLevel<string, unknown>({ valueEncoding: 'json' })
+  const dir = tmpDir(t, 'kappa-mfi-')
+  const a = new StoreFeeds(closeAtEnd(t, new Corestore(path.join(dir, 'a'))))
+  const b = new StoreFeeds(closeAtEnd(t, new Corestore(path.join(dir, 'b'))))
+  connect(a, b, t)
+  const mem = closeAtEnd(t, new MemoryLevel<string, unknown>({ valueEncoding: 'json' }))
   let run = 0
   let checked = 0
   const range = fc.tuple(fc.nat(LENGTH - 1), fc.integer({ min: 1, max: 25 }))
@@ -47,10 +46,4 @@ test('random sparse download orders: the index always holds exactly the local bl
     return true
   }), { seed: 11, numRuns: 12 })
   t.equal(checked, 12, '12 random download orders')
-  s1.destroy()
-  s2.destroy()
-  await mem.close()
-  await a.store.close()
-  await b.store.close()
-  cleanup()
 })

@@ -3,17 +3,16 @@ import path from 'node:path'
 import Corestore from 'corestore'
 import { Multifeed } from '@kappa-ts/multifeed'
 import { MultifeedIndex } from '../src/index.js'
-import { tmpdir, openDb, countingMap, dataOf, feedKey, pipe, StoreFeeds, untilIndexed, append, entries as entriesOf } from './helpers.js'
+import { closeAtEnd, connect, tmpDir } from '@kappa-ts/test-helpers'
+import { openDb, countingMap, dataOf, feedKey, StoreFeeds, untilIndexed, append, entries as entriesOf } from './helpers.js'
 
 test('a sparse peer indexes the ranges it has, never stalls on a missing block, and the rest as it arrives', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const a = new StoreFeeds(new Corestore(path.join(dir, 'a')))
-  const b = new StoreFeeds(new Corestore(path.join(dir, 'b')))
+  const dir = tmpDir(t, 'kappa-mfi-')
+  const a = new StoreFeeds(closeAtEnd(t, new Corestore(path.join(dir, 'a'))))
+  const b = new StoreFeeds(closeAtEnd(t, new Corestore(path.join(dir, 'b'))))
   const writer = await a.add({ name: 'w' })
   await append(writer, Array.from({ length: 100 }, (_, i) => ({ i })))
-  const s1 = a.replicate(true)
-  const s2 = b.replicate(false)
-  pipe(s1, s2)
+  connect(a, b, t)
   const reader = await b.add({ key: writer.key as Buffer })
   const done = reader.findingPeers()
   await reader.update({ wait: true })
@@ -22,7 +21,7 @@ test('a sparse peer indexes the ranges it has, never stalls on a missing block, 
   await reader.download({ start: 20, end: 40 }).done()
   await reader.download({ start: 60, end: 70 }).done()
 
-  const db = openDb(dir)
+  const db = closeAtEnd(t, openDb(dir))
   const index = new MultifeedIndex({ multifeed: b, db, map: countingMap, maxBatch: 7 })
   await index.indexed()
   const key = feedKey(reader)
@@ -48,30 +47,22 @@ test('a sparse peer indexes the ranges it has, never stalls on a missing block, 
   await untilIndexed(index, () => index.progress().indexed === 101)
   t.pass('a downloaded live append is indexed')
   await index.close()
-  s1.destroy()
-  s2.destroy()
-  await db.close()
-  await a.store.close()
-  await b.store.close()
-  cleanup()
 })
 
 test('with the multifeed\'s replication, a remote feed appearing later is indexed live', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const m1 = new Multifeed(path.join(dir, 'm1'))
+  const dir = tmpDir(t, 'kappa-mfi-')
+  const m1 = closeAtEnd(t, new Multifeed(path.join(dir, 'm1')))
   await m1.ready()
-  const m2b = new Multifeed(path.join(dir, 'm2b'), { key: m1.key })
+  const m2b = closeAtEnd(t, new Multifeed(path.join(dir, 'm2b'), { key: m1.key }))
   const w1 = await m1.writer()
   await append(w1, Array.from({ length: 50 }, (_, i) => ({ i })))
   const w2 = await m2b.writer()
   await append(w2, [{ mine: 0 }])
-  const db = openDb(dir)
+  const db = closeAtEnd(t, openDb(dir))
   const index = new MultifeedIndex({ multifeed: m2b, db, map: countingMap })
   await index.indexed()
   t.deepEqual(entriesOf(index), { indexed: 1, total: 1 }, 'only the local feed so far')
-  const s1 = m1.replicate(true)
-  const s2 = m2b.replicate(false)
-  pipe(s1, s2)
+  connect(m1, m2b, t)
   await untilIndexed(index, () => index.progress().indexed === 51)
   await append(w1, { i: 50 })
   await untilIndexed(index, () => index.progress().indexed === 52)
@@ -79,25 +70,17 @@ test('with the multifeed\'s replication, a remote feed appearing later is indexe
   t.equal(data.size, 52, 'local and remote entries indexed')
   t.ok([...data.values()].every((v) => (v as { count: number }).count === 1), 'each once')
   await index.close()
-  s1.destroy()
-  s2.destroy()
-  await db.close()
-  await m1.close()
-  await m2b.close()
-  cleanup()
 })
 
 test('a block the feed holds before its download event arrives is not taken for missing by indexed()', async (t) => {
   // hypercore updates a feed's contiguousLength a moment before it emits 'download';
   // a feed that never emits it is the limit case of that window
-  const { dir, cleanup } = tmpdir()
-  const a = new StoreFeeds(new Corestore(path.join(dir, 'a')))
-  const store = new Corestore(path.join(dir, 'b'))
+  const dir = tmpDir(t, 'kappa-mfi-')
+  const a = new StoreFeeds(closeAtEnd(t, new Corestore(path.join(dir, 'a'))))
+  const store = closeAtEnd(t, new Corestore(path.join(dir, 'b')))
   const writer = await a.add({ name: 'w' })
   await append(writer, [{ i: 0 }, { i: 1 }], 2)
-  const s1 = a.replicate(true)
-  const s2 = store.replicate(false)
-  pipe(s1, s2)
+  connect(a, store, t)
   const real = store.get({ key: writer.key as Buffer, valueEncoding: 'binary' })
   await real.ready()
   const silent = new Proxy(real, {
@@ -113,7 +96,7 @@ test('a block the feed holds before its download event arrives is not taken for 
     }
   })
   const feeds = { feeds: () => [silent], feed: () => silent, on: () => {}, off: () => {} }
-  const db = openDb(dir)
+  const db = closeAtEnd(t, openDb(dir))
   const index = new MultifeedIndex({ multifeed: feeds, db, map: countingMap })
   const done = real.findingPeers()
   await real.update({ wait: true })
@@ -125,7 +108,4 @@ test('a block the feed holds before its download event arrives is not taken for 
   await index.indexed()
   t.equal((await dataOf(index)).size, 2, 'indexed() waited for it and its two entries are indexed')
   await index.close()
-  s1.destroy(); s2.destroy()
-  await db.close(); await a.store.close(); await store.close()
-  cleanup()
 })

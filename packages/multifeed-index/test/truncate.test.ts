@@ -2,7 +2,8 @@ import test from 'tape'
 import path from 'node:path'
 import { Multifeed, readEntries } from '@kappa-ts/multifeed'
 import { MultifeedIndex, type IndexBatch, type IndexContext, type TruncateEvent } from '../src/index.js'
-import { tmpdir, openDb, countingMap, dataOf, feedKey, once, untilState, append, entries as entriesOf, entryKey } from './helpers.js'
+import { closeAtEnd, defer, tmpDir } from '@kappa-ts/test-helpers'
+import { fixture, openDb, countingMap, dataOf, feedKey, once, untilState, append, entries as entriesOf, entryKey } from './helpers.js'
 
 /** Removes what the counting consumer derived from entries of feedKey in blocks >= newLength. */
 async function countingTruncate (key: string, newLength: number, batch: IndexBatch, ctx: IndexContext): Promise<void> {
@@ -26,13 +27,11 @@ async function expectMatchesLogs (t: test.Test, index: MultifeedIndex, multifeed
 }
 
 test('truncation with a truncate() callback: entries past the new length are removed, new ones indexed', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const multifeed = new Multifeed(path.join(dir, 'cores'))
+  const { multifeed, db } = fixture(t)
   const w = await multifeed.writer()
   const other = await multifeed.writer('other')
   await append(w, Array.from({ length: 10 }, (_, i) => ({ v: 'old' + i })))
   await append(other, { v: 'other' })
-  const db = openDb(dir)
   const calls: Array<[string, number]> = []
   const index = new MultifeedIndex({
     multifeed,
@@ -54,17 +53,15 @@ test('truncation with a truncate() callback: entries past the new length are rem
   t.deepEqual(entriesOf(index), { indexed: 9, total: 9 })
   await expectMatchesLogs(t, index, multifeed, 'after truncate')
   await index.close()
-  await db.close()
-  await multifeed.close()
-  cleanup()
 })
 
 test('truncation without a truncate() callback rebuilds the consumer; a truncation while closed is found on open', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t, 'kappa-mfi-')
   let multifeed = new Multifeed(path.join(dir, 'cores'))
   let w = await multifeed.writer()
   await append(w, Array.from({ length: 10 }, (_, i) => ({ v: 'old' + i })))
-  const db = openDb(dir)
+  const db = closeAtEnd(t, openDb(dir))
+  defer(t, () => multifeed.close()) // the one open when the test ends
   let index = new MultifeedIndex({ multifeed, db, map: countingMap })
   await index.indexed()
   const gen = index.generation
@@ -92,17 +89,12 @@ test('truncation without a truncate() callback rebuilds the consumer; a truncati
   t.equal(ev2.key, feedKey(w), 'the fork change is detected on open')
   await expectMatchesLogs(t, index, multifeed, 'after truncate while closed')
   await index.close()
-  await db.close()
-  await multifeed.close()
-  cleanup()
 })
 
 test('truncation across packed blocks: the removed blocks’ entries go, progress is recounted from the blocks kept', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const multifeed = new Multifeed(path.join(dir, 'cores'))
+  const { multifeed, db } = fixture(t)
   const w = await multifeed.writer()
   await append(w, Array.from({ length: 40 }, (_, i) => ({ v: 'old' + i })), 4)
-  const db = openDb(dir)
   const index = new MultifeedIndex({ multifeed, db, map: countingMap, truncate: countingTruncate })
   await index.indexed()
   t.deepEqual(index.progress().blocks, { indexed: 10, total: 10 })
@@ -115,7 +107,4 @@ test('truncation across packed blocks: the removed blocks’ entries go, progres
   t.deepEqual(index.progress(), { indexed: 29, total: 29, blocks: { indexed: 7, total: 7 }, skipped: 0 }, '6 blocks of 4 kept, one new block of 5')
   await expectMatchesLogs(t, index, multifeed, 'after truncating packed blocks')
   await index.close()
-  await db.close()
-  await multifeed.close()
-  cleanup()
 })

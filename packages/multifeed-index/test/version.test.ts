@@ -1,15 +1,11 @@
 import test from 'tape'
-import path from 'node:path'
-import { Multifeed } from '@kappa-ts/multifeed'
 import { MultifeedIndex } from '../src/index.js'
-import { tmpdir, openDb, countingMap, dataOf, append, entries as entriesOf } from './helpers.js'
+import { fixture, countingMap, dataOf, append, entries as entriesOf } from './helpers.js'
 
 test('a version change clears data and cursors in one step and rebuilds from the logs; old generation removed', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const multifeed = new Multifeed(path.join(dir, 'cores'))
+  const { multifeed, db } = fixture(t)
   const w = await multifeed.writer()
   await append(w, Array.from({ length: 20 }, (_, i) => ({ i })))
-  const db = openDb(dir)
   const sub = db.sublevel('view')
   let index = new MultifeedIndex({ multifeed, db: sub, map: countingMap, version: 1 })
   await index.indexed()
@@ -40,7 +36,4 @@ test('a version change clears data and cursors in one step and rebuilds from the
   let oldKeys = 0
   for await (const _ of sub.sublevel('g' + gen1).keys()) oldKeys++
   t.equal(oldKeys, 0, 'old generation cleared')
-  await db.close()
-  await multifeed.close()
-  cleanup()
 })

@@ -39,7 +39,7 @@ test('10,000 junk keys from a key holder: none admitted or relayed, an honest ne
   await until([b, c, d], () => d.size === 2 && c.size === 2, 'the honest peers to sync')
 
   const junk = Array.from({ length: 10_000 }, () => randomBytes(32))
-  const attacker = await rawPeer(b, { watch: junk })
+  const attacker = await rawPeer(t, b, { watch: junk })
   attacker.channel!.open(attacker.validHandshake())
   for (let i = 0; i < junk.length; i += 1000) attacker.channel!.messages[0]!.send(announce(junk.slice(i, i + 1000)))
   // B starts checking junk (it opens the hypercore channel on the attacker's connection)...
@@ -74,7 +74,7 @@ test('junk is forgotten after proveTimeout: a real feed queued behind it is admi
   await b.ready()
   await append((await b.writer()), { from: 'b' })
   const junk = Array.from({ length: 6 }, () => randomBytes(32))
-  const peer = await rawPeer(b, { realFeeds: 1, watch: junk })
+  const peer = await rawPeer(t, b, { realFeeds: 1, watch: junk })
   peer.channel!.open(peer.validHandshake())
   peer.channel!.messages[0]!.send(announce(junk))
   peer.channel!.messages[0]!.send(announce([peer.feeds[0]!.key!]))
@@ -98,7 +98,7 @@ test('a junk announcer cannot hold back an honest feed by announcing its key fir
   await append(wc, { from: 'c' })
   // Feed keys are public (record ids, `authorize KEY`): the attacker announces C's
   // feed before C connects, and never serves it.
-  const attacker = await rawPeer(b, { watch: [wc.key!] })
+  const attacker = await rawPeer(t, b, { watch: [wc.key!] })
   attacker.channel!.open(attacker.validHandshake())
   attacker.channel!.messages[0]!.send(announce([wc.key!]))
   await attacker.askedAtLeast(1)

@@ -1,7 +1,21 @@
 // Multifeed's test helpers: piping peers, waiting on feed events instead of sleeping, reading entries.
-// (Temp folders come from @kappa-ts/test-helpers.)
+// (Temp folders and the event-driven wait come from @kappa-ts/test-helpers.)
+import { EventEmitter } from 'node:events'
+import { openPair, untilEvent, type TestLike } from '@kappa-ts/test-helpers'
 import type { Duplex } from 'node:stream'
-import { appendEntries, readEntries, type Multifeed, type Feed, type ValueEncoding } from '../src/index.js'
+import { Multifeed, appendEntries, readEntries, type Feed, type MultifeedOptions, type ValueEncoding } from '../src/index.js'
+
+/**
+ * Two multifeeds of one set, ready, in temp folders of their own: b has a's key (and
+ * `bOpts`). Not connected. Closed when the test ends, then their folders removed.
+ */
+export function twoPeers (t: TestLike, bOpts: MultifeedOptions = {}): Promise<[Multifeed, Multifeed]> {
+  return openPair(t, async (dir, first?: Multifeed) => {
+    const m = first === undefined ? new Multifeed(dir) : new Multifeed(dir, { ...bOpts, key: first.key })
+    await m.ready()
+    return m
+  }, 'kappa-multifeed-')
+}
 
 /** Pipes two replication streams into each other; resolves when both have closed. */
 export function pipe (a: Duplex, b: Duplex): Promise<void> {
@@ -51,55 +65,27 @@ export async function readAt (m: Multifeed, key: string, block: number, opts: { 
  * Resolves once `cond()` holds, re-checking whenever any multifeed gains a feed
  * or any feed appends, downloads or learns a new length. No polling, no sleeps.
  */
-export function until (peers: Multifeed[], cond: () => boolean | Promise<boolean>, label = 'condition'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const watched = new Set<Feed>()
-    const cleanups: Array<() => void> = []
-    let done = false
-    let checking = false
-    let again = false
-    const finish = (err?: Error): void => {
-      if (done) return
-      done = true
-      clearTimeout(timer)
-      for (const c of cleanups) c()
-      if (err) reject(err)
-      else resolve()
-    }
-    const check = async (): Promise<void> => {
-      if (done) return
-      if (checking) { again = true; return }
-      checking = true
-      try {
-        for (const p of peers) for (const f of p.feeds()) watch(f)
-        if (await cond()) finish()
-      } catch (err) {
-        finish(err as Error)
-      } finally {
-        checking = false
-        if (again && !done) { again = false; void check() }
-      }
-    }
-    const onEvent = (): void => { void check() }
-    const watch = (f: Feed): void => {
-      if (watched.has(f)) return
-      watched.add(f)
-      for (const ev of ['append', 'download', 'truncate', 'peer-add']) {
-        f.on(ev, onEvent)
-        cleanups.push(() => f.off(ev, onEvent))
-      }
-    }
+export async function until (peers: Multifeed[], cond: () => boolean | Promise<boolean>, label = 'condition'): Promise<void> {
+  // feeds come and go while waiting: each one seen is watched, its events relayed as 'change'
+  const relay = new EventEmitter()
+  const watched = new Map<Feed, () => void>()
+  const watchAll = (): void => {
     for (const p of peers) {
-      for (const ev of ['feed', 'feed-open', 'lengths', 'peer-settled'] as const) {
-        p.on(ev, onEvent)
-        cleanups.push(() => p.off(ev, onEvent))
+      for (const f of p.feeds()) {
+        if (watched.has(f)) continue
+        const onEvent = (): void => { relay.emit('change') }
+        for (const ev of FEED_EVENTS) f.on(ev, onEvent)
+        watched.set(f, onEvent)
       }
     }
-    // A safety net so a broken test fails with a message instead of hanging the run.
-    const timer = setTimeout(() => finish(new Error(`timed out waiting for ${label}`)), 30_000)
-    void check()
-  })
+  }
+  try {
+    await untilEvent([relay, ...peers], ['change', 'feed', 'feed-open', 'lengths', 'peer-settled'], () => { watchAll(); return cond() }, label)
+  } finally {
+    for (const [f, onEvent] of watched) for (const ev of FEED_EVENTS) f.off(ev, onEvent)
+  }
 }
+const FEED_EVENTS = ['append', 'download', 'truncate', 'peer-add'] as const
 
 /** True when every peer has every feed any peer has, each fully downloaded to the longest length seen. */
 export function converged (peers: Multifeed[]): boolean {

@@ -5,7 +5,7 @@ import test from 'tape'
 import type { Duplex } from 'node:stream'
 import { Multifeed, PROTOCOL, type MultifeedError } from '../src/index.js'
 import { createProof, encodeHandshake, decodeHandshake, PROTOCOL_VERSION } from '../src/wire.js'
-import { makeTmpDir } from '@kappa-ts/test-helpers'
+import { tmpDir, type TestLike } from '@kappa-ts/test-helpers'
 import { pipe, until, onceEvent, closed, append, held, readAt } from './helpers.js'
 import { rawPeer, announce, type RawPeer } from './raw-peer.js'
 
@@ -13,11 +13,10 @@ const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
 const randomKey = (i: number): Buffer => Buffer.from(Array.from({ length: 32 }, (_, j) => (i * 31 + j * 7 + 1) & 0xff))
 
 /** B with one feed, plus an honest peer C connected to it the whole time. */
-async function setup (opts: { maxFeeds?: number; maxFeedsPerMessage?: number; handshakeTimeout?: number } = {}) {
-  const db = makeTmpDir('kappa-multifeed-'); const dc = makeTmpDir('kappa-multifeed-')
-  const b = new Multifeed(db.dir, opts)
+async function setup (t: TestLike, opts: { maxFeeds?: number; maxFeedsPerMessage?: number; handshakeTimeout?: number } = {}) {
+  const b = new Multifeed(tmpDir(t, 'kappa-multifeed-'), opts)
   await b.ready()
-  const c2 = new Multifeed(dc.dir, { key: b.key })
+  const c2 = new Multifeed(tmpDir(t, 'kappa-multifeed-'), { key: b.key })
   const wb = await b.writer()
   await append(wb, { n: 0 })
   const errors: MultifeedError[] = []
@@ -32,7 +31,7 @@ async function setup (opts: { maxFeeds?: number; maxFeedsPerMessage?: number; ha
       await until([c2], () => held(c2, hex(wb.key)) === n + 1, 'honest peer to get the new entry')
       return (await readAt(c2, hex(wb.key), n, { wait: false }) as { n: number }).n === n
     },
-    async close () { await b.close(); await c2.close(); await honest; db.cleanup(); dc.cleanup() }
+    async close () { await b.close(); await c2.close(); await honest }
   }
 }
 
@@ -42,10 +41,10 @@ async function setup (opts: { maxFeeds?: number; maxFeedsPerMessage?: number; ha
  * connection, or Protomux rejects the multifeed's open as unpaired).
  */
 async function dropped<T = undefined> (t: test.Test, label: string, code: string, send: (peer: RawPeer, prepared: T) => void, opts = {}, prepare?: (b: Multifeed) => Promise<T>) {
-  const s = await setup(opts)
+  const s = await setup(t, opts)
   const before = s.b.size
   const prepared = prepare === undefined ? undefined as T : await prepare(s.b)
-  const peer = await rawPeer(s.b)
+  const peer = await rawPeer(t, s.b)
   const error = onceEvent<[MultifeedError, { stream: Duplex }]>(s.b, 'peer-error')
   send(peer, prepared)
   const [err, info] = await error
@@ -65,8 +64,8 @@ test('an oversized handshake drops the peer', (t) =>
   dropped(t, 'oversized handshake', 'ERR_BAD_MESSAGE', (p) => p.channel!.open(Buffer.alloc(4096, 0x42))))
 
 test('a wrong proof drops the peer and it learns no feed key', async (t) => {
-  const s = await setup()
-  const peer = await rawPeer(s.b)
+  const s = await setup(t)
+  const peer = await rawPeer(t, s.b)
   const error = onceEvent<[MultifeedError]>(s.b, 'peer-error')
   peer.channel!.open(encodeHandshake({ version: PROTOCOL_VERSION, proof: Buffer.alloc(32, 9), maxFeedsPerMessage: 1024 }))
   t.equal((await error)[0].code, 'ERR_PROOF')
@@ -79,8 +78,8 @@ test('a wrong proof drops the peer and it learns no feed key', async (t) => {
 })
 
 test('a reflected proof (B\'s own, sent back to it) is refused', async (t) => {
-  const s = await setup()
-  const peer = await rawPeer(s.b)
+  const s = await setup(t)
+  const peer = await rawPeer(t, s.b)
   const error = onceEvent<[MultifeedError]>(s.b, 'peer-error')
   // B is the responder on this connection; this is exactly the proof B sends us.
   const hash = (peer.mux.stream as { handshakeHash: Buffer }).handshakeHash
@@ -122,8 +121,8 @@ test('a huge message is refused by its size alone', (t) =>
 test('announcing more feeds (with data) than maxFeeds in total drops the peer', async (t) => {
   // Feeds count once a peer serves their signed length, so the peer needs real
   // feeds with an entry each: its Corestore answers B's requests for them.
-  const s = await setup({ maxFeeds: 3 })
-  const peer = await rawPeer(s.b, { realFeeds: 4 })
+  const s = await setup(t, { maxFeeds: 3 })
+  const peer = await rawPeer(t, s.b, { realFeeds: 4 })
   const feeds = peer.feeds
   const error = onceEvent<[MultifeedError]>(s.b, 'peer-error')
   peer.channel!.open(peer.validHandshake())
@@ -168,8 +167,8 @@ for (const [label, key] of [
 }
 
 test('a peer that never sends a proof gets no feed keys, even for feeds announced while it is connected', async (t) => {
-  const s = await setup()
-  const peer = await rawPeer(s.b, { openChannel: false })
+  const s = await setup(t)
+  const peer = await rawPeer(t, s.b, { openChannel: false })
   const hadOpen = new Promise<void>((resolve) => peer.mux.pair({ protocol: PROTOCOL }, () => resolve()))
   await hadOpen
   t.pass('B opened its side of the meta channel (a handshake with only its proof)')
@@ -192,7 +191,7 @@ function within<T> (p: Promise<T>, ms: number, label: string): Promise<T> {
 }
 
 test('frames announced at 16 MB before the Noise handshake: each connection is dropped and no buffer is reserved', async (t) => {
-  const s = await setup()
+  const s = await setup(t)
   const connections = 20
   const errors: MultifeedError[] = []
   const allDropped = new Promise<void>((resolve) => {
@@ -223,9 +222,9 @@ test('a frame over maxFrameBeforeProof after the Noise handshake but before the 
   }))
 
 test('a raw replicate() stream whose peer never proves is dropped after handshakeTimeout', async (t) => {
-  const s = await setup({ handshakeTimeout: 300 })
+  const s = await setup(t, { handshakeTimeout: 300 })
   // A peer that completes Noise and then stays silent...
-  const peer = await rawPeer(s.b, { openChannel: false })
+  const peer = await rawPeer(t, s.b, { openChannel: false })
   const first = await within(onceEvent<[MultifeedError]>(s.b, 'peer-error'), 20_000, 'the silent peer to be dropped')
   t.equal(first[0].code, 'ERR_HANDSHAKE_TIMEOUT', `silent after Noise: ${first[0].message}`)
   await peer.link
@@ -242,8 +241,8 @@ test('a raw replicate() stream whose peer never proves is dropped after handshak
 
 test('the multifeed key itself is a feed like any other once someone serves data for it (record-db roots), and junk otherwise', async (t) => {
   // A random multifeed key: no hypercore has it, so announcing it only costs a check.
-  const s = await setup()
-  const peer = await rawPeer(s.b, { watch: [s.b.key] })
+  const s = await setup(t)
+  const peer = await rawPeer(t, s.b, { watch: [s.b.key] })
   peer.channel!.open(peer.validHandshake())
   peer.channel!.messages[0]!.send(announce([s.b.key]))
   await peer.askedAtLeast(1)

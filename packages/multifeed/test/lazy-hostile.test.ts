@@ -4,21 +4,15 @@
 import test from 'tape'
 import Corestore from 'corestore'
 import { randomBytes } from 'node:crypto'
-import { makeTmpDir } from '@kappa-ts/test-helpers'
+import { eventually, tmpDir } from '@kappa-ts/test-helpers'
 import { Multifeed, appendEntries, type Feed } from '../src/index.js'
 import { encodeFeeds } from '../src/wire.js'
 import { until, pipe, held } from './helpers.js'
 import { rawPeer, announce } from './raw-peer.js'
 
 const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
-
-/** Resolves once `cond()` holds (the sync queue's state changes without an event), or fails after 30 s. */
-async function eventually (cond: () => boolean, label: string): Promise<void> {
-  for (let waited = 0; !cond(); waited += 20) {
-    if (waited > 30_000) throw new Error(`timed out waiting for ${label}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
+/** The sync queue's state changes without an event: polled, for up to 30 s under load. */
+const SLOW = { timeoutMs: 30_000, intervalMs: 20 }
 
 /** What the raw peer gets when it asks for the core with this key on its connection. */
 async function ask (store: Corestore, key: Buffer): Promise<string> {
@@ -30,9 +24,8 @@ async function ask (store: Corestore, key: Buffer): Promise<string> {
 }
 
 test('a key holder cannot use the lazy path: it gets feeds of the set on demand, nothing else; its claims open and add nothing', async (t) => {
-  const { dir, cleanup } = makeTmpDir('kappa-multifeed-')
-  const da = makeTmpDir('kappa-multifeed-')
-  const a = new Multifeed(da.dir)
+  const dir = tmpDir(t, 'kappa-multifeed-')
+  const a = new Multifeed(tmpDir(t, 'kappa-multifeed-'))
   const aw = await a.writer()
   await appendEntries(aw, [{ from: 'a' }])
   const remote = hex(aw.key)
@@ -46,7 +39,6 @@ test('a key holder cannot use the lazy path: it gets feeds of the set on demand,
   for (const p of first.peers) p.stream.destroy()
   await link
   await a.close()
-  da.cleanup()
   await first.close()
   // A core of another app in the same Corestore: not a feed of the set.
   const other = store.get({ name: 'another-app' })
@@ -57,9 +49,9 @@ test('a key holder cannot use the lazy path: it gets feeds of the set on demand,
   await m.ready()
   const opened: string[] = []
   m.on('feed-open', (f) => opened.push(hex(f.key)))
-  const attacker = await rawPeer(m)
+  const attacker = await rawPeer(t, m)
   attacker.channel!.open(attacker.validHandshake())
-  await eventually(() => m.peers.length === 1, 'the attacker to be verified')
+  await eventually(() => m.peers.length === 1, 'the attacker to be verified', SLOW)
 
   t.equal(await ask(attacker.store, other.key as Buffer), 'REQUEST_TIMEOUT', 'a core of the same Corestore that is not a feed of the set is not served')
   t.equal(await ask(attacker.store, randomBytes(32)), 'REQUEST_TIMEOUT', 'nor a key nobody has')
@@ -71,8 +63,8 @@ test('a key holder cannot use the lazy path: it gets feeds of the set on demand,
   const junk = Array.from({ length: 50 }, () => randomBytes(32))
   attacker.channel!.messages[0]!.send(announce(junk))
   attacker.channel!.messages[0]!.send(encodeFeeds([{ key: remote, fork: 0, length: 1_000_000, contiguousLength: 1_000_000, writable: true }]))
-  await eventually(() => m.syncing.active + m.syncing.waiting > 0, 'the claim on the known feed to be taken up')
-  await eventually(() => m.syncing.active === 0 && m.syncing.waiting === 0, 'the unserved claim to end after syncStallTimeout')
+  await eventually(() => m.syncing.active + m.syncing.waiting > 0, 'the claim on the known feed to be taken up', SLOW)
+  await eventually(() => m.syncing.active === 0 && m.syncing.waiting === 0, 'the unserved claim to end after syncStallTimeout', SLOW)
   t.deepEqual([...m.keys()].sort(), [member, remote].sort(), 'no junk key joined the set through the lazy path')
   t.deepEqual(m.lengths(remote), { fork: 0, length: 1, contiguousLength: 1 }, 'the known feed\'s length is what was served, not what was claimed')
   t.ok(opened.every((k) => k === member || k === remote), 'no junk key was opened as a feed of the set')
@@ -81,5 +73,4 @@ test('a key holder cannot use the lazy path: it gets feeds of the set on demand,
   await m.close()
   await other.close()
   await store.close()
-  cleanup()
 })

@@ -5,9 +5,9 @@ import test from 'tape'
 import Corestore from 'corestore'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { killWhenPrinted, makeTmpDir } from '@kappa-ts/test-helpers'
+import { killWhenPrinted, tmpDir } from '@kappa-ts/test-helpers'
 import { Multifeed, appendEntries } from '../src/index.js'
-import { pipe, until, held, readAt } from './helpers.js'
+import { pipe, twoPeers, until, held, readAt } from './helpers.js'
 
 const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
 const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'lazy-child.js')
@@ -41,7 +41,7 @@ function countingStore (dir: string): { store: Corestore; opened: () => number }
 }
 
 test('reopening 300 feeds opens none of them; get() opens one, idle feeds close again', async (t) => {
-  const { dir, cleanup } = makeTmpDir('kappa-multifeed-')
+  const dir = tmpDir(t, 'kappa-multifeed-')
   const first = new Multifeed(dir)
   await first.ready()
   const byWriter = await writers(first, 300, 2)
@@ -68,12 +68,11 @@ test('reopening 300 feeds opens none of them; get() opens one, idle feeds close 
   t.equal(opened(), 2, 'nothing else was opened')
   await m.close()
   await store.close()
-  cleanup()
 })
 
 test('hold() keeps a feed open until release(); writer() holds its feed until close()', async (t) => {
   t.timeoutAfter(60_000)
-  const { dir, cleanup } = makeTmpDir('kappa-multifeed-')
+  const dir = tmpDir(t, 'kappa-multifeed-')
   const m = new Multifeed(dir, { idleTimeout: 20, maxIdleFeeds: 0 })
   await m.ready()
   const [a, b] = await writers(m, 2)
@@ -101,11 +100,10 @@ test('hold() keeps a feed open until release(); writer() holds its feed until cl
   t.equal(m2.feed(b!), w, '...while the writer stayed open')
   t.deepEqual(m2.lengths(b!), { fork: 0, length: 2, contiguousLength: 2 }, 'and its lengths follow its appends')
   await m2.close()
-  cleanup()
 })
 
 test('after kill -9 the lengths come from storage, and a feed added after the last snapshot is back', async (t) => {
-  const { dir, cleanup } = makeTmpDir('kappa-multifeed-')
+  const dir = tmpDir(t, 'kappa-multifeed-')
   const m = new Multifeed(dir)
   await m.ready()
   await writers(m, 20)
@@ -126,14 +124,13 @@ test('after kill -9 the lengths come from storage, and a feed added after the la
   t.deepEqual(again.lengths(added!), { fork: 0, length: 1, contiguousLength: 1 }, 'the new feed: its length too')
   await again.close()
   await store.close()
-  cleanup()
 })
 
 test('peers holding the same 300 feeds exchange digests and no feed list; after one append, only what changed', async (t) => {
-  const da = makeTmpDir('kappa-multifeed-'); const db = makeTmpDir('kappa-multifeed-')
-  let a = new Multifeed(da.dir)
+  const da = tmpDir(t, 'kappa-multifeed-'); const db = tmpDir(t, 'kappa-multifeed-')
+  let a = new Multifeed(da)
   await a.ready()
-  const b = new Multifeed(db.dir, { key: a.key })
+  const b = new Multifeed(db, { key: a.key })
   await b.ready()
   const keys = await writers(a, 300)
   let link = pipe(a.replicate(true), b.replicate(false))
@@ -142,7 +139,7 @@ test('peers holding the same 300 feeds exchange digests and no feed list; after 
   await link
   // a restarts (its writers are no longer in use, so nothing makes it list them)
   await a.close()
-  a = new Multifeed(da.dir)
+  a = new Multifeed(da)
   await a.ready()
 
   // Reconnect with nothing changed: count what each side tells the other, and the bytes.
@@ -172,14 +169,10 @@ test('peers holding the same 300 feeds exchange digests and no feed list; after 
   sa.destroy()
   await link
   await a.close(); await b.close()
-  da.cleanup(); db.cleanup()
 })
 
 test('a peer behind on 200 known feeds fetches them at most maxSyncing at a time, and all of them', async (t) => {
-  const da = makeTmpDir('kappa-multifeed-'); const db = makeTmpDir('kappa-multifeed-')
-  const a = new Multifeed(da.dir)
-  await a.ready()
-  const b = new Multifeed(db.dir, { key: a.key, maxSyncing: 8, maxIdleFeeds: 0, idleTimeout: 10 })
+  const [a, b] = await twoPeers(t, { maxSyncing: 8, maxIdleFeeds: 0, idleTimeout: 10 })
   await b.ready()
   const keys = await writers(a, 200)
   let link = pipe(a.replicate(true), b.replicate(false))
@@ -200,5 +193,4 @@ test('a peer behind on 200 known feeds fetches them at most maxSyncing at a time
   for (const s of a.peers) s.stream.destroy()
   await link
   await a.close(); await b.close()
-  da.cleanup(); db.cleanup()
 })

@@ -3,7 +3,7 @@
 import test from 'tape'
 import fc from 'fast-check'
 import { Multifeed } from '../src/index.js'
-import { makeTmpDir } from '@kappa-ts/test-helpers'
+import { tmpDir } from '@kappa-ts/test-helpers'
 import { pipe, until, converged, contents, append } from './helpers.js'
 
 const PEERS = 4
@@ -40,10 +40,11 @@ test('property: random writes and pairwise syncs, then a full round: every peer 
   let runs = 0
   await fc.assert(fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 12 }), async (actions) => {
     runs++
-    const dirs = Array.from({ length: PEERS }, () => makeTmpDir('kappa-multifeed-'))
-    const first = new Multifeed(dirs[0]!.dir)
+    // every run's folders are removed when the test ends
+    const dirs = Array.from({ length: PEERS }, () => tmpDir(t, 'kappa-multifeed-'))
+    const first = new Multifeed(dirs[0]!)
     await first.ready()
-    const peers = [first, ...dirs.slice(1).map((d) => new Multifeed(d.dir, { key: first.key }))]
+    const peers = [first, ...dirs.slice(1).map((d) => new Multifeed(d, { key: first.key }))]
     const expected = new Map<string, unknown>() // `${feedKey}:${seq}` -> value
     try {
       for (const p of peers) await p.ready()
@@ -68,7 +69,6 @@ test('property: random writes and pairwise syncs, then a full round: every peer 
       return true
     } finally {
       for (const p of peers) await p.close()
-      for (const d of dirs) d.cleanup()
     }
   }), { seed: 20261124, numRuns: 25 })
   t.equal(runs >= 25, true, `ran ${runs} interleavings`)

@@ -9,7 +9,7 @@ import { EventEmitter, once } from 'node:events'
 import { PROTOCOL, appendEntries, type Multifeed } from '../src/index.js'
 import { createProof, encodeFeeds, encodeHandshake, PROTOCOL_VERSION } from '../src/wire.js'
 import { blockEncryptionKey } from '../src/keys.js'
-import { makeTmpDir } from '@kappa-ts/test-helpers'
+import { tmpDir, type TestLike } from '@kappa-ts/test-helpers'
 import { pipe } from './helpers.js'
 
 interface Noise extends Duplex { handshakeHash: Buffer; opened: Promise<boolean> }
@@ -28,9 +28,8 @@ export function announce (keys: Uint8Array[]): Buffer {
  * hypercore channel the target may open on this connection (it does so to check
  * an announced feed); `asked()` lists those it did open.
  */
-export async function rawPeer (target: Multifeed, opts: { openChannel?: boolean; realFeeds?: number; watch?: Buffer[] } = {}) {
-  const d = makeTmpDir('kappa-multifeed-')
-  const store = new Corestore(d.dir)
+export async function rawPeer (t: TestLike, target: Multifeed, opts: { openChannel?: boolean; realFeeds?: number; watch?: Buffer[] } = {}) {
+  const store = new Corestore(tmpDir(t, 'kappa-multifeed-'))
   // Feeds of its own with one entry each, made before connecting: its Corestore
   // serves them when the target asks.
   const feeds: Array<Hypercore<unknown>> = []
@@ -84,6 +83,6 @@ export async function rawPeer (target: Multifeed, opts: { openChannel?: boolean;
     validHandshake: (maxFeedsPerMessage = 1024) =>
       encodeHandshake({ version: PROTOCOL_VERSION, proof: createProof(target.key, noise.handshakeHash, true), maxFeedsPerMessage }),
     sawBytes: (needle: Buffer) => received.some((f) => f.includes(needle)),
-    close: async () => { stream.destroy(); await link; await store.close(); d.cleanup() }
+    close: async () => { stream.destroy(); await link; await store.close() }
   }
 }

@@ -2,15 +2,12 @@ import test from 'tape'
 import Hypercore from 'hypercore'
 import { Multifeed, type MultifeedError } from '../src/index.js'
 import { tmpDir } from '@kappa-ts/test-helpers'
-import { pipe, until, converged, contents, onceEvent, append, entryAt, held, readAt } from './helpers.js'
+import { pipe, twoPeers, until, converged, contents, onceEvent, append, entryAt, held, readAt } from './helpers.js'
 
 const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
 
 test('two peers write on their own feeds, replicate over a piped stream, each reads all entries of both', async (t) => {
-  const da = tmpDir(t, 'kappa-multifeed-'); const db = tmpDir(t, 'kappa-multifeed-')
-  const a = new Multifeed(da)
-  await a.ready()
-  const b = new Multifeed(db, { key: a.key })
+  const [a, b] = await twoPeers(t)
   const wa = await a.writer()
   const wb = await b.writer()
   await append(wa, [{ from: 'a', n: 0 }, { from: 'a', n: 1 }])
@@ -132,10 +129,7 @@ test('accept() selects which announced feeds to replicate', async (t) => {
 })
 
 test('a feed is announced once it has an entry: an empty writer joins the other side on its first append', async (t) => {
-  const dirs = [tmpDir(t, 'kappa-multifeed-'), tmpDir(t, 'kappa-multifeed-')]
-  const a = new Multifeed(dirs[0]!)
-  await a.ready()
-  const b = new Multifeed(dirs[1]!, { key: a.key })
+  const [a, b] = await twoPeers(t)
   const empty = await a.writer('empty')
   const link = pipe(a.replicate(true), b.replicate(false))
   // A feed with data made after the empty one: once B has it, B has heard all A announced.
@@ -150,10 +144,7 @@ test('a feed is announced once it has an entry: an empty writer joins the other 
 })
 
 test('replicate(stream): an existing encrypted connection (as from Hyperswarm) carries the set', async (t) => {
-  const da = tmpDir(t, 'kappa-multifeed-'); const db = tmpDir(t, 'kappa-multifeed-')
-  const a = new Multifeed(da)
-  await a.ready()
-  const b = new Multifeed(db, { key: a.key })
+  const [a, b] = await twoPeers(t)
   const wa = await a.writer()
   await append(wa, { over: 'socket' })
   // Two ends of a Noise connection we own, like Hyperswarm's sockets.

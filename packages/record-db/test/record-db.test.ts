@@ -1,13 +1,12 @@
 // One peer: schemas and validation, writes, reads, queries, search, batches.
 import test from 'tape'
 import { RecordDbError, ValidationError, type RecordDB } from '../src/index.js'
-import { makeTmpDir } from '@kappa-ts/test-helpers'
+import { closeAtEnd, tmpDir, type TestLike } from '@kappa-ts/test-helpers'
 import { collect, openDb, personSchema } from './helpers.js'
 
-async function withDb (fn: (db: RecordDB) => Promise<void>): Promise<void> {
-  const { dir, cleanup } = makeTmpDir('kappa-rdb-')
-  const db = await openDb(dir)
-  try { await fn(db) } finally { await db.close(); cleanup() }
+/** Runs `fn` on a fresh database, closed (then its folder removed) when the test ends. */
+async function withDb (t: TestLike, fn: (db: RecordDB) => Promise<void>): Promise<void> {
+  await fn(closeAtEnd(t, await openDb(tmpDir(t, 'kappa-rdb-'))))
 }
 
 async function codeOf (p: Promise<unknown>): Promise<string | undefined> {
@@ -20,7 +19,7 @@ function feedLength (db: RecordDB): number {
 }
 
 test('validation accepts and rejects as the JSON Schema says; a rejected put changes nothing', async (t) => {
-  await withDb(async (db) => {
+  await withDb(t, async (db) => {
     await db.putSchema('person', personSchema)
     const id = await db.put('person', { name: 'Ada', age: 36, city: 'London' })
     t.deepEqual((await db.get('person', id)).map((v) => v.value), [{ name: 'Ada', age: 36, city: 'London' }], 'valid value stored')
@@ -64,7 +63,7 @@ test('validation accepts and rejects as the JSON Schema says; a rejected put cha
 })
 
 test('batch validates everything first, then writes in ONE append: all or nothing', async (t) => {
-  await withDb(async (db) => {
+  await withDb(t, async (db) => {
     await db.putSchema('person', personSchema)
     const feed = db.kappa.feed(db.writerKey)
     if (feed === undefined) throw new Error('no writer feed')
@@ -104,7 +103,7 @@ test('batch validates everything first, then writes in ONE append: all or nothin
 })
 
 test('put links to the current heads, get/history/del/list', async (t) => {
-  await withDb(async (db) => {
+  await withDb(t, async (db) => {
     await db.putSchema('person', personSchema)
     const id = await db.put('person', { name: 'Grace', age: 85 })
     const [v1] = await db.get('person', id)
@@ -134,7 +133,7 @@ test('put links to the current heads, get/history/del/list', async (t) => {
 })
 
 test('query on indexed fields: equality, ranges, arrays, several conditions; only current versions', async (t) => {
-  await withDb(async (db) => {
+  await withDb(t, async (db) => {
     await db.putSchema('person', personSchema)
     const rows = [
       { name: 'p0', age: 20, city: 'Oslo', tags: ['x', 'y'] },
@@ -168,7 +167,7 @@ test('query on indexed fields: equality, ranges, arrays, several conditions; onl
 })
 
 test('search ranks by BM25 over searchable fields, returns live versions only', async (t) => {
-  await withDb(async (db) => {
+  await withDb(t, async (db) => {
     await db.putSchema('person', personSchema)
     await db.putSchema('note', { type: 'object', properties: { text: { type: 'string', search: true }, hidden: { type: 'string' } } })
     await db.put('person', { name: 'Ada Lovelace', bio: 'wrote the first program for the analytical engine' }, { id: 'ada' })
@@ -195,7 +194,7 @@ test('search ranks by BM25 over searchable fields, returns live versions only', 
 })
 
 test('a schema that marks more fields later indexes the records already stored', async (t) => {
-  await withDb(async (db) => {
+  await withDb(t, async (db) => {
     await db.putSchema('item', { type: 'object', properties: { color: { type: 'string' }, text: { type: 'string' } } })
     await db.put('item', { color: 'red', text: 'alpha beta' }, { id: 'i1' })
     await db.put('item', { color: 'blue', text: 'gamma' }, { id: 'i2' })
@@ -211,7 +210,7 @@ test('a schema that marks more fields later indexes the records already stored',
 test('import: bad rows are reported and skipped; repeated and existing ids update without forking', async (t) => {
   const { Readable } = await import('node:stream')
   const { importRows, parseRows } = await import('../src/index.js')
-  await withDb(async (db) => {
+  await withDb(t, async (db) => {
     await db.putSchema('person', personSchema)
     const ndjson = [
       '{"id":"a","value":{"name":"A1"}}',

@@ -2,7 +2,7 @@ import test from 'tape'
 import fc from 'fast-check'
 import { Kappa, entryId, type Address, type Writer } from '@kappa-ts/kappa-core'
 import { kvView, type KvRecord } from '../src/index.js'
-import { makeTmpDir } from '@kappa-ts/test-helpers'
+import { tmpDir } from '@kappa-ts/test-helpers'
 
 // Random writes by three writers of one kappa, each linking a random subset of the ids of
 // that key written so far (any writer), indexed in batches of a random size: get() must equal
@@ -15,7 +15,7 @@ let runs = 0
 
 test('kv get equals the heads model for random links, writers and batch sizes (property, fixed seed)', async (t) => {
   await fc.assert(fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 7 }), async (ops, maxBatch) => {
-    const { dir, cleanup } = makeTmpDir('kappa-kv-prop-')
+    const dir = tmpDir(t, 'kappa-kv-prop-') // each run's folder, removed when the test ends
     const kappa = new Kappa(dir).use('kv', kvView<number>({ maxBatch }))
     try {
       await kappa.ready()
@@ -52,7 +52,6 @@ test('kv get equals the heads model for random links, writers and batch sizes (p
       return true
     } finally {
       await kappa.close()
-      cleanup()
     }
   }), { seed: 1124, numRuns: 100 })
   t.equal(runs, 100, '100 random histories: get() equals the model')

@@ -1,14 +1,12 @@
 import test from 'tape'
 import { Kappa, type Entry, type KappaError } from '@kappa-ts/kappa-core'
 import { kvView, type KvUpdate } from '../src/index.js'
-import { connect, tmpDir } from '@kappa-ts/test-helpers'
+import { connect, opened, tmpDir } from '@kappa-ts/test-helpers'
 
 interface Profile { name: string }
 
 test('put then get: one head with its value; an overwrite replaces it; unknown keys are empty', async (t) => {
-  const dir = tmpDir(t, 'kappa-kv-')
-  const kappa = new Kappa(dir).use('kv', kvView<Profile>())
-  await kappa.ready()
+  const kappa = await opened(t, new Kappa(tmpDir(t, 'kappa-kv-')).use('kv', kvView<Profile>()))
   const w = await kappa.writer()
   const first = await kappa.api.kv.put(w, 'alice', { name: 'Alice' })
   t.deepEqual(first, { key: w.key, address: { block: 0, index: 0 }, value: { name: 'Alice' }, id: `${w.key}@0.0` }, 'put resolves with the new head')
@@ -23,9 +21,7 @@ test('put then get: one head with its value; an overwrite replaces it; unknown k
 })
 
 test('puts of one key issued at once link each other: no fork with yourself', async (t) => {
-  const dir = tmpDir(t, 'kappa-kv-')
-  const kappa = new Kappa(dir).use('kv', kvView<number>())
-  await kappa.ready()
+  const kappa = await opened(t, new Kappa(tmpDir(t, 'kappa-kv-')).use('kv', kvView<number>()))
   const w = await kappa.writer()
   const heads = await Promise.all([1, 2, 3, 4, 5].map((n) => kappa.api.kv.put(w, 'counter', n)))
   await kappa.indexed()
@@ -76,9 +72,7 @@ test('custom map: ids, links and values from the entry; malformed docs are skipp
 })
 
 test('onUpdate per key and for all keys; subscribe yields updates until break', async (t) => {
-  const dir = tmpDir(t, 'kappa-kv-')
-  const kappa = new Kappa(dir).use('kv', kvView<number>())
-  await kappa.ready()
+  const kappa = await opened(t, new Kappa(tmpDir(t, 'kappa-kv-')).use('kv', kvView<number>()))
   const w = await kappa.writer()
   const forA: KvUpdate<number>[] = []
   const forAll: string[] = []
@@ -130,9 +124,7 @@ test('the kv survives a restart and a version bump rebuilds it with the same res
 })
 
 test('a key or a link that is not well-formed text is skipped and recorded; the view goes on (a peer cannot stop it)', async (t) => {
-  const dir = tmpDir(t, 'kappa-kv-')
-  const kappa = new Kappa(dir).use('kv', kvView<number>())
-  await kappa.ready()
+  const kappa = await opened(t, new Kappa(tmpDir(t, 'kappa-kv-')).use('kv', kvView<number>()))
   const w = await kappa.writer()
   const errors: unknown[] = []
   kappa.on('view-error', (_name: string, err: unknown) => errors.push(err))

@@ -2,7 +2,7 @@ import test from 'tape'
 import fc from 'fast-check'
 import { Kappa, compareAddress, type Address, type Entry, type Writer } from '@kappa-ts/kappa-core'
 import { listView, type SortKey } from '../src/index.js'
-import { makeTmpDir } from '@kappa-ts/test-helpers'
+import { tmpDir } from '@kappa-ts/test-helpers'
 
 // Entries with random sort keys (numbers and strings, many ties) from two writers, indexed in
 // random batch sizes: read() with random bounds, limit and direction equals sorting the
@@ -25,7 +25,7 @@ test('list read equals the sorted model for random keys, ties, bounds, limit and
     fc.integer({ min: 1, max: 6 }),
     fc.array(fc.record({ gt: bound, gte: bound, lt: bound, lte: bound, limit: fc.option(fc.nat({ max: 10 }), { nil: undefined }), reverse: fc.boolean() }), { minLength: 1, maxLength: 5 }),
     async (items, maxBatch, queries) => {
-      const { dir, cleanup } = makeTmpDir('kappa-list-prop-')
+      const dir = tmpDir(t, 'kappa-list-prop-') // each run's folder, removed when the test ends
       const kappa = new Kappa(dir).use('list', listView<{ k: SortKey }>({ map: (e: Entry<{ k: SortKey }>) => e.value.k, maxBatch }))
       try {
         await kappa.ready()
@@ -53,7 +53,6 @@ test('list read equals the sorted model for random keys, ties, bounds, limit and
         return true
       } finally {
         await kappa.close()
-        cleanup()
       }
     }), { seed: 2026, numRuns: 60 })
   t.equal(runs, 60, '60 random lists: every read equals the model')

@@ -2,16 +2,14 @@ import test from 'tape'
 import { Kappa, type Entry } from '@kappa-ts/kappa-core'
 import { packBlocks, entrySize } from '@kappa-ts/multifeed'
 import { listView, type ListItem, type SortKey } from '../src/index.js'
-import { tmpDir } from '@kappa-ts/test-helpers'
+import { opened, tmpDir } from '@kappa-ts/test-helpers'
 
 interface Msg { time: number; text: string; channel?: string }
 const byTime = (): ReturnType<typeof listView<Msg>> => listView<Msg>({ map: (e: Entry<Msg>) => (typeof e.value?.time === 'number' ? e.value.time : null) })
 const texts = (items: ListItem<Msg>[]): string[] => items.map((i) => i.value.text)
 
 test('entries come out sorted by key; equal keys never overwrite, ties by feed then address', async (t) => {
-  const dir = tmpDir(t, 'kappa-list-')
-  const kappa = new Kappa(dir).use('log', byTime())
-  await kappa.ready()
+  const kappa = await opened(t, new Kappa(tmpDir(t, 'kappa-list-')).use('log', byTime()))
   const a = await kappa.writer('a')
   const b = await kappa.writer('b')
   await a.append([{ time: 3, text: 'a3' }, { time: 1, text: 'a1' }, { time: 2, text: 'a2-first' }, { time: 2, text: 'a2-second' }])
@@ -30,9 +28,7 @@ test('entries come out sorted by key; equal keys never overwrite, ties by feed t
 })
 
 test('read ranges: gt/gte/lt/lte, limit, reverse', async (t) => {
-  const dir = tmpDir(t, 'kappa-list-')
-  const kappa = new Kappa(dir).use('log', byTime())
-  await kappa.ready()
+  const kappa = await opened(t, new Kappa(tmpDir(t, 'kappa-list-')).use('log', byTime()))
   const w = await kappa.writer()
   await w.append(Array.from({ length: 10 }, (_, i) => ({ time: i, text: 't' + i })))
   await kappa.indexed()
@@ -48,9 +44,7 @@ test('read ranges: gt/gte/lt/lte, limit, reverse', async (t) => {
 })
 
 test('tail(n): the last n in order, then each new item; break stops it', async (t) => {
-  const dir = tmpDir(t, 'kappa-list-')
-  const kappa = new Kappa(dir).use('log', byTime())
-  await kappa.ready()
+  const kappa = await opened(t, new Kappa(tmpDir(t, 'kappa-list-')).use('log', byTime()))
   const w = await kappa.writer()
   await w.append(Array.from({ length: 5 }, (_, i) => ({ time: i, text: 't' + i })))
   await kappa.indexed()
@@ -74,9 +68,7 @@ test('tail(n): the last n in order, then each new item; break stops it', async (
 })
 
 test('tail(n) started while entries are being indexed yields each item exactly once', async (t) => {
-  const dir = tmpDir(t, 'kappa-list-')
-  const kappa = new Kappa(dir).use('log', listView<Msg>({ map: (e: Entry<Msg>) => e.value.time, maxBatch: 7 }))
-  await kappa.ready()
+  const kappa = await opened(t, new Kappa(tmpDir(t, 'kappa-list-')).use('log', listView<Msg>({ map: (e: Entry<Msg>) => e.value.time, maxBatch: 7 })))
   const w = await kappa.writer()
   const appending = w.append(Array.from({ length: 200 }, (_, i) => ({ time: i, text: 't' + i })))
   const tail = kappa.api.log.tail(1000)
@@ -92,11 +84,9 @@ test('tail(n) started while entries are being indexed yields each item exactly o
 })
 
 test('several lists per kappa: one per channel under its own name; subscribe and onInsert', async (t) => {
-  const dir = tmpDir(t, 'kappa-list-')
   const channel = (name: string): ReturnType<typeof listView<Msg>> =>
     listView<Msg>({ map: (e: Entry<Msg>) => e.value.time, filter: (e: Entry<Msg>) => e.value.channel === name })
-  const kappa = new Kappa(dir).use('general', channel('general')).use('random', channel('random'))
-  await kappa.ready()
+  const kappa = await opened(t, new Kappa(tmpDir(t, 'kappa-list-')).use('general', channel('general')).use('random', channel('random')))
   const sub = kappa.api.random.subscribe()
   const inserted: string[] = []
   const stop = kappa.api.general.onInsert((items) => inserted.push(...texts(items)))
@@ -117,10 +107,8 @@ test('several lists per kappa: one per channel under its own name; subscribe and
 })
 
 test('string sort keys and several keys per entry', async (t) => {
-  const dir = tmpDir(t, 'kappa-list-')
   interface Tagged { tags: string[]; text: string }
-  const kappa = new Kappa(dir).use('tags', listView<Tagged>({ map: (e: Entry<Tagged>) => e.value.tags }))
-  await kappa.ready()
+  const kappa = await opened(t, new Kappa(tmpDir(t, 'kappa-list-')).use('tags', listView<Tagged>({ map: (e: Entry<Tagged>) => e.value.tags })))
   const w = await kappa.writer()
   await w.append([{ tags: ['zebra', 'apple'], text: 'one' }, { tags: ['mango'], text: 'two' }, { tags: [], text: 'none' }])
   await kappa.indexed()
@@ -131,9 +119,7 @@ test('string sort keys and several keys per entry', async (t) => {
 })
 
 test('a value nested too deep (as a peer can write it) and a bad sort key are skipped and recorded; the list goes on', async (t) => {
-  const dir = tmpDir(t, 'kappa-list-')
-  const kappa = new Kappa(dir).use('log', byTime()).use('any', listView<unknown>({ map: (e: Entry<unknown>) => ((e.value as { k?: SortKeyLike }).k ?? null) as SortKey | null }))
-  await kappa.ready()
+  const kappa = await opened(t, new Kappa(tmpDir(t, 'kappa-list-')).use('log', byTime()).use('any', listView<unknown>({ map: (e: Entry<unknown>) => ((e.value as { k?: SortKeyLike }).k ?? null) as SortKey | null })))
   const w = await kappa.writer()
   await w.append([{ time: 1, text: 'one' }, { k: 'bad \ud800' }, { k: true }])
   // written around the writer (which refuses it): 10,000 levels of JSON in a block of its own

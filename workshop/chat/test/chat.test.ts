@@ -1,13 +1,12 @@
 // The chat core in one process: two honest peers and a hostile one, connected
 // by piped replication streams.
 import test from 'tape'
-import fs from 'node:fs'
 import path from 'node:path'
-import type { Duplex } from 'node:stream'
 import { Kappa } from '@kappa-ts/kappa-core'
 import { RecordDB, winner } from '@kappa-ts/record-db'
 import type { Envelope } from '@kappa-ts/schemas'
-import { Chat, ChatError, lockStorage, CHAT_SCHEMAS, MESSAGE, NICK, TOPIC, type ChatLine } from '../src/index.js'
+import { Chat, ChatError, lockStorage, CHAT_SCHEMAS, MESSAGE, NICK, TOPIC, type ChatLine, type ChatOptions } from '../src/index.js'
+import { connect, openPair, untilEvent, type TestLike } from '@kappa-ts/test-helpers'
 import { tmpDir } from './helpers.js'
 
 /** A chat record as a peer writing raw entries makes it (the chat itself writes through record-db). */
@@ -21,11 +20,9 @@ async function collectAll<T> (it: AsyncIterable<T>): Promise<T[]> {
   return out
 }
 
-function connect (a: { replicate(i: boolean): Duplex }, b: { replicate(i: boolean): Duplex }): () => void {
-  const sa = a.replicate(true)
-  const sb = b.replicate(false)
-  sa.pipe(sb).pipe(sa)
-  return () => { sa.destroy(); sb.destroy() }
+/** Two chats of one key in folders of the test's, not connected; closed when the test ends. */
+async function twoChats (t: TestLike, optsA: Partial<ChatOptions> = {}, optsB: Partial<ChatOptions> = {}): Promise<[Chat, Chat]> {
+  return openPair(t, (dir, first?: Chat) => Chat.open({ ...(first === undefined ? optsA : { ...optsB, key: first.key }), storage: dir }), 'kappa-chat-')
 }
 
 /** Resolves with the first 'message' line matching `pred` (history included via a first check). */
@@ -40,133 +37,90 @@ function messageWhere (chat: Chat, pred: (l: ChatLine) => boolean, channel = '#g
 
 /** Resolves when `check()` holds, re-checking after each indexed batch and each chat event. */
 function until (chat: Chat, check: () => Promise<boolean>): Promise<void> {
-  return new Promise((resolve) => {
-    let done = false
-    // the chat's own events come after its caches are updated; 'indexed' covers heads read straight from the view
-    const events = ['topic', 'nick', 'message'] as const
-    const run = () => {
-      void check().then((ok) => {
-        if (!ok || done) return
-        done = true
-        chat.kappa.off('indexed', run)
-        chat.kappa.off('skip', run)
-        for (const e of events) chat.off(e, run)
-        resolve()
-      })
-    }
-    chat.kappa.on('indexed', run)
-    chat.kappa.on('skip', run) // a batch of only skipped entries or blocks commits too
-    for (const e of events) chat.on(e, run)
-    run()
-  })
+  // the chat's own events come after its caches are updated; 'indexed' covers heads read straight
+  // from the view; 'skip': a batch of only skipped entries or blocks commits too
+  return untilEvent([chat.kappa, chat], ['indexed', 'skip', 'topic', 'nick', 'message'], check, 'the chat', 60_000)
 }
 
 test('two peers: messages on two channels, a nick and a topic; history in order', async (t) => {
-  const root = tmpDir()
-  const alice = await Chat.open({ storage: path.join(root, 'a') })
-  const bob = await Chat.open({ storage: path.join(root, 'b'), key: alice.key })
-  const stop = connect(alice.kappa, bob.kappa)
-  try {
-    t.equal(bob.key, alice.key, 'same chat')
-    const aliceKey = await alice.me()
-    await alice.send('#general', 'one')
-    await alice.send('#random', 'two')
-    await alice.setNick('alice')
-    await alice.setTopic('#random', 'anything goes')
-    await alice.send('#general', 'three')
-    await messageWhere(bob, (l) => l.text === 'three')
-    await until(bob, async () => (await bob.nickOf(aliceKey)) === 'alice' && (await bob.topicOf('#random')) === 'anything goes')
-    t.deepEqual((await bob.history('#general')).map((l) => l.text), ['one', 'three'], '#general in order')
-    t.deepEqual((await bob.history('#random')).map((l) => l.text), ['two'], '#random')
-    t.ok((await bob.history('#general')).every((l) => l.nick === 'alice' && l.author === aliceKey), 'lines carry the resolved nick')
-    const channels = await bob.channels()
-    t.deepEqual(channels.map((c) => [c.channel, c.messages, c.topic]), [['#general', 2, ''], ['#random', 1, 'anything goes']], 'channel list with counts and topics')
-    try { await alice.send('#bad channel', 'x'); t.fail('bad channel accepted') } catch (err) {
-      t.ok(err instanceof ChatError && err.code === 'ERR_INVALID_CHANNEL', 'bad channel rejected')
-    }
-    const refused: Array<[string, () => Promise<unknown>]> = [
-      ['a message over 4096 characters', () => alice.send('#general', 'x'.repeat(5000))],
-      ['an empty message', () => alice.send('#general', '')],
-      ['a nick with an escape code', () => alice.setNick('bad\x1bnick')],
-      ['a nick over 32 characters', () => alice.setNick('x'.repeat(33))],
-      ['a topic over 256 characters', () => alice.setTopic('#general', 'x'.repeat(257))]
-    ]
-    for (const [what, write] of refused) {
-      try { await write(); t.fail(`${what} accepted`) } catch (err) {
-        t.ok(err instanceof ChatError && err.code === 'ERR_INVALID_MESSAGE', `${what}: ERR_INVALID_MESSAGE (${(err as Error).message})`)
-      }
-    }
-    t.equal((await alice.kappa.writer()).length, 5, 'nothing was appended by the rejected writes')
-    const [nick] = await alice.nickHeads(aliceKey)
-    t.equal(nick?.id, aliceKey, 'a nick is the chat/nick record under its author\'s feed key')
-    t.deepEqual((await alice.topicHeads('#random')).map((v) => [v.schema, v.id]), [[TOPIC, '#random']], 'a topic, the chat/topic record under its channel')
-  } finally {
-    stop()
-    await alice.close()
-    await bob.close()
-    fs.rmSync(root, { recursive: true, force: true })
+  const [alice, bob] = await twoChats(t)
+  connect(alice.kappa, bob.kappa, t)
+  t.equal(bob.key, alice.key, 'same chat')
+  const aliceKey = await alice.me()
+  await alice.send('#general', 'one')
+  await alice.send('#random', 'two')
+  await alice.setNick('alice')
+  await alice.setTopic('#random', 'anything goes')
+  await alice.send('#general', 'three')
+  await messageWhere(bob, (l) => l.text === 'three')
+  await until(bob, async () => (await bob.nickOf(aliceKey)) === 'alice' && (await bob.topicOf('#random')) === 'anything goes')
+  t.deepEqual((await bob.history('#general')).map((l) => l.text), ['one', 'three'], '#general in order')
+  t.deepEqual((await bob.history('#random')).map((l) => l.text), ['two'], '#random')
+  t.ok((await bob.history('#general')).every((l) => l.nick === 'alice' && l.author === aliceKey), 'lines carry the resolved nick')
+  const channels = await bob.channels()
+  t.deepEqual(channels.map((c) => [c.channel, c.messages, c.topic]), [['#general', 2, ''], ['#random', 1, 'anything goes']], 'channel list with counts and topics')
+  try { await alice.send('#bad channel', 'x'); t.fail('bad channel accepted') } catch (err) {
+    t.ok(err instanceof ChatError && err.code === 'ERR_INVALID_CHANNEL', 'bad channel rejected')
   }
+  const refused: Array<[string, () => Promise<unknown>]> = [
+    ['a message over 4096 characters', () => alice.send('#general', 'x'.repeat(5000))],
+    ['an empty message', () => alice.send('#general', '')],
+    ['a nick with an escape code', () => alice.setNick('bad\x1bnick')],
+    ['a nick over 32 characters', () => alice.setNick('x'.repeat(33))],
+    ['a topic over 256 characters', () => alice.setTopic('#general', 'x'.repeat(257))]
+  ]
+  for (const [what, write] of refused) {
+    try { await write(); t.fail(`${what} accepted`) } catch (err) {
+      t.ok(err instanceof ChatError && err.code === 'ERR_INVALID_MESSAGE', `${what}: ERR_INVALID_MESSAGE (${(err as Error).message})`)
+    }
+  }
+  t.equal((await alice.kappa.writer()).length, 5, 'nothing was appended by the rejected writes')
+  const [nick] = await alice.nickHeads(aliceKey)
+  t.equal(nick?.id, aliceKey, 'a nick is the chat/nick record under its author\'s feed key')
+  t.deepEqual((await alice.topicHeads('#random')).map((v) => [v.schema, v.id]), [[TOPIC, '#random']], 'a topic, the chat/topic record under its channel')
 })
 
 test('concurrent topic changes fork; every peer shows the same topic; a new change merges', async (t) => {
-  const root = tmpDir()
   let clock = Date.now()
   const tick = (): number => (clock += 1000) // one clock for both: bob's change is the later one
-  const alice = await Chat.open({ storage: path.join(root, 'a'), now: tick })
-  const bob = await Chat.open({ storage: path.join(root, 'b'), key: alice.key, now: tick })
-  let stop = connect(alice.kappa, bob.kappa)
-  try {
-    await alice.setTopic('#general', 'first')
-    await until(bob, async () => (await bob.topicOf('#general')) === 'first')
-    stop()
-    // Offline, both change it; alice's change is the older one.
-    await alice.setTopic('#general', 'from alice')
-    await bob.setTopic('#general', 'from bob')
-    stop = connect(alice.kappa, bob.kappa)
-    const twoHeads = (c: Chat) => until(c, async () => (await c.topicHeads('#general')).length === 2)
-    await Promise.all([twoHeads(alice), twoHeads(bob)])
-    const heads = await alice.topicHeads('#general')
-    t.deepEqual(heads.map((h) => h.value!.topic).sort(), ['from alice', 'from bob'], 'a fork: two heads, both visible')
-    t.deepEqual((await bob.topicHeads('#general')).map((h) => h.ref), heads.map((h) => h.ref), 'the same heads, in the same order, on both peers')
-    const shown = winner(heads)!.value!.topic
-    await until(alice, async () => (await alice.topicOf('#general')) === shown)
-    await until(bob, async () => (await bob.topicOf('#general')) === shown)
-    t.equal(await alice.topicOf('#general'), await bob.topicOf('#general'), `both show "${await bob.topicOf('#general')}": record-db's winner`)
-    t.equal(await bob.topicOf('#general'), 'from bob', 'the later change wins (timestamp, then feed key), not the arrival order')
-    await alice.setTopic('#general', 'merged')
-    await until(bob, async () => (await bob.topicHeads('#general')).length === 1 && (await bob.topicOf('#general')) === 'merged')
-    t.pass('the next change links both heads: one head, "merged", on bob')
-  } finally {
-    stop()
-    await alice.close()
-    await bob.close()
-    fs.rmSync(root, { recursive: true, force: true })
-  }
+  const [alice, bob] = await twoChats(t, { now: tick }, { now: tick })
+  let stop = connect(alice.kappa, bob.kappa, t)
+  await alice.setTopic('#general', 'first')
+  await until(bob, async () => (await bob.topicOf('#general')) === 'first')
+  stop()
+  // Offline, both change it; alice's change is the older one.
+  await alice.setTopic('#general', 'from alice')
+  await bob.setTopic('#general', 'from bob')
+  stop = connect(alice.kappa, bob.kappa, t)
+  const twoHeads = (c: Chat) => until(c, async () => (await c.topicHeads('#general')).length === 2)
+  await Promise.all([twoHeads(alice), twoHeads(bob)])
+  const heads = await alice.topicHeads('#general')
+  t.deepEqual(heads.map((h) => h.value!.topic).sort(), ['from alice', 'from bob'], 'a fork: two heads, both visible')
+  t.deepEqual((await bob.topicHeads('#general')).map((h) => h.ref), heads.map((h) => h.ref), 'the same heads, in the same order, on both peers')
+  const shown = winner(heads)!.value!.topic
+  await until(alice, async () => (await alice.topicOf('#general')) === shown)
+  await until(bob, async () => (await bob.topicOf('#general')) === shown)
+  t.equal(await alice.topicOf('#general'), await bob.topicOf('#general'), `both show "${await bob.topicOf('#general')}": record-db's winner`)
+  t.equal(await bob.topicOf('#general'), 'from bob', 'the later change wins (timestamp, then feed key), not the arrival order')
+  await alice.setTopic('#general', 'merged')
+  await until(bob, async () => (await bob.topicHeads('#general')).length === 1 && (await bob.topicOf('#general')) === 'merged')
+  t.pass('the next change links both heads: one head, "merged", on bob')
 })
 
 test('a peer whose clock runs ahead cannot pin its messages to the bottom', async (t) => {
-  const root = tmpDir()
-  const honest = await Chat.open({ storage: path.join(root, 'a') })
-  const ahead = await Chat.open({ storage: path.join(root, 'b'), key: honest.key, now: () => Date.now() + 365 * 24 * 3600 * 1000 })
-  const stop = connect(honest.kappa, ahead.kappa)
-  try {
-    await ahead.send('#general', 'from the future')
-    const seen = await messageWhere(honest, (l) => l.text === 'from the future')
-    t.ok(seen.timestamp <= Date.now(), 'its timestamp was clamped to the indexing peer\'s clock')
-    await new Promise((resolve) => setTimeout(resolve, 5)) // a later millisecond for the next message
-    await honest.send('#general', 'written later')
-    await messageWhere(honest, (l) => l.text === 'written later')
-    t.deepEqual((await honest.history('#general')).map((l) => l.text), ['from the future', 'written later'], 'a later message sorts after it')
-  } finally {
-    stop()
-    await honest.close()
-    await ahead.close()
-    fs.rmSync(root, { recursive: true, force: true })
-  }
+  const [honest, ahead] = await twoChats(t, {}, { now: () => Date.now() + 365 * 24 * 3600 * 1000 })
+  connect(honest.kappa, ahead.kappa, t)
+  await ahead.send('#general', 'from the future')
+  const seen = await messageWhere(honest, (l) => l.text === 'from the future')
+  t.ok(seen.timestamp <= Date.now(), 'its timestamp was clamped to the indexing peer\'s clock')
+  await new Promise((resolve) => setTimeout(resolve, 5)) // a later millisecond for the next message
+  await honest.send('#general', 'written later')
+  await messageWhere(honest, (l) => l.text === 'written later')
+  t.deepEqual((await honest.history('#general')).map((l) => l.text), ['from the future', 'written later'], 'a later message sorts after it')
 })
 
 test('hostile peer: escape codes are stripped; a 1 MB message, malformed records, replacing or deleting others\' records are ignored; nothing crashes', async (t) => {
-  const root = tmpDir()
+  const root = tmpDir(t)
   const honest = await Chat.open({ storage: path.join(root, 'honest') })
   const honestKey = await honest.me()
   await honest.setNick('honest')
@@ -244,12 +198,11 @@ test('hostile peer: escape codes are stripped; a 1 MB message, malformed records
     stop()
     await hostile.close()
     await honest.close()
-    fs.rmSync(root, { recursive: true, force: true })
   }
 })
 
 test('one running chat per storage folder; a reopened chat keeps key, nick and history', async (t) => {
-  const root = tmpDir()
+  const root = tmpDir(t)
   const dir = path.join(root, 'a')
   const chat = await Chat.open({ storage: dir })
   try {
@@ -291,5 +244,4 @@ test('one running chat per storage folder; a reopened chat keeps key, nick and h
   } catch (err) {
     t.ok(err instanceof ChatError && err.code === 'ERR_BAD_KEY', 'a malformed key: ERR_BAD_KEY')
   }
-  fs.rmSync(root, { recursive: true, force: true })
 })

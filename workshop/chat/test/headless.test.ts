@@ -13,7 +13,7 @@ const texts = (msgs: Msg[], channel: string, author?: string) =>
     .sort((a, b) => a.timestamp - b.timestamp).map((m) => m.text as string)
 
 test('two headless peers over --local: channels, nick, topic, live both ways; restart shows history', async (t) => {
-  const root = tmpDir()
+  const root = tmpDir(t)
   const port = String(await freeUdpPort())
   const procs: Headless[] = []
   try {
@@ -80,12 +80,11 @@ test('two headless peers over --local: channels, nick, topic, live both ways; re
     t.equal(await alice.exited, 0, 'alice quit cleanly')
   } finally {
     for (const p of procs) p.kill()
-    fs.rmSync(root, { recursive: true, force: true })
   }
 })
 
 test('headless: bad commands and bad input get typed errors, the process lives', async (t) => {
-  const root = tmpDir()
+  const root = tmpDir(t)
   const p = new Headless('solo', ['--storage', root, '--offline'])
   try {
     await p.wait((m) => m.type === 'ready', 'ready')
@@ -101,22 +100,20 @@ test('headless: bad commands and bad input get typed errors, the process lives',
     t.equal(await p.exited, 0, 'clean exit')
   } finally {
     p.kill()
-    fs.rmSync(root, { recursive: true, force: true })
   }
 })
 
 test('without a terminal and without --headless: a clear message, exit 2, nothing created', (t) => {
-  const root = tmpDir()
+  const root = tmpDir(t)
   const r = spawnSync(process.execPath, [BIN, '--storage', path.join(root, 'x'), '--offline'], { input: '', encoding: 'utf8' })
   t.equal(r.status, 2, 'exit code 2')
   t.match(r.stderr, /needs a terminal; use --headless/, 'says why and what to use')
   t.notOk(fs.existsSync(path.join(root, 'x')), 'no storage created')
-  fs.rmSync(root, { recursive: true, force: true })
   t.end()
 })
 
 test('a plain restart reopens the chat opened last, with its key and history; --new starts another; --offline never joins', async (t) => {
-  const home = tmpDir()
+  const home = tmpDir(t)
   const env = { KAPPA_CHAT_HOME: home }
   const procs: Headless[] = []
   const start = async (label: string, args: string[]): Promise<{ p: Headless; ready: Msg }> => {
@@ -154,6 +151,5 @@ test('a plain restart reopens the chat opened last, with its key and history; --
     t.match(both.stderr, /pass a KEY or --new, not both/, 'saying why')
   } finally {
     for (const p of procs) p.kill()
-    fs.rmSync(home, { recursive: true, force: true })
   }
 })

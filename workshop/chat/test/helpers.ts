@@ -1,12 +1,11 @@
 // Helpers for the chat's process tests: spawn kappa-chat, read its JSON lines,
-// wait for a line matching a predicate, free loopback ports, temp folders.
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
+// wait for a line matching a predicate, free loopback ports, temp folders (test-helpers' tmpDir
+// with the chat's prefix: removed when the test ends).
 import dgram from 'node:dgram'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { eventually, tmpDir as sharedTmpDir, type TestLike } from '@kappa-ts/test-helpers'
 
 export const BIN = fileURLToPath(new URL('../src/bin.js', import.meta.url))
 const WAIT_MS = 45_000
@@ -16,8 +15,8 @@ export type Msg = Record<string, any> & { type: string }
 const children = new Set<ChildProcess>()
 process.once('exit', () => { for (const c of children) c.kill('SIGKILL') })
 
-export function tmpDir (prefix = 'kappa-chat-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+export function tmpDir (t: TestLike, prefix = 'kappa-chat-'): string {
+  return sharedTmpDir(t, prefix)
 }
 
 /** A UDP port on 127.0.0.1 that was free a moment ago. */
@@ -97,10 +96,6 @@ export class Headless {
 }
 
 /** Resolves when `cond()` is true, checking every `ms` (for things with no event: a tmux screen). */
-export async function poll (cond: () => boolean | Promise<boolean>, what: string, timeoutMs = WAIT_MS, ms = 100): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, ms))
-  }
+export function poll (cond: () => boolean | Promise<boolean>, what: string, timeoutMs = WAIT_MS, ms = 100): Promise<void> {
+  return eventually(cond, what, { timeoutMs, intervalMs: ms })
 }

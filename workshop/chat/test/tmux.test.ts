@@ -1,7 +1,6 @@
 // The real terminal UI, driven in tmux (send-keys, capture-pane), chatting with
 // a --headless peer over the local DHT. Skips (with a message) without tmux.
 import test from 'tape'
-import fs from 'node:fs'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { BIN, Headless, freeUdpPort, poll, tmpDir } from './helpers.js'
@@ -36,7 +35,7 @@ async function type (text: string, waitCleared = true): Promise<void> {
 const shellQuote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`
 
 test('terminal UI in tmux: shows the other peer\'s messages (escape codes stripped), sends, scrolls, quits', { skip: !hasTmux }, async (t) => {
-  const root = tmpDir()
+  const root = tmpDir(t)
   const port = String(await freeUdpPort())
   const bob = new Headless('bob', ['--storage', path.join(root, 'bob'), '--local', '--local-port', port, '--nick', 'bob'])
   try {
@@ -139,12 +138,11 @@ test('terminal UI in tmux: shows the other peer\'s messages (escape codes stripp
   } finally {
     bob.kill()
     spawnSync('tmux', ['-L', SOCKET, 'kill-server'])
-    fs.rmSync(root, { recursive: true, force: true })
   }
 })
 
 test('terminal UI in tmux: escape sequences typed or pasted into the input do not crash it; two authors with one nick are told apart', { skip: !hasTmux }, async (t) => {
-  const root = tmpDir()
+  const root = tmpDir(t)
   const port = String(await freeUdpPort())
   const bob = new Headless('bob', ['--storage', path.join(root, 'bob'), '--local', '--local-port', port, '--nick', 'bob'])
   let mallory: Headless | null = null
@@ -188,7 +186,6 @@ test('terminal UI in tmux: escape sequences typed or pasted into the input do no
     bob.kill()
     mallory?.kill()
     spawnSync('tmux', ['-L', SOCKET, 'kill-server'])
-    fs.rmSync(root, { recursive: true, force: true })
   }
 })
 
