@@ -137,6 +137,8 @@ const DEFAULT_WRITE_BUFFER_SIZE = 16 * 1024 * 1024
  * after, so a peer fetching thousands of feeds does not keep them all open.
  */
 const CHANNEL_LINGER_MS = 2000
+/** Most missing blocks of an open remote feed asked for one by one (more: one live range). See _fetchMissing. */
+const BLOCKS_BY_INDEX = 64
 
 /** One feed of the set, open or not. Kept small: there may be many. */
 interface Known {
@@ -158,6 +160,8 @@ interface Known {
   syncing: boolean
   /** writer() opened it in this session: peers always hear of it (their list of what we write). */
   writing: boolean
+  /** Blocks below this were asked for in this session (see _fetchMissing). */
+  fetchedTo: number
   detach: (() => void) | null
 }
 
@@ -401,6 +405,7 @@ export class Multifeed extends ReadyResource {
       hash: null,
       syncing: false,
       writing: false,
+      fetchedTo: 0,
       detach: null
     }
     this._known.set(k.key, k)
@@ -673,7 +678,8 @@ export class Multifeed extends ReadyResource {
     }
     if (!k.local) {
       // Remote feeds are replicated whole: while open, keep downloading as they grow.
-      feed.download({ start: 0, end: -1 })
+      k.fetchedTo = 0
+      this._fetchMissing(k)
       // Missing blocks: fetch them from whoever has them, not only from a peer that is ahead.
       if (feed.contiguousLength < feed.length) for (const p of this._peers) if (p.active) feed.replicate(p.noise as never)
     }
@@ -766,6 +772,32 @@ export class Multifeed extends ReadyResource {
     return this._blockKey
   }
 
+  /**
+   * Asks an open remote feed for the blocks it misses up to its length, once each per
+   * session; called on open and whenever its length grows, so a remote feed is
+   * replicated whole while open. A small gap is asked for block by block: a range
+   * request makes hypercore build a skip bitfield of the core (a copy of its bitfield
+   * and a quickbit index), which for thousands of feeds of a few blocks each was the
+   * largest cost we added to a fresh peer's sync. A larger gap is one live range.
+   */
+  private _fetchMissing (k: Known): void {
+    const feed = k.feed
+    if (feed === null || k.local) return
+    const to = feed.length
+    if (k.fetchedTo > to && k.fetchedTo !== Number.POSITIVE_INFINITY) k.fetchedTo = 0 // truncated: ask again from what we hold
+    const from = Math.max(feed.contiguousLength, k.fetchedTo)
+    if (to <= from) return
+    if (to - from > BLOCKS_BY_INDEX) {
+      k.fetchedTo = Number.POSITIVE_INFINITY // the live range follows every later growth too
+      feed.download({ start: from, end: -1 })
+      return
+    }
+    k.fetchedTo = to
+    const blocks: number[] = []
+    for (let i = from; i < to; i++) blocks.push(i)
+    feed.download({ blocks })
+  }
+
   /** A feed wants data while a sync fetches it or while it misses blocks of a remote feed. */
   private _updateWanting (k: Known): void {
     const feed = k.feed
@@ -794,6 +826,7 @@ export class Multifeed extends ReadyResource {
     if (changed.length === 0) return
     const states: FeedState[] = []
     for (const k of changed) {
+      this._fetchMissing(k)
       this._updateWanting(k)
       this._sync.changed(k.key)
       if (k.length > 0) states.push(stateOf(k))
