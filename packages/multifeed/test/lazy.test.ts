@@ -6,7 +6,7 @@ import Corestore from 'corestore'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { killWhenPrinted, makeTmpDir } from '@kappa-ts/test-helpers'
-import { Multifeed, appendEntries } from '../src/index.js'
+import { Multifeed, appendEntries, type Feed } from '../src/index.js'
 import { pipe, until, held, readAt } from './helpers.js'
 
 const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
@@ -197,6 +197,39 @@ test('a peer behind on 200 known feeds fetches them at most maxSyncing at a time
   await until([b], () => { watch(); return keys.every((k) => held(b, k) === 2) }, 'b to fetch the second block of every feed')
   t.ok(most >= 1 && most <= 8, `at most maxSyncing (8) fetched at once (${most})`)
   t.equal(b.syncing.waiting, 0, 'and none left waiting')
+  for (const s of a.peers) s.stream.destroy()
+  await link
+  await a.close(); await b.close()
+  da.cleanup(); db.cleanup()
+})
+
+test('an open remote feed is fetched whole as it grows: gaps of a few blocks (asked block by block) and of many (one range), on both sides of the switch', async (t) => {
+  const da = makeTmpDir('kappa-multifeed-'); const db = makeTmpDir('kappa-multifeed-')
+  const a = new Multifeed(da.dir)
+  await a.ready()
+  const b = new Multifeed(db.dir, { key: a.key })
+  await b.ready()
+  const small = await a.writer('small')
+  const large = await a.writer('large')
+  const blocks = async (w: Feed, n: number, tag: string): Promise<void> => { for (let i = 0; i < n; i++) await appendEntries(w, [{ tag, i }]) }
+  await blocks(small, 1, 'first')
+  await blocks(large, 65, 'first') // one block over the block-by-block bound: a range from the start
+  const sk = hex(small.key); const lk = hex(large.key)
+  const link = pipe(a.replicate(true), b.replicate(false))
+  await until([b], () => held(b, sk) === 1 && held(b, lk) === 65, 'b to hold both feeds')
+  // b keeps both open; a grows them while connected
+  await b.hold(sk); await b.hold(lk)
+  await blocks(small, 3, 'second') // a small gap
+  await until([b], () => held(b, sk) === 4, 'b to fetch a gap of 3 blocks')
+  await blocks(small, 70, 'third') // a large gap on a feed fetched block by block so far
+  await blocks(large, 2, 'second') // a small gap on a feed with a live range
+  await until([b], () => held(b, sk) === 74 && held(b, lk) === 67, 'b to fetch a gap of 70 blocks and one of 2')
+  await blocks(small, 1, 'fourth')
+  await until([b], () => held(b, sk) === 75, 'and the next block after the range')
+  t.deepEqual(await readAt(b, sk, 74), { tag: 'fourth', i: 0 }, 'the last block reads back')
+  t.deepEqual(await readAt(b, lk, 66), { tag: 'second', i: 1 }, 'on both feeds')
+  t.equal(b.lengths(sk)?.contiguousLength, 75, 'every block of the small feed is held')
+  b.release(sk); b.release(lk)
   for (const s of a.peers) s.stream.destroy()
   await link
   await a.close(); await b.close()
