@@ -235,3 +235,28 @@ test('an open remote feed is fetched whole as it grows: gaps of a few blocks (as
   await a.close(); await b.close()
   da.cleanup(); db.cleanup()
 })
+
+test('serving is bounded: a fresh peer fetching 12 feeds at once never has the source open more than maxServing of them for it, and gets all 12', async (t) => {
+  const da = makeTmpDir('kappa-multifeed-'); const db = makeTmpDir('kappa-multifeed-')
+  const first = new Multifeed(da.dir)
+  await first.ready()
+  const keys = await writers(first, 12, 2)
+  const key = first.key
+  await first.close()
+  // reopened lazily: every feed the source opens from now on, it opens to serve b, whose
+  // admission asks for up to 64 feeds at once (asks that arrive together once all took a slot)
+  const a = new Multifeed(da.dir, { maxServing: 4, maxIdleFeeds: 0, idleTimeout: 10 })
+  await a.ready()
+  const b = new Multifeed(db.dir, { key })
+  await b.ready()
+  let most = 0
+  a.on('feed-open', () => { most = Math.max(most, a.feeds().length) })
+  const link = pipe(a.replicate(true), b.replicate(false))
+  await until([b], () => keys.every((k) => held(b, k) === 2), 'b to get every block of the 12 feeds')
+  t.ok(most >= 1 && most <= 4, `the source had at most maxServing (4) feeds open for b at once (${most})`)
+  t.deepEqual(await readAt(b, keys[11]!, 1), { w: 11, e: 1 }, 'the last feed reads back')
+  for (const s of a.peers) s.stream.destroy()
+  await link
+  await a.close(); await b.close()
+  da.cleanup(); db.cleanup()
+})
