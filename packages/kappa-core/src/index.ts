@@ -5,6 +5,7 @@ export type { KappaOptions, KappaEvents, ViewStatus, ViewMap, KappaDb } from './
 export type { SyncedOptions } from './network.js'
 export { Writer } from './writer.js'
 export { CodedError, KappaError } from './errors.js'
+export { TypedResource, type EventSignatures } from '@kappa-ts/multifeed'
 export type { KappaErrorCode } from './errors.js'
 export { LiveQueue } from './live.js'
 export type { View, AnyView, ViewContext, ViewBatch, ViewBatchOptions, ViewDb, ApiDef, BoundApi, ViewApi, KappaApi, Entry } from './view.js'

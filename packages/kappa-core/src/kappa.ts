@@ -5,8 +5,7 @@ import type { Duplex } from 'node:stream'
 import type { AbstractLevel } from 'abstract-level'
 import type Corestore from 'corestore'
 import { Level } from 'level'
-import ReadyResource from 'ready-resource'
-import { Multifeed, MAX_ENTRY_BYTES, type Feed, type FeedInfo, type MultifeedError, type MultifeedOptions, type MultifeedPeer } from '@kappa-ts/multifeed'
+import { Multifeed, MAX_ENTRY_BYTES, TypedResource, type Feed, type FeedInfo, type MultifeedError, type MultifeedOptions, type MultifeedPeer } from '@kappa-ts/multifeed'
 import { EntryReader, type Address, type Entry, type EntryRead, type IndexProgress, type IndexState, type SkippedEntry } from '@kappa-ts/multifeed-index'
 import { bindApi } from './bind-api.js'
 import { KappaError, closedError, unknownViewError } from './errors.js'
@@ -102,7 +101,7 @@ export interface ViewStatus {
  * progress; `opening`, `opened`, `closing`, `closed` tell where it is. Every call after
  * close() fails with ERR_CLOSED.
  */
-export class Kappa<V extends ViewMap = Record<never, never>> extends ReadyResource {
+export class Kappa<V extends ViewMap = Record<never, never>> extends TypedResource<KappaEvents> {
   readonly multifeed: Multifeed
   readonly api: KappaApi<V>
   private readonly db: KappaDb
@@ -469,13 +468,4 @@ export interface KappaEvents extends Omit<KappaSwarmEvents, 'ready' | 'close'> {
   ready: () => void
   /** close() finished: everything kappa opened is closed. */
   close: () => void
-}
-
-// Typed listeners: only the events above, with their arguments.
-// eslint-disable-next-line @typescript-eslint/no-unused-vars -- V must match the class's type parameters to merge
-export interface Kappa<V extends ViewMap = Record<never, never>> {
-  on<E extends keyof KappaEvents>(event: E, listener: KappaEvents[E]): this
-  once<E extends keyof KappaEvents>(event: E, listener: KappaEvents[E]): this
-  off<E extends keyof KappaEvents>(event: E, listener: KappaEvents[E]): this
-  emit<E extends keyof KappaEvents>(event: E, ...args: Parameters<KappaEvents[E]>): boolean
 }

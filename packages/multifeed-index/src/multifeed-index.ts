@@ -15,8 +15,7 @@
 // others are activated (held open) a few at a time. An open feed is followed while
 // it is open, held while there is work in it, and turns dormant again when the
 // multifeed closes it.
-import ReadyResource from 'ready-resource'
-import { decodeEntry } from '@kappa-ts/multifeed'
+import { decodeEntry, TypedResource } from '@kappa-ts/multifeed'
 import { IndexError } from './errors.js'
 import { EntryReader, toHex, type BlockRead } from './reader.js'
 import { directBatch } from './direct-batch.js'
@@ -85,33 +84,27 @@ export interface TruncateEvent { key: string; length: number; rebuilt: boolean }
 /** Typed listeners for the index's events (on/once/off). Never an 'error' event. */
 export interface MultifeedIndexEvents<T = unknown> {
   /** The index state changed. */
-  state: [state: IndexState]
+  state: (state: IndexState) => void
   /** As progress(): at most every 100 ms while indexing, and when it stops. */
-  progress: [progress: IndexProgress]
+  progress: (progress: IndexProgress) => void
   /** A batch was committed: its entries and what map() returned for them. */
-  batch: [entries: Array<Entry<T>>, result: unknown]
+  batch: (entries: Array<Entry<T>>, result: unknown) => void
   /** An entry or a block was skipped for good, after the commit that recorded it. */
-  skip: [skip: SkippedEntry]
+  skip: (skip: SkippedEntry) => void
   /** A feed was truncated and the index caught up with it. */
-  truncate: [event: TruncateEvent]
+  truncate: (event: TruncateEvent) => void
   /** The consumer's data was rebuilt in a new generation. */
-  reset: [event: { generation: number }]
+  reset: (event: { generation: number }) => void
   /** map() or truncate() threw (ERR_MAP_FAILED); the index is in error. */
-  'map-error': [err: IndexError]
+  'map-error': (err: IndexError) => void
   /** Reading the logs, committing or opening failed (ERR_STORAGE, ERR_CORRUPT); the index is in error. */
-  'index-error': [err: IndexError]
+  'index-error': (err: IndexError) => void
   /** Opened: state loaded, indexing started (ReadyResource). */
-  ready: []
+  ready: () => void
   /** Closed: indexing stopped, the index's state closed. */
-  close: []
+  close: () => void
 }
 
-export interface MultifeedIndex<T = unknown> {
-  on<E extends keyof MultifeedIndexEvents<T>>(event: E, listener: (...args: MultifeedIndexEvents<T>[E]) => void): this
-  once<E extends keyof MultifeedIndexEvents<T>>(event: E, listener: (...args: MultifeedIndexEvents<T>[E]) => void): this
-  off<E extends keyof MultifeedIndexEvents<T>>(event: E, listener: (...args: MultifeedIndexEvents<T>[E]) => void): this
-  emit<E extends keyof MultifeedIndexEvents<T>>(event: E, ...args: MultifeedIndexEvents<T>[E]): boolean
-}
 export type { SkippedEntry }
 
 interface FeedState {
@@ -189,7 +182,7 @@ const FILL_WAIT_MS = 8
  * progress and the batch being committed. `opening`, `opened`, `closing`, `closed` tell
  * where it is; ready() and indexed() after close() reject with ERR_CLOSED.
  */
-export class MultifeedIndex<T = unknown> extends ReadyResource {
+export class MultifeedIndex<T = unknown> extends TypedResource<MultifeedIndexEvents<T>> {
   readonly multifeed: MultifeedLike
   readonly maxBatch: number
   readonly version: Version

@@ -89,15 +89,9 @@ export class IndexStore {
 
   get generation (): number { return this.state.generation }
 
-  get data (): DataSublevel {
-    if (this.dataDb === null) throw new IndexError('ERR_NOT_OPEN', 'index is not open yet: await ready()')
-    return this.dataDb
-  }
+  get data (): DataSublevel { return opened(this.dataDb) }
 
-  get cursors (): DataSublevel {
-    if (this.cursorsDb === null) throw new IndexError('ERR_NOT_OPEN', 'index is not open yet: await ready()')
-    return this.cursorsDb
-  }
+  get cursors (): DataSublevel { return opened(this.cursorsDb) }
 
   /** Reads (or creates) meta, starts a new generation when the version changed, loads cursors. */
   async open (version: Version): Promise<Map<string, CursorRecord>> {
@@ -223,4 +217,10 @@ function isCursorRecord (value: unknown): value is CursorRecord {
   return Number.isSafeInteger(c.fork) && RangeSet.isValid(c.ranges) &&
     Number.isSafeInteger(c.entries) && (c.entries as number) >= 0 &&
     Number.isSafeInteger(c.skipped) && (c.skipped as number) >= 0
+}
+
+/** A sublevel that exists only once the store is open. */
+function opened (db: DataSublevel | null): DataSublevel {
+  if (db === null) throw new IndexError('ERR_NOT_OPEN', 'index is not open yet: await ready()')
+  return db
 }

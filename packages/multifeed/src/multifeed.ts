@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto'
 import type { Duplex } from 'node:stream'
 import Corestore from 'corestore'
 import Hypercore from 'hypercore'
-import ReadyResource from 'ready-resource'
+import { TypedResource } from './typed-resource.js'
 import { MultifeedError } from './errors.js'
 import { FeedLog, type FeedRecord } from './feed-log.js'
 import { newSnapshotId, type Snapshot } from './feed-snapshot.js'
@@ -89,34 +89,27 @@ export interface RemoteFeeds {
 /** Typed listeners for the multifeed's events (on/once/off). */
 export interface MultifeedEvents {
   /** Once per feed when it joins the set: a new local writer, or a feed admitted from a peer. It is open then. */
-  feed: [feed: Feed, info: FeedInfo]
+  feed: (feed: Feed, info: FeedInfo) => void
   /** A known feed was opened (it joined the set, or it was opened again after being closed). */
-  'feed-open': [feed: Feed, info: FeedInfo]
+  'feed-open': (feed: Feed, info: FeedInfo) => void
   /** A feed is about to be closed because nothing holds it any more. */
-  'feed-close': [feed: Feed, info: FeedInfo]
+  'feed-close': (feed: Feed, info: FeedInfo) => void
   /** Lengths of these feeds changed (once per event-loop turn at most). */
-  lengths: [keys: string[]]
+  lengths: (keys: string[]) => void
   /** A peer proved it knows the key; feeds now flow on its connection. */
-  'peer-add': [peer: MultifeedPeer]
+  'peer-add': (peer: MultifeedPeer) => void
   /** A verified peer finished telling us what it had when it connected. */
-  'peer-settled': [peer: MultifeedPeer]
+  'peer-settled': (peer: MultifeedPeer) => void
   /** A peer told us the state of these feeds (see remoteFeeds()). */
-  'remote-feeds': [peer: MultifeedPeer, keys: string[]]
+  'remote-feeds': (peer: MultifeedPeer, keys: string[]) => void
   /** A connection that had been added ended. */
-  'peer-remove': [peer: MultifeedPeer]
+  'peer-remove': (peer: MultifeedPeer) => void
   /** A hostile or incompatible peer was dropped. Never an 'error' event. */
-  'peer-error': [err: MultifeedError, peer: MultifeedPeer]
+  'peer-error': (err: MultifeedError, peer: MultifeedPeer) => void
   /** ready() finished: the key and the feed list are loaded (ReadyResource). */
-  ready: []
+  ready: () => void
   /** close() finished: every feed, the log and (if it opened it) the Corestore are closed. */
-  close: []
-}
-
-export interface Multifeed {
-  on<E extends keyof MultifeedEvents>(event: E, listener: (...args: MultifeedEvents[E]) => void): this
-  once<E extends keyof MultifeedEvents>(event: E, listener: (...args: MultifeedEvents[E]) => void): this
-  off<E extends keyof MultifeedEvents>(event: E, listener: (...args: MultifeedEvents[E]) => void): this
-  emit<E extends keyof MultifeedEvents>(event: E, ...args: MultifeedEvents[E]): boolean
+  close: () => void
 }
 
 const NAMESPACE = '@kappa-ts/multifeed'
@@ -174,7 +167,7 @@ interface Known {
  * once (every call shares it), close() once (waiting for an open in progress); `opening`,
  * `opened`, `closing`, `closed` tell where it is. Calls after close() fail with ERR_CLOSED.
  */
-export class Multifeed extends ReadyResource {
+export class Multifeed extends TypedResource<MultifeedEvents> {
   readonly corestore: Corestore
   readonly maxFeeds: number
   readonly maxFeedsPerMessage: number

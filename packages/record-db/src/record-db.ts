@@ -3,9 +3,8 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Duplex } from 'node:stream'
-import ReadyResource from 'ready-resource'
 import {
-  Kappa, type Address, type Entry, type IndexProgress, type JoinOptions, type KappaEvents, type SkippedEntry, type SyncedOptions, type ViewDb
+  Kappa, TypedResource, type Address, type Entry, type IndexProgress, type JoinOptions, type KappaEvents, type SkippedEntry, type SyncedOptions, type ViewDb
 } from '@kappa-ts/kappa-core'
 import { builtinSchemas, envelopeSchema, type Envelope, type JsonSchema } from '@kappa-ts/schemas'
 import { computeLimits, type AuthOp } from './auth.js'
@@ -122,13 +121,6 @@ export interface RecordDBEvents extends Pick<KappaEvents, typeof KAPPA_EVENTS[nu
   close: () => void
 }
 
-export interface RecordDB {
-  on<E extends keyof RecordDBEvents>(event: E, listener: RecordDBEvents[E]): this
-  once<E extends keyof RecordDBEvents>(event: E, listener: RecordDBEvents[E]): this
-  off<E extends keyof RecordDBEvents>(event: E, listener: RecordDBEvents[E]): this
-  emit<E extends keyof RecordDBEvents>(event: E, ...args: Parameters<RecordDBEvents[E]>): boolean
-}
-
 const VIEW = 'records'
 /** kappa-core's events a RecordDB passes on unchanged. */
 const KAPPA_EVENTS = ['feed', 'view-error', 'peer-error', 'peer-add', 'peer-remove', 'sync-progress', 'synced', 'connection-error'] as const
@@ -174,7 +166,7 @@ const checkEnvelope = createAjv().compile(envelopeSchema)
  * the pending writes; `opening`, `opened`, `closing`, `closed` tell where it is. Calls after
  * close() fail with ERR_CLOSED.
  */
-export class RecordDB extends ReadyResource {
+export class RecordDB extends TypedResource<RecordDBEvents> {
   readonly storage: string
   private readonly opts: RecordDBOptions
   private _kappa: Kappa<Record<typeof VIEW, RecordsView>> | null = null

@@ -26,7 +26,7 @@
 //   that would exceed it in either direction are closed here.
 import Hyperswarm from 'hyperswarm'
 import HyperDHT from 'hyperdht'
-import ReadyResource from 'ready-resource'
+import { TypedResource } from '@kappa-ts/multifeed'
 import { SwarmError } from './errors.js'
 import { resolveBootstrap, defaultBindHost, isLoopbackHost, type BootstrapNode } from './bootstrap.js'
 import type { SwarmFeed, SwarmMultifeed } from './multifeed-like.js'
@@ -97,20 +97,13 @@ export interface KappaSwarmEvents {
   close: () => void
 }
 
-export interface KappaSwarm {
-  on<E extends keyof KappaSwarmEvents>(event: E, listener: KappaSwarmEvents[E]): this
-  once<E extends keyof KappaSwarmEvents>(event: E, listener: KappaSwarmEvents[E]): this
-  off<E extends keyof KappaSwarmEvents>(event: E, listener: KappaSwarmEvents[E]): this
-  emit<E extends keyof KappaSwarmEvents>(event: E, ...args: Parameters<KappaSwarmEvents[E]>): boolean
-}
-
 /**
  * Events: KappaSwarmEvents. The lifecycle is Holepunch's ReadyResource: ready() waits for
  * the multifeed (join() calls it), close() leaves for good (once; join() after it fails
  * with ERR_CLOSED); `opening`, `opened`, `closing`, `closed` tell where it is. join() and
  * leave() may alternate any number of times in between.
  */
-export class KappaSwarm extends ReadyResource {
+export class KappaSwarm extends TypedResource<KappaSwarmEvents> {
   readonly maxPeers: number
   readonly bootstrap: BootstrapNode[] | null
   readonly host: string | undefined
