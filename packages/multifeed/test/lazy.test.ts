@@ -26,6 +26,14 @@ async function writers (m: Multifeed, n: number, entries = 1, parallel = 32): Pr
   return keys
 }
 
+/** Ends every connection of `a` (to `b`, over `link`), closes both and removes their folders. */
+async function endPair (a: Multifeed, b: Multifeed, link: Promise<void>, dirs: Array<{ cleanup(): void }>): Promise<void> {
+  for (const s of a.peers) s.stream.destroy()
+  await link
+  await a.close(); await b.close()
+  for (const d of dirs) d.cleanup()
+}
+
 /** Resolves on the next `event`; keeps the process alive meanwhile (idle timers are unref'd). */
 function next (emitter: Multifeed, event: 'feed-close' | 'feed-open'): Promise<void> {
   const alive = setInterval(() => {}, 1000)
@@ -197,10 +205,7 @@ test('a peer behind on 200 known feeds fetches them at most maxSyncing at a time
   await until([b], () => { watch(); return keys.every((k) => held(b, k) === 2) }, 'b to fetch the second block of every feed')
   t.ok(most >= 1 && most <= 8, `at most maxSyncing (8) fetched at once (${most})`)
   t.equal(b.syncing.waiting, 0, 'and none left waiting')
-  for (const s of a.peers) s.stream.destroy()
-  await link
-  await a.close(); await b.close()
-  da.cleanup(); db.cleanup()
+  await endPair(a, b, link, [da, db])
 })
 
 test('an open remote feed is fetched whole as it grows: gaps of a few blocks (asked block by block) and of many (one range), on both sides of the switch', async (t) => {
@@ -230,10 +235,7 @@ test('an open remote feed is fetched whole as it grows: gaps of a few blocks (as
   t.deepEqual(await readAt(b, lk, 66), { tag: 'second', i: 1 }, 'on both feeds')
   t.equal(b.lengths(sk)?.contiguousLength, 75, 'every block of the small feed is held')
   b.release(sk); b.release(lk)
-  for (const s of a.peers) s.stream.destroy()
-  await link
-  await a.close(); await b.close()
-  da.cleanup(); db.cleanup()
+  await endPair(a, b, link, [da, db])
 })
 
 test('serving is bounded: a fresh peer fetching 12 feeds at once never has the source open more than maxServing of them for it, and gets all 12', async (t) => {
@@ -255,8 +257,5 @@ test('serving is bounded: a fresh peer fetching 12 feeds at once never has the s
   await until([b], () => keys.every((k) => held(b, k) === 2), 'b to get every block of the 12 feeds')
   t.ok(most >= 1 && most <= 4, `the source had at most maxServing (4) feeds open for b at once (${most})`)
   t.deepEqual(await readAt(b, keys[11]!, 1), { w: 11, e: 1 }, 'the last feed reads back')
-  for (const s of a.peers) s.stream.destroy()
-  await link
-  await a.close(); await b.close()
-  da.cleanup(); db.cleanup()
+  await endPair(a, b, link, [da, db])
 })
