@@ -7,7 +7,12 @@
 //           then one kv get per feed (which needs every feed's entry) and memory again
 //   fresh   the folder reopened as a source, and a fresh peer with the same key that
 //           replicates from it over one stream until its view has indexed everything
+//   floor   the hypercore work any sync of N one-author feeds does, without a wire: open each
+//           of the source's feeds and read its block, then create N cores in a new Corestore
+//           with one block each (a yardstick for `fresh`: one hypercore per author on each side)
 import path from 'node:path'
+import { rmSync } from 'node:fs'
+import Corestore from 'corestore'
 import { Kappa } from '@kappa-ts/kappa-core'
 import { kvView } from '@kappa-ts/view-kv'
 import { connect, untilIndexed } from './setup.js'
@@ -115,7 +120,43 @@ async function fresh ({ dir, feeds, entries }: PhaseArgs): Promise<Record<string
   return { freshMs: round(freshMs, 1), freshPeakRssMB: round(rss.stop() / MB, 1) }
 }
 
-const PHASES = { create, reopen, fresh }
+/** Feeds opened or created at once in the floor phase (as many as admission checks at once). */
+const FLOOR_PARALLEL = 64
+
+async function floor ({ dir, feeds }: PhaseArgs): Promise<Record<string, unknown>> {
+  const source = kappaAt(path.join(dir, 'source'))
+  await source.ready()
+  const keys = source.feedKeys()
+  const openStart = now()
+  for (let first = 0; first < keys.length; first += FLOOR_PARALLEL) {
+    await Promise.all(keys.slice(first, first + FLOOR_PARALLEL).map(async (key) => {
+      const feed = await source.multifeed.hold(key)
+      if (feed === undefined) throw new Error(`floor: feed ${key} is not in the set`)
+      await feed.get(0)
+      source.multifeed.release(key)
+    }))
+  }
+  const openMs = now() - openStart
+  await source.close()
+  const storeDir = path.join(dir, 'floor-cores')
+  const store = new Corestore(storeDir)
+  await store.ready()
+  const block = Buffer.alloc(128, 1) // about one packed block of 3 small entries
+  const createStart = now()
+  for (let first = 0; first < feeds; first += FLOOR_PARALLEL) {
+    await Promise.all(Array.from({ length: Math.min(FLOOR_PARALLEL, feeds - first) }, async (_, j) => {
+      const core = store.get({ name: `author-${first + j}` })
+      await core.append(block)
+      await core.close()
+    }))
+  }
+  const createMs = now() - createStart
+  await store.close()
+  rmSync(storeDir, { recursive: true, force: true })
+  return { floorOpenMs: round(openMs, 1), floorCreateMs: round(createMs, 1), floorMs: round(openMs + createMs, 1) }
+}
+
+const PHASES = { create, reopen, fresh, floor }
 
 async function main (): Promise<void> {
   const phase = process.argv[2] as keyof typeof PHASES

@@ -40,7 +40,7 @@ export const manyFeeds: Scenario = {
   name: 'many-feeds',
   title: 'Many authors: N feeds of a few entries; create, reopen until indexed, fresh peer, idle RSS',
   data: 'none',
-  // per N (in `runs`): feeds, createMs, reopenMs, freshMs, idleRssMB, idleBytesPerFeed, activeBytesPerFeed, per-feed ms
+  // per N (in `runs`): feeds, createMs, reopenMs, freshMs, floorMs, freshOverFloor, idleRssMB, idleBytesPerFeed, activeBytesPerFeed, per-feed ms
   fields: ['runs', 'entriesPerFeed', 'reopenRatio', 'idleBytesPerFeed', 'activeBytesPerFeed'],
 
   async run (cfg, log) {
@@ -52,6 +52,7 @@ export const manyFeeds: Scenario = {
       const created = await phase('create', args, log)
       const reopened = await phase('reopen', args, log)
       const synced = await phase('fresh', args, log)
+      const yardstick = await phase('floor', args, log)
       rmSync(dir, { recursive: true, force: true })
       const perFeedMs = (ms: unknown): number => round((ms as number) / feeds, 4)
       runs.push({
@@ -59,6 +60,8 @@ export const manyFeeds: Scenario = {
         ...created,
         ...reopened,
         ...synced,
+        ...yardstick,
+        freshOverFloor: round((synced.freshMs as number) / (yardstick.floorMs as number), 2),
         createMsPerFeed: perFeedMs(created.createMs),
         reopenMsPerFeed: perFeedMs(reopened.reopenMs),
         freshMsPerFeed: perFeedMs(synced.freshMs)
@@ -81,7 +84,7 @@ export const manyFeeds: Scenario = {
     const runs = r.runs as Figures[]
     const last = runs[runs.length - 1]!
     const figures = runs.map((run) => `${String(run.feeds)} feeds: create ${fmtS(run.createMs)}, reopen until indexed ${fmtS(run.reopenMs)}, ` +
-      `fresh peer ${fmtS(run.freshMs)}, idle RSS ${String(run.idleRssMB)} MB (${String(run.idleBytesPerFeed)} B/feed idle, ${String(run.activeBytesPerFeed)} B/feed active)`).join('; ')
+      `fresh peer ${fmtS(run.freshMs)} (${String(run.freshOverFloor)}x the bare hypercore work, ${fmtS(run.floorMs)}), idle RSS ${String(run.idleRssMB)} MB (${String(run.idleBytesPerFeed)} B/feed idle, ${String(run.activeBytesPerFeed)} B/feed active)`).join('; ')
     const met = (last.reopenMs as number) < 1000 && (r.reopenRatio as number) <= 3 &&
       (last.freshMs as number) < 10_000 && (last.idleRssMB as number) < 200
     return {

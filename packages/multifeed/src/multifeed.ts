@@ -127,9 +127,15 @@ const DEFAULT_WRITE_BUFFER_SIZE = 16 * 1024 * 1024
 /**
  * How long hypercore keeps a core's replication channels after nothing wants data
  * from them (its default is 20-40 s). A synced feed is closed on both sides soon
- * after, so a peer fetching thousands of feeds does not keep them all open.
+ * after, so a peer fetching thousands of feeds does not keep them all open. A feed
+ * we serve holds one of the connection's `maxServing` slots until its channel
+ * closes, so one connection is served at most maxServing / (fetch + linger) feeds
+ * a second: at 2 s, 1,024 slots capped a fresh peer at about 450 feeds/s and made
+ * it wait (10,000 feeds: 28.6 s; 19.3 s at 1 s, where the CPU binds instead).
  */
-const CHANNEL_LINGER_MS = 2000
+const CHANNEL_LINGER_MS = 1000
+/** Most missing blocks of an open remote feed asked for one by one (more: one live range). See _fetchMissing. */
+const BLOCKS_BY_INDEX = 64
 
 /** One feed of the set, open or not. Kept small: there may be many. */
 interface Known {
@@ -151,6 +157,8 @@ interface Known {
   syncing: boolean
   /** writer() opened it in this session: peers always hear of it (their list of what we write). */
   writing: boolean
+  /** Blocks below this were asked for in this session (see _fetchMissing). */
+  fetchedTo: number
   detach: (() => void) | null
 }
 
@@ -394,6 +402,7 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
       hash: null,
       syncing: false,
       writing: false,
+      fetchedTo: 0,
       detach: null
     }
     this._known.set(k.key, k)
@@ -666,7 +675,8 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
     }
     if (!k.local) {
       // Remote feeds are replicated whole: while open, keep downloading as they grow.
-      feed.download({ start: 0, end: -1 })
+      k.fetchedTo = 0
+      this._fetchMissing(k)
       // Missing blocks: fetch them from whoever has them, not only from a peer that is ahead.
       if (feed.contiguousLength < feed.length) for (const p of this._peers) if (p.active) feed.replicate(p.noise as never)
     }
@@ -759,6 +769,32 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
     return this._blockKey
   }
 
+  /**
+   * Asks an open remote feed for the blocks it misses up to its length, once each per
+   * session; called on open and whenever its length grows, so a remote feed is
+   * replicated whole while open. A small gap is asked for block by block: a range
+   * request makes hypercore build a skip bitfield of the core (a copy of its bitfield
+   * and a quickbit index), which for thousands of feeds of a few blocks each was the
+   * largest cost we added to a fresh peer's sync. A larger gap is one live range.
+   */
+  private _fetchMissing (k: Known): void {
+    const feed = k.feed
+    if (feed === null || k.local) return
+    const to = feed.length
+    if (k.fetchedTo > to && k.fetchedTo !== Number.POSITIVE_INFINITY) k.fetchedTo = 0 // truncated: ask again from what we hold
+    const from = Math.max(feed.contiguousLength, k.fetchedTo)
+    if (to <= from) return
+    if (to - from > BLOCKS_BY_INDEX) {
+      k.fetchedTo = Number.POSITIVE_INFINITY // the live range follows every later growth too
+      feed.download({ start: from, end: -1 })
+      return
+    }
+    k.fetchedTo = to
+    const blocks: number[] = []
+    for (let i = from; i < to; i++) blocks.push(i)
+    feed.download({ blocks })
+  }
+
   /** A feed wants data while a sync fetches it or while it misses blocks of a remote feed. */
   private _updateWanting (k: Known): void {
     const feed = k.feed
@@ -787,6 +823,7 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
     if (changed.length === 0) return
     const states: FeedState[] = []
     for (const k of changed) {
+      this._fetchMissing(k)
       this._updateWanting(k)
       this._sync.changed(k.key)
       if (k.length > 0) states.push(stateOf(k))
@@ -894,10 +931,8 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
       k.feed.replicate(peer.noise as never)
       return
     }
-    if (peer.serving.has(k.key)) return
     // Past maxServing the remote's channel waits (it stays pending in Protomux) until one ends.
-    if (!(await peer.serveSlot(this.maxServing)) || peer.serving.has(k.key)) return
-    peer.serving.add(k.key)
+    if (!(await peer.takeServeSlot(k.key, this.maxServing))) return
     let feed: Feed | undefined
     try {
       feed = await this.hold(k.key)

@@ -103,7 +103,7 @@ export class PeerConnection implements Announcer, SyncPeer {
   /** Feeds opened because this peer asked for them (serve), so they can be let go. */
   readonly serving = new Set<string>()
   /** Asks for more feeds than we serve at once wait here, in order (the remote's channel stays pending). */
-  private readonly serveWaiters: Array<(ok: boolean) => void> = []
+  private readonly serveWaiters: Array<{ key: string; resolve: (ok: boolean) => void }> = []
   /** Unknown keys are handled one message at a time, in order. */
   private queue: Promise<void> = Promise.resolve()
   private readonly whenVerified: Promise<boolean>
@@ -297,17 +297,30 @@ export class PeerConnection implements Announcer, SyncPeer {
     this.queue = this.queue.then(() => { if (!this.done) this.host.onPeerSettled(this) })
   }
 
-  /** Resolves (true) once fewer than `max` feeds are served for this peer; false if the connection ends first. */
-  serveSlot (max: number): Promise<boolean> {
-    if (this.done) return Promise.resolve(false)
-    if (this.serving.size < max && this.serveWaiters.length === 0) return Promise.resolve(true)
-    return new Promise((resolve) => this.serveWaiters.push(resolve))
+  /**
+   * Takes one of `max` serve slots for `key` (it joins `serving` at once, so asks that
+   * arrive together cannot all see a free slot): resolves true when it has one, waiting
+   * in order while all are taken; false if the connection ends first or `key` is
+   * served already.
+   */
+  takeServeSlot (key: string, max: number): Promise<boolean> {
+    if (this.done || this.serving.has(key)) return Promise.resolve(false)
+    if (this.serving.size < max && this.serveWaiters.length === 0) {
+      this.serving.add(key)
+      return Promise.resolve(true)
+    }
+    return new Promise((resolve) => this.serveWaiters.push({ key, resolve }))
   }
 
-  /** A served feed was let go: the next waiting ask may go. */
+  /** A served feed was let go: its slot goes to the next waiting ask. */
   endServe (key: string): boolean {
     if (!this.serving.delete(key)) return false
-    this.serveWaiters.shift()?.(true)
+    for (let next = this.serveWaiters.shift(); next !== undefined; next = this.serveWaiters.shift()) {
+      if (this.serving.has(next.key)) { next.resolve(false); continue } // served meanwhile
+      this.serving.add(next.key)
+      next.resolve(true)
+      break
+    }
     return true
   }
 
@@ -428,7 +441,7 @@ export class PeerConnection implements Announcer, SyncPeer {
     this.removed = true
     this.done = true
     this.settleVerified(false)
-    for (const w of this.serveWaiters.splice(0)) w(false)
+    for (const w of this.serveWaiters.splice(0)) w.resolve(false)
     if (!this.ownsStream) this.stopWatching()
     this.host.onPeerRemove(this, this.added)
   }

@@ -6,7 +6,7 @@ import Corestore from 'corestore'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { killWhenPrinted, tmpDir } from '@kappa-ts/test-helpers'
-import { Multifeed, appendEntries } from '../src/index.js'
+import { Multifeed, appendEntries, type Feed } from '../src/index.js'
 import { pipe, twoPeers, until, held, readAt } from './helpers.js'
 
 const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
@@ -24,6 +24,13 @@ async function writers (m: Multifeed, n: number, entries = 1, parallel = 32): Pr
     }))
   }
   return keys
+}
+
+/** Ends every connection of `a` (to `b`, over `link`) and closes both (their folders go with the test). */
+async function endPair (a: Multifeed, b: Multifeed, link: Promise<void>): Promise<void> {
+  for (const s of a.peers) s.stream.destroy()
+  await link
+  await a.close(); await b.close()
 }
 
 /** Resolves on the next `event`; keeps the process alive meanwhile (idle timers are unref'd). */
@@ -190,7 +197,53 @@ test('a peer behind on 200 known feeds fetches them at most maxSyncing at a time
   await until([b], () => { watch(); return keys.every((k) => held(b, k) === 2) }, 'b to fetch the second block of every feed')
   t.ok(most >= 1 && most <= 8, `at most maxSyncing (8) fetched at once (${most})`)
   t.equal(b.syncing.waiting, 0, 'and none left waiting')
-  for (const s of a.peers) s.stream.destroy()
-  await link
-  await a.close(); await b.close()
+  await endPair(a, b, link)
+})
+
+test('an open remote feed is fetched whole as it grows: gaps of a few blocks (asked block by block) and of many (one range), on both sides of the switch', async (t) => {
+  const [a, b] = await twoPeers(t)
+  const small = await a.writer('small')
+  const large = await a.writer('large')
+  const blocks = async (w: Feed, n: number, tag: string): Promise<void> => { for (let i = 0; i < n; i++) await appendEntries(w, [{ tag, i }]) }
+  await blocks(small, 1, 'first')
+  await blocks(large, 65, 'first') // one block over the block-by-block bound: a range from the start
+  const sk = hex(small.key); const lk = hex(large.key)
+  const link = pipe(a.replicate(true), b.replicate(false))
+  await until([b], () => held(b, sk) === 1 && held(b, lk) === 65, 'b to hold both feeds')
+  // b keeps both open; a grows them while connected
+  await b.hold(sk); await b.hold(lk)
+  await blocks(small, 3, 'second') // a small gap
+  await until([b], () => held(b, sk) === 4, 'b to fetch a gap of 3 blocks')
+  await blocks(small, 70, 'third') // a large gap on a feed fetched block by block so far
+  await blocks(large, 2, 'second') // a small gap on a feed with a live range
+  await until([b], () => held(b, sk) === 74 && held(b, lk) === 67, 'b to fetch a gap of 70 blocks and one of 2')
+  await blocks(small, 1, 'fourth')
+  await until([b], () => held(b, sk) === 75, 'and the next block after the range')
+  t.deepEqual(await readAt(b, sk, 74), { tag: 'fourth', i: 0 }, 'the last block reads back')
+  t.deepEqual(await readAt(b, lk, 66), { tag: 'second', i: 1 }, 'on both feeds')
+  t.equal(b.lengths(sk)?.contiguousLength, 75, 'every block of the small feed is held')
+  b.release(sk); b.release(lk)
+  await endPair(a, b, link)
+})
+
+test('serving is bounded: a fresh peer fetching 12 feeds at once never has the source open more than maxServing of them for it, and gets all 12', async (t) => {
+  const da = tmpDir(t, 'kappa-multifeed-'); const db = tmpDir(t, 'kappa-multifeed-')
+  const first = new Multifeed(da)
+  await first.ready()
+  const keys = await writers(first, 12, 2)
+  const key = first.key
+  await first.close()
+  // reopened lazily: every feed the source opens from now on, it opens to serve b, whose
+  // admission asks for up to 64 feeds at once (asks that arrive together once all took a slot)
+  const a = new Multifeed(da, { maxServing: 4, maxIdleFeeds: 0, idleTimeout: 10 })
+  await a.ready()
+  const b = new Multifeed(db, { key })
+  await b.ready()
+  let most = 0
+  a.on('feed-open', () => { most = Math.max(most, a.feeds().length) })
+  const link = pipe(a.replicate(true), b.replicate(false))
+  await until([b], () => keys.every((k) => held(b, k) === 2), 'b to get every block of the 12 feeds')
+  t.ok(most >= 1 && most <= 4, `the source had at most maxServing (4) feeds open for b at once (${most})`)
+  t.deepEqual(await readAt(b, keys[11]!, 1), { w: 11, e: 1 }, 'the last feed reads back')
+  await endPair(a, b, link)
 })
