@@ -9,7 +9,7 @@ import Hypercore from 'hypercore'
 import { Multifeed } from '@kappa-ts/multifeed'
 import { Kappa, KappaError, type Writer } from '../src/index.js'
 import { STATUS_PROTOCOL, rawEncoding, encodeReply } from '../src/status-wire.js'
-import { connect, opened, tmpDir } from '@kappa-ts/test-helpers'
+import { connect, nextEvent, opened, tmpDir } from '@kappa-ts/test-helpers'
 import { countView, type Msg } from './helpers.js'
 
 type Peer = Kappa<{ c: ReturnType<typeof countView> }>
@@ -92,7 +92,7 @@ test('a peer that disconnects stops counting; close() and an abort signal end a 
   const b = await peer(t, a.kappa.key)
   await fill(a.writer, 20_000, 'a')
   const end = connect(a.kappa, b.kappa, t)
-  const feedAtB = new Promise<void>((resolve) => b.kappa.on('feed', (_f: unknown, info: { local: boolean }) => { if (!info.local) resolve() }))
+  const feedAtB = nextEvent<[unknown, { local: boolean }]>(b.kappa, 'feed', (_f, info) => !info.local, "a's feed at b")
   const waiting = b.kappa.synced()
   await feedAtB
   end()
@@ -135,7 +135,7 @@ test('a status reply to no request drops the stream; the process lives', async (
   const se = evil.replicate(false)
   sa.on('error', () => {})
   se.on('error', () => {})
-  const closed = new Promise<void>((resolve) => sa.once('close', () => resolve()))
+  const closed = nextEvent(sa, 'close')
   const mux: Protomux = Hypercore.getProtocolMuxer(se)
   const ch = mux.createChannel({
     protocol: STATUS_PROTOCOL,
