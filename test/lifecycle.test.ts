@@ -14,7 +14,7 @@ import { Kappa, KappaError, type Entry, type ViewBatch, type ViewContext } from 
 import { KappaSwarm, SwarmError } from '@kappa-ts/swarm'
 import { RecordDB, RecordDbError } from '@kappa-ts/record-db'
 import createTestnet from 'hyperdht/testnet.js'
-import { closeAtEnd, defer, tmpDir } from '@kappa-ts/test-helpers'
+import { closeAtEnd, defer, nextEvent, tmpDir } from '@kappa-ts/test-helpers'
 
 /** What every resource has (ReadyResource's surface). */
 interface Resource {
@@ -247,32 +247,26 @@ test('Kappa: close() lets pending appends land, then closes the views, then the 
 
 test('KappaSwarm: close() leaves the topic and drops the connection; join() after it fails with ERR_CLOSED', async (t) => {
   const net = await createTestnet(3, { host: '127.0.0.1' })
+  defer(t, () => net.destroy())
   const bootstrap = net.bootstrap.map((b) => `${b.host}:${b.port}`)
-  const dir = tmpDir(t, 'lifecycle-')
-  const mf = new Multifeed(dir)
-  const swarm = new KappaSwarm(mf, { bootstrap })
+  const mf = closeAtEnd(t, new Multifeed(tmpDir(t, 'lifecycle-')))
+  const swarm = closeAtEnd(t, new KappaSwarm(mf, { bootstrap }))
   const other = new Hyperswarm({ dht: new HyperDHT({ bootstrap: net.bootstrap, host: '127.0.0.1', firewalled: false }) })
   other.on('connection', (socket: { on: (e: string, f: () => void) => void }) => socket.on('error', () => {}))
-  try {
-    await swarm.join()
-    const order: string[] = []
-    const connected = new Promise<void>((resolve) => swarm.once('peer-add', () => resolve()))
-    await other.join(mf.discoveryKey, { server: false, client: true }).flushed()
-    await connected
-    swarm.on('peer-remove', () => order.push('peer-remove'))
-    swarm.on('close', () => order.push('close'))
-    await swarm.close()
-    t.deepEqual(order, ['peer-remove', 'close'], 'the connection is dropped before the swarm reports closed')
-    t.equal(swarm.joined, false, 'no longer joined')
-    t.deepEqual(swarm.peers, [], 'no peers')
-    t.notOk(mf.closing !== null, 'the multifeed (not the swarm\'s) stays open')
-    await swarm.join().then(() => t.fail('join() after close() resolved'), (err: SwarmError) => t.equal(err.code, 'ERR_CLOSED', 'join() after close(): ERR_CLOSED'))
-  } finally {
-    await swarm.close()
-    await other.destroy()
-    await mf.close()
-    await net.destroy()
-  }
+  defer(t, () => other.destroy())
+  await swarm.join()
+  const order: string[] = []
+  const connected = nextEvent(swarm, 'peer-add')
+  await other.join(mf.discoveryKey, { server: false, client: true }).flushed()
+  await connected
+  swarm.on('peer-remove', () => order.push('peer-remove'))
+  swarm.on('close', () => order.push('close'))
+  await swarm.close()
+  t.deepEqual(order, ['peer-remove', 'close'], 'the connection is dropped before the swarm reports closed')
+  t.equal(swarm.joined, false, 'no longer joined')
+  t.deepEqual(swarm.peers, [], 'no peers')
+  t.notOk(mf.closing !== null, 'the multifeed (not the swarm\'s) stays open')
+  await swarm.join().then(() => t.fail('join() after close() resolved'), (err: SwarmError) => t.equal(err.code, 'ERR_CLOSED', 'join() after close(): ERR_CLOSED'))
 })
 
 test('RecordDB: close() lets pending writes land, then closes its kappa', async (t) => {

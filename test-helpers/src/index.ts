@@ -1,7 +1,8 @@
 // What the packages' tape tests share: temp folders that tape removes when the test ends,
 // waiting for a condition, and two peers replicating over an in-process stream pair.
 // Depends on nothing of ours, so every package's tests can use it (as a devDependency).
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createInterface } from 'node:readline'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -244,4 +245,141 @@ export function untilEvent (
     for (const e of emitters) for (const name of names) e.on(name, onEvent)
     void check()
   })
+}
+
+/** Anything whose listeners can be added and removed with their arguments: an EventEmitter, a KappaSwarm. */
+export interface ArgsEmitterLike {
+  on (event: string, fn: (...args: unknown[]) => void): unknown
+  off (event: string, fn: (...args: unknown[]) => void): unknown
+}
+
+/**
+ * Resolves with the arguments of the next `event` whose arguments satisfy `pred` (any, by
+ * default): `const [peer] = await nextEvent<[PeerStatus]>(swarm, 'peer-add')`. Listen before
+ * provoking the event (call first, await later). Rejects (naming `what`) after `timeoutMs`
+ * (default 30 s), so a broken test fails instead of hanging.
+ */
+export function nextEvent<A extends unknown[] = unknown[]> (
+  emitter: ArgsEmitterLike,
+  event: string,
+  pred: (...args: A) => boolean = () => true,
+  what: string = event,
+  timeoutMs = 30_000
+): Promise<A> {
+  return new Promise((resolve, reject) => {
+    const on = (...args: unknown[]): void => {
+      let ok: boolean
+      try {
+        ok = pred(...(args as A))
+      } catch (err) {
+        finish(); reject(err); return
+      }
+      if (ok) { finish(); resolve(args as A) }
+    }
+    const finish = (): void => { clearTimeout(timer); emitter.off(event, on) }
+    const timer = setTimeout(() => { finish(); reject(new Error(`timed out waiting for: ${what}`)) }, timeoutMs)
+    emitter.on(event, on)
+  })
+}
+
+/** One line a `LineProcess` printed: its JSON, or `{ type: 'line', text }` for a line that is not JSON. */
+export interface PrintedLine { type: string }
+
+export interface LineProcessOptions<M extends PrintedLine = PrintedLine> {
+  /** How long `wait` waits before it rejects. Default 45 s (a child under load on a shared machine). */
+  waitMs?: number
+  /** With KAPPA_TEST_DEBUG set, each line is echoed to stderr, but not those of these types (noisy ones). */
+  quietTypes?: string[]
+  /** Called with each message as it arrives, before a `wait` sees it (to echo a child's fatal error at once). */
+  onMessage?: (msg: M) => void
+}
+
+const liveChildren = new Set<ChildProcess>()
+let killOnExit = false
+
+/**
+ * A child process that speaks JSON lines on stdout (a peer script, the chat's --headless mode):
+ * every line is kept in `messages`, `wait` finds the first (past or future) that matches, `ask`
+ * sends a line and waits for a reply of a type. A child still running when this process exits
+ * is SIGKILLed, so a failing test leaves none behind; a test also `kill`s its children itself.
+ */
+export class LineProcess<M extends PrintedLine = PrintedLine & Record<string, unknown>> {
+  readonly messages: M[] = []
+  /** What the child wrote to stderr (quoted when it exits while a `wait` is pending). */
+  stderr = ''
+  /** How the child ended. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  private readonly waiters = new Set<() => void>()
+  private readonly waitMs: number
+
+  constructor (readonly label: string, readonly child: ChildProcess, opts: LineProcessOptions<M> = {}) {
+    this.waitMs = opts.waitMs ?? 45_000
+    const quiet = new Set(opts.quietTypes ?? [])
+    liveChildren.add(child)
+    if (!killOnExit) {
+      killOnExit = true
+      process.once('exit', () => { for (const c of liveChildren) c.kill('SIGKILL') })
+    }
+    if (child.stdout === null || child.stderr === null) throw new TypeError('LineProcess: spawn the child with stdout and stderr piped')
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      let msg: M
+      try { msg = JSON.parse(line) as M } catch { msg = { type: 'line', text: line } as unknown as M }
+      if (process.env.KAPPA_TEST_DEBUG !== undefined && !quiet.has(msg.type)) process.stderr.write(`# ${label}: ${line.slice(0, 200)}\n`)
+      opts.onMessage?.(msg)
+      this.messages.push(msg)
+      this.wake()
+    })
+    child.stderr.on('data', (d: Buffer) => { this.stderr += d.toString() })
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
+      liveChildren.delete(child)
+      this.wake()
+      resolve({ code, signal })
+    }))
+  }
+
+  private wake (): void {
+    for (const w of [...this.waiters]) w()
+  }
+
+  /**
+   * The first message from index `from` on (already printed or still to come) that matches
+   * `pred`. Rejects, naming `what`, if the child exits first (quoting its stderr) or after `waitMs`.
+   */
+  wait (pred: (m: M) => boolean, what: string, from = 0): Promise<M> {
+    return new Promise((resolve, reject) => {
+      let i = from
+      const check = (): void => {
+        for (; i < this.messages.length; i++) {
+          const m = this.messages[i]!
+          if (pred(m)) { done(); resolve(m); return }
+        }
+        if (this.child.exitCode !== null || this.child.signalCode !== null) {
+          done()
+          reject(new Error(`${this.label} exited while waiting for ${what}; stderr: ${this.stderr.slice(-2000)}`))
+        }
+      }
+      const timer = setTimeout(() => { done(); reject(new Error(`${this.label}: timed out waiting for ${what}`)) }, this.waitMs)
+      const done = (): void => { clearTimeout(timer); this.waiters.delete(check) }
+      this.waiters.add(check)
+      check()
+    })
+  }
+
+  /** Writes one line to the child's stdin: a string as is, an object as JSON. */
+  send (line: string | Record<string, unknown>): void {
+    if (this.child.stdin === null) throw new TypeError(`${this.label}: spawned without a stdin pipe`)
+    this.child.stdin.write((typeof line === 'string' ? line : JSON.stringify(line)) + '\n')
+  }
+
+  /** Sends `line`, then waits for the first message of `type` printed after it. */
+  ask (line: string | Record<string, unknown>, type: string): Promise<M> {
+    const from = this.messages.length
+    this.send(line)
+    return this.wait((m) => m.type === type, `${type} after ${typeof line === 'string' ? line : JSON.stringify(line)}`, from)
+  }
+
+  /** Kills the child (SIGKILL unless told) if it is still running. */
+  kill (signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal)
+  }
 }

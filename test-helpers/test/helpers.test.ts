@@ -3,7 +3,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { Duplex } from 'node:stream'
 import { EventEmitter } from 'node:events'
-import { closeAtEnd, connect, defer, eventually, firstEvents, killWhenPrinted, makeTmpDir, opened, openPair, tmpDir, untilEvent } from '../src/index.js'
+import { spawn } from 'node:child_process'
+import { closeAtEnd, connect, defer, eventually, firstEvents, killWhenPrinted, LineProcess, makeTmpDir, nextEvent, opened, openPair, tmpDir, untilEvent } from '../src/index.js'
 
 let kept = ''
 test('tmpDir: a fresh folder that exists during the test', (t) => {
@@ -203,4 +204,56 @@ test('openPair: closed and removed', (t) => {
   t.deepEqual(pairLog, ['close second (folder there: true)', 'close first (folder there: true)'])
   t.ok(pairDirs.every((d) => !fs.existsSync(d)), 'both folders removed')
   t.end()
+})
+
+test('nextEvent: the arguments of the next event that passes the predicate; listener removed; rejects on timeout', async (t) => {
+  const emitter = new EventEmitter()
+  const first = nextEvent<[number, string]>(emitter, 'n')
+  const big = nextEvent<[number, string]>(emitter, 'n', (n) => n > 1, 'n above 1')
+  emitter.emit('n', 1, 'one')
+  emitter.emit('n', 2, 'two')
+  t.deepEqual(await first, [1, 'one'], 'the next one, with all its arguments')
+  t.deepEqual(await big, [2, 'two'], 'the first one the predicate accepts')
+  t.equal(emitter.listenerCount('n'), 0, 'its listeners removed')
+  const throwing = nextEvent(emitter, 'n', () => { throw new Error('bad predicate') })
+  emitter.emit('n', 3)
+  await throwing.then(() => t.fail('resolved'), (err: Error) => t.equal(err.message, 'bad predicate', 'a throwing predicate rejects'))
+  await nextEvent(emitter, 'never', () => true, 'what never happens', 10).then(() => t.fail('resolved'), (err: Error) => t.equal(err.message, 'timed out waiting for: what never happens'))
+  t.equal(emitter.listenerCount('n') + emitter.listenerCount('never'), 0, 'no listener left behind')
+})
+
+const echo = `
+const rl = require('node:readline').createInterface({ input: process.stdin })
+console.log(JSON.stringify({ type: 'hello', n: 1 }))
+console.log('not json')
+rl.on('line', (line) => {
+  const cmd = JSON.parse(line)
+  if (cmd.cmd === 'exit') { console.error('bye'); process.exit(3) }
+  console.log(JSON.stringify({ type: 'echo', got: cmd }))
+})`
+
+test('LineProcess: keeps the lines, waits for past and future ones, asks and gets the reply after the question', async (t) => {
+  const p = new LineProcess('echo', spawn(process.execPath, ['-e', echo], { stdio: ['pipe', 'pipe', 'pipe'] }), { waitMs: 20_000 })
+  const hello = await p.wait((m) => m.type === 'hello', 'hello')
+  t.equal(hello.n, 1, 'a JSON line, parsed')
+  const line = await p.wait((m) => m.type === 'line', 'the plain line')
+  t.equal(line.text, 'not json', 'a line that is not JSON: { type: line, text }')
+  t.equal((await p.wait((m) => m.type === 'hello', 'hello again')).n, 1, 'wait finds a line printed before it was called')
+  const first = await p.ask({ cmd: 'say', n: 1 }, 'echo')
+  t.deepEqual(first.got, { cmd: 'say', n: 1 }, 'an object is sent as JSON')
+  const second = await p.ask('{"cmd":"say","n":2}', 'echo')
+  t.deepEqual(second.got, { cmd: 'say', n: 2 }, 'ask waits for the reply after its own line, not an earlier one')
+  const gone = p.wait((m) => m.type === 'never', 'a line that never comes')
+  p.send({ cmd: 'exit' })
+  await gone.then(() => t.fail('resolved'), (err: Error) => t.match(err.message, /echo exited while waiting for a line that never comes; stderr: bye/, 'the child exiting rejects a wait, quoting its stderr'))
+  t.deepEqual(await p.exited, { code: 3, signal: null }, 'exited: code and signal')
+})
+
+test('LineProcess: kill() ends a child that would not exit; a wait times out naming what it waited for', async (t) => {
+  const p = new LineProcess('idle', spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: ['pipe', 'pipe', 'pipe'] }), { waitMs: 20 })
+  await p.wait(() => true, 'anything').then(() => t.fail('resolved'), (err: Error) => t.equal(err.message, 'idle: timed out waiting for anything'))
+  p.kill()
+  t.deepEqual(await p.exited, { code: null, signal: 'SIGKILL' }, 'killed with SIGKILL')
+  p.kill()
+  t.pass('kill() after the exit does nothing')
 })

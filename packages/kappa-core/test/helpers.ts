@@ -1,11 +1,14 @@
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
+// kappa-core's test helpers: the views the tests index with. Temp folders, waiting on events
+// and piping two peers together come from @kappa-ts/test-helpers (tmpDir, untilEvent, connect).
+import { makeTmpDir, untilEvent } from '@kappa-ts/test-helpers'
 import type { Address, Entry, View, ViewBatch, ViewContext } from '../src/index.js'
 
+/**
+ * Kept for many-feeds.test.ts only (changed on another branch; it moves to tmpDir(t) there):
+ * a temp folder and the function that removes it. Other tests take `tmpDir(t)`.
+ */
 export function tmpdir (): { dir: string; cleanup: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kappa-core-'))
-  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) }
+  return makeTmpDir('kappa-core-')
 }
 
 export interface Msg { text: string; n?: number }
@@ -37,27 +40,9 @@ export function countView (opts: { version?: number; filter?: (e: Entry<Msg>) =>
   return view
 }
 
-/** Resolves once `cond` holds, checking now and after each committed batch of any view. */
+/** Kept for many-feeds.test.ts only (see `tmpdir`): test-helpers' `untilEvent` on the kappa's 'indexed'. */
 export function until (kappa: { on(ev: 'indexed', fn: () => void): unknown; off(ev: 'indexed', fn: () => void): unknown }, cond: () => Promise<boolean>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let running = false
-    let again = false
-    const check = (): void => {
-      if (running) { again = true; return }
-      running = true
-      again = false
-      cond().then((ok) => {
-        running = false
-        if (ok) { kappa.off('indexed', check); resolve() } else if (again) check()
-      }, (err: unknown) => { kappa.off('indexed', check); reject(err) })
-    }
-    kappa.on('indexed', check)
-    check()
-  })
-}
-
-export function once<T extends unknown[]> (emitter: { once(ev: string, fn: (...args: T) => void): unknown }, event: string): Promise<T> {
-  return new Promise((resolve) => emitter.once(event, (...args: T) => resolve(args)))
+  return untilEvent(kappa, 'indexed', cond, 'the views to catch up', 120_000)
 }
 
 /** An address as a key that sorts in log order. */

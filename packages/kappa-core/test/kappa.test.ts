@@ -3,12 +3,11 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { MemoryLevel } from 'memory-level'
 import { Kappa, KappaError, type ApiDef, type Entry, type View, type ViewBatch, type ViewContext } from '../src/index.js'
-import { countView, once, tmpdir, until, type Msg } from './helpers.js'
+import { closeAtEnd, connect, nextEvent, opened, tmpDir, untilEvent } from '@kappa-ts/test-helpers'
+import { countView, type Msg } from './helpers.js'
 
 test('a view indexes what writers append; api is bound and typed', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const kappa = new Kappa(dir).use('counter', countView())
-  await kappa.ready()
+  const kappa = await opened(t, new Kappa(tmpDir(t)).use('counter', countView()))
   const w = await kappa.writer()
   t.deepEqual(await w.append({ text: 'hi' }), { block: 0, index: 0 }, 'one value: its address')
   t.deepEqual(await w.append([{ text: 'a' }, { text: 'b' }]), [{ block: 1, index: 0 }, { block: 1, index: 1 }], 'an array: each value\'s address, packed in one block')
@@ -25,15 +24,11 @@ test('a view indexes what writers append; api is bound and typed', async (t) => 
   t.equal(kappa.feeds().length, 1)
   t.equal(kappa.feed(w.key), w.feed)
   t.ok(kappa.writer() instanceof Promise && (await kappa.writer()) === w, 'same writer object per name')
-  await kappa.close()
-  cleanup()
 })
 
 test('concurrent appends coalesce into one hypercore append, in call order', async (t) => {
-  const { dir, cleanup } = tmpdir()
   const seen: Entry<Msg>[] = []
-  const kappa = new Kappa(dir).use('counter', countView({ onMap: (e) => seen.push(...e), maxBatch: 5000 }))
-  await kappa.ready()
+  const kappa = await opened(t, new Kappa(tmpDir(t)).use('counter', countView({ onMap: (e) => seen.push(...e), maxBatch: 5000 })))
   const w = await kappa.writer()
   let appendEvents = 0
   w.feed.on('append', () => { appendEvents++ })
@@ -47,29 +42,22 @@ test('concurrent appends coalesce into one hypercore append, in call order', asy
   t.equal(kappa.reader.stats.storageReads, 0, 'local appends are indexed without reading them back')
   // awaited one after another: each goes out alone, at once, as a block of its own
   for (let i = 0; i < 3; i++) t.deepEqual(await w.append({ text: 'x' }), { block: 1 + i, index: 0 })
-  await kappa.close()
-  cleanup()
 })
 
 test('filter: filtered entries are never mapped, yet the view catches up past them', async (t) => {
-  const { dir, cleanup } = tmpdir()
   const seen: Entry<Msg>[] = []
-  const kappa = new Kappa(dir).use('even', countView({ filter: (e) => e.address.index % 2 === 0, onMap: (e) => seen.push(...e) }))
-  await kappa.ready()
+  const kappa = await opened(t, new Kappa(tmpDir(t)).use('even', countView({ filter: (e) => e.address.index % 2 === 0, onMap: (e) => seen.push(...e) })))
   const w = await kappa.writer()
   await w.append(Array.from({ length: 10 }, (_, n) => ({ text: String(n) })))
   await kappa.indexed()
   t.deepEqual(seen.map((e) => e.address.index), [0, 2, 4, 6, 8])
   t.equal(await kappa.api.even.count(), 5)
   t.deepEqual(kappa.status().even, { state: 'idle', indexed: 10, total: 10, blocks: { indexed: 1, total: 1 }, skipped: 0, error: null }, 'cursor past every entry')
-  await kappa.close()
-  cleanup()
 })
 
 test('use() on a populated kappa indexes the history, also after ready(); version bump rebuilds', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  let kappa: Kappa = new Kappa(dir)
-  await kappa.ready()
+  const dir = tmpDir(t)
+  const kappa = await opened(t, new Kappa(dir))
   const w = await kappa.writer()
   await w.append(Array.from({ length: 50 }, (_, n) => ({ text: String(n) })))
   const late = kappa.use('late', countView())
@@ -79,40 +67,32 @@ test('use() on a populated kappa indexes the history, also after ready(); versio
 
   // same version on reopen: nothing re-mapped
   let mapped = 0
-  const again = new Kappa(dir).use('late', countView({ onMap: (e) => { mapped += e.length } }))
-  await again.ready()
+  const again = await opened(t, new Kappa(dir).use('late', countView({ onMap: (e) => { mapped += e.length } })))
   await again.indexed()
   t.equal(mapped, 0, 'reopen with the same version maps nothing again')
   t.equal(await again.api.late.count(), 50)
   await again.close()
 
   mapped = 0
-  const bumped = new Kappa(dir).use('late', countView({ version: 2, onMap: (e) => { mapped += e.length } }))
+  const bumped = closeAtEnd(t, new Kappa(dir).use('late', countView({ version: 2, onMap: (e) => { mapped += e.length } })))
   await bumped.indexed()
   t.equal(mapped, 50, 'a new version maps every entry again')
   t.equal(await bumped.api.late.count(), 50, 'old data cleared (not 100)')
-  await bumped.close()
-  kappa = bumped
-  cleanup()
 })
 
 test('a view is queryable once ready() resolves, also one added after an earlier ready()', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const kappa = new Kappa(dir).use('a', countView())
+  const kappa = closeAtEnd(t, new Kappa(tmpDir(t)).use('a', countView()))
   await kappa.api.a.count().then(() => t.fail('should reject before ready'), (err: KappaError) => t.equal(err.code, 'ERR_NOT_READY'))
   await kappa.ready()
   t.equal(await kappa.api.a.count(), 0)
   const more = kappa.use('b', countView())
   await more.ready()
   t.equal(await more.api.b.count(), 0, 'ready() again opens the view added later')
-  await kappa.close()
-  cleanup()
 })
 
 test('errors: unknown view, duplicate, bad name, bad view, after close', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const kappa = new Kappa(dir).use('a', countView())
-  await kappa.ready()
+  const dir = tmpDir(t)
+  const kappa = await opened(t, new Kappa(dir).use('a', countView()))
   const code = (fn: () => unknown): string | undefined => {
     try { fn() } catch (err) { return (err as KappaError).code }
     return undefined
@@ -139,18 +119,16 @@ test('errors: unknown view, duplicate, bad name, bad view, after close', async (
   await kappa.writer().then(() => t.fail(), (err: KappaError) => t.equal(err.code, 'ERR_CLOSED'))
   await kappa.indexed().then(() => t.fail(), (err: KappaError) => t.equal(err.code, 'ERR_CLOSED'))
   await kappa.close() // twice is fine
-  cleanup()
 })
 
 test('a throwing view: view-error with feed and address, other views go on, its api still answers, resume retries', async (t) => {
-  const { dir, cleanup } = tmpdir()
   let broken = true
   const fragile = countView({
     onMap: (entries) => {
       if (broken && entries.some((e) => e.value.text === 'boom')) throw new Error('cannot map boom')
     }
   })
-  const kappa = new Kappa(dir).use('fragile', fragile).use('solid', countView())
+  const kappa = closeAtEnd(t, new Kappa(tmpDir(t)).use('fragile', fragile).use('solid', countView()))
   const errors: Array<[string, KappaError]> = []
   kappa.on('view-error', (name: string, err: KappaError) => errors.push([name, err]))
   await kappa.ready()
@@ -176,16 +154,12 @@ test('a throwing view: view-error with feed and address, other views go on, its 
   await kappa.indexed(['fragile'])
   t.equal(await kappa.api.fragile.count(), 3, 'resume retried the batch and went on')
   t.equal(kappa.status().fragile?.error, null)
-  await kappa.close()
-  cleanup()
 })
 
 test('pause stops one view, resume catches it up; live hook and indexed event per batch', async (t) => {
-  const { dir, cleanup } = tmpdir()
   const hooked: number[] = []
   const view = { ...countView(), indexed: (entries: Entry<Msg>[]) => { hooked.push(...entries.map((e) => e.address.index)) } }
-  const kappa = new Kappa(dir).use('v', view).use('w', countView())
-  await kappa.ready()
+  const kappa = await opened(t, new Kappa(tmpDir(t)).use('v', view).use('w', countView()))
   const events: string[] = []
   kappa.on('indexed', (name: string) => events.push(name))
   const w = await kappa.writer()
@@ -200,12 +174,9 @@ test('pause stops one view, resume catches it up; live hook and indexed event pe
   t.equal(await kappa.api.v.count(), 2)
   t.deepEqual(hooked, [0, 1], 'indexed hook saw the committed entries')
   t.ok(events.includes('v') && events.includes('w'), "'indexed' event per view")
-  await kappa.close()
-  cleanup()
 })
 
 test('the ViewContext is the declared contract: name, db, entry(), signal; what map returns reaches indexed() after the commit', async (t) => {
-  const { dir, cleanup } = tmpdir()
   const calls: Array<{ texts: string[]; result: unknown; committed: boolean }> = []
   const hooks: Array<Promise<void>> = []
   let seenCtx: ViewContext | null = null
@@ -223,8 +194,7 @@ test('the ViewContext is the declared contract: name, db, entry(), signal; what 
       hooks.push(ctx.db.get(entries[0]!.value.text).then((v) => { calls.push({ texts: entries.map((e) => e.value.text), result, committed: v === 1 }) }))
     }
   } satisfies View<ApiDef, Msg, { texts: string[]; reread: string | undefined }>
-  const kappa = new Kappa(dir).use('v', view)
-  await kappa.ready()
+  const kappa = await opened(t, new Kappa(tmpDir(t)).use('v', view))
   const w = await kappa.writer()
   await w.append([{ text: 'a' }, { text: 'hidden' }, { text: 'b' }])
   await w.append({ text: 'hidden' })
@@ -243,14 +213,11 @@ test('the ViewContext is the declared contract: name, db, entry(), signal; what 
   await kappa.close()
   await aborted
   t.equal(ctx.signal.aborted, true, 'close() aborts it: live queries end')
-  cleanup()
 })
 
 test('opts.db: views live in the given db, which close() leaves open; opts.views typed', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const db = new MemoryLevel()
-  const kappa = new Kappa(path.join(dir, 'k'), { db, views: { c: countView() } })
-  await kappa.ready()
+  const db = closeAtEnd(t, new MemoryLevel())
+  const kappa = await opened(t, new Kappa(path.join(tmpDir(t), 'k'), { db, views: { c: countView() } }))
   const w = await kappa.writer()
   await w.append({ text: 'x' })
   await kappa.indexed()
@@ -260,63 +227,45 @@ test('opts.db: views live in the given db, which close() leaves open; opts.views
   let keys = 0
   for await (const _ of db.keys()) keys++
   t.ok(keys > 0, 'view data is in the given db')
-  await db.close()
-  cleanup()
 })
 
 test('replicate: two kappas exchange logs over a piped stream and their views agree', async (t) => {
-  const a = tmpdir()
-  const b = tmpdir()
-  const ka = new Kappa(a.dir).use('c', countView())
-  await ka.ready()
-  const kb = new Kappa(b.dir, { key: ka.key }).use('c', countView()).use('d', countView())
-  await kb.ready()
+  const ka = await opened(t, new Kappa(tmpDir(t)).use('c', countView()))
+  const kb = await opened(t, new Kappa(tmpDir(t), { key: ka.key }).use('c', countView()).use('d', countView()))
   const wa = await ka.writer()
   const wb = await kb.writer()
   await wa.append([{ text: 'a1' }, { text: 'a2' }])
   await wb.append({ text: 'b1' })
-  const sa = ka.replicate(true)
-  const sb = kb.replicate(false)
-  sa.pipe(sb).pipe(sa)
+  connect(ka, kb, t)
   await Promise.all([
-    until(ka, async () => await ka.api.c.count() === 3),
-    until(kb, async () => await kb.api.c.count() === 3 && await kb.api.d.count() === 3)
+    untilEvent(ka, 'indexed', async () => await ka.api.c.count() === 3, 'a to index all three'),
+    untilEvent(kb, 'indexed', async () => await kb.api.c.count() === 3 && await kb.api.d.count() === 3, 'both views of b to index all three')
   ])
   t.equal(await ka.api.c.count(), 3)
   t.equal(await kb.api.c.count(), 3)
   t.equal(await kb.api.c.last(wa.key), 'a2')
   t.ok(kb.reader.stats.storageReads <= 2, `the two remote entries were read from storage once for both views (${kb.reader.stats.storageReads} reads)`)
   t.equal(await ka.api.c.last(wb.key), 'b1')
-  sa.destroy()
-  sb.destroy()
-  await ka.close()
-  await kb.close()
-  a.cleanup()
-  b.cleanup()
 })
 
 test('a truncated log: views are rebuilt without the removed entries (reset hook called)', async (t) => {
-  const { dir, cleanup } = tmpdir()
   let resets = 0
-  const kappa = new Kappa(dir).use('c', { ...countView(), reset: () => { resets++ } })
-  await kappa.ready()
+  const kappa = await opened(t, new Kappa(tmpDir(t)).use('c', { ...countView(), reset: () => { resets++ } }))
   const w = await kappa.writer()
   for (let n = 0; n < 5; n++) await w.append({ text: String(n) }) // five blocks of one entry
   await kappa.indexed()
   t.equal(await kappa.api.c.count(), 5)
   await w.feed.truncate(3)
-  await until(kappa, async () => await kappa.api.c.count() === 3)
+  await untilEvent(kappa, 'indexed', async () => await kappa.api.c.count() === 3, 'the view to be rebuilt to three entries')
   t.equal(await kappa.api.c.last(w.key), '2', 'entries past the new length are gone from the view')
   t.ok(resets >= 1, 'the view was told it is being rebuilt')
   t.deepEqual(await w.append({ text: 'after' }), { block: 3, index: 0 }, 'the writer appends at the new end')
   await kappa.indexed()
   t.equal(await kappa.api.c.last(w.key), 'after')
-  await kappa.close()
-  cleanup()
 })
 
 test('skips: a view records what it cannot index (batch.skip); onError skip isolates an entry its map throws on; default stops', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t)
   const seen: string[] = []
   const picky = {
     map (entries: Entry<Msg>[], batch: ViewBatch) {
@@ -334,8 +283,7 @@ test('skips: a view records what it cannot index (batch.skip); onError skip isol
       }
     }
   })
-  const kappa = new Kappa(dir).use('picky', picky).use('lenient', { ...throwsOn('b'), onError: 'skip' as const }).use('strict', throwsOn('b'))
-  await kappa.ready()
+  const kappa = await opened(t, new Kappa(dir).use('picky', picky).use('lenient', { ...throwsOn('b'), onError: 'skip' as const }).use('strict', throwsOn('b')))
   const events: Array<[string, string]> = []
   kappa.on('skip', (name: string, s: { code: string }) => events.push([name, s.code]))
   const w = await kappa.writer()
@@ -351,51 +299,43 @@ test('skips: a view records what it cannot index (batch.skip); onError skip isol
   t.equal(err?.code, 'ERR_VIEW_FAILED', 'the default still stops a view whose map throws: a bug is not hidden')
   t.deepEqual(err?.address, { block: 0, index: 0 })
   t.throws(() => new Kappa(dir).use('x', { map () {}, onError: 'later' as 'skip' }), /onError/, 'a bad onError')
-  await kappa.close()
-  cleanup()
 })
 
 test('bad cacheBytes / blockBytes / writeBufferSize: ERR_INVALID_OPTIONS before anything is opened (the storage stays free)', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t)
   for (const opts of [{ cacheBytes: -1 }, { blockBytes: 0 }, { blockBytes: 1.5 }, { cacheBytes: Number.NaN }, { writeBufferSize: 0 }, { writeBufferSize: 0.5 }]) {
     t.throws(() => new Kappa(dir, opts), (err: unknown) => err instanceof KappaError && err.code === 'ERR_INVALID_OPTIONS', JSON.stringify(opts))
   }
-  const ok = new Kappa(dir)
-  await ok.ready()
+  await opened(t, new Kappa(dir))
   t.pass('the same storage opens afterwards: nothing was left locked')
-  await ok.close()
-  cleanup()
 })
 
 test('writeBufferSize: a kappa whose logs use a small RocksDB write buffer keeps and indexes every entry across a reopen', async (t) => {
-  const { dir, cleanup } = tmpdir()
+  const dir = tmpDir(t)
   // 64 KiB: many flushes of RocksDB's memtable while the entries below are written
   const opts = { writeBufferSize: 64 * 1024, blockBytes: 1024 }
-  const kappa = new Kappa(dir, opts).use('counter', countView())
+  const kappa = closeAtEnd(t, new Kappa(dir, opts).use('counter', countView()))
   const w = await kappa.writer()
   for (let i = 0; i < 20; i++) await w.append(Array.from({ length: 100 }, (_, j) => ({ text: `${i}-${j}-${'x'.repeat(100)}` })))
   await kappa.indexed()
   const blocks = w.length
   t.ok(blocks > 100, `the entries span many blocks (${blocks})`)
   await kappa.close()
-  const again = new Kappa(dir, opts).use('counter', countView())
+  const again = closeAtEnd(t, new Kappa(dir, opts).use('counter', countView()))
   await again.indexed()
   const w2 = await again.writer()
   t.equal(w2.length, blocks, 'every block is back')
   t.equal(await again.api.counter.count(), 2000, 'the view counts every entry')
   t.equal(await again.api.counter.last(w2.key), `19-99-${'x'.repeat(100)}`, 'the last entry reads back')
-  await again.close()
-  cleanup()
 })
 
 test("multifeed's limits pass through KappaOptions: a stream that never proves the key is dropped after handshakeTimeout", async (t) => {
-  const a = tmpdir()
-  const ka = new Kappa(a.dir, { handshakeTimeout: 300, maxPendingPerPeer: 8, proveTimeout: 5_000, maxFrameBeforeProof: 64 * 1024 })
-  await ka.ready()
+  const dir = tmpDir(t)
+  const ka = await opened(t, new Kappa(dir, { handshakeTimeout: 300, maxPendingPerPeer: 8, proveTimeout: 5_000, maxFrameBeforeProof: 64 * 1024 }))
   t.equal(ka.multifeed.handshakeTimeout, 300, 'handshakeTimeout reached the multifeed')
   t.equal(ka.multifeed.maxFrameBeforeProof, 64 * 1024, 'maxFrameBeforeProof reached the multifeed')
   // a stream nobody speaks on, not even Noise: dropped at 300 ms rather than the default 10 s
-  const dropped = once<[Error & { code?: string }]>(ka, 'peer-error')
+  const dropped = nextEvent<[Error & { code?: string }]>(ka, 'peer-error')
   const mute = ka.replicate(false)
   // the handshake timer is unref'd (it must not keep an app alive); in an app a socket would
   const alive = setInterval(() => {}, 1000)
@@ -404,6 +344,5 @@ test("multifeed's limits pass through KappaOptions: a stream that never proves t
   t.equal(err.code, 'ERR_HANDSHAKE_TIMEOUT', `dropped: ${err.message}`)
   mute.destroy()
   await ka.close()
-  a.cleanup()
-  t.throws(() => new Kappa(a.dir, { maxPendingPerPeer: 0 }), /maxPendingPerPeer/, 'a bad limit is refused as multifeed refuses it')
+  t.throws(() => new Kappa(dir, { maxPendingPerPeer: 0 }), /maxPendingPerPeer/, 'a bad limit is refused as multifeed refuses it')
 })

@@ -5,7 +5,7 @@
 // swarm's events are KappaSwarm's: @kappa-ts/swarm's typed-events test.)
 import test from 'tape'
 import { Multifeed } from '@kappa-ts/multifeed'
-import { connect, firstEvents, tmpDir } from '@kappa-ts/test-helpers'
+import { closeAtEnd, connect, firstEvents, opened, tmpDir } from '@kappa-ts/test-helpers'
 import { Kappa, type Entry, type KappaEvents, type ViewBatch, type ViewContext } from '../src/index.js'
 
 interface Value { n: number; skip?: boolean; boom?: boolean }
@@ -25,10 +25,9 @@ const picky = {
 }
 
 test('an app listening with the typed on() gets every Kappa event with its payload', async (t) => {
-  const a = new Kappa(tmpDir(t)).use('count', counter)
-  await a.ready()
-  const b = new Kappa(tmpDir(t), { key: a.key }).use('count', counter).use('picky', picky)
-  const stranger = new Multifeed(tmpDir(t), { handshakeTimeout: 1000 })
+  const a = await opened(t, new Kappa(tmpDir(t)).use('count', counter))
+  const b = closeAtEnd(t, new Kappa(tmpDir(t), { key: a.key }).use('count', counter).use('picky', picky))
+  const stranger = closeAtEnd(t, new Multifeed(tmpDir(t), { handshakeTimeout: 1000 }))
 
   // What each listener got, as the app would read it (typed payloads, no casts).
   const { got, record, seen } = firstEvents<keyof KappaEvents>()
@@ -50,40 +49,29 @@ test('an app listening with the typed on() gets every Kappa event with its paylo
   // @ts-expect-error: 'view-error' gives a KappaError, which has no 'count'
   b.on('view-error', (_name, err) => err.count)
 
-  try {
-    const w = await a.writer()
-    writerKey = w.key
-    await w.append([{ n: 1 }, { n: 2, skip: true }, { n: 3, boom: true }])
-    await b.ready()
-    connect(a, b, t)
-    await Promise.all((['ready', 'feed', 'state', 'progress', 'indexed', 'skip', 'view-error'] as const).map(seen))
+  const w = await a.writer()
+  writerKey = w.key
+  await w.append([{ n: 1 }, { n: 2, skip: true }, { n: 3, boom: true }])
+  await b.ready()
+  connect(a, b, t)
+  await Promise.all((['ready', 'feed', 'state', 'progress', 'indexed', 'skip', 'view-error'] as const).map(seen))
 
-    // a replication stream to a peer of another multifeed: it cannot prove the key
-    await stranger.ready()
-    const s1 = b.replicate(true)
-    const s2 = stranger.replicate(false)
-    s1.on('error', () => {})
-    s2.on('error', () => {})
-    s1.pipe(s2).pipe(s1)
-    await seen('peer-error')
-    s1.destroy()
-    s2.destroy()
+  // a replication stream to a peer of another multifeed: it cannot prove the key
+  await stranger.ready()
+  const end = connect(b, stranger)
+  await seen('peer-error')
+  end()
 
-    await a.close()
-    await b.close()
+  await a.close()
+  await b.close()
 
-    t.equal(got.get('ready'), 'ready', "'ready'")
-    t.equal(got.get('feed'), 'remote feed true', "'feed' (feed, info) of a's feed")
-    t.equal(got.get('state'), 'count string', "'state' (name, state)")
-    t.equal(got.get('progress'), 'count true', "'progress' (name, IndexProgress)")
-    t.equal(got.get('indexed'), 'count true', "'indexed' (name, entries with addresses)")
-    t.equal(got.get('skip'), 'count ERR_TEST_SKIP feed', "'skip' (name, SkippedEntry) of a's entry")
-    t.equal(got.get('view-error'), 'picky ERR_VIEW_FAILED picky', "'view-error' (name, KappaError)")
-    t.equal(got.get('peer-error'), 'string true', "'peer-error' (MultifeedError, MultifeedPeer)")
-    t.equal(got.get('close'), 'close', "'close'")
-  } finally {
-    await a.close()
-    await b.close()
-    await stranger.close()
-  }
+  t.equal(got.get('ready'), 'ready', "'ready'")
+  t.equal(got.get('feed'), 'remote feed true', "'feed' (feed, info) of a's feed")
+  t.equal(got.get('state'), 'count string', "'state' (name, state)")
+  t.equal(got.get('progress'), 'count true', "'progress' (name, IndexProgress)")
+  t.equal(got.get('indexed'), 'count true', "'indexed' (name, entries with addresses)")
+  t.equal(got.get('skip'), 'count ERR_TEST_SKIP feed', "'skip' (name, SkippedEntry) of a's entry")
+  t.equal(got.get('view-error'), 'picky ERR_VIEW_FAILED picky', "'view-error' (name, KappaError)")
+  t.equal(got.get('peer-error'), 'string true', "'peer-error' (MultifeedError, MultifeedPeer)")
+  t.equal(got.get('close'), 'close', "'close'")
 })

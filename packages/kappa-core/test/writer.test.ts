@@ -1,8 +1,9 @@
 // The Writer hands the views exactly what the log holds, so a view indexed from
 // a local append is the same as one rebuilt from the log later.
-import test from 'tape'
-import { Kappa, KappaError, type Entry, type ViewBatch, type ViewContext } from '../src/index.js'
-import { tmpdir, addressKey } from './helpers.js'
+import test, { type Test } from 'tape'
+import { Kappa, KappaError, type Entry, type ViewBatch, type ViewContext, type Writer } from '../src/index.js'
+import { closeAtEnd, opened, tmpDir } from '@kappa-ts/test-helpers'
+import { addressKey } from './helpers.js'
 
 /** Stores every entry's value under its address; also keeps what map() was handed, in log order (one writer). */
 function copyView (seen: unknown[], version = 1) {
@@ -25,24 +26,28 @@ function copyView (seen: unknown[], version = 1) {
 }
 
 /** The view's data now, and the same view rebuilt from the log in a fresh process-like reopen. */
-async function indexedAndRebuilt (dir: string, kappa: Kappa<any>): Promise<{ live: unknown[]; rebuilt: unknown[]; rebuiltSeen: unknown[] }> {
+async function indexedAndRebuilt (t: Test, dir: string, kappa: Kappa<any>): Promise<{ live: unknown[]; rebuilt: unknown[]; rebuiltSeen: unknown[] }> {
   await kappa.indexed()
   const live = await kappa.api.copy.all() as unknown[]
   await kappa.close()
   const rebuiltSeen: unknown[] = []
-  const again = new Kappa(dir).use('copy', copyView(rebuiltSeen, 2))
+  const again = closeAtEnd(t, new Kappa(dir).use('copy', copyView(rebuiltSeen, 2)))
   await again.indexed()
   const rebuilt = await again.api.copy.all()
   await again.close()
   return { live, rebuilt, rebuiltSeen }
 }
 
-test('a value changed by the caller after append() does not change what the view indexes', async (t) => {
-  const { dir, cleanup } = tmpdir()
+/** A kappa in a temp folder with a copyView, and its writer; `seen` is what the view's map() was handed. */
+async function openCopy (t: Test): Promise<{ dir: string; seen: unknown[]; kappa: Kappa<any>; w: Writer }> {
+  const dir = tmpDir(t)
   const seen: unknown[] = []
-  const kappa = new Kappa(dir).use('copy', copyView(seen))
-  await kappa.ready()
-  const w = await kappa.writer()
+  const kappa = await opened(t, new Kappa(dir).use('copy', copyView(seen)))
+  return { dir, seen, kappa, w: await kappa.writer() }
+}
+
+test('a value changed by the caller after append() does not change what the view indexes', async (t) => {
+  const { dir, seen, kappa, w } = await openCopy(t)
   const doc = { title: 'first', tags: ['a'] }
   const pending = w.append(doc)
   doc.title = 'changed before the append landed'
@@ -57,17 +62,12 @@ test('a value changed by the caller after append() does not change what the view
   t.notEqual(seen[0], doc, 'not the caller\'s object')
   doc.title = 'changed after indexing'
   t.deepEqual(seen[0], { title: 'first', tags: ['a'] })
-  const { live, rebuilt } = await indexedAndRebuilt(dir, kappa)
+  const { live, rebuilt } = await indexedAndRebuilt(t, dir, kappa)
   t.deepEqual(live, rebuilt, 'the view equals a rebuild from the log')
-  cleanup()
 })
 
 test('values JSON does not represent as they are reach the view as the log holds them', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const seen: unknown[] = []
-  const kappa = new Kappa(dir).use('copy', copyView(seen))
-  await kappa.ready()
-  const w = await kappa.writer()
+  const { dir, seen, kappa, w } = await openCopy(t)
   const when = new Date('2026-11-24T08:00:00.000Z')
   await w.append([
     { when },
@@ -76,7 +76,7 @@ test('values JSON does not represent as they are reach the view as the log holds
     [undefined, 1],
     when
   ])
-  const { live, rebuilt, rebuiltSeen } = await indexedAndRebuilt(dir, kappa)
+  const { live, rebuilt, rebuiltSeen } = await indexedAndRebuilt(t, dir, kappa)
   t.deepEqual(seen, [
     { when: '2026-11-24T08:00:00.000Z' },
     { a: 1 },
@@ -86,15 +86,10 @@ test('values JSON does not represent as they are reach the view as the log holds
   ], 'a Date is its ISO string, undefined fields and functions are gone, NaN is null')
   t.deepEqual(seen, rebuiltSeen, 'map() got the same values when rebuilding from the log')
   t.deepEqual(live, rebuilt, 'the view equals a rebuild from the log')
-  cleanup()
 })
 
 test('a value JSON cannot encode is refused with ERR_INVALID_VALUE and nothing is appended', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const seen: unknown[] = []
-  const kappa = new Kappa(dir).use('copy', copyView(seen))
-  await kappa.ready()
-  const w = await kappa.writer()
+  const { seen, kappa, w } = await openCopy(t)
   await w.append({ ok: 0 })
   const cycle: Record<string, unknown> = { a: 1 }
   cycle.self = cycle
@@ -115,24 +110,18 @@ test('a value JSON cannot encode is refused with ERR_INVALID_VALUE and nothing i
   await kappa.indexed()
   t.deepEqual(seen, [{ ok: 0 }, { ok: 1 }, { ok: 2 }])
   t.deepEqual((await kappa.entry(w.key, { block: 1, index: 1 }))?.value, { ok: 2 }, 'the log holds the good values')
-  await kappa.close()
-  cleanup()
 })
 
 test('kappas with binary and utf-8 feeds keep their values as given', async (t) => {
   for (const [valueEncoding, value] of [['binary', Buffer.from([0, 255, 7])], ['utf-8', 'plain text, not JSON']] as const) {
-    const { dir, cleanup } = tmpdir()
     const seen: unknown[] = []
-    const kappa = new Kappa(dir, { valueEncoding }).use('copy', {
+    const kappa = await opened(t, new Kappa(tmpDir(t), { valueEncoding }).use('copy', {
       map (entries: Entry[]) { for (const e of entries) seen.push(e.value) }
-    })
-    await kappa.ready()
+    }))
     const w = await kappa.writer()
     await w.append(value)
     await kappa.indexed()
     t.deepEqual(seen, [value], `${valueEncoding}: the view got the value`)
     t.deepEqual((await kappa.entry(w.key, { block: 0, index: 0 }))?.value, value, `${valueEncoding}: the log holds it`)
-    await kappa.close()
-    cleanup()
   }
 })

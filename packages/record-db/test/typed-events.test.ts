@@ -2,22 +2,19 @@
 // name no payload type. Two databases on a loopback DHT; a peer's entry that is no record.
 import test from 'tape'
 import createTestnet from 'hyperdht/testnet.js'
-import { firstEvents } from '@kappa-ts/test-helpers'
+import { closeAtEnd, defer, firstEvents, opened, tmpDir } from '@kappa-ts/test-helpers'
 import { RecordDB, type RecordDBEvents } from '../src/index.js'
-import { rm, tmpdir } from './helpers.js'
 
 test('an app listening with the typed on() gets RecordDB events with their payloads', async (t) => {
   const net = await createTestnet(3, { host: '127.0.0.1' })
+  defer(t, () => net.destroy())
   const bootstrap = net.bootstrap.map((b) => `${b.host}:${b.port}`)
-  const da = tmpdir()
-  const dbDir = tmpdir()
-  const a = new RecordDB(da)
-  await a.ready()
+  const a = await opened(t, new RecordDB(tmpDir(t, 'kappa-rdb-')))
   await a.putSchema('note', { type: 'object', required: ['text'], properties: { text: { type: 'string' } } })
   await a.put('note', { text: 'hello' }, { id: 'n1' })
   const junk = await a.kappa.writer()
   await junk.append({ not: 'a record' }) // a peer's entry the records view cannot index
-  const b = new RecordDB(dbDir, { key: a.key })
+  const b = closeAtEnd(t, new RecordDB(tmpDir(t, 'kappa-rdb-'), { key: a.key }))
 
   const { got, record, seen } = firstEvents<keyof RecordDBEvents>()
   b.on('ready', () => record('ready', 'ready'))
@@ -32,29 +29,21 @@ test('an app listening with the typed on() gets RecordDB events with their paylo
   b.on('close', () => record('close', 'close'))
   // @ts-expect-error: a RecordChange has no 'record'
   b.on('change', (c) => c.record)
-  try {
-    await b.ready()
-    await a.join({ bootstrap })
-    await b.join({ bootstrap })
-    await Promise.all((['ready', 'change', 'progress', 'skip', 'feed', 'peer-add', 'sync-progress', 'synced'] as const).map(seen))
-    await a.close()
-    await seen('peer-remove')
-    await b.close()
-    t.equal(got.get('ready'), 'ready', "'ready'")
-    t.equal(got.get('change'), 'n1 put {"text":"hello"} true', "'change' (RecordChange) of a's record")
-    t.equal(got.get('progress'), 'true', "'progress' (IndexProgress)")
-    t.equal(got.get('skip'), 'ERR_NOT_INDEXABLE true', "'skip' (SkippedEntry) of a's junk entry")
-    t.equal(got.get('feed'), 'true', "'feed' (feed, info)")
-    t.equal(got.get('peer-add'), '64', "'peer-add' (PeerStatus)")
-    t.equal(got.get('sync-progress'), 'boolean boolean', "'sync-progress' (SyncProgress)")
-    t.equal(got.get('synced'), 'true', "'synced' (SyncProgress)")
-    t.equal(got.get('peer-remove'), '64', "'peer-remove' (PeerStatus)")
-    t.equal(got.get('close'), 'close', "'close'")
-  } finally {
-    await a.close()
-    await b.close()
-    await net.destroy()
-    rm(da)
-    rm(dbDir)
-  }
+  await b.ready()
+  await a.join({ bootstrap })
+  await b.join({ bootstrap })
+  await Promise.all((['ready', 'change', 'progress', 'skip', 'feed', 'peer-add', 'sync-progress', 'synced'] as const).map(seen))
+  await a.close()
+  await seen('peer-remove')
+  await b.close()
+  t.equal(got.get('ready'), 'ready', "'ready'")
+  t.equal(got.get('change'), 'n1 put {"text":"hello"} true', "'change' (RecordChange) of a's record")
+  t.equal(got.get('progress'), 'true', "'progress' (IndexProgress)")
+  t.equal(got.get('skip'), 'ERR_NOT_INDEXABLE true', "'skip' (SkippedEntry) of a's junk entry")
+  t.equal(got.get('feed'), 'true', "'feed' (feed, info)")
+  t.equal(got.get('peer-add'), '64', "'peer-add' (PeerStatus)")
+  t.equal(got.get('sync-progress'), 'boolean boolean', "'sync-progress' (SyncProgress)")
+  t.equal(got.get('synced'), 'true', "'synced' (SyncProgress)")
+  t.equal(got.get('peer-remove'), '64', "'peer-remove' (PeerStatus)")
+  t.equal(got.get('close'), 'close', "'close'")
 })

@@ -6,6 +6,7 @@ import {
   parseBootstrap, resolveBootstrap, defaultBindHost, isLoopbackHost, SwarmError, KappaSwarm
 } from '../src/index.js'
 import type { SwarmMultifeed } from '@kappa-ts/kappa-core'
+import { defer, LineProcess, nextEvent } from '@kappa-ts/test-helpers'
 
 const code = (fn: () => unknown): string | null => {
   try { fn() } catch (err) { return err instanceof SwarmError ? err.code : `not a SwarmError: ${String(err)}` }
@@ -70,24 +71,14 @@ test('KappaSwarm validates its options up front, and reads KAPPA_BOOTSTRAP', (t)
 const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'bin', 'kappa-dht.js')
 
 test('kappa-dht prints host:port, rejects bad arguments, and exits 0 on SIGTERM', async (t) => {
-  const child = spawn(process.execPath, [BIN, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  try {
-    const line = await new Promise<string>((resolve, reject) => {
-      let out = ''
-      child.stdout.on('data', (d: Buffer) => {
-        out += d
-        if (out.includes('\n')) resolve(out.split('\n')[0] as string)
-      })
-      child.once('exit', () => reject(new Error('kappa-dht exited before printing its address')))
-    })
-    t.match(line, /^127\.0\.0\.1:\d+$/, `prints a loopback address (${line})`)
-    t.deepEqual(parseBootstrap(line).length, 1, 'the line parses as a bootstrap list')
-    const exited = new Promise<[number | null, string | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])))
-    child.kill('SIGTERM')
-    t.deepEqual(await exited, [0, null], 'clean exit on SIGTERM')
-  } finally {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  }
+  const dht = new LineProcess('kappa-dht', spawn(process.execPath, [BIN, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] }))
+  defer(t, async () => { dht.kill(); await dht.exited })
+  const line = String((await dht.wait((m) => m.type === 'line', 'kappa-dht to print its address')).text)
+  t.match(line, /^127\.0\.0\.1:\d+$/, `prints a loopback address (${line})`)
+  t.deepEqual(parseBootstrap(line).length, 1, 'the line parses as a bootstrap list')
+  dht.kill('SIGTERM')
+  t.deepEqual(await dht.exited, { code: 0, signal: null }, 'clean exit on SIGTERM')
   const bad = spawn(process.execPath, [BIN, '--port', 'many'], { stdio: 'ignore' })
-  t.equal(await new Promise((resolve) => bad.once('exit', resolve)), 2, 'bad --port: exit code 2')
+  const [code] = await nextEvent<[number | null]>(bad, 'exit', () => true, 'kappa-dht --port many to exit')
+  t.equal(code, 2, 'bad --port: exit code 2')
 })

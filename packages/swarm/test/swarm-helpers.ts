@@ -1,56 +1,18 @@
-// Helpers for the swarm tests (temp folders: @kappa-ts/test-helpers): a loopback testnet, waiting on
-// events (never on fixed sleeps; the timeout only turns a hang into a failure).
-import type { EventEmitter } from 'node:events'
+// Helpers for the swarm tests: a loopback testnet, and feeds of one value per block. Temp folders,
+// closing at the end and waiting on events (nextEvent, untilEvent) come from @kappa-ts/test-helpers.
 import createTestnet from 'hyperdht/testnet.js'
+import { defer, type TestLike } from '@kappa-ts/test-helpers'
 import type Hypercore from 'hypercore'
 import { decodeBlock, encodeEntry, entrySize, packBlocks } from '@kappa-ts/multifeed'
 
-export async function testnet (size = 3): Promise<{ bootstrap: Array<{ host: string; port: number }>; destroy: () => Promise<void> }> {
+/**
+ * A hyperdht testnet of `size` nodes bound to 127.0.0.1 (never the public DHT). Given a test `t`,
+ * destroyed when it ends, after what was opened later in the test (the swarms on it) closed.
+ */
+export async function testnet (t?: TestLike, size = 3): Promise<{ bootstrap: Array<{ host: string; port: number }>; destroy: () => Promise<void> }> {
   const net = await createTestnet(size, { host: '127.0.0.1' })
+  if (t !== undefined) defer(t, () => net.destroy())
   return { bootstrap: net.bootstrap, destroy: () => net.destroy() }
-}
-
-/** Resolves with the args of the first `event` whose args satisfy `pred`. */
-export function waitFor<A extends unknown[]> (
-  emitter: EventEmitter, event: string, pred: (...args: A) => boolean = () => true, label = event, ms = 30_000
-): Promise<A> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      emitter.removeListener(event, on)
-      reject(new Error(`timed out waiting for ${label}`))
-    }, ms)
-    const on = (...args: unknown[]): void => {
-      if (!pred(...(args as A))) return
-      clearTimeout(timer)
-      emitter.removeListener(event, on)
-      resolve(args as A)
-    }
-    emitter.on(event, on)
-  })
-}
-
-/** Re-checks `cond` on every listed event of every emitter until it holds. */
-export function until (
-  sources: Array<[EventEmitter, string[]]>, cond: () => boolean, label: string, ms = 30_000
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const offs: Array<() => void> = []
-    const done = (err?: Error): void => {
-      clearTimeout(timer)
-      for (const off of offs) off()
-      if (err) reject(err)
-      else resolve()
-    }
-    const check = (): void => { if (cond()) done() }
-    const timer = setTimeout(() => done(new Error(`timed out waiting for ${label}`)), ms)
-    for (const [em, events] of sources) {
-      for (const ev of events) {
-        em.on(ev, check)
-        offs.push(() => em.removeListener(ev, check))
-      }
-    }
-    check()
-  })
 }
 
 /**

@@ -5,21 +5,19 @@
 import test from 'tape'
 import Hyperswarm from 'hyperswarm'
 import HyperDHT from 'hyperdht'
-import { firstEvents, tmpDir } from '@kappa-ts/test-helpers'
+import { closeAtEnd, defer, firstEvents, opened, tmpDir } from '@kappa-ts/test-helpers'
 import { Kappa } from '@kappa-ts/kappa-core'
 import { swarmOf, type KappaSwarmEvents } from '../src/index.js'
 import { testnet } from './swarm-helpers.js'
 
 test('an app listening with the typed on() gets every KappaSwarm event with its payload', async (t) => {
-  const net = await testnet()
-  t.teardown(() => net.destroy())
+  const net = await testnet(t)
   const bootstrap = net.bootstrap.map((b) => `${b.host}:${b.port}`)
-  const a = new Kappa(tmpDir(t, 'kappa-swarm-'))
-  await a.ready()
-  const b = new Kappa(tmpDir(t, 'kappa-swarm-'), { key: a.key })
+  const a = await opened(t, new Kappa(tmpDir(t, 'kappa-swarm-')))
+  const b = closeAtEnd(t, new Kappa(tmpDir(t, 'kappa-swarm-'), { key: a.key }))
   const mute = new Hyperswarm({ dht: new HyperDHT({ bootstrap: net.bootstrap, host: '127.0.0.1', firewalled: false }) })
   mute.on('connection', (socket: { on: (e: string, f: () => void) => void }) => socket.on('error', () => {}))
-  t.teardown(() => mute.destroy())
+  defer(t, () => mute.destroy())
 
   // What each listener got, as the app would read it (typed payloads, no casts).
   const { got, record, seen } = firstEvents<keyof KappaSwarmEvents>()
@@ -37,22 +35,18 @@ test('an app listening with the typed on() gets every KappaSwarm event with its 
   // @ts-expect-error: 'synced' gives a SyncProgress, which has no 'count'
   sb.on('synced', (p) => p.count)
 
-  try {
-    await (await a.writer()).append([{ n: 1 }, { n: 2 }])
-    await swarmOf(a, { bootstrap }).join()
-    await sb.join()
-    await Promise.all((['ready', 'peer-add', 'sync-progress', 'synced'] as const).map(seen))
+  await (await a.writer()).append([{ n: 1 }, { n: 2 }])
+  await swarmOf(a, { bootstrap }).join()
+  await sb.join()
+  await Promise.all((['ready', 'peer-add', 'sync-progress', 'synced'] as const).map(seen))
 
-    // a swarm connection that never says anything
-    await mute.join(b.discoveryKey, { server: false, client: true }).flushed()
-    await seen('connection-error')
+  // a swarm connection that never says anything
+  await mute.join(b.discoveryKey, { server: false, client: true }).flushed()
+  await seen('connection-error')
 
-    await a.close()
-    await seen('peer-remove')
-  } finally {
-    await a.close()
-    await b.close()
-  }
+  await a.close()
+  await seen('peer-remove')
+  await b.close()
   // each event with what its typed listener read from its payload
   t.deepEqual(Object.fromEntries(got), {
     ready: 'ready',

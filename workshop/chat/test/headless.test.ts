@@ -63,7 +63,7 @@ test('two headless peers over --local: channels, nick, topic, live both ways; re
     t.equal((await bob.ask('/key', 'key')).key, key, '/key prints the chat key')
 
     await bob.ask('/quit', 'bye')
-    t.equal(await bob.exited, 0, 'bob quit cleanly')
+    t.equal((await bob.exited).code, 0, 'bob quit cleanly')
 
     // Restart bob offline on the same storage: everything is there, from his views.
     const again = new Headless('bob-again', [key, '--storage', path.join(root, 'bob'), '--offline'])
@@ -77,7 +77,7 @@ test('two headless peers over --local: channels, nick, topic, live both ways; re
     t.equal((await again.ask('/channels', 'channels')).channels.find((c: Msg) => c.channel === '#random').topic, 'anything goes', 'and the topic')
     await again.ask('/quit', 'bye')
     await alice.ask('/quit', 'bye')
-    t.equal(await alice.exited, 0, 'alice quit cleanly')
+    t.equal((await alice.exited).code, 0, 'alice quit cleanly')
   } finally {
     for (const p of procs) p.kill()
   }
@@ -97,7 +97,7 @@ test('headless: bad commands and bad input get typed errors, the process lives',
     const sent = await p.ask('still here', 'sent')
     t.ok(sent.id, 'and it still sends')
     await p.ask('/quit', 'bye')
-    t.equal(await p.exited, 0, 'clean exit')
+    t.equal((await p.exited).code, 0, 'clean exit')
   } finally {
     p.kill()
   }
@@ -123,7 +123,7 @@ test('a plain restart reopens the chat opened last, with its key and history; --
   }
   const quit = async (p: Headless): Promise<void> => {
     await p.ask('/quit', 'bye')
-    t.equal(await p.exited, 0, `${p.label} quit cleanly`)
+    t.equal((await p.exited).code, 0, `${p.label} quit cleanly`)
   }
   try {
     const first = await start('first', [])
