@@ -1,15 +1,6 @@
 // kappa-core's test helpers: the views the tests index with. Temp folders, waiting on events
 // and piping two peers together come from @kappa-ts/test-helpers (tmpDir, untilEvent, connect).
-import { makeTmpDir, untilEvent } from '@kappa-ts/test-helpers'
 import type { Address, Entry, View, ViewBatch, ViewContext } from '../src/index.js'
-
-/**
- * Kept for many-feeds.test.ts only (changed on another branch; it moves to tmpDir(t) there):
- * a temp folder and the function that removes it. Other tests take `tmpDir(t)`.
- */
-export function tmpdir (): { dir: string; cleanup: () => void } {
-  return makeTmpDir('kappa-core-')
-}
 
 export interface Msg { text: string; n?: number }
 
@@ -38,11 +29,6 @@ export function countView (opts: { version?: number; filter?: (e: Entry<Msg>) =>
     }
   } satisfies View<any, Msg>
   return view
-}
-
-/** Kept for many-feeds.test.ts only (see `tmpdir`): test-helpers' `untilEvent` on the kappa's 'indexed'. */
-export function until (kappa: { on(ev: 'indexed', fn: () => void): unknown; off(ev: 'indexed', fn: () => void): unknown }, cond: () => Promise<boolean>): Promise<void> {
-  return untilEvent(kappa, 'indexed', cond, 'the views to catch up', 120_000)
 }
 
 /** An address as a key that sorts in log order. */

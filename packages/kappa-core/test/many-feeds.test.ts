@@ -1,13 +1,12 @@
 // Many authors (issue 19), through the kappa: reopening opens no feed whose entries are
 // indexed already, views answer without them, an entry is read on demand; a fresh peer
 // gets and indexes every feed over a real stream; a kill -9 leaves nothing behind.
-import test from 'tape'
-import { killWhenPrinted } from '@kappa-ts/test-helpers'
+import test, { type Test } from 'tape'
+import { closeAtEnd, connect, killWhenPrinted, tmpDir, untilEvent } from '@kappa-ts/test-helpers'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { pipeline } from 'node:stream'
 import { Kappa, type Address } from '../src/index.js'
-import { countView, tmpdir, until } from './helpers.js'
+import { countView } from './helpers.js'
 
 const child = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'many-feeds-child.js')
 const views = () => ({ count: countView() })
@@ -27,15 +26,21 @@ async function authors (kappa: CountKappa, n: number): Promise<Array<{ key: stri
   return out
 }
 
-test('a kappa of 200 feeds reopens opening none: views answer, an entry is read on demand, a new append opens one feed', async (t) => {
-  const { dir, cleanup } = tmpdir()
+/** A kappa folder with `n` authors (see `authors`), indexed and closed. */
+async function closedWithAuthors (t: Test, n: number): Promise<{ dir: string; made: Array<{ key: string; second: Address }> }> {
+  const dir = tmpDir(t, 'kappa-core-')
   const first: CountKappa = new Kappa(dir, { views: views() })
   await first.ready()
-  const made = await authors(first, 200)
+  const made = await authors(first, n)
   await first.indexed()
   await first.close()
+  return { dir, made }
+}
 
-  const kappa: CountKappa = new Kappa(dir, { views: views() })
+test('a kappa of 200 feeds reopens opening none: views answer, an entry is read on demand, a new append opens one feed', async (t) => {
+  const { dir, made } = await closedWithAuthors(t, 200)
+
+  const kappa: CountKappa = closeAtEnd(t, new Kappa(dir, { views: views() }))
   const opened: string[] = []
   kappa.multifeed.on('feed-open', (f) => opened.push((f.key as Buffer).toString('hex')))
   await kappa.ready()
@@ -55,27 +60,22 @@ test('a kappa of 200 feeds reopens opening none: views answer, an entry is read 
   await kappa.indexed()
   t.equal(await kappa.api.count.last(made[3]!.key), '3-2', 'an append to a writer of a closed feed is indexed')
   t.deepEqual(opened, [some.key, made[3]!.key], 'opening only that feed')
-  await kappa.close()
-  cleanup()
 })
 
 test('a fresh peer gets and indexes 300 feeds over a real stream, fetching a bounded number at once', async (t) => {
-  const a = tmpdir(); const b = tmpdir()
-  const source: CountKappa = new Kappa(a.dir, { views: views() })
+  const source: CountKappa = closeAtEnd(t, new Kappa(tmpDir(t, 'kappa-core-'), { views: views() }))
   await source.ready()
   const made = await authors(source, 300)
   await source.indexed()
   // at most maxSyncing fetching, plus the candidates admission was checking when the queue filled
-  const fresh: CountKappa = new Kappa(b.dir, { key: source.key, views: views(), maxSyncing: 2, maxPendingPerPeer: 8 })
+  const fresh: CountKappa = closeAtEnd(t, new Kappa(tmpDir(t, 'kappa-core-'), { key: source.key, views: views(), maxSyncing: 2, maxPendingPerPeer: 8 }))
   await fresh.ready()
   let mostSyncing = 0
   const sample = (): void => { mostSyncing = Math.max(mostSyncing, fresh.multifeed.syncing.active) }
   fresh.multifeed.on('feed-open', sample)
   fresh.multifeed.on('lengths', sample)
-  const sa = source.replicate(true)
-  const sb = fresh.replicate(false)
-  const link = new Promise<void>((resolve) => pipeline(sa, sb, sa, () => resolve()))
-  await until(fresh, async () => await fresh.api.count.count() === 600)
+  connect(source, fresh, t)
+  await untilEvent(fresh, 'indexed', async () => await fresh.api.count.count() === 600, 'the fresh peer to index 600 entries', 120_000)
   t.pass('the fresh peer indexed all 600 entries')
   t.equal(fresh.feedKeys().length, 300, 'and knows all 300 feeds')
   const last = await Promise.all(made.map((m) => fresh.api.count.last(m.key)))
@@ -83,26 +83,16 @@ test('a fresh peer gets and indexes 300 feeds over a real stream, fetching a bou
   t.ok(mostSyncing >= 1 && mostSyncing <= 9, `feeds fetched at once: fewer than maxSyncing + maxPendingPerPeer (${mostSyncing})`)
   await fresh.indexed()
   t.equal(fresh.status().count!.indexed, 600, 'status agrees')
-  sa.destroy()
-  await link
-  await fresh.close()
-  await source.close()
-  a.cleanup(); b.cleanup()
 })
 
 test('kill -9 after appends to closed feeds and a new writer: reopening indexes exactly what was appended', async (t) => {
-  const { dir, cleanup } = tmpdir()
-  const first: CountKappa = new Kappa(dir, { views: views() })
-  await first.ready()
-  const made = await authors(first, 50)
-  await first.indexed()
-  await first.close()
+  const { dir, made } = await closedWithAuthors(t, 50)
 
   const out = await killWhenPrinted(child, [dir])
   const added = /added ([0-9a-f]{64})/.exec(out)?.[1]
   t.ok(added !== undefined, 'the child appended, made a writer and was killed without closing')
 
-  const kappa: CountKappa = new Kappa(dir, { views: views() })
+  const kappa: CountKappa = closeAtEnd(t, new Kappa(dir, { views: views() }))
   await kappa.ready()
   await kappa.indexed()
   t.equal(kappa.feedKeys().length, 51, 'the writer made after the last clean close is known')
@@ -111,6 +101,4 @@ test('kill -9 after appends to closed feeds and a new writer: reopening indexes 
   t.ok(lasts.every((text, i) => text === (i < 10 ? `and again ${i}` : `${i}-1`)), 'each feed\'s last entry is its last append')
   t.equal(await kappa.api.count.last(added!), 'late', 'the new writer\'s entry too')
   t.equal(kappa.status().count!.indexed, 121, 'status agrees')
-  await kappa.close()
-  cleanup()
 })
