@@ -4,7 +4,9 @@ import { entryId, type Entry, type View, type ViewBatch, type ViewContext } from
 import type { ViewSuiteOptions } from '../src/index.js'
 
 interface Value { key: string; n: number }
-const value = (i: number): Value => ({ key: `k${i % 5}`, n: i })
+// n from 1: a doubled entry must change a sum (a doubled 0 would not, and the crash check
+// could then land on a block whose only entry is value 0 and miss the broken view)
+const value = (i: number): Value => ({ key: `k${i % 5}`, n: i + 1 })
 const isValue = (v: unknown): v is Value => typeof v === 'object' && v !== null && typeof (v as Value).key === 'string' && typeof (v as Value).n === 'number'
 
 const suite = (name: string, create: () => View, exportName: string): ViewSuiteOptions => ({ name, create, values: value, module: import.meta.url, exportName })
