@@ -1,5 +1,6 @@
 // KappaLevel on one peer: read-your-writes, batches, reopen, bytes, the extra
 // methods and the errors.
+import fs from 'node:fs'
 import path from 'node:path'
 import test from 'tape'
 import { KappaLevel, KappaLevelError } from '../src/index.js'
@@ -166,4 +167,31 @@ test('errors: bad options, a missing or existing database, db.kappa before open,
     const e = err as { cause?: unknown }
     t.ok(e.cause instanceof KappaLevelError && e.cause.code === 'ERR_STORAGE_EXISTS', 'caused by ERR_STORAGE_EXISTS')
   }
+})
+
+/** Disk the folder's files hold now (allocated blocks, preallocation included). */
+function allocatedBytes (dir: string): number {
+  let sum = 0
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) sum += fs.statSync(path.join(entry.parentPath, entry.name)).blocks * 512
+  }
+  return sum
+}
+
+test('writeBufferSize reaches the logs: an open database with a small one preallocates less disk; a bad one is kappa\'s ERR_INVALID_OPTIONS', async (t) => {
+  const open = async (options: { writeBufferSize?: number }): Promise<number> => {
+    const dir = tmpDir(t, 'kappa-level-')
+    const db = new KappaLevel(dir, options)
+    await db.put('k', 'v')
+    t.equal(await db.get('k'), 'v', `a write reads back (writeBufferSize ${options.writeBufferSize ?? 'default'})`)
+    const bytes = allocatedBytes(dir)
+    await db.close()
+    return bytes
+  }
+  const byDefault = await open({})
+  const small = await open({ writeBufferSize: 64 * 1024 })
+  t.ok(small * 2 < byDefault, `64 KiB: ${(small / 1e6).toFixed(1)} MB on disk while open, against ${(byDefault / 1e6).toFixed(1)} MB by default`)
+  const bad = new KappaLevel(tmpDir(t, 'kappa-level-'), { writeBufferSize: 0 })
+  const err = await bad.open().then(() => null, (e: Error & { cause?: { code?: string } }) => e)
+  t.equal(err?.cause?.code, 'ERR_INVALID_OPTIONS', 'writeBufferSize 0 fails the open with kappa\'s ERR_INVALID_OPTIONS')
 })
