@@ -25,6 +25,10 @@ import { Admission, coreStorageOf, forbiddenFeedKey } from './admission.js'
 import { FeedDigest, bucketOf, feedHash, type Digest, type FeedHash } from './digest.js'
 import { SyncQueue } from './sync-queue.js'
 import type { FeedState } from './wire.js'
+import { BULK_MAX_BLOCKS, feedProofs, type FeedProofs } from './bulk-proof.js'
+
+/** Feeds opened at once to answer or apply a bulk message. */
+const BULK_PARALLEL = 64
 
 /** A feed: one author's hypercore. Its blocks are raw bytes in the packed format (block-format.ts). */
 export type Feed = Hypercore<unknown>
@@ -900,7 +904,23 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
     has: (key) => this._known.has(key) || this._adding.has(key) || key === this._metaKey,
     forbidden: (key) => forbiddenFeedKey(key, this.key, this._metaKey),
     accept: (key, info) => this._accept(key, info),
-    enqueue: (peer, keys) => this._admission.enqueue(peer, keys),
+    enqueue: (peer, keys) => {
+      // small feeds the peer holds whole come as proofs on this channel (bulk-proof.ts)
+      const small: string[] = []
+      const rest: string[] = []
+      const room = this._admission.limits.maxQueuedPerPeer - peer.bulkWanted.size
+      for (const key of keys) {
+        const s = peer.heardOf(key)
+        const fits = s !== undefined && s.fork === 0 && s.length <= BULK_MAX_BLOCKS && s.contiguousLength === s.length
+        if (fits && small.length < room && process.env.KAPPA_NO_BULK !== '1') small.push(key)
+        else rest.push(key)
+      }
+      if (small.length > 0) peer.wantBulk(small)
+      if (rest.length > 0) this._admission.enqueue(peer, rest)
+    },
+    admitSlow: (peer, keys) => this._admission.enqueue(peer, keys),
+    bulkServe: (peer, keys) => this._bulkServe(keys),
+    bulkAdmit: (peer, feeds) => this._bulkAdmit(peer, feeds),
     heard: (peer, states) => {
       for (const s of states) if (this._known.has(s.key)) this._sync.heard(s.key, peer)
       if (peer.verified) this.emit('remote-feeds', peer.publicInfo, states.map((s) => s.key))
@@ -959,6 +979,51 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
     }
     // last, with nothing awaited after it: Protomux pairs the remote's channel once this returns
     served.replicate(peer.noise as never)
+  }
+
+  /** The proofs of each asked feed that is ours, whole and small (others: no proofs). */
+  private async _bulkServe (keys: string[]): Promise<FeedProofs[]> {
+    const out: FeedProofs[] = []
+    for (let first = 0; first < keys.length; first += BULK_PARALLEL) {
+      out.push(...await Promise.all(keys.slice(first, first + BULK_PARALLEL).map(async (key): Promise<FeedProofs> => {
+        const k = this._known.get(key)
+        if (k === undefined || k.length === 0 || k.length > BULK_MAX_BLOCKS || k.fork !== 0 || k.contiguousLength !== k.length || this.closing !== null) return { key, proofs: [] }
+        const feed = await this.hold(key)
+        if (feed === undefined) return { key, proofs: [] }
+        try {
+          return { key, proofs: (await feedProofs(feed)) ?? [] }
+        } finally {
+          this.release(key)
+        }
+      })))
+    }
+    return out
+  }
+
+  /** Feeds whose first proof verified (peer.ts): create each core, apply its proofs, admit them in one append. */
+  private async _bulkAdmit (peer: PeerConnection, feeds: FeedProofs[]): Promise<void> {
+    const fresh = feeds.filter((f) => !this._known.has(f.key) && !this._adding.has(f.key))
+    const room = this.maxFeeds - this._known.size - this._adding.size
+    if (fresh.length > room) throw new MultifeedError('ERR_TOO_MANY_FEEDS', `${fresh.length} bulk feeds would take us past maxFeeds`)
+    const opened: Array<{ key: string; feed: Feed }> = []
+    try {
+      for (let first = 0; first < fresh.length; first += BULK_PARALLEL) {
+        await Promise.all(fresh.slice(first, first + BULK_PARALLEL).map(async ({ key, proofs }) => {
+          const feed = this._openFeed({ key })
+          opened.push({ key, feed })
+          await feed.ready()
+          const apply = feed as unknown as { applyProof(p: unknown): Promise<boolean> }
+          for (const p of proofs) {
+            if (!(await apply.applyProof(p))) throw new MultifeedError('ERR_BAD_PROOF', `bulk proof of feed ${key} was not applied`)
+          }
+        }))
+        if (this.closing !== null || !peer.active) break
+      }
+    } catch (err) {
+      await Promise.allSettled(opened.map((o) => o.feed.close()))
+      throw err instanceof MultifeedError ? err : new MultifeedError('ERR_BAD_PROOF', `bulk proof did not apply: ${String(err)}`)
+    }
+    await this._admit(opened)
   }
 
   private _syncHost () {

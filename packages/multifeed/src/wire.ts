@@ -20,7 +20,8 @@ import { KEY_BYTES, toHex } from './keys.js'
 export const PROTOCOL = 'kappa-ts/multifeed'
 // 2: feeds carry packed blocks (block-format.ts); a v1 peer would misread them.
 // 3: feed lists carry lengths and are reconciled by digest (peer.ts); feeds are opened lazily.
-export const PROTOCOL_VERSION = 3
+// 4: small feeds travel whole as hypercore proofs on the multifeed channel (bulk-proof.ts).
+export const PROTOCOL_VERSION = 4
 export const PROOF_BYTES = 32
 /** Largest handshake a v1 peer may send (version + proof + limit, with slack for varints). */
 export const MAX_HANDSHAKE_BYTES = 64
