@@ -1,6 +1,7 @@
 // Bulk transfer of small feeds as hypercore proofs on the multifeed's own channel
 // (PROTOCOL_VERSION 4). A feed of at most BULK_MAX_BLOCKS blocks travels as one proof
-// per block: the first carries the signed upgrade from length 0 and the manifest.
+// per block, each the signed upgrade from length 0 with that block; the first also
+// carries the manifest.
 // The receiver checks that proof against the feed key before anything is created
 // (verifyFirstProof), then creates the core and applies the proofs. Blocks travel as
 // stored, i.e. encrypted with the multifeed's block key.
@@ -40,7 +41,8 @@ export async function feedProofs (feed: Feed): Promise<Proof[] | null> {
   const core = feed as unknown as { proof(opts: unknown): Promise<Proof>; core: { header: { manifest: unknown } } }
   const out: Proof[] = []
   for (let i = 0; i < length; i++) {
-    const p = await core.proof({ block: { index: i, nodes: 0 }, upgrade: i === 0 ? { start: 0, length } : null })
+    // each proof stands alone (an upgrade from 0 with its block): the receiver holds no tree nodes yet
+    const p = await core.proof({ block: { index: i, nodes: 0 }, upgrade: { start: 0, length } })
     if (i === 0) p.manifest = core.core.header.manifest
     out.push(p)
   }
@@ -126,7 +128,9 @@ export function verifyFirstProof (key: string, proofs: readonly Proof[]): number
   if (length < 1 || length > BULK_MAX_BLOCKS || proofs.length !== length) throw bad(`${proofs.length} proofs for length ${length}`)
   for (let i = 1; i < proofs.length; i++) {
     const p = proofs[i] as Proof
-    if (p.fork !== 0 || p.upgrade !== null || p.block === null || p.block.index !== i) throw bad(`proof ${i} is not block ${i}`)
+    if (p.fork !== 0 || p.upgrade === null || p.upgrade.start !== 0 || p.upgrade.length !== length || p.block === null || p.block.index !== i) {
+      throw bad(`proof ${i} is not an upgrade to ${length} with block ${i}`)
+    }
   }
   const keyBuf = Buffer.from(key, 'hex')
   let manifest: unknown

@@ -912,10 +912,10 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
       for (const key of keys) {
         const s = peer.heardOf(key)
         const fits = s !== undefined && s.fork === 0 && s.length <= BULK_MAX_BLOCKS && s.contiguousLength === s.length
-        if (fits && small.length < room && process.env.KAPPA_NO_BULK !== '1') small.push(key)
+        if (fits && peer.bulk && small.length < room) small.push(key)
         else rest.push(key)
       }
-      if (small.length > 0) peer.wantBulk(small)
+      if (small.length > 0) peer.wantBulk(small, this._admission.limits.proveTimeout)
       if (rest.length > 0) this._admission.enqueue(peer, rest)
     },
     admitSlow: (peer, keys) => this._admission.enqueue(peer, keys),
@@ -984,8 +984,10 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
   /** The proofs of each asked feed that is ours, whole and small (others: no proofs). */
   private async _bulkServe (keys: string[]): Promise<FeedProofs[]> {
     const out: FeedProofs[] = []
-    for (let first = 0; first < keys.length; first += BULK_PARALLEL) {
-      out.push(...await Promise.all(keys.slice(first, first + BULK_PARALLEL).map(async (key): Promise<FeedProofs> => {
+    // as many open at once as one connection may have served (maxServing)
+    const parallel = Math.min(BULK_PARALLEL, this.maxServing)
+    for (let first = 0; first < keys.length; first += parallel) {
+      out.push(...await Promise.all(keys.slice(first, first + parallel).map(async (key): Promise<FeedProofs> => {
         const k = this._known.get(key)
         if (k === undefined || k.length === 0 || k.length > BULK_MAX_BLOCKS || k.fork !== 0 || k.contiguousLength !== k.length || this.closing !== null) return { key, proofs: [] }
         const feed = await this.hold(key)
@@ -1000,30 +1002,47 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
     return out
   }
 
-  /** Feeds whose first proof verified (peer.ts): create each core, apply its proofs, admit them in one append. */
+  /**
+   * Feeds whose first proof verified against their key (peer.ts): create each core, apply
+   * its proofs, admit them in one append. A feed whose signed length applied is admitted
+   * even if a later block's proof fails (it is a real feed; the sync queue fetches what is
+   * missing); the peer is then dropped with ERR_BAD_PROOF.
+   */
   private async _bulkAdmit (peer: PeerConnection, feeds: FeedProofs[]): Promise<void> {
     const fresh = feeds.filter((f) => !this._known.has(f.key) && !this._adding.has(f.key))
     const room = this.maxFeeds - this._known.size - this._adding.size
     if (fresh.length > room) throw new MultifeedError('ERR_TOO_MANY_FEEDS', `${fresh.length} bulk feeds would take us past maxFeeds`)
-    const opened: Array<{ key: string; feed: Feed }> = []
-    try {
-      for (let first = 0; first < fresh.length; first += BULK_PARALLEL) {
-        await Promise.all(fresh.slice(first, first + BULK_PARALLEL).map(async ({ key, proofs }) => {
-          const feed = this._openFeed({ key })
-          opened.push({ key, feed })
+    const proven: Array<{ key: string; feed: Feed }> = []
+    const failed: Feed[] = []
+    let failure: MultifeedError | null = null
+    for (let first = 0; first < fresh.length && this.closing === null && peer.active; first += BULK_PARALLEL) {
+      await Promise.all(fresh.slice(first, first + BULK_PARALLEL).map(async ({ key, proofs }) => {
+        const feed = this._openFeed({ key })
+        try {
           await feed.ready()
-          const apply = feed as unknown as { applyProof(p: unknown): Promise<boolean> }
+          const core = feed as unknown as { applyProof(p: unknown): Promise<boolean> }
           for (const p of proofs) {
-            if (!(await apply.applyProof(p))) throw new MultifeedError('ERR_BAD_PROOF', `bulk proof of feed ${key} was not applied`)
+            await core.applyProof(p)
+            if (feed.length === 0) throw new Error('its signed length did not apply')
           }
-        }))
-        if (this.closing !== null || !peer.active) break
-      }
-    } catch (err) {
-      await Promise.allSettled(opened.map((o) => o.feed.close()))
-      throw err instanceof MultifeedError ? err : new MultifeedError('ERR_BAD_PROOF', `bulk proof did not apply: ${String(err)}`)
+        } catch (err) {
+          failure ??= new MultifeedError('ERR_BAD_PROOF', `bulk proof of feed ${key}: ${String(err)}`)
+        }
+        if (feed.length > 0) proven.push({ key, feed })
+        else failed.push(feed)
+      }))
     }
-    await this._admit(opened)
+    await Promise.allSettled(failed.map((f) => f.close()))
+    await this._admit(proven)
+    // They arrived whole, so no download will announce them: tell every peer what we hold now.
+    const states: FeedState[] = []
+    for (const { key } of proven) {
+      const k = this._known.get(key)
+      if (k !== undefined && k.length > 0) states.push(stateOf(k))
+    }
+    for (const p of this._peers) p.update(states)
+    this.emit('lengths', states.map((st) => st.key))
+    if (failure !== null) throw failure
   }
 
   private _syncHost () {

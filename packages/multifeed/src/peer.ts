@@ -102,6 +102,8 @@ export class PeerConnection implements Announcer, SyncPeer {
   get active (): boolean { return this.verified && !this.done }
   private channel: Protomux.Channel | null = null
   private sendMax = 1
+  /** The remote takes part in the bulk path (its handshake said so). */
+  bulk = false
   /** What the peer told us of each feed, latest first (it never shrinks below a key it sent). */
   private readonly heardStates = new Map<string, FeedState>()
   /** The state of each feed we last sent this peer. */
@@ -193,7 +195,8 @@ export class PeerConnection implements Announcer, SyncPeer {
     ch.open(encodeHandshake({
       version: PROTOCOL_VERSION,
       proof: createProof(this.host.key(), hash, this.noise.isInitiator),
-      maxFeedsPerMessage: this.host.maxFeedsPerMessage()
+      maxFeedsPerMessage: this.host.maxFeedsPerMessage(),
+      bulk: true
     }))
   }
 
@@ -205,6 +208,7 @@ export class PeerConnection implements Announcer, SyncPeer {
         throw new MultifeedError('ERR_PROOF', 'peer did not prove it knows this multifeed\'s key')
       }
       this.sendMax = Math.min(hs.maxFeedsPerMessage, this.host.maxFeedsPerMessage())
+      this.bulk = hs.bulk === true
     } catch (err) {
       this.fail(asMultifeedError(err))
       return
@@ -315,12 +319,20 @@ export class PeerConnection implements Announcer, SyncPeer {
   }
 
   /** Asks the peer for these small feeds in bulk (keys asked already are skipped). */
-  wantBulk (keys: string[]): void {
+  wantBulk (keys: string[], timeout: number): void {
     const msg = this.channel?.messages[3]
     if (msg === undefined || this.done) return
     const fresh = keys.filter((k) => !this.bulkWanted.has(k))
     for (const k of fresh) this.bulkWanted.add(k)
     for (let i = 0; i < fresh.length; i += this.sendMax) msg.send(encodeWantBulk(fresh.slice(i, i + this.sendMax)))
+    // A peer that leaves an ask unanswered does not pin it: those keys go to admission.
+    const timer = setTimeout(() => {
+      const late = fresh.filter((k) => this.bulkWanted.delete(k))
+      if (late.length === 0 || this.done) return
+      this.queue = this.queue.then(() => { if (!this.done) this.host.admitSlow(this, late.filter((k) => !this.host.has(k))) })
+        .catch((err: unknown) => { if (!this.host.closed()) this.fail(asMultifeedError(err)) })
+    }, timeout)
+    timer.unref()
   }
 
   private onwantbulk (buf: Buffer): void {
@@ -328,6 +340,7 @@ export class PeerConnection implements Announcer, SyncPeer {
     let keys: string[]
     try {
       if (!this.verified) throw new MultifeedError('ERR_BAD_MESSAGE', 'want-bulk before the handshake verified')
+      if (!this.bulk) throw new MultifeedError('ERR_BAD_MESSAGE', 'want-bulk from a peer whose handshake did not offer bulk')
       keys = decodeWantBulk(buf, this.host.maxFeedsPerMessage())
       if (++this.bulkAsks > MAX_PENDING_BULK_ASKS) throw new MultifeedError('ERR_TOO_MANY_FEEDS', `peer has more than ${MAX_PENDING_BULK_ASKS} bulk asks pending`)
     } catch (err) {
