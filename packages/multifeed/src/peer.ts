@@ -352,7 +352,8 @@ export class PeerConnection implements Announcer, SyncPeer {
       let feeds = await this.host.bulkServe(this, keys)
       this.bulkAsks--
       const msg = this.channel?.messages[4]
-      while (feeds.length > 0 && !this.done && msg !== undefined) {
+      if (msg === undefined) return
+      while (feeds.length > 0 && !this.done) {
         const { message, count } = encodeBulk(feeds)
         msg.send(message)
         feeds = feeds.slice(count)

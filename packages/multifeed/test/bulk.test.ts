@@ -5,7 +5,7 @@
 import test from 'tape'
 import c from 'compact-encoding'
 import Hypercore from 'hypercore'
-import type { Multifeed, MultifeedError, Feed } from '../src/index.js'
+import type { MultifeedError, Feed } from '../src/index.js'
 import { PROTOCOL } from '../src/index.js'
 import { coreStorageOf } from '../src/admission.js'
 import { BULK_MAX_BLOCKS, decodeWantBulk, encodeBulk, feedProofs } from '../src/bulk-proof.js'
