@@ -23,7 +23,7 @@ import { VALUE_ENCODINGS, type ValueEncoding } from './entry-encoding.js'
 import { BLOCK_FORMAT } from './block-format.js'
 import { Admission, coreStorageOf, forbiddenFeedKey } from './admission.js'
 import { FeedDigest, bucketOf, feedHash, type Digest, type FeedHash } from './digest.js'
-import { SyncQueue } from './sync-queue.js'
+import { SyncQueue, isAhead } from './sync-queue.js'
 import type { FeedState } from './wire.js'
 import { BULK_MAX_BLOCKS, feedProofs, type FeedProofs } from './bulk-proof.js'
 
@@ -1033,7 +1033,7 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
       }))
     }
     await Promise.allSettled(failed.map((f) => f.close()))
-    await this._admit(proven)
+    await this._admit(proven, true)
     // They arrived whole, so no download will announce them: tell every peer what we hold now.
     const states: FeedState[] = []
     for (const { key } of proven) {
@@ -1086,7 +1086,7 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
    * signed length), in one atomic log append. Takes over their open sessions,
    * which go on fetching in the sync queue.
    */
-  private async _admit (feeds: Array<{ key: string; feed: Feed }>): Promise<void> {
+  private async _admit (feeds: Array<{ key: string; feed: Feed }>, whole = false): Promise<void> {
     const fresh: typeof feeds = []
     for (const f of feeds) {
       if (this._known.has(f.key) || this._adding.has(f.key)) await f.feed.close()
@@ -1106,7 +1106,12 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
         this._setLengths(k, { fork: feed.fork, length: feed.length, contiguousLength: feed.contiguousLength })
         k.holds++ // until the sync queue holds it
         this._adopt(k, feed)
-        this._sync.adopt(key, feed, [...this._peers].filter((peer) => peer.heardOf(key) !== undefined))
+        // a feed that arrived whole (bulk) joins the sync queue only if a peer is still ahead of it
+        const peers = [...this._peers].filter((peer) => {
+          const claim = peer.heardOf(key)
+          return claim !== undefined && (!whole || isAhead(claim, k))
+        })
+        if (!whole || peers.length > 0) this._sync.adopt(key, feed, peers)
         this.emit('feed', feed, infoOf(k))
         this._releaseKnown(k)
         return feed
