@@ -80,6 +80,9 @@ test('bulk: a forged proof for an announced key is refused with ERR_BAD_PROOF an
     t.equal(err.code, 'ERR_BAD_PROOF', `${forgery}: peer-error ERR_BAD_PROOF (${err.message})`)
     t.deepEqual(asked, [hex(target.key)], `${forgery}: b asked for the announced small feed in bulk`)
     await peer.link
+    const honest = await feedProofs(target)
+    t.ok(honest !== null && !encodeBulk([{ key: hex(target.key), proofs: honest }]).message.includes('"entry":0'),
+      `${forgery}: a bulk message carries the block as stored, encrypted (the entry's text is not in it)`)
     t.notOk(b.has(hex(target.key)), `${forgery}: the key is not a feed of b`)
     const storage = coreStorageOf(b.corestore)
     t.ok(storage !== null && !(await storage.hasCore(Hypercore.discoveryKey(target.key!))), `${forgery}: b's storage has no core for it`)
