@@ -43,6 +43,10 @@ export async function feedProofs (feed: Feed): Promise<Proof[] | null> {
   for (let i = 0; i < length; i++) {
     // each proof stands alone (an upgrade from 0 with its block): the receiver holds no tree nodes yet
     const p = await core.proof({ block: { index: i, nodes: 0 }, upgrade: { start: 0, length } })
+    // A live writer may append while we await. A proof made after that carries the tree up
+    // to the new signed length, which need not fit over the proofs made before it (hypercore's
+    // applyProof then fails, and the receiver would blame us). Such a feed goes the usual way.
+    if (feed.length !== length || feed.fork !== 0) return null
     if (i === 0) p.manifest = core.core.header.manifest
     out.push(p)
   }

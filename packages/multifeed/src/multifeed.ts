@@ -206,6 +206,11 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
   private readonly _closingFeeds = new Set<Promise<void>>()
   /** Feeds being added (persisted + opened) right now, so two peers can't add one twice. */
   private readonly _adding = new Map<string, Promise<Feed | null>>()
+  /**
+   * Keys whose bulk proofs are being applied (one peer's at a time, see _bulkAdmit), each
+   * with the promise of that work. Proofs of different lengths do not apply over each other.
+   */
+  private readonly _bulking = new Map<string, Promise<void>>()
   private readonly _writers = new Map<string, Promise<Feed>>()
   private readonly _peers = new Set<PeerConnection>()
   private readonly _admission: Admission
@@ -901,7 +906,7 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
       return k === undefined || k.length === 0 ? null : stateOf(k)
     },
     // The feed log's own key counts as known, so no peer can get it opened as a feed.
-    has: (key) => this._known.has(key) || this._adding.has(key) || key === this._metaKey,
+    has: (key) => this._claimed(key) || key === this._metaKey,
     forbidden: (key) => forbiddenFeedKey(key, this.key, this._metaKey),
     accept: (key, info) => this._accept(key, info),
     enqueue: (peer, keys) => {
@@ -1002,21 +1007,60 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
     return out
   }
 
+  /** A key that is a feed, or is being made one (by admission's append or by bulk proofs). */
+  private _claimed (key: string): boolean {
+    return this._known.has(key) || this._adding.has(key) || this._bulking.has(key)
+  }
+
+  /** How many more feeds maxFeeds allows, counting those being added. */
+  private _room (): number {
+    return this.maxFeeds - this._known.size - this._adding.size - this._bulking.size
+  }
+
   /**
    * Feeds whose first proof verified against their key (peer.ts): create each core, apply
    * its proofs, admit them in one append. A feed whose signed length applied is admitted
    * even if a later block's proof fails (it is a real feed; the sync queue fetches what is
    * missing); the peer is then dropped with ERR_BAD_PROOF.
+   *
+   * Each key has one owner while it is brought in. Proofs of one feed at two lengths do not
+   * apply over each other (hypercore's applyProof fails on the mixed tree), so a key that
+   * another peer's bulk proofs or admission's check is bringing in is not touched here: it
+   * is returned, after that other work ends, for the caller to hand to admission if it is
+   * still unknown. An honest peer is never blamed for a race.
    */
-  private async _bulkAdmit (peer: PeerConnection, feeds: FeedProofs[]): Promise<void> {
-    const fresh = feeds.filter((f) => !this._known.has(f.key) && !this._adding.has(f.key))
-    const room = this.maxFeeds - this._known.size - this._adding.size
-    if (fresh.length > room) throw new MultifeedError('ERR_TOO_MANY_FEEDS', `${fresh.length} bulk feeds would take us past maxFeeds`)
+  private async _bulkAdmit (peer: PeerConnection, feeds: FeedProofs[]): Promise<string[]> {
+    const mine: FeedProofs[] = []
+    const deferred: string[] = []
+    const others: Array<Promise<void>> = []
+    for (const f of feeds) {
+      if (this._known.has(f.key) || this._adding.has(f.key)) continue // a feed already: the sync queue fetches what it lacks
+      const other = this._bulking.get(f.key)
+      if (other !== undefined || this._admission.owns(f.key)) {
+        deferred.push(f.key)
+        if (other !== undefined) others.push(other)
+      } else mine.push(f)
+    }
+    if (mine.length > this._room()) throw new MultifeedError('ERR_TOO_MANY_FEEDS', `${mine.length} bulk feeds would take us past maxFeeds`)
+    const work = this._applyBulk(peer, mine)
+    const claim = work.then(noop, noop)
+    for (const { key } of mine) this._bulking.set(key, claim)
+    try {
+      await work
+    } finally {
+      for (const { key } of mine) if (this._bulking.get(key) === claim) this._bulking.delete(key)
+      await Promise.all(others)
+    }
+    return deferred
+  }
+
+  private async _applyBulk (peer: PeerConnection, feeds: FeedProofs[]): Promise<void> {
+    await Promise.resolve() // the caller claims the keys before any of this runs
     const proven: Array<{ key: string; feed: Feed }> = []
     const failed: Feed[] = []
     let failure: MultifeedError | null = null
-    for (let first = 0; first < fresh.length && this.closing === null && peer.active; first += BULK_PARALLEL) {
-      await Promise.all(fresh.slice(first, first + BULK_PARALLEL).map(async ({ key, proofs }) => {
+    for (let first = 0; first < feeds.length && this.closing === null && peer.active; first += BULK_PARALLEL) {
+      await Promise.all(feeds.slice(first, first + BULK_PARALLEL).map(async ({ key, proofs }) => {
         const feed = this._openFeed({ key })
         try {
           await feed.ready()
@@ -1066,8 +1110,8 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
 
   private _admissionHost () {
     return {
-      known: (key: string) => this._known.has(key) || this._adding.has(key),
-      room: () => this.maxFeeds - this._known.size - this._adding.size,
+      known: (key: string) => this._claimed(key),
+      room: () => this._room(),
       open: (key: string) => {
         const feed = this._openFeed({ key })
         // a candidate wants its signed length (and then its blocks)
@@ -1173,3 +1217,5 @@ function nonNegativeInt (value: number | undefined, fallback: number, name: stri
   }
   return value
 }
+
+function noop (): void {}

@@ -73,7 +73,8 @@ export interface PeerHost {
   /** The peer asks for these small feeds in bulk: their proofs (no proofs: not in bulk). */
   bulkServe(peer: PeerConnection, keys: string[]): Promise<FeedProofs[]>
   /** Feeds whose first proof verified against their key: create, apply, admit. */
-  bulkAdmit(peer: PeerConnection, feeds: FeedProofs[]): Promise<void>
+  /** Admits proven bulk feeds; returns keys another peer or admission was bringing in (see Multifeed._bulkAdmit). */
+  bulkAdmit(peer: PeerConnection, feeds: FeedProofs[]): Promise<string[]>
   /** Keys the bulk path did not take: the usual admission. */
   admitSlow(peer: PeerConnection, keys: string[]): void
   onPeerAdd(peer: PeerConnection): void
@@ -384,7 +385,7 @@ export class PeerConnection implements Announcer, SyncPeer {
     }
     this.queue = this.queue.then(async () => {
       if (this.done || this.host.closed()) return
-      if (proven.length > 0) await this.host.bulkAdmit(this, proven)
+      if (proven.length > 0) slow.push(...await this.host.bulkAdmit(this, proven))
       if (slow.length > 0 && !this.done) this.host.admitSlow(this, slow.filter((k) => !this.host.has(k)))
     }).catch((err: unknown) => {
       if (this.host.closed()) return
