@@ -84,6 +84,21 @@ export function coreStorageOf (corestore: unknown): CoreStorage | null {
   return s as CoreStorage
 }
 
+/** Deletes a closed core from storage, if it is there (never throws: a core left behind stays unlisted, never opened again). */
+export async function deleteStoredCore (storage: CoreStorage, discoveryKey: Buffer): Promise<void> {
+  try {
+    const core = await storage.resumeCore(discoveryKey)
+    if (core === null) return
+    try {
+      await storage.deleteCore(core.core)
+    } finally {
+      await core.close()
+    }
+  } catch {
+    // Storage closing under us: the core stays, unlisted and never opened again.
+  }
+}
+
 /**
  * Why `key` cannot be a feed of a multifeed with key `multifeedKey` whose feed
  * list lives in the core `metaKey`, or null. Feed keys are BLAKE2b hashes of a
@@ -384,19 +399,7 @@ export class Admission {
     if (this.candidates.has(key) || this.host.known(key)) return
     const storage = this.host.storage()
     if (storage === null) return
-    const deletion = (async () => {
-      try {
-        const core = await storage.resumeCore(entry.discoveryKey)
-        if (core === null) return
-        try {
-          await storage.deleteCore(core.core)
-        } finally {
-          await core.close()
-        }
-      } catch {
-        // Storage closing under us: the core stays, unlisted and never opened again.
-      }
-    })()
+    const deletion = deleteStoredCore(storage, entry.discoveryKey)
     this.purging.set(key, deletion)
     try {
       await deletion

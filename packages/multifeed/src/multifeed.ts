@@ -21,7 +21,7 @@ import { blockEncryptionKey, parseKey, requireKey, toHex } from './keys.js'
 import { PeerConnection, type PeerHost } from './peer.js'
 import { VALUE_ENCODINGS, type ValueEncoding } from './entry-encoding.js'
 import { BLOCK_FORMAT } from './block-format.js'
-import { Admission, coreStorageOf, forbiddenFeedKey } from './admission.js'
+import { Admission, coreStorageOf, deleteStoredCore, forbiddenFeedKey } from './admission.js'
 import { FeedDigest, bucketOf, feedHash, type Digest, type FeedHash } from './digest.js'
 import { SyncQueue, isAhead } from './sync-queue.js'
 import type { FeedState } from './wire.js'
@@ -1057,14 +1057,18 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
   private async _applyBulk (peer: PeerConnection, feeds: FeedProofs[]): Promise<void> {
     await Promise.resolve() // the caller claims the keys before any of this runs
     const proven: Array<{ key: string; feed: Feed }> = []
-    const failed: Feed[] = []
+    const failed: Array<{ feed: Feed; existed: boolean }> = []
     let failure: MultifeedError | null = null
+    const storage = coreStorageOf(this.corestore)
     for (let first = 0; first < feeds.length && this.closing === null && peer.active; first += BULK_PARALLEL) {
       await Promise.all(feeds.slice(first, first + BULK_PARALLEL).map(async ({ key, proofs }) => {
+        // a core this multifeed did not list may still be another's in a shared Corestore: keep it
+        const existed = storage === null || await storage.hasCore(Hypercore.discoveryKey(Buffer.from(key, 'hex')))
         const feed = this._openFeed({ key })
         try {
           await feed.ready()
           const core = feed as unknown as { applyProof(p: unknown): Promise<boolean> }
+          // hypercore checks each proof against the key: signature, tree and block
           for (const p of proofs) {
             await core.applyProof(p)
             if (feed.length === 0) throw new Error('its signed length did not apply')
@@ -1073,10 +1077,14 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
           failure ??= new MultifeedError('ERR_BAD_PROOF', `bulk proof of feed ${key}: ${String(err)}`)
         }
         if (feed.length > 0) proven.push({ key, feed })
-        else failed.push(feed)
+        else failed.push({ feed, existed })
       }))
     }
-    await Promise.allSettled(failed.map((f) => f.close()))
+    // a forged proof leaves nothing: the core made for it is deleted before the peer is dropped
+    await Promise.allSettled(failed.map(async ({ feed, existed }) => {
+      await feed.close()
+      if (!existed && storage !== null) await deleteStoredCore(storage, feed.discoveryKey as Buffer)
+    }))
     await this._admit(proven, true)
     // They arrived whole, so no download will announce them: tell every peer what we hold now.
     const states: FeedState[] = []

@@ -34,7 +34,7 @@ import {
 } from './wire.js'
 import { decodeDigest, encodeDigest, type Digest } from './digest.js'
 import type { SyncPeer } from './sync-queue.js'
-import { decodeBulk, decodeWantBulk, encodeBulk, encodeWantBulk, verifyFirstProof, type FeedProofs } from './bulk-proof.js'
+import { decodeBulk, decodeWantBulk, encodeBulk, encodeWantBulk, checkBulkProofs, type FeedProofs } from './bulk-proof.js'
 
 /** want-bulk messages from one peer we have not answered yet (more: ERR_TOO_MANY_FEEDS). */
 const MAX_PENDING_BULK_ASKS = 64
@@ -375,7 +375,7 @@ export class PeerConnection implements Announcer, SyncPeer {
         if (!this.bulkWanted.delete(f.key)) throw new MultifeedError('ERR_BAD_MESSAGE', `bulk proof of feed ${f.key}, which we did not ask for`)
         if (f.proofs.length === 0) slow.push(f.key)
         else {
-          verifyFirstProof(f.key, f.proofs) // before anything is created
+          checkBulkProofs(f.key, f.proofs) // before anything is created
           proven.push(f)
         }
       }
