@@ -340,3 +340,23 @@ declare module 'hyperbee' {
   }
   export = Hyperbee
 }
+
+// hypercore internals used by multifeed's bulk path (bulk-proof.ts), pinned to hypercore@11.37.1
+declare module 'hypercore/lib/messages.js' {
+  import type { Encoder } from 'compact-encoding'
+  const messages: { wire: { data: Encoder<unknown> } }
+  export default messages
+}
+declare module 'hypercore/lib/merkle-tree.js' {
+  interface Batch { length: number; signature: Buffer | null }
+  const merkle: { MerkleTree: { verifyFullyRemote(session: unknown, proof: unknown): Batch } }
+  export default merkle
+}
+declare module 'hypercore/lib/verifier.js' {
+  export default class Verifier {
+    constructor (manifestHash: Buffer, manifest: unknown)
+    verify (batch: unknown, signature: unknown): boolean
+    static createManifest (inp: unknown): unknown
+    static isValidManifest (key: Buffer, manifest: unknown): boolean
+  }
+}

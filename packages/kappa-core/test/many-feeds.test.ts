@@ -80,7 +80,8 @@ test('a fresh peer gets and indexes 300 feeds over a real stream, fetching a bou
   t.equal(fresh.feedKeys().length, 300, 'and knows all 300 feeds')
   const last = await Promise.all(made.map((m) => fresh.api.count.last(m.key)))
   t.ok(last.every((text, i) => text === `${i}-1`), 'every feed\'s entries, up to its last')
-  t.ok(mostSyncing >= 1 && mostSyncing <= 9, `feeds fetched at once: fewer than maxSyncing + maxPendingPerPeer (${mostSyncing})`)
+  // feeds of two blocks come whole in bulk (multifeed v4) and take no sync slot; any fetched by channel stay bounded
+  t.ok(mostSyncing <= 9, `feeds fetched at once: fewer than maxSyncing + maxPendingPerPeer (${mostSyncing})`)
   await fresh.indexed()
   t.equal(fresh.status().count!.indexed, 600, 'status agrees')
 })

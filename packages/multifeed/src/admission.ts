@@ -129,6 +129,8 @@ export class Admission {
   private readonly queues = new Map<Announcer, PeerQueue>()
   private readonly candidates = new Map<string, Candidate>()
   private readonly purges = new Map<string, { discoveryKey: Buffer; timer: NodeJS.Timeout }>()
+  /** Deletions under way: a new check of the key waits for its one to end. */
+  private readonly purging = new Map<string, Promise<void>>()
   private readonly running = new Set<Promise<void>>()
   private proven: Candidate[] = []
   private flushScheduled = false
@@ -141,6 +143,11 @@ export class Admission {
     let n = 0
     for (const c of this.candidates.values()) if (c.state === 'checking') n++
     return n
+  }
+
+  /** Whether a check of `key` is under way, or its leftover core is due to be deleted. */
+  owns (key: string): boolean {
+    return this.candidates.has(key) || this.purges.has(key) || this.purging.has(key)
   }
 
   /** Queues keys a connection announced (already filtered by `accept`). Throws ERR_TOO_MANY_FEEDS past the queue bound. */
@@ -235,6 +242,7 @@ export class Admission {
 
   private async open (c: Candidate): Promise<void> {
     try {
+      await this.purging.get(c.key) // its old core is being deleted: open it after that
       const scheduled = this.purges.get(c.key)
       if (scheduled !== undefined) {
         // Forgotten a moment ago by us: it is still ours to delete later.
@@ -376,16 +384,24 @@ export class Admission {
     if (this.candidates.has(key) || this.host.known(key)) return
     const storage = this.host.storage()
     if (storage === null) return
-    try {
-      const core = await storage.resumeCore(entry.discoveryKey)
-      if (core === null) return
+    const deletion = (async () => {
       try {
-        await storage.deleteCore(core.core)
-      } finally {
-        await core.close()
+        const core = await storage.resumeCore(entry.discoveryKey)
+        if (core === null) return
+        try {
+          await storage.deleteCore(core.core)
+        } finally {
+          await core.close()
+        }
+      } catch {
+        // Storage closing under us: the core stays, unlisted and never opened again.
       }
-    } catch {
-      // Storage closing under us: the core stays, unlisted and never opened again.
+    })()
+    this.purging.set(key, deletion)
+    try {
+      await deletion
+    } finally {
+      this.purging.delete(key)
     }
   }
 

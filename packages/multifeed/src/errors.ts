@@ -19,6 +19,7 @@ export type MultifeedErrorCode =
   | 'ERR_INVALID_VALUE' // a value the feeds' valueEncoding cannot store
   | 'ERR_ENTRY_DECODE' // an entry that is not valid in the feeds' valueEncoding, or over its limits
   | 'ERR_HANDSHAKE_TIMEOUT' // a connection did not prove the key within handshakeTimeout
+  | 'ERR_BAD_PROOF' // a peer sent a bulk feed proof that does not verify against the feed key
   | 'ERR_FRAME_TOO_LARGE' // a peer announced a transport frame over maxFrameBeforeProof before proving the key
 
 export class MultifeedError extends Error {

@@ -23,8 +23,12 @@ import { VALUE_ENCODINGS, type ValueEncoding } from './entry-encoding.js'
 import { BLOCK_FORMAT } from './block-format.js'
 import { Admission, coreStorageOf, forbiddenFeedKey } from './admission.js'
 import { FeedDigest, bucketOf, feedHash, type Digest, type FeedHash } from './digest.js'
-import { SyncQueue } from './sync-queue.js'
+import { SyncQueue, isAhead } from './sync-queue.js'
 import type { FeedState } from './wire.js'
+import { BULK_MAX_BLOCKS, feedProofs, type FeedProofs } from './bulk-proof.js'
+
+/** Feeds opened at once to answer or apply a bulk message. */
+const BULK_PARALLEL = 64
 
 /** A feed: one author's hypercore. Its blocks are raw bytes in the packed format (block-format.ts). */
 export type Feed = Hypercore<unknown>
@@ -202,6 +206,11 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
   private readonly _closingFeeds = new Set<Promise<void>>()
   /** Feeds being added (persisted + opened) right now, so two peers can't add one twice. */
   private readonly _adding = new Map<string, Promise<Feed | null>>()
+  /**
+   * Keys whose bulk proofs are being applied (one peer's at a time, see _bulkAdmit), each
+   * with the promise of that work. Proofs of different lengths do not apply over each other.
+   */
+  private readonly _bulking = new Map<string, Promise<void>>()
   private readonly _writers = new Map<string, Promise<Feed>>()
   private readonly _peers = new Set<PeerConnection>()
   private readonly _admission: Admission
@@ -897,10 +906,26 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
       return k === undefined || k.length === 0 ? null : stateOf(k)
     },
     // The feed log's own key counts as known, so no peer can get it opened as a feed.
-    has: (key) => this._known.has(key) || this._adding.has(key) || key === this._metaKey,
+    has: (key) => this._claimed(key) || key === this._metaKey,
     forbidden: (key) => forbiddenFeedKey(key, this.key, this._metaKey),
     accept: (key, info) => this._accept(key, info),
-    enqueue: (peer, keys) => this._admission.enqueue(peer, keys),
+    enqueue: (peer, keys) => {
+      // small feeds the peer holds whole come as proofs on this channel (bulk-proof.ts)
+      const small: string[] = []
+      const rest: string[] = []
+      const room = this._admission.limits.maxQueuedPerPeer - peer.bulkWanted.size
+      for (const key of keys) {
+        const s = peer.heardOf(key)
+        const fits = s !== undefined && s.fork === 0 && s.length <= BULK_MAX_BLOCKS && s.contiguousLength === s.length
+        if (fits && peer.bulk && small.length < room) small.push(key)
+        else rest.push(key)
+      }
+      if (small.length > 0) peer.wantBulk(small, this._admission.limits.proveTimeout)
+      if (rest.length > 0) this._admission.enqueue(peer, rest)
+    },
+    admitSlow: (peer, keys) => this._admission.enqueue(peer, keys),
+    bulkServe: (peer, keys) => this._bulkServe(keys),
+    bulkAdmit: (peer, feeds) => this._bulkAdmit(peer, feeds),
     heard: (peer, states) => {
       for (const s of states) if (this._known.has(s.key)) this._sync.heard(s.key, peer)
       if (peer.verified) this.emit('remote-feeds', peer.publicInfo, states.map((s) => s.key))
@@ -961,6 +986,109 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
     served.replicate(peer.noise as never)
   }
 
+  /** The proofs of each asked feed that is ours, whole and small (others: no proofs). */
+  private async _bulkServe (keys: string[]): Promise<FeedProofs[]> {
+    const out: FeedProofs[] = []
+    // as many open at once as one connection may have served (maxServing)
+    const parallel = Math.min(BULK_PARALLEL, this.maxServing)
+    for (let first = 0; first < keys.length; first += parallel) {
+      out.push(...await Promise.all(keys.slice(first, first + parallel).map(async (key): Promise<FeedProofs> => {
+        const k = this._known.get(key)
+        if (k === undefined || k.length === 0 || k.length > BULK_MAX_BLOCKS || k.fork !== 0 || k.contiguousLength !== k.length || this.closing !== null) return { key, proofs: [] }
+        const feed = await this.hold(key)
+        if (feed === undefined) return { key, proofs: [] }
+        try {
+          return { key, proofs: (await feedProofs(feed)) ?? [] }
+        } finally {
+          this.release(key)
+        }
+      })))
+    }
+    return out
+  }
+
+  /** A key that is a feed, or is being made one (by admission's append or by bulk proofs). */
+  private _claimed (key: string): boolean {
+    return this._known.has(key) || this._adding.has(key) || this._bulking.has(key)
+  }
+
+  /** How many more feeds maxFeeds allows, counting those being added. */
+  private _room (): number {
+    return this.maxFeeds - this._known.size - this._adding.size - this._bulking.size
+  }
+
+  /**
+   * Feeds whose first proof verified against their key (peer.ts): create each core, apply
+   * its proofs, admit them in one append. A feed whose signed length applied is admitted
+   * even if a later block's proof fails (it is a real feed; the sync queue fetches what is
+   * missing); the peer is then dropped with ERR_BAD_PROOF.
+   *
+   * Each key has one owner while it is brought in. Proofs of one feed at two lengths do not
+   * apply over each other (hypercore's applyProof fails on the mixed tree), so a key that
+   * another peer's bulk proofs or admission's check is bringing in is not touched here: it
+   * is returned, after that other work ends, for the caller to hand to admission if it is
+   * still unknown. An honest peer is never blamed for a race.
+   */
+  private async _bulkAdmit (peer: PeerConnection, feeds: FeedProofs[]): Promise<string[]> {
+    const mine: FeedProofs[] = []
+    const deferred: string[] = []
+    const others: Array<Promise<void>> = []
+    for (const f of feeds) {
+      if (this._known.has(f.key) || this._adding.has(f.key)) continue // a feed already: the sync queue fetches what it lacks
+      const other = this._bulking.get(f.key)
+      if (other !== undefined || this._admission.owns(f.key)) {
+        deferred.push(f.key)
+        if (other !== undefined) others.push(other)
+      } else mine.push(f)
+    }
+    if (mine.length > this._room()) throw new MultifeedError('ERR_TOO_MANY_FEEDS', `${mine.length} bulk feeds would take us past maxFeeds`)
+    const work = this._applyBulk(peer, mine)
+    const claim = work.then(noop, noop)
+    for (const { key } of mine) this._bulking.set(key, claim)
+    try {
+      await work
+    } finally {
+      for (const { key } of mine) if (this._bulking.get(key) === claim) this._bulking.delete(key)
+      await Promise.all(others)
+    }
+    return deferred
+  }
+
+  private async _applyBulk (peer: PeerConnection, feeds: FeedProofs[]): Promise<void> {
+    await Promise.resolve() // the caller claims the keys before any of this runs
+    const proven: Array<{ key: string; feed: Feed }> = []
+    const failed: Feed[] = []
+    let failure: MultifeedError | null = null
+    for (let first = 0; first < feeds.length && this.closing === null && peer.active; first += BULK_PARALLEL) {
+      await Promise.all(feeds.slice(first, first + BULK_PARALLEL).map(async ({ key, proofs }) => {
+        const feed = this._openFeed({ key })
+        try {
+          await feed.ready()
+          const core = feed as unknown as { applyProof(p: unknown): Promise<boolean> }
+          for (const p of proofs) {
+            await core.applyProof(p)
+            if (feed.length === 0) throw new Error('its signed length did not apply')
+          }
+        } catch (err) {
+          failure ??= new MultifeedError('ERR_BAD_PROOF', `bulk proof of feed ${key}: ${String(err)}`)
+        }
+        if (feed.length > 0) proven.push({ key, feed })
+        else failed.push(feed)
+      }))
+    }
+    await Promise.allSettled(failed.map((f) => f.close()))
+    await this._admit(proven, true)
+    // They arrived whole, so no download will announce them: tell every peer what we hold now.
+    const states: FeedState[] = []
+    for (const { key } of proven) {
+      const k = this._known.get(key)
+      if (k !== undefined && k.length > 0) states.push(stateOf(k))
+    }
+    for (const p of this._peers) p.update(states)
+    this.emit('lengths', states.map((st) => st.key))
+    if (failure !== null) throw failure
+  }
+
   private _syncHost () {
     return {
       hold: (key: string) => this.hold(key),
@@ -982,8 +1110,8 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
 
   private _admissionHost () {
     return {
-      known: (key: string) => this._known.has(key) || this._adding.has(key),
-      room: () => this.maxFeeds - this._known.size - this._adding.size,
+      known: (key: string) => this._claimed(key),
+      room: () => this._room(),
       open: (key: string) => {
         const feed = this._openFeed({ key })
         // a candidate wants its signed length (and then its blocks)
@@ -1002,7 +1130,7 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
    * signed length), in one atomic log append. Takes over their open sessions,
    * which go on fetching in the sync queue.
    */
-  private async _admit (feeds: Array<{ key: string; feed: Feed }>): Promise<void> {
+  private async _admit (feeds: Array<{ key: string; feed: Feed }>, whole = false): Promise<void> {
     const fresh: typeof feeds = []
     for (const f of feeds) {
       if (this._known.has(f.key) || this._adding.has(f.key)) await f.feed.close()
@@ -1022,7 +1150,12 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
         this._setLengths(k, { fork: feed.fork, length: feed.length, contiguousLength: feed.contiguousLength })
         k.holds++ // until the sync queue holds it
         this._adopt(k, feed)
-        this._sync.adopt(key, feed, [...this._peers].filter((peer) => peer.heardOf(key) !== undefined))
+        // a feed that arrived whole (bulk) joins the sync queue only if a peer is still ahead of it
+        const peers = [...this._peers].filter((peer) => {
+          const claim = peer.heardOf(key)
+          return claim !== undefined && (!whole || isAhead(claim, k))
+        })
+        if (!whole || peers.length > 0) this._sync.adopt(key, feed, peers)
         this.emit('feed', feed, infoOf(k))
         this._releaseKnown(k)
         return feed
@@ -1084,3 +1217,5 @@ function nonNegativeInt (value: number | undefined, fallback: number, name: stri
   }
   return value
 }
+
+function noop (): void {}

@@ -34,6 +34,10 @@ import {
 } from './wire.js'
 import { decodeDigest, encodeDigest, type Digest } from './digest.js'
 import type { SyncPeer } from './sync-queue.js'
+import { decodeBulk, decodeWantBulk, encodeBulk, encodeWantBulk, verifyFirstProof, type FeedProofs } from './bulk-proof.js'
+
+/** want-bulk messages from one peer we have not answered yet (more: ERR_TOO_MANY_FEEDS). */
+const MAX_PENDING_BULK_ASKS = 64
 
 /** How long a dropped peer may take to end its side before we destroy the connection. */
 const FAIL_GRACE_MS = 2000
@@ -66,6 +70,13 @@ export interface PeerHost {
   heard(peer: PeerConnection, states: FeedState[]): void
   /** The peer opened the hypercore channel of this discovery key: open and attach the feed if it is one of ours. */
   serve(peer: PeerConnection, discoveryKey: Buffer): Promise<void>
+  /** The peer asks for these small feeds in bulk: their proofs (no proofs: not in bulk). */
+  bulkServe(peer: PeerConnection, keys: string[]): Promise<FeedProofs[]>
+  /** Feeds whose first proof verified against their key: create, apply, admit. */
+  /** Admits proven bulk feeds; returns keys another peer or admission was bringing in (see Multifeed._bulkAdmit). */
+  bulkAdmit(peer: PeerConnection, feeds: FeedProofs[]): Promise<string[]>
+  /** Keys the bulk path did not take: the usual admission. */
+  admitSlow(peer: PeerConnection, keys: string[]): void
   onPeerAdd(peer: PeerConnection): void
   /** The peer finished telling us what it has (its `end`). */
   onPeerSettled(peer: PeerConnection): void
@@ -92,6 +103,8 @@ export class PeerConnection implements Announcer, SyncPeer {
   get active (): boolean { return this.verified && !this.done }
   private channel: Protomux.Channel | null = null
   private sendMax = 1
+  /** The remote takes part in the bulk path (its handshake said so). */
+  bulk = false
   /** What the peer told us of each feed, latest first (it never shrinks below a key it sent). */
   private readonly heardStates = new Map<string, FeedState>()
   /** The state of each feed we last sent this peer. */
@@ -104,6 +117,11 @@ export class PeerConnection implements Announcer, SyncPeer {
   readonly serving = new Set<string>()
   /** Asks for more feeds than we serve at once wait here, in order (the remote's channel stays pending). */
   private readonly serveWaiters: Array<{ key: string; resolve: (ok: boolean) => void }> = []
+  /** Small feeds asked of this peer in bulk and not answered yet. */
+  readonly bulkWanted = new Set<string>()
+  /** Bulk asks of the peer are answered one at a time, in order. */
+  private bulkServing: Promise<void> = Promise.resolve()
+  private bulkAsks = 0
   /** Unknown keys are handled one message at a time, in order. */
   private queue: Promise<void> = Promise.resolve()
   private readonly whenVerified: Promise<boolean>
@@ -163,7 +181,9 @@ export class PeerConnection implements Announcer, SyncPeer {
       messages: [
         { encoding: c.raw, onmessage: (buf: Buffer) => this.onfeeds(buf) },
         { encoding: c.raw, onmessage: (buf: Buffer) => this.ondigest(buf) },
-        { encoding: c.raw, onmessage: (buf: Buffer) => this.onend(buf) }
+        { encoding: c.raw, onmessage: (buf: Buffer) => this.onend(buf) },
+        { encoding: c.raw, onmessage: (buf: Buffer) => this.onwantbulk(buf) },
+        { encoding: c.raw, onmessage: (buf: Buffer) => this.onbulk(buf) }
       ],
       onopen: (hs: Buffer) => this.onopen(hs, hash),
       // The remote's multifeed closed (or it left the channel): this peer is gone
@@ -176,7 +196,8 @@ export class PeerConnection implements Announcer, SyncPeer {
     ch.open(encodeHandshake({
       version: PROTOCOL_VERSION,
       proof: createProof(this.host.key(), hash, this.noise.isInitiator),
-      maxFeedsPerMessage: this.host.maxFeedsPerMessage()
+      maxFeedsPerMessage: this.host.maxFeedsPerMessage(),
+      bulk: true
     }))
   }
 
@@ -188,6 +209,7 @@ export class PeerConnection implements Announcer, SyncPeer {
         throw new MultifeedError('ERR_PROOF', 'peer did not prove it knows this multifeed\'s key')
       }
       this.sendMax = Math.min(hs.maxFeedsPerMessage, this.host.maxFeedsPerMessage())
+      this.bulk = hs.bulk === true
     } catch (err) {
       this.fail(asMultifeedError(err))
       return
@@ -295,6 +317,80 @@ export class PeerConnection implements Announcer, SyncPeer {
     this.settled = true
     // after the feeds messages before it: learning unknown keys runs in order too
     this.queue = this.queue.then(() => { if (!this.done) this.host.onPeerSettled(this) })
+  }
+
+  /** Asks the peer for these small feeds in bulk (keys asked already are skipped). */
+  wantBulk (keys: string[], timeout: number): void {
+    const msg = this.channel?.messages[3]
+    if (msg === undefined || this.done) return
+    const fresh = keys.filter((k) => !this.bulkWanted.has(k))
+    for (const k of fresh) this.bulkWanted.add(k)
+    for (let i = 0; i < fresh.length; i += this.sendMax) msg.send(encodeWantBulk(fresh.slice(i, i + this.sendMax)))
+    // A peer that leaves an ask unanswered does not pin it: those keys go to admission.
+    const timer = setTimeout(() => {
+      const late = fresh.filter((k) => this.bulkWanted.delete(k))
+      if (late.length === 0 || this.done) return
+      this.queue = this.queue.then(() => { if (!this.done) this.host.admitSlow(this, late.filter((k) => !this.host.has(k))) })
+        .catch((err: unknown) => { if (!this.host.closed()) this.fail(asMultifeedError(err)) })
+    }, timeout)
+    timer.unref()
+  }
+
+  private onwantbulk (buf: Buffer): void {
+    if (this.done) return
+    let keys: string[]
+    try {
+      if (!this.verified) throw new MultifeedError('ERR_BAD_MESSAGE', 'want-bulk before the handshake verified')
+      if (!this.bulk) throw new MultifeedError('ERR_BAD_MESSAGE', 'want-bulk from a peer whose handshake did not offer bulk')
+      keys = decodeWantBulk(buf, this.host.maxFeedsPerMessage())
+      if (++this.bulkAsks > MAX_PENDING_BULK_ASKS) throw new MultifeedError('ERR_TOO_MANY_FEEDS', `peer has more than ${MAX_PENDING_BULK_ASKS} bulk asks pending`)
+    } catch (err) {
+      this.fail(asMultifeedError(err))
+      return
+    }
+    this.bulkServing = this.bulkServing.then(async () => {
+      if (this.done) return
+      let feeds = await this.host.bulkServe(this, keys)
+      this.bulkAsks--
+      const msg = this.channel?.messages[4]
+      if (msg === undefined) return
+      while (feeds.length > 0 && !this.done) {
+        const { message, count } = encodeBulk(feeds)
+        msg.send(message)
+        feeds = feeds.slice(count)
+      }
+    }).catch((err: unknown) => {
+      if (!this.host.closed()) this.fail(new MultifeedError('ERR_STORAGE', `could not read feeds for a bulk ask: ${String(err)}`))
+    })
+  }
+
+  private onbulk (buf: Buffer): void {
+    if (this.done) return
+    const proven: FeedProofs[] = []
+    const slow: string[] = []
+    try {
+      if (!this.verified) throw new MultifeedError('ERR_BAD_MESSAGE', 'bulk before the handshake verified')
+      const feeds = decodeBulk(buf, this.host.maxFeedsPerMessage())
+      for (const f of feeds) {
+        if (!this.bulkWanted.delete(f.key)) throw new MultifeedError('ERR_BAD_MESSAGE', `bulk proof of feed ${f.key}, which we did not ask for`)
+        if (f.proofs.length === 0) slow.push(f.key)
+        else {
+          verifyFirstProof(f.key, f.proofs) // before anything is created
+          proven.push(f)
+        }
+      }
+    } catch (err) {
+      this.fail(asMultifeedError(err))
+      return
+    }
+    this.queue = this.queue.then(async () => {
+      if (this.done || this.host.closed()) return
+      if (proven.length > 0) slow.push(...await this.host.bulkAdmit(this, proven))
+      if (slow.length > 0 && !this.done) this.host.admitSlow(this, slow.filter((k) => !this.host.has(k)))
+    }).catch((err: unknown) => {
+      if (this.host.closed()) return
+      this.fail(err instanceof MultifeedError ? err : new MultifeedError('ERR_STORAGE', `could not add bulk feeds: ${String(err)}`))
+    })
   }
 
   /**

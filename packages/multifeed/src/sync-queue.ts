@@ -163,10 +163,12 @@ export class SyncQueue {
       this.host.release(run.key)
       return
     }
+    // a feed that arrived whole (a bulk proof) is not ahead of anyone: no channel for it
+    this.check(run)
+    if (this.active.get(run.key) !== run) return
     this.host.setWanting(run.key, true)
     for (const p of run.peers) if (p.active) feed.replicate(p.noise as never)
     this.watch(run)
-    this.check(run)
   }
 
   /** (Re)starts the stall timer: progress pushes it back. */

@@ -1,11 +1,13 @@
 // The multifeed meta protocol: one Protomux channel on the replication stream.
 //
-//   channel open (handshake)  uint version | 32-byte proof | uint maxFeedsPerMessage
+//   channel open (handshake)  uint version | 32-byte proof | uint maxFeedsPerMessage |
+//                             [u8 1: the sender asks for and answers small feeds in bulk (bulk-proof.ts)]
 //   message 0 `feeds`         uint count | count x (32-byte feed key | uint fork | uint length |
 //                             uint contiguousLength | u8 flags (bit 0: the sender writes this feed))
 //   message 1 `digest`        uint feeds | 32-byte bitmap of non-empty buckets | 8 bytes per
 //                             non-empty bucket (see digest.ts)
 //   message 2 `end`           one 0 byte: the sender has sent what it has that our digest lacked
+//   messages 3 `want-bulk` and 4 `bulk`: see bulk-proof.ts
 //
 // Payloads travel as raw bytes and are decoded here, so that every malformed
 // input becomes a MultifeedError with a clear code instead of a bare throw
@@ -20,7 +22,8 @@ import { KEY_BYTES, toHex } from './keys.js'
 export const PROTOCOL = 'kappa-ts/multifeed'
 // 2: feeds carry packed blocks (block-format.ts); a v1 peer would misread them.
 // 3: feed lists carry lengths and are reconciled by digest (peer.ts); feeds are opened lazily.
-export const PROTOCOL_VERSION = 3
+// 4: small feeds travel whole as hypercore proofs on the multifeed channel (bulk-proof.ts).
+export const PROTOCOL_VERSION = 4
 export const PROOF_BYTES = 32
 /** Largest handshake a v1 peer may send (version + proof + limit, with slack for varints). */
 export const MAX_HANDSHAKE_BYTES = 64
@@ -30,7 +33,13 @@ const PROOF_DOMAIN = Buffer.from('kappa-ts/multifeed/proof/v1')
 const ROLE_INITIATOR = Buffer.from('initiator')
 const ROLE_RESPONDER = Buffer.from('responder')
 
-export interface Handshake { version: number; proof: Buffer; maxFeedsPerMessage: number }
+export interface Handshake {
+  version: number
+  proof: Buffer
+  maxFeedsPerMessage: number
+  /** The sender takes part in the bulk path (asks for, and answers asks for, small feeds as proofs). */
+  bulk?: boolean
+}
 
 /**
  * Proves knowledge of the multifeed key for THIS connection: a BLAKE2b MAC keyed
@@ -55,10 +64,12 @@ export function encodeHandshake (h: Handshake): Buffer {
   c.uint.preencode(state, h.version)
   c.fixed32.preencode(state, h.proof)
   c.uint.preencode(state, h.maxFeedsPerMessage)
+  if (h.bulk === true) state.end++
   state.buffer = Buffer.allocUnsafe(state.end)
   c.uint.encode(state, h.version)
   c.fixed32.encode(state, h.proof)
   c.uint.encode(state, h.maxFeedsPerMessage)
+  if (h.bulk === true) c.uint8.encode(state, 1)
   return state.buffer as Buffer
 }
 
@@ -73,9 +84,15 @@ export function decodeHandshake (buf: Uint8Array): Handshake {
   }
   const proof = decodeOr(() => Buffer.from(c.fixed32.decode(state)), 'handshake proof is truncated')
   const maxFeedsPerMessage = decodeOr(() => c.uint.decode(state), 'handshake limit is truncated')
+  let bulk = false
+  if (state.start < state.end) {
+    const flag = c.uint8.decode(state)
+    if (flag !== 1) throw new MultifeedError('ERR_BAD_MESSAGE', 'handshake bulk flag must be 1 or absent')
+    bulk = true
+  }
   if (state.start !== state.end) throw new MultifeedError('ERR_BAD_MESSAGE', 'handshake has trailing bytes')
   if (maxFeedsPerMessage < 1) throw new MultifeedError('ERR_BAD_MESSAGE', 'handshake maxFeedsPerMessage must be >= 1')
-  return { version, proof, maxFeedsPerMessage }
+  return { version, proof, maxFeedsPerMessage, bulk }
 }
 
 /** What one side says of one feed: its state there. */

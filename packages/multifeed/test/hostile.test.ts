@@ -100,6 +100,10 @@ test('a v1 peer (one entry per block, before packed blocks) gets ERR_PROTOCOL_VE
   dropped(t, 'version 1', 'ERR_PROTOCOL_VERSION', (p) =>
     p.channel!.open(encodeHandshake({ version: 1, proof: Buffer.alloc(32, 1), maxFeedsPerMessage: 1024 }))))
 
+test('a v3 peer (before the bulk path) gets ERR_PROTOCOL_VERSION', (t) =>
+  dropped(t, 'version 3', 'ERR_PROTOCOL_VERSION', (p) =>
+    p.channel!.open(encodeHandshake({ version: 3, proof: p.validHandshake().subarray(1, 33), maxFeedsPerMessage: 1024 }))))
+
 test('garbage bytes as a feeds message after a valid handshake drop the peer', (t) =>
   dropped(t, 'garbage feeds', 'ERR_BAD_MESSAGE', (p) => {
     p.channel!.open(p.validHandshake())
