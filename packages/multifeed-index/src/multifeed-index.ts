@@ -402,15 +402,16 @@ export class MultifeedIndex<T = unknown> extends TypedResource<MultifeedIndexEve
     if (lengths === undefined) return
     if (coversAll(record, lengths)) {
       this.stored.delete(key)
-      if (record !== undefined) this.addDormant(key, record, lengths.length)
+      // it covers every block, so all `length` of them are done
+      if (record !== undefined) this.addDormant(key, record, lengths.length, lengths.length)
       return
     }
     this.stored.delete(key)
     this.waiting.set(key, record ?? null)
   }
 
-  private addDormant (key: string, record: CursorRecord, length: number): void {
-    const done = new RangeSet(record.ranges).sizeBelow(length)
+  /** `done`: how many of the feed's `length` blocks the record covers. */
+  private addDormant (key: string, record: CursorRecord, length: number, done: number): void {
     this.dormant.set(key, { record, length, done })
     const d = this.dormantSums
     d.entries += record.entries
@@ -482,7 +483,7 @@ export class MultifeedIndex<T = unknown> extends TypedResource<MultifeedIndexEve
     state.detach()
     this.work.delete(state)
     this.states.delete(key)
-    this.addDormant(key, { fork: state.fork, ranges: state.done.toJSON(), entries: state.entries, skipped: state.skipped }, feed.length)
+    this.addDormant(key, { fork: state.fork, ranges: state.done.toJSON(), entries: state.entries, skipped: state.skipped }, feed.length, state.done.sizeBelow(feed.length))
   }
 
   private hasWork (state: FeedState): boolean {

@@ -11,7 +11,6 @@
 // not match, and every feed's lengths are read from storage instead.
 import c from 'compact-encoding'
 import { randomBytes } from 'node:crypto'
-import { toHex } from './keys.js'
 
 export const SNAPSHOT_KEY = 'kappa-ts/multifeed/feeds'
 export const CLEAN_KEY = 'kappa-ts/multifeed/clean'
@@ -87,9 +86,13 @@ export function decodeSnapshot (buf: Uint8Array | null | undefined): Snapshot | 
     // every feed takes at least 65 bytes: a count that cannot fit is corruption
     if (count * 65 > state.end - state.start) return null
     const feeds: SnapshotFeed[] = new Array(count)
+    const bytes = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)
     for (let i = 0; i < count; i++) {
-      const key = toHex(c.fixed32.decode(state))
-      const discoveryKey = toHex(c.fixed32.decode(state))
+      // hex straight from the buffer: no view object per key (10,000 feeds, 20,000 keys)
+      if (state.start + 64 > state.end) return null
+      const key = bytes.toString('hex', state.start, state.start + 32)
+      const discoveryKey = bytes.toString('hex', state.start + 32, state.start + 64)
+      state.start += 64
       const flags = c.uint8.decode(state)
       const f: SnapshotFeed = { key, discoveryKey, local: (flags & LOCAL) !== 0, lengths: null }
       if ((flags & NAMED) !== 0) f.name = c.string.decode(state)

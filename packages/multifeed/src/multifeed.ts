@@ -14,7 +14,7 @@ import Corestore from 'corestore'
 import Hypercore from 'hypercore'
 import { TypedResource } from './typed-resource.js'
 import { MultifeedError } from './errors.js'
-import { FeedLog, type FeedRecord } from './feed-log.js'
+import { FeedLog } from './feed-log.js'
 import { newSnapshotId, type Snapshot } from './feed-snapshot.js'
 import { readLengths } from './feed-lengths.js'
 import { blockEncryptionKey, parseKey, requireKey, toHex } from './keys.js'
@@ -363,7 +363,7 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
     const unknown: Known[] = []
     if (covered !== null) {
       for (const f of covered.feeds) {
-        const k = this._know({ type: 'feed', key: f.key, local: f.local, ...(f.name !== undefined ? { name: f.name } : {}) }, f.discoveryKey)
+        const k = this._know(f.key, f.local, f.name, f.discoveryKey)
         if (k === null) continue
         if (clean && f.lengths !== null) this._setLengths(k, f.lengths)
         else unknown.push(k)
@@ -372,7 +372,7 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
     // Records the snapshot does not cover (all of them without one); a feed listed
     // twice (crash between writes of two peers' announcements) is known once.
     for (const rec of await log.feeds(covered?.metaLength ?? 1)) {
-      const k = this._know(rec, null)
+      const k = this._know(rec.key, rec.local, rec.local ? rec.name : undefined, null)
       if (k !== null) unknown.push(k)
     }
     this._metaLength = log.length
@@ -394,14 +394,14 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
     }
   }
 
-  /** Adds a feed record to the known set (null if already known). */
-  private _know (rec: FeedRecord, discoveryKey: string | null): Known | null {
-    if (this._known.has(rec.key)) return null
+  /** Adds a feed of the list to the known set (null if already known); `name` for a local one. */
+  private _know (key: string, local: boolean, name: string | undefined, discoveryKey: string | null): Known | null {
+    if (this._known.has(key)) return null
     const k: Known = {
-      key: rec.key,
-      local: rec.local,
-      name: rec.local ? rec.name : undefined,
-      discoveryKey: discoveryKey ?? toHex(Hypercore.discoveryKey(Buffer.from(rec.key, 'hex'))),
+      key,
+      local,
+      name: local ? name : undefined,
+      discoveryKey: discoveryKey ?? toHex(Hypercore.discoveryKey(Buffer.from(key, 'hex'))),
       feed: null,
       opening: null,
       holds: 0,
@@ -467,7 +467,7 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
     // Persist before exposing: a feed the app has seen is never forgotten.
     await this._logOrThrow().append([{ type: 'feed', key, local: true, name }])
     this._metaLength++
-    const k = this._know({ type: 'feed', key, local: true, name }, toHex(feed.discoveryKey as Buffer)) as Known
+    const k = this._know(key, true, name, toHex(feed.discoveryKey as Buffer)) as Known
     this._setLengths(k, { fork: feed.fork, length: feed.length, contiguousLength: feed.contiguousLength })
     k.holds++
     k.writing = true
@@ -1154,7 +1154,7 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
       const p = job.then(() => {
         this._metaLength++
         if (this.closing !== null) return null
-        const k = this._know({ type: 'feed', key, local: false }, toHex(feed.discoveryKey as Buffer)) as Known
+        const k = this._know(key, false, undefined, toHex(feed.discoveryKey as Buffer)) as Known
         this._setLengths(k, { fork: feed.fork, length: feed.length, contiguousLength: feed.contiguousLength })
         k.holds++ // until the sync queue holds it
         this._adopt(k, feed)
