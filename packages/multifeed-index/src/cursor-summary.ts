@@ -7,20 +7,29 @@
 // generation it names. open() deletes it before anything can be indexed, so after a
 // crash there is none, and the records are read one by one.
 //
-//   uint version | uint generation | uint count |
-//   count x (string feed | uint fork | uint entries | uint skipped | uint ranges | ranges x (uint start | uint length))
+//   uint version | uint generation | uint count | uint keyFormat |
+//   count x (feed | uint fork | uint entries | uint skipped | uint ranges | ranges x (uint start | uint length))
+// where feed is 32 bytes when every key is a 64-digit lowercase hex key (keyFormat 1,
+// a multifeed's feeds), else a string (keyFormat 0).
 import c from 'compact-encoding'
 import type { CursorRecord } from './store.js'
 
 const SUMMARY_VERSION = 1
+const STRING_KEYS = 0
+const HEX_KEYS = 1
+const HEX_KEY = /^[0-9a-f]{64}$/
 
 export function encodeSummary (generation: number, cursors: ReadonlyMap<string, CursorRecord>): Uint8Array {
+  let keyFormat = HEX_KEYS
+  for (const key of cursors.keys()) if (!HEX_KEY.test(key)) keyFormat = STRING_KEYS
   const state = c.state()
   c.uint.preencode(state, SUMMARY_VERSION)
   c.uint.preencode(state, generation)
   c.uint.preencode(state, cursors.size)
+  c.uint.preencode(state, keyFormat)
   for (const [key, r] of cursors) {
-    c.string.preencode(state, key)
+    if (keyFormat === HEX_KEYS) state.end += 32
+    else c.string.preencode(state, key)
     c.uint.preencode(state, r.fork)
     c.uint.preencode(state, r.entries)
     c.uint.preencode(state, r.skipped)
@@ -30,12 +39,15 @@ export function encodeSummary (generation: number, cursors: ReadonlyMap<string, 
       c.uint.preencode(state, end - start)
     }
   }
-  state.buffer = Buffer.allocUnsafe(state.end)
+  const out = Buffer.allocUnsafe(state.end)
+  state.buffer = out
   c.uint.encode(state, SUMMARY_VERSION)
   c.uint.encode(state, generation)
   c.uint.encode(state, cursors.size)
+  c.uint.encode(state, keyFormat)
   for (const [key, r] of cursors) {
-    c.string.encode(state, key)
+    if (keyFormat === HEX_KEYS) state.start += out.write(key, state.start, 'hex')
+    else c.string.encode(state, key)
     c.uint.encode(state, r.fork)
     c.uint.encode(state, r.entries)
     c.uint.encode(state, r.skipped)
@@ -45,7 +57,7 @@ export function encodeSummary (generation: number, cursors: ReadonlyMap<string, 
       c.uint.encode(state, end - start)
     }
   }
-  return state.buffer
+  return out
 }
 
 /**
@@ -57,11 +69,21 @@ export function decodeSummary (buf: Uint8Array, generation: number): Map<string,
     const state = c.state(0, buf.byteLength, buf)
     if (c.uint.decode(state) !== SUMMARY_VERSION || c.uint.decode(state) !== generation) return null
     const count = c.uint.decode(state)
+    const keyFormat = c.uint.decode(state)
+    if (keyFormat !== HEX_KEYS && keyFormat !== STRING_KEYS) return null
     // every record takes at least 6 bytes: a count that cannot fit is corruption
     if (count * 6 > state.end - state.start) return null
+    const bytes = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)
     const out = new Map<string, CursorRecord>()
     for (let i = 0; i < count; i++) {
-      const key = c.string.decode(state)
+      let key: string
+      if (keyFormat === HEX_KEYS) {
+        if (state.start + 32 > state.end) return null
+        key = bytes.toString('hex', state.start, state.start + 32)
+        state.start += 32
+      } else {
+        key = c.string.decode(state)
+      }
       const fork = c.uint.decode(state)
       const entries = c.uint.decode(state)
       const skipped = c.uint.decode(state)

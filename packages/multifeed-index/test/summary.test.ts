@@ -8,6 +8,7 @@ import { Multifeed } from '@kappa-ts/multifeed'
 import { defer, tmpDir } from '@kappa-ts/test-helpers'
 import { MultifeedIndex, type Entry } from '../src/index.js'
 import { append, countingMap, feedKey, openDb, type Db } from './helpers.js'
+import { decodeSummary, encodeSummary } from '../src/cursor-summary.js'
 
 const FEEDS = 12
 
@@ -87,4 +88,17 @@ test('summary: a summary of another generation (the view\'s version changed) is 
   const again = await open(dir, 2) // a new version: a fresh generation, everything indexed again
   defer(t, () => close(again, true))
   t.equal(again.mapped.length, FEEDS * 3, 'every entry indexed again into the new generation')
+})
+
+test('summary: the format round-trips hex and other keys, and a damaged one reads as none', (t) => {
+  const hex = new Map([['ab'.repeat(32), { fork: 0, ranges: [[0, 3]] as Array<[number, number]>, entries: 5, skipped: 1 }], ['cd'.repeat(32), { fork: 2, ranges: [[0, 2], [4, 9]] as Array<[number, number]>, entries: 7, skipped: 0 }]])
+  const named = new Map([['feed-a', { fork: 0, ranges: [] as Array<[number, number]>, entries: 0, skipped: 0 }], ['ab'.repeat(32), { fork: 1, ranges: [[1, 2]] as Array<[number, number]>, entries: 1, skipped: 0 }]])
+  for (const [what, cursors] of [['hex keys', hex], ['other keys', named]] as const) {
+    const buf = encodeSummary(7, cursors)
+    t.deepEqual(decodeSummary(buf, 7), cursors, `${what}: read back as written`)
+    t.equal(decodeSummary(buf, 8), null, `${what}: another generation's is none`)
+    t.equal(decodeSummary(buf.subarray(0, buf.byteLength - 1), 7), null, `${what}: a truncated one is none`)
+    t.equal(decodeSummary(Buffer.concat([buf, Buffer.from([0])]), 7), null, `${what}: trailing bytes make it none`)
+  }
+  t.end()
 })

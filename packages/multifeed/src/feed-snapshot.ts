@@ -22,7 +22,8 @@ const LENGTHS = 4
 
 export interface SnapshotFeed {
   key: string
-  discoveryKey: string
+  /** 32 bytes (a view into the snapshot when decoded: no copy, no hex per feed). */
+  discoveryKey: Uint8Array
   local: boolean
   name?: string
   /** Lengths at the time of the snapshot, when they were known. */
@@ -62,7 +63,7 @@ export function encodeSnapshot (snap: Snapshot): Buffer {
   c.uint.encode(state, snap.feeds.length)
   for (const f of snap.feeds) {
     c.fixed32.encode(state, Buffer.from(f.key, 'hex'))
-    c.fixed32.encode(state, Buffer.from(f.discoveryKey, 'hex'))
+    c.fixed32.encode(state, f.discoveryKey)
     c.uint8.encode(state, (f.local ? LOCAL : 0) | (f.name !== undefined ? NAMED : 0) | (f.lengths !== null ? LENGTHS : 0))
     if (f.name !== undefined) c.string.encode(state, f.name)
     if (f.lengths !== null) {
@@ -88,10 +89,10 @@ export function decodeSnapshot (buf: Uint8Array | null | undefined): Snapshot | 
     const feeds: SnapshotFeed[] = new Array(count)
     const bytes = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)
     for (let i = 0; i < count; i++) {
-      // hex straight from the buffer: no view object per key (10,000 feeds, 20,000 keys)
+      // the key in hex straight from the buffer; the discovery key stays bytes (hexed only if a peer asks by it)
       if (state.start + 64 > state.end) return null
       const key = bytes.toString('hex', state.start, state.start + 32)
-      const discoveryKey = bytes.toString('hex', state.start + 32, state.start + 64)
+      const discoveryKey = bytes.subarray(state.start + 32, state.start + 64)
       state.start += 64
       const flags = c.uint8.decode(state)
       const f: SnapshotFeed = { key, discoveryKey, local: (flags & LOCAL) !== 0, lengths: null }
