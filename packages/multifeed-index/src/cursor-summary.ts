@@ -7,10 +7,10 @@
 // generation it names. open() deletes it before anything can be indexed, so after a
 // crash there is none, and the records are read one by one.
 //
-//   uint version | uint generation | uint count | uint keyFormat |
-//   count x (feed | uint fork | uint entries | uint skipped | uint ranges | ranges x (uint start | uint length))
-// where feed is 32 bytes when every key is a 64-digit lowercase hex key (keyFormat 1,
-// a multifeed's feeds), else a string (keyFormat 0).
+//   uint version | uint generation | uint count | uint keyFormat | keys |
+//   count x (uint fork | uint entries | uint skipped | uint ranges | ranges x (uint start | uint length))
+// where keys are count x 32 bytes when every key is a 64-digit lowercase hex key (keyFormat 1,
+// a multifeed's feeds: hexed in one call when read), else count x string (keyFormat 0).
 import c from 'compact-encoding'
 import type { CursorRecord } from './store.js'
 
@@ -27,9 +27,11 @@ export function encodeSummary (generation: number, cursors: ReadonlyMap<string, 
   c.uint.preencode(state, generation)
   c.uint.preencode(state, cursors.size)
   c.uint.preencode(state, keyFormat)
-  for (const [key, r] of cursors) {
+  for (const key of cursors.keys()) {
     if (keyFormat === HEX_KEYS) state.end += 32
     else c.string.preencode(state, key)
+  }
+  for (const r of cursors.values()) {
     c.uint.preencode(state, r.fork)
     c.uint.preencode(state, r.entries)
     c.uint.preencode(state, r.skipped)
@@ -45,9 +47,11 @@ export function encodeSummary (generation: number, cursors: ReadonlyMap<string, 
   c.uint.encode(state, generation)
   c.uint.encode(state, cursors.size)
   c.uint.encode(state, keyFormat)
-  for (const [key, r] of cursors) {
+  for (const key of cursors.keys()) {
     if (keyFormat === HEX_KEYS) state.start += out.write(key, state.start, 'hex')
     else c.string.encode(state, key)
+  }
+  for (const r of cursors.values()) {
     c.uint.encode(state, r.fork)
     c.uint.encode(state, r.entries)
     c.uint.encode(state, r.skipped)
@@ -73,17 +77,19 @@ export function decodeSummary (buf: Uint8Array, generation: number): Map<string,
     if (keyFormat !== HEX_KEYS && keyFormat !== STRING_KEYS) return null
     // every record takes at least 6 bytes: a count that cannot fit is corruption
     if (count * 6 > state.end - state.start) return null
-    const bytes = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)
+    const keys: string[] = new Array(count)
+    if (keyFormat === HEX_KEYS) {
+      if (state.start + 32 * count > state.end) return null
+      // every key in hex at once, then each a slice of that string
+      const hex = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('hex', state.start, state.start + 32 * count)
+      for (let i = 0; i < count; i++) keys[i] = hex.slice(64 * i, 64 * i + 64)
+      state.start += 32 * count
+    } else {
+      for (let i = 0; i < count; i++) keys[i] = c.string.decode(state)
+    }
     const out = new Map<string, CursorRecord>()
     for (let i = 0; i < count; i++) {
-      let key: string
-      if (keyFormat === HEX_KEYS) {
-        if (state.start + 32 > state.end) return null
-        key = bytes.toString('hex', state.start, state.start + 32)
-        state.start += 32
-      } else {
-        key = c.string.decode(state)
-      }
+      const key = keys[i] as string
       const fork = c.uint.decode(state)
       const entries = c.uint.decode(state)
       const skipped = c.uint.decode(state)
