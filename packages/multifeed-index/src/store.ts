@@ -105,7 +105,8 @@ export class IndexStore {
 
   /** Reads (or creates) meta, starts a new generation when the version changed, loads cursors. */
   async open (version: Version): Promise<Map<string, CursorRecord>> {
-    const stored: unknown = await this.meta.get(META_KEY)
+    // both reads at once: the summary is used only if meta names the same generation
+    const [stored, summary] = await Promise.all([this.meta.get(META_KEY) as Promise<unknown>, this.summary.get(SUMMARY_KEY) as Promise<unknown>])
     if (stored === undefined) {
       await this.writeMeta(() => ({ version, generation: 0, stale: [] }))
     } else if (!isMeta(stored)) {
@@ -117,20 +118,21 @@ export class IndexStore {
     this.useGeneration(this.state.generation)
     this.clearStale()
     // a generation is written to only after meta points at it, so a fresh one is empty
-    const cursors = await this.takeSummary() ?? await this.loadCursors()
+    const cursors = await this.takeSummary(summary) ?? await this.loadCursors()
     this.isOpen = true
     return cursors
   }
 
   /**
-   * The cursors from the summary the last clean close wrote, or null. It is deleted
-   * before anything can be indexed: after a crash from now on, there is none.
+   * The cursors from the summary the last clean close wrote (read by open()), or null.
+   * It is deleted before anything can be indexed: after a crash from now on, there is none.
    */
-  private async takeSummary (): Promise<Map<string, CursorRecord> | null> {
-    const buf: unknown = await this.summary.get(SUMMARY_KEY)
+  private async takeSummary (buf: unknown): Promise<Map<string, CursorRecord> | null> {
     if (!(buf instanceof Uint8Array)) return null
-    await this.summary.del(SUMMARY_KEY)
-    return decodeSummary(buf, this.state.generation)
+    const deleting = this.summary.del(SUMMARY_KEY) // decoded meanwhile; done before open() returns
+    const cursors = decodeSummary(buf, this.state.generation)
+    await deleting
+    return cursors
   }
 
   /** Atomically switches to an empty generation (data and cursors cleared at once). */
