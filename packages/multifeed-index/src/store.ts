@@ -6,6 +6,8 @@
 //                       and how many entries (or blocks) of them were skipped
 //   g<N>/skipped/<feed>!<block>!<index>  { code, reason }: what was skipped and why
 //   g<N>/data/...       the consumer's own data (json values)
+//   summary/cursors     every cursor of the generation in one value, written at a clean
+//                       close and deleted at open (cursor-summary.ts)
 //
 // Everything a generation knows lives under g<N>, so clearing a view and its
 // cursors "in one step" is a single put of meta/state pointing at a fresh
@@ -14,6 +16,7 @@
 import type { AbstractLevel, AbstractSublevel, AbstractChainedBatch } from 'abstract-level'
 import { IndexError } from './errors.js'
 import { RangeSet, type Range } from './ranges.js'
+import { decodeSummary, encodeSummary } from './cursor-summary.js'
 
 // abstract-level's generics are invariant (a Level<string, unknown>, its sublevels
 // and a MemoryLevel are not assignable to any one precise instantiation), so these
@@ -69,12 +72,16 @@ function parseSkipKey (key: string): { key: string; block: number; index: number
 }
 
 const META_KEY = 'state'
+const SUMMARY_KEY = 'cursors'
 /** Cursors read per step when the index opens. */
 const CURSOR_BATCH = 1000
 
 export class IndexStore {
   readonly db: IndexDb
   private readonly meta: DataSublevel
+  private readonly summary: DataSublevel
+  /** open() finished: close() may write the cursor summary. */
+  private isOpen = false
   private state: Meta = { version: null, generation: 0, stale: [] }
   private generationDb: DataSublevel | null = null
   private dataDb: DataSublevel | null = null
@@ -87,6 +94,7 @@ export class IndexStore {
   constructor (db: IndexDb) {
     this.db = db
     this.meta = db.sublevel('meta', { valueEncoding: 'json' })
+    this.summary = db.sublevel('summary', { valueEncoding: 'view' })
   }
 
   get generation (): number { return this.state.generation }
@@ -97,7 +105,8 @@ export class IndexStore {
 
   /** Reads (or creates) meta, starts a new generation when the version changed, loads cursors. */
   async open (version: Version): Promise<Map<string, CursorRecord>> {
-    const stored: unknown = await this.meta.get(META_KEY)
+    // both reads at once: the summary is used only if meta names the same generation
+    const [stored, summary] = await Promise.all([this.meta.get(META_KEY) as Promise<unknown>, this.summary.get(SUMMARY_KEY) as Promise<unknown>])
     if (stored === undefined) {
       await this.writeMeta(() => ({ version, generation: 0, stale: [] }))
     } else if (!isMeta(stored)) {
@@ -109,7 +118,21 @@ export class IndexStore {
     this.useGeneration(this.state.generation)
     this.clearStale()
     // a generation is written to only after meta points at it, so a fresh one is empty
-    return await this.loadCursors()
+    const cursors = await this.takeSummary(summary) ?? await this.loadCursors()
+    this.isOpen = true
+    return cursors
+  }
+
+  /**
+   * The cursors from the summary the last clean close wrote (read by open()), or null.
+   * It is deleted before anything can be indexed: after a crash from now on, there is none.
+   */
+  private async takeSummary (buf: unknown): Promise<Map<string, CursorRecord> | null> {
+    if (!(buf instanceof Uint8Array)) return null
+    const deleting = this.summary.del(SUMMARY_KEY) // decoded meanwhile; done before open() returns
+    const cursors = decodeSummary(buf, this.state.generation)
+    await deleting
+    return cursors
   }
 
   /** Atomically switches to an empty generation (data and cursors cleared at once). */
@@ -168,9 +191,18 @@ export class IndexStore {
     await this.clearing
   }
 
+  /** Called after the last batch was committed: waits for background clearing, then writes the cursor summary. */
   async close (): Promise<void> {
     this.closed = true
     await this.clearing
+    if (!this.isOpen) return
+    this.isOpen = false
+    try {
+      // from the stored records, so it holds exactly what was committed
+      await this.summary.put(SUMMARY_KEY, encodeSummary(this.state.generation, await this.loadCursors()))
+    } catch {
+      // the db closed under us or a record is unreadable: no summary, the next open reads the records
+    }
   }
 
   private useGeneration (generation: number): void {

@@ -26,12 +26,12 @@ export function infoStorageOf (corestore: unknown): InfoStorage | null {
  * Lengths by discovery key (hex); a core storage does not hold reads as empty.
  * Null when the storage cannot tell (then the feeds are opened to find out).
  */
-export async function readLengths (corestore: unknown, discoveryKeys: string[]): Promise<FeedLengths[] | null> {
+export async function readLengths (corestore: unknown, discoveryKeys: Uint8Array[]): Promise<FeedLengths[] | null> {
   const storage = infoStorageOf(corestore)
   if (storage === null) return null
   const out: FeedLengths[] = []
   for (let i = 0; i < discoveryKeys.length; i += CHUNK) {
-    const part = discoveryKeys.slice(i, i + CHUNK).map((dk) => Buffer.from(dk, 'hex'))
+    const part = discoveryKeys.slice(i, i + CHUNK).map((dk) => Buffer.from(dk.buffer, dk.byteOffset, dk.byteLength))
     const infos = await storage.getInfos(part, { auth: false, head: true, hints: true })
     for (const info of infos) {
       const length = info?.head?.length ?? 0

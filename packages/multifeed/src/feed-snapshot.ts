@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto'
 
 export const SNAPSHOT_KEY = 'kappa-ts/multifeed/feeds'
 export const CLEAN_KEY = 'kappa-ts/multifeed/clean'
-const SNAPSHOT_VERSION = 1
+const SNAPSHOT_VERSION = 2
 const ID_BYTES = 8
 const LOCAL = 1
 const NAMED = 2
@@ -22,7 +22,8 @@ const LENGTHS = 4
 
 export interface SnapshotFeed {
   key: string
-  discoveryKey: string
+  /** 32 bytes (a view into the snapshot when decoded: no copy, no hex per feed). */
+  discoveryKey: Uint8Array
   local: boolean
   name?: string
   /** Lengths at the time of the snapshot, when they were known. */
@@ -40,14 +41,22 @@ export function newSnapshotId (): Buffer {
   return randomBytes(ID_BYTES)
 }
 
+// Layout (v2): uint version | 8-byte id | uint metaLength | uint count |
+//   count x 32-byte key | count x 32-byte discovery key |
+//   count x (uint8 flags | [string name] | [uint fork | uint length | uint contiguousLength])
+// The keys come in one block so that reopening hexes them in one call (10,000 keys one by
+// one took 11 ms). A snapshot of another version reads as none (the list is then read from
+// the log, and the lengths from storage).
 export function encodeSnapshot (snap: Snapshot): Buffer {
+  const n = snap.feeds.length
   const state = c.state()
   c.uint.preencode(state, SNAPSHOT_VERSION)
   state.end += ID_BYTES
   c.uint.preencode(state, snap.metaLength)
-  c.uint.preencode(state, snap.feeds.length)
+  c.uint.preencode(state, n)
+  state.end += 64 * n
   for (const f of snap.feeds) {
-    state.end += 64 + 1
+    state.end += 1
     if (f.name !== undefined) c.string.preencode(state, f.name)
     if (f.lengths !== null) {
       c.uint.preencode(state, f.lengths.fork)
@@ -55,14 +64,18 @@ export function encodeSnapshot (snap: Snapshot): Buffer {
       c.uint.preencode(state, f.lengths.contiguousLength)
     }
   }
-  state.buffer = Buffer.allocUnsafe(state.end)
+  const out = Buffer.allocUnsafe(state.end)
+  state.buffer = out
   c.uint.encode(state, SNAPSHOT_VERSION)
   c.fixed(ID_BYTES).encode(state, snap.id)
   c.uint.encode(state, snap.metaLength)
-  c.uint.encode(state, snap.feeds.length)
+  c.uint.encode(state, n)
+  for (const f of snap.feeds) state.start += out.write(f.key, state.start, 'hex')
   for (const f of snap.feeds) {
-    c.fixed32.encode(state, Buffer.from(f.key, 'hex'))
-    c.fixed32.encode(state, Buffer.from(f.discoveryKey, 'hex'))
+    out.set(f.discoveryKey, state.start)
+    state.start += 32
+  }
+  for (const f of snap.feeds) {
     c.uint8.encode(state, (f.local ? LOCAL : 0) | (f.name !== undefined ? NAMED : 0) | (f.lengths !== null ? LENGTHS : 0))
     if (f.name !== undefined) c.string.encode(state, f.name)
     if (f.lengths !== null) {
@@ -71,7 +84,7 @@ export function encodeSnapshot (snap: Snapshot): Buffer {
       c.uint.encode(state, f.lengths.contiguousLength)
     }
   }
-  return state.buffer as Buffer
+  return out
 }
 
 /** The snapshot, or null when there is none or it is unreadable (then the feed list is read from its log). */
@@ -85,17 +98,27 @@ export function decodeSnapshot (buf: Uint8Array | null | undefined): Snapshot | 
     const count = c.uint.decode(state)
     // every feed takes at least 65 bytes: a count that cannot fit is corruption
     if (count * 65 > state.end - state.start) return null
-    const feeds: SnapshotFeed[] = new Array(count)
     const bytes = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)
+    // every key in hex at once, then each a slice of that string
+    const keys = bytes.toString('hex', state.start, state.start + 32 * count)
+    const dks = state.start + 32 * count
+    state.start += 64 * count
+    const feeds: SnapshotFeed[] = new Array(count)
     for (let i = 0; i < count; i++) {
-      // hex straight from the buffer: no view object per key (10,000 feeds, 20,000 keys)
-      if (state.start + 64 > state.end) return null
-      const key = bytes.toString('hex', state.start, state.start + 32)
-      const discoveryKey = bytes.toString('hex', state.start + 32, state.start + 64)
-      state.start += 64
       const flags = c.uint8.decode(state)
-      const f: SnapshotFeed = { key, discoveryKey, local: (flags & LOCAL) !== 0, lengths: null }
-      if ((flags & NAMED) !== 0) f.name = c.string.decode(state)
+      const f: SnapshotFeed = {
+        key: keys.slice(64 * i, 64 * i + 64),
+        // a view, not a copy: hexed only if a peer asks for the feed by it
+        discoveryKey: bytes.subarray(dks + 32 * i, dks + 32 * i + 32),
+        local: (flags & LOCAL) !== 0,
+        lengths: null
+      }
+      if ((flags & NAMED) !== 0) {
+        const bytesLength = c.uint.decode(state)
+        if (state.start + bytesLength > state.end) return null
+        f.name = bytes.toString('utf8', state.start, state.start + bytesLength)
+        state.start += bytesLength
+      }
       if ((flags & LENGTHS) !== 0) {
         const fork = c.uint.decode(state)
         const length = c.uint.decode(state)

@@ -146,7 +146,7 @@ interface Known {
   readonly key: string
   readonly local: boolean
   readonly name: string | undefined
-  readonly discoveryKey: string
+  readonly discoveryKey: Uint8Array
   feed: Feed | null
   opening: Promise<Feed> | null
   /** Reasons to stay open (writer, sync, index, serve, read). */
@@ -196,7 +196,8 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
   private _metaLength = 0
   /** Every feed of the set, in the order added. */
   private readonly _known = new Map<string, Known>()
-  private readonly _byDiscoveryKey = new Map<string, Known>()
+  /** Known feeds by discovery key (hex), built when a peer first asks for a feed by it: reopening hexes none. */
+  private _byDiscoveryKey: Map<string, Known> | null = null
   private readonly _byName = new Map<string, Known>()
   /** Open feeds, in the order opened. */
   private readonly _openSet = new Set<Known>()
@@ -395,13 +396,13 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
   }
 
   /** Adds a feed of the list to the known set (null if already known); `name` for a local one. */
-  private _know (key: string, local: boolean, name: string | undefined, discoveryKey: string | null): Known | null {
+  private _know (key: string, local: boolean, name: string | undefined, discoveryKey: Uint8Array | null): Known | null {
     if (this._known.has(key)) return null
     const k: Known = {
       key,
       local,
       name: local ? name : undefined,
-      discoveryKey: discoveryKey ?? toHex(Hypercore.discoveryKey(Buffer.from(key, 'hex'))),
+      discoveryKey: discoveryKey ?? Hypercore.discoveryKey(Buffer.from(key, 'hex')),
       feed: null,
       opening: null,
       holds: 0,
@@ -415,9 +416,17 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
       detach: null
     }
     this._known.set(k.key, k)
-    this._byDiscoveryKey.set(k.discoveryKey, k)
+    this._byDiscoveryKey?.set(toHex(k.discoveryKey), k)
     if (k.name !== undefined && !this._byName.has(k.name)) this._byName.set(k.name, k)
     return k
+  }
+
+  private _discoveryKeys (): Map<string, Known> {
+    if (this._byDiscoveryKey === null) {
+      this._byDiscoveryKey = new Map()
+      for (const k of this._known.values()) this._byDiscoveryKey.set(toHex(k.discoveryKey), k)
+    }
+    return this._byDiscoveryKey
   }
 
   /** This peer's own feed for `name`: created once, the same one after a restart. */
@@ -467,7 +476,7 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
     // Persist before exposing: a feed the app has seen is never forgotten.
     await this._logOrThrow().append([{ type: 'feed', key, local: true, name }])
     this._metaLength++
-    const k = this._know(key, true, name, toHex(feed.discoveryKey as Buffer)) as Known
+    const k = this._know(key, true, name, feed.discoveryKey as Buffer) as Known
     this._setLengths(k, { fork: feed.fork, length: feed.length, contiguousLength: feed.contiguousLength })
     k.holds++
     k.writing = true
@@ -949,7 +958,7 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
    * attach it to the connection. Anything else is left unanswered (rejected).
    */
   private async _serve (peer: PeerConnection, discoveryKey: Buffer): Promise<void> {
-    const k = this._byDiscoveryKey.get(toHex(discoveryKey))
+    const k = this._discoveryKeys().get(toHex(discoveryKey))
     if (k === undefined || this.closing !== null || !peer.active) return
     if (k.feed !== null && !k.feed.closed) {
       // Open already: attaching is enough, the core lives while the channel does.
@@ -1154,7 +1163,7 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
       const p = job.then(() => {
         this._metaLength++
         if (this.closing !== null) return null
-        const k = this._know(key, false, undefined, toHex(feed.discoveryKey as Buffer)) as Known
+        const k = this._know(key, false, undefined, feed.discoveryKey as Buffer) as Known
         this._setLengths(k, { fork: feed.fork, length: feed.length, contiguousLength: feed.contiguousLength })
         k.holds++ // until the sync queue holds it
         this._adopt(k, feed)
