@@ -79,6 +79,19 @@ test('bulk cache: feeds that arrived in bulk are served on to a fresh peer from 
   t.equal(b.size, keys.length, `b holds all ${keys.length} feeds`)
   for (const p of b.peers) p.stream.destroy()
   await ab
+  // what a cached of the feeds it got in bulk is what each of its cores makes (not c's bytes as sent)
+  const meta = metaCore(a.corestore)
+  await meta.ready()
+  let same = 0
+  for (const k of keys) {
+    const entry = decodeCachedProofs(await meta.getUserData(BULK_CACHE_PREFIX + k))
+    const feed = await a.hold(k)
+    const made = encodeProofs((feed !== undefined ? await feedProofs(feed) : null) ?? [])
+    a.release(k)
+    if (entry !== null && made.length === entry.length && made.every((m, j) => m.equals(entry.encoded[j]!))) same++
+  }
+  await meta.close()
+  t.equal(same, keys.length, 'every entry a filled from a bulk arrival is byte for byte the proofs its core makes')
 })
 
 test('bulk cache: survives a restart of the source, and a cached answer is byte for byte the proofs the feed makes', async (t) => {
