@@ -167,3 +167,41 @@ test('bulk cache: a stale entry (the writer appended since) is not served; the f
   await a.close()
   t.equal(decodeCachedProofs(await entryIn(dir, wkey))?.length, 3, 'the miss stored the proofs of length 3')
 })
+
+test('bulk cache: a writer appending while its cached proofs are read and sent never gets anyone dropped', async (t) => {
+  // The interleavings are forced, not timed: the source's cache read starts the append.
+  for (const when of ['before the lengths are checked', 'while the answer goes out'] as const) {
+    const dir = tmpDir(t, 'kappa-multifeed-')
+    const first = new Multifeed(dir)
+    await append(await first.writer(), { n: 0 })
+    await first.close() // its entry at length 1 is in storage now
+    const a = await opened(t, new Multifeed(dir))
+    const b = await opened(t, new Multifeed(tmpDir(t, 'kappa-multifeed-'), { key: a.key }))
+    const w = await a.writer()
+    const wkey = hex(w.key)
+    const cache = (a as unknown as { _bulkCache: { get(key: string): Promise<unknown> } })._bulkCache
+    const read = cache.get.bind(cache)
+    let appending: Promise<void> | null = null
+    cache.get = async (key: string) => {
+      const entry = await read(key)
+      if (key === wkey && appending === null) {
+        appending = append(w, { n: 1 })
+        if (when === 'before the lengths are checked') await appending
+      }
+      return entry
+    }
+    const arrived: number[] = []
+    b.on('feed', (feed: Feed) => { if (hex(feed.key) === wkey) arrived.push(feed.length) })
+    const errors: MultifeedError[] = []
+    for (const m of [a, b]) m.on('peer-error', (err: MultifeedError) => errors.push(err))
+    const ab = pipe(a.replicate(true), b.replicate(false))
+    await until([a, b], () => appending !== null && b.size === 1 && converged([a, b]) && b.lengths(wkey)?.length === 2, 'b to hold both blocks')
+    t.ok(appending !== null, `${when}: the append ran during the bulk answer`)
+    t.deepEqual(arrived, [when === 'before the lengths are checked' ? 2 : 1],
+      `${when}: b got the feed in bulk at ${when === 'before the lengths are checked' ? 'the new length (the entry went stale: a miss)' : 'the cached length, one consistent signed length'}`)
+    t.deepEqual(errors.map((e) => e.code), [], `${when}: nobody was dropped`)
+    t.deepEqual(await contents(b), await contents(a), `${when}: b holds both entries`)
+    for (const p of b.peers) p.stream.destroy()
+    await ab
+  }
+})
