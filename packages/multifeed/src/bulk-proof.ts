@@ -31,6 +31,8 @@ export interface Proof {
 }
 
 export interface FeedProofs { key: string; proofs: Proof[] }
+/** A feed's proofs as they go on the wire (encodeProofs), e.g. from the bulk proof cache. */
+export interface EncodedFeedProofs { key: string; encoded: readonly Buffer[] }
 
 type Feed = Hypercore<unknown>
 
@@ -73,13 +75,18 @@ export function decodeWantBulk (buf: Uint8Array, max: number): string[] {
   return keys
 }
 
+/** Each proof as it goes on the wire: hypercore's `data` message, request 0. */
+export function encodeProofs (proofs: readonly Proof[]): Buffer[] {
+  return proofs.map((p) => c.encode(messages.wire.data, { request: 0, ...p }) as Buffer)
+}
+
 /** Encodes feeds until the message bound; returns the message and how many feeds it holds. */
-export function encodeBulk (feeds: readonly FeedProofs[]): { message: Buffer; count: number } {
+export function encodeBulk (feeds: ReadonlyArray<FeedProofs | EncodedFeedProofs>): { message: Buffer; count: number } {
   const parts: Buffer[] = []
   let bytes = 9
   let count = 0
   for (const f of feeds) {
-    const encoded = f.proofs.map((p) => c.encode(messages.wire.data, { request: 0, ...p }) as Buffer)
+    const encoded = 'encoded' in f ? f.encoded : encodeProofs(f.proofs)
     const state = c.state()
     c.fixed32.preencode(state, Buffer.alloc(KEY_BYTES))
     c.uint.preencode(state, encoded.length)
@@ -147,6 +154,57 @@ export function checkBulkProofs (key: string, proofs: readonly Proof[]): number 
   }
   if (manifest === null || !Verifier.isValidManifest(Buffer.from(key, 'hex'), manifest)) throw bad('manifest does not hash to the key')
   return length
+}
+
+// ---- the bulk proof cache's value (bulk-cache.ts) -------------------------
+//
+//   uint version | uint fork | uint length | uint count | count x (uint bytes | bytes)
+//
+// The proofs are kept exactly as encodeProofs() put them on the wire, with the (fork,
+// length) they prove: a cached answer is served only while the feed is at that fork and
+// length, and then it is byte for byte what feedProofs() would make.
+
+const CACHE_VERSION = 1
+
+export interface CachedProofs { fork: number; length: number; encoded: Buffer[] }
+
+export function encodeCachedProofs (entry: CachedProofs): Buffer {
+  const state = c.state()
+  c.uint.preencode(state, CACHE_VERSION)
+  c.uint.preencode(state, entry.fork)
+  c.uint.preencode(state, entry.length)
+  c.uint.preencode(state, entry.encoded.length)
+  for (const e of entry.encoded) c.buffer.preencode(state, e)
+  state.buffer = Buffer.allocUnsafe(state.end)
+  c.uint.encode(state, CACHE_VERSION)
+  c.uint.encode(state, entry.fork)
+  c.uint.encode(state, entry.length)
+  c.uint.encode(state, entry.encoded.length)
+  for (const e of entry.encoded) c.buffer.encode(state, e)
+  return state.buffer as Buffer
+}
+
+/** A cached entry, or null if there is none or it is not one this version wrote whole (then it is a miss). */
+export function decodeCachedProofs (buf: Uint8Array | null | undefined): CachedProofs | null {
+  if (buf === null || buf === undefined || buf.byteLength === 0) return null
+  try {
+    const state = c.state(0, buf.byteLength, buf)
+    if (c.uint.decode(state) !== CACHE_VERSION) return null
+    const fork = c.uint.decode(state)
+    const length = c.uint.decode(state)
+    const count = c.uint.decode(state)
+    if (fork !== 0 || length < 1 || length > BULK_MAX_BLOCKS || count !== length) return null
+    const encoded: Buffer[] = []
+    for (let i = 0; i < count; i++) {
+      const e = c.buffer.decode(state) as Buffer | null
+      if (e === null || e.byteLength === 0) return null
+      encoded.push(e)
+    }
+    if (state.start !== state.end) return null
+    return { fork, length, encoded }
+  } catch {
+    return null
+  }
 }
 
 function decodeOr<T> (fn: () => T, message: string): T {

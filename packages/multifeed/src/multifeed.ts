@@ -25,7 +25,8 @@ import { Admission, coreStorageOf, deleteStoredCore, forbiddenFeedKey } from './
 import { FeedDigest, bucketOf, feedHash, type Digest, type FeedHash } from './digest.js'
 import { SyncQueue, isAhead } from './sync-queue.js'
 import type { FeedState } from './wire.js'
-import { BULK_MAX_BLOCKS, feedProofs, type FeedProofs } from './bulk-proof.js'
+import { BULK_MAX_BLOCKS, encodeProofs, feedProofs, type EncodedFeedProofs, type FeedProofs } from './bulk-proof.js'
+import { BulkCache } from './bulk-cache.js'
 
 /** Feeds opened at once to answer or apply a bulk message. */
 const BULK_PARALLEL = 64
@@ -191,6 +192,13 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
   /** Encrypts every feed's blocks (see _openFeed), derived from the multifeed key. */
   private _blockKey: Buffer | null = null
   private _log: FeedLog | null = null
+  /** Encoded bulk proofs of small whole feeds, in the feed-list core's user data (bulk-cache.ts). */
+  private _bulkCache: BulkCache | null = null
+  /** Cache fills running (by feed key); a key in _refill runs again when its fill ends. */
+  private readonly _fills = new Map<string, Promise<void>>()
+  private readonly _refill = new Set<string>()
+  /** No more fills: close() is closing the feeds. */
+  private _fillsStopped = false
   private _metaKey: string | null = null
   /** Records of the feed list read or written (what a snapshot covers). */
   private _metaLength = 0
@@ -331,6 +339,7 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
     const log = new FeedLog(meta)
     this._log = log
     await log.ready()
+    this._bulkCache = new BulkCache(meta)
     this._metaKey = toHex(meta.key as Buffer)
     const head = await log.head()
     let key: Buffer
@@ -615,6 +624,11 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
     const openings: Array<Promise<unknown>> = []
     for (const k of this._known.values()) if (k.opening !== null) openings.push(k.opening)
     await Promise.allSettled(openings)
+    // Lengths not looked at yet (an append just before close()) fill the cache now; fills
+    // read their feeds, so they end before the feeds close.
+    for (const k of this._dirty) if (k.local) this._readLengths(k)
+    while (this._fills.size > 0) await Promise.allSettled([...this._fills.values()])
+    this._fillsStopped = true
     const closing: Array<Promise<void>> = [...this._closingFeeds]
     for (const k of [...this._openSet]) {
       const feed = k.feed as Feed
@@ -627,6 +641,7 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
       // open, which _open closes before ReadyResource sets opened: what it loaded may be partial)
       await this._log.saveSnapshot(this._snapshot()).catch(() => {})
     }
+    if (this._bulkCache !== null) await this._bulkCache.flush()
     if (this._log !== null) await this._log.close().catch(() => {})
     await this._store.close()
     if (this._ownsStore) await this.corestore.close()
@@ -863,7 +878,15 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
     if (this._digest !== null && k.hash !== null) this._digest.remove(k.key, k.hash)
     this._totals.length -= k.length
     this._totals.contiguousLength -= k.contiguousLength
+    const wasSmall = bulkSized(k)
     setLengths(k, l)
+    if (this._bulkCache !== null) {
+      // our writer appended (or a small feed grew) while open: cache its proofs at the new length;
+      // a feed past the bulk bound (or truncated) has no bulk proofs: drop its entry
+      if (bulkSized(k)) {
+        if (k.local) this._scheduleFill(k)
+      } else if (wasSmall) this._bulkCache.delete(k.key)
+    }
     this._totals.length += k.length
     this._totals.contiguousLength += k.contiguousLength
     k.hash = null
@@ -995,25 +1018,79 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
     served.replicate(peer.noise as never)
   }
 
-  /** The proofs of each asked feed that is ours, whole and small (others: no proofs). */
-  private async _bulkServe (keys: string[]): Promise<FeedProofs[]> {
-    const out: FeedProofs[] = []
+  /**
+   * The proofs of each asked feed that is ours, whole and small (others: no proofs): from
+   * the bulk proof cache while the feed is at the (fork, length) they prove, which opens
+   * no hypercore; else made from the opened feed, and cached.
+   */
+  private async _bulkServe (keys: string[]): Promise<EncodedFeedProofs[]> {
+    const out: EncodedFeedProofs[] = []
+    const none = (key: string): EncodedFeedProofs => ({ key, encoded: [] })
     // as many open at once as one connection may have served (maxServing)
     const parallel = Math.min(BULK_PARALLEL, this.maxServing)
     for (let first = 0; first < keys.length; first += parallel) {
-      out.push(...await Promise.all(keys.slice(first, first + parallel).map(async (key): Promise<FeedProofs> => {
+      out.push(...await Promise.all(keys.slice(first, first + parallel).map(async (key): Promise<EncodedFeedProofs> => {
         const k = this._known.get(key)
-        if (k === undefined || k.length === 0 || k.length > BULK_MAX_BLOCKS || k.fork !== 0 || k.contiguousLength !== k.length || this.closing !== null) return { key, proofs: [] }
+        if (k === undefined || !bulkSized(this._liveLengths(k)) || this.closing !== null || this._bulkCache === null) return none(key)
+        const cached = await this._bulkCache.get(key)
+        // Lengths read after the cache: an entry of another length is stale and never served.
+        // (An append after this check is fine: the proofs stay one consistent signed length.)
+        const now = this._liveLengths(k)
+        if (cached !== null && cached.fork === now.fork && cached.length === now.length && bulkSized(now)) return { key, encoded: cached.encoded }
+        if (!bulkSized(now) || this.closing !== null) return none(key)
         const feed = await this.hold(key)
-        if (feed === undefined) return { key, proofs: [] }
+        if (feed === undefined) return none(key)
         try {
-          return { key, proofs: (await feedProofs(feed)) ?? [] }
+          const proofs = await feedProofs(feed)
+          if (proofs === null) return none(key)
+          const encoded = encodeProofs(proofs)
+          if (this.closing === null) this._bulkCache.put(key, { fork: 0, length: proofs.length, encoded })
+          return { key, encoded }
         } finally {
           this.release(key)
         }
       })))
     }
     return out
+  }
+
+  /** A feed's lengths now: the open core's (Known's lag a turn behind an append), else Known's. */
+  private _liveLengths (k: Known): FeedLengths {
+    const f = k.feed
+    return f !== null ? { fork: f.fork, length: f.length, contiguousLength: f.contiguousLength } : k
+  }
+
+  /**
+   * Stores the bulk proofs of an open small whole feed in the cache, off the path of
+   * whatever changed it (an append, a bulk arrival: the fill runs a turn later), holding
+   * the feed open until then. One fill per feed at a time, run again if asked meanwhile.
+   * Opens nothing (a closed feed is filled when next served); never throws (a failed fill
+   * is a miss later).
+   */
+  private _scheduleFill (k: Known): void {
+    if (this._bulkCache === null || this._fillsStopped || k.feed === null) return
+    if (this._fills.has(k.key)) {
+      this._refill.add(k.key)
+      return
+    }
+    k.holds++
+    const fill = this._fill(k).catch(noop).finally(() => {
+      this._fills.delete(k.key)
+      if (this._refill.delete(k.key)) this._scheduleFill(k) // before the release: it holds the feed on
+      this._releaseKnown(k)
+    })
+    this._fills.set(k.key, fill)
+  }
+
+  private async _fill (k: Known): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    const feed = k.feed
+    const cache = this._bulkCache
+    if (feed === null || cache === null || this._fillsStopped || !bulkSized(this._liveLengths(k))) return
+    const proofs = await feedProofs(feed)
+    // proofs of a length the feed has moved past would be a stale entry: its change fills again
+    if (proofs === null || this._fillsStopped || feed.length !== proofs.length || feed.fork !== 0) return
+    cache.put(k.key, { fork: 0, length: proofs.length, encoded: encodeProofs(proofs) })
   }
 
   /** A key that is a feed, or is being made one (by admission's append or by bulk proofs). */
@@ -1173,6 +1250,9 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
           return claim !== undefined && (!whole || isAhead(claim, k))
         })
         if (!whole || peers.length > 0) this._sync.adopt(key, feed, peers)
+        // Arrived whole in bulk: cache what hypercore just verified and stored, as our own
+        // proofs (a peer's bytes are never cached), before the feed may close as idle.
+        if (whole && bulkSized(k)) this._scheduleFill(k)
         this.emit('feed', feed, infoOf(k))
         this._releaseKnown(k)
         return feed
@@ -1206,6 +1286,11 @@ function setLengths (k: Known, l: FeedLengths): void {
   k.fork = l.fork
   k.length = l.length
   k.contiguousLength = Math.min(l.contiguousLength, l.length)
+}
+
+/** A feed that goes in bulk at these lengths: small, whole, never truncated. */
+function bulkSized (l: FeedLengths): boolean {
+  return l.fork === 0 && l.length > 0 && l.length <= BULK_MAX_BLOCKS && l.contiguousLength === l.length
 }
 
 function stateOf (k: Known): FeedState {

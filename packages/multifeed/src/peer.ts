@@ -34,7 +34,7 @@ import {
 } from './wire.js'
 import { decodeDigest, encodeDigest, type Digest } from './digest.js'
 import type { SyncPeer } from './sync-queue.js'
-import { decodeBulk, decodeWantBulk, encodeBulk, encodeWantBulk, checkBulkProofs, type FeedProofs } from './bulk-proof.js'
+import { decodeBulk, decodeWantBulk, encodeBulk, encodeWantBulk, checkBulkProofs, type EncodedFeedProofs, type FeedProofs } from './bulk-proof.js'
 
 /** want-bulk messages from one peer we have not answered yet (more: ERR_TOO_MANY_FEEDS). */
 const MAX_PENDING_BULK_ASKS = 64
@@ -71,7 +71,7 @@ export interface PeerHost {
   /** The peer opened the hypercore channel of this discovery key: open and attach the feed if it is one of ours. */
   serve(peer: PeerConnection, discoveryKey: Buffer): Promise<void>
   /** The peer asks for these small feeds in bulk: their proofs (no proofs: not in bulk). */
-  bulkServe(peer: PeerConnection, keys: string[]): Promise<FeedProofs[]>
+  bulkServe(peer: PeerConnection, keys: string[]): Promise<EncodedFeedProofs[]>
   /** Feeds whose first proof verified against their key: create, apply, admit. */
   /** Admits proven bulk feeds; returns keys another peer or admission was bringing in (see Multifeed._bulkAdmit). */
   bulkAdmit(peer: PeerConnection, feeds: FeedProofs[]): Promise<string[]>

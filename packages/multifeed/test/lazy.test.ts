@@ -7,6 +7,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { killWhenPrinted, tmpDir } from '@kappa-ts/test-helpers'
 import { Multifeed, appendEntries, type Feed } from '../src/index.js'
+import { BULK_CACHE_PREFIX } from '../src/bulk-cache.js'
 import { pipe, twoPeers, until, held, readAt } from './helpers.js'
 
 const hex = (b: Buffer | null): string => (b as Buffer).toString('hex')
@@ -233,6 +234,13 @@ test('serving is bounded: a fresh peer fetching 12 feeds at once never has the s
   const keys = await writers(first, 12, 2)
   const key = first.key
   await first.close()
+  // Small feeds go in bulk, answered from the bulk proof cache without opening them: drop
+  // the cache (as in a storage written before it) so every answer opens its feed.
+  const store = new Corestore(da)
+  const meta = store.namespace('@kappa-ts/multifeed', { active: false }).get({ name: 'meta', active: false })
+  await meta.ready()
+  for (const k of keys) await meta.setUserData(BULK_CACHE_PREFIX + k, null)
+  await meta.close(); await store.close()
   // reopened lazily: every feed the source opens from now on, it opens to serve b, whose
   // admission asks for up to 64 feeds at once (asks that arrive together once all took a slot)
   const a = new Multifeed(da, { maxServing: 4, maxIdleFeeds: 0, idleTimeout: 10 })
