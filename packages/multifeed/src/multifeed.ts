@@ -644,7 +644,13 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
     if (this._bulkCache !== null) await this._bulkCache.flush()
     if (this._log !== null) await this._log.close().catch(() => {})
     await this._store.close()
-    if (this._ownsStore) await this.corestore.close()
+    if (this._ownsStore) {
+      // RocksDB keeps recent writes in its log and replays them at the next open: after
+      // writing 1,000 feeds that was a 10 MB log and a reopen of 95 ms instead of 40.
+      // Flushing them to tables here moves that work to close.
+      if (this.opened) await flushStorage(this.corestore)
+      await this.corestore.close()
+    }
   }
 
   private _snapshot (): Snapshot {
@@ -1321,3 +1327,14 @@ function nonNegativeInt (value: number | undefined, fallback: number, name: stri
 }
 
 function noop (): void {}
+
+/** Writes RocksDB's memtables to tables (hypercore-storage's db: no public export; pinned hypercore@11.37.1). Never throws. */
+async function flushStorage (corestore: unknown): Promise<void> {
+  const db = (corestore as { storage?: { db?: { flush?: () => Promise<unknown> } } } | null)?.storage?.db
+  if (typeof db?.flush !== 'function') return
+  try {
+    await db.flush()
+  } catch {
+    // closing anyway: the log is replayed at the next open, as before
+  }
+}

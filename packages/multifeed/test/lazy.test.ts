@@ -4,6 +4,7 @@
 import test from 'tape'
 import Corestore from 'corestore'
 import path from 'node:path'
+import { readdirSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { killWhenPrinted, tmpDir } from '@kappa-ts/test-helpers'
 import { Multifeed, appendEntries, type Feed } from '../src/index.js'
@@ -108,6 +109,21 @@ test('hold() keeps a feed open until release(); writer() holds its feed until cl
   t.equal(m2.feed(b!), w, '...while the writer stayed open')
   t.deepEqual(m2.lengths(b!), { fork: 0, length: 2, contiguousLength: 2 }, 'and its lengths follow its appends')
   await m2.close()
+})
+
+test('close() leaves RocksDB no log to replay: the next open does not redo the writes of the last session', async (t) => {
+  const dir = tmpDir(t, 'kappa-multifeed-')
+  const m = new Multifeed(dir)
+  await m.ready()
+  await writers(m, 100, 2)
+  const logBytes = (): number => readdirSync(path.join(dir, 'db')).filter((f) => f.endsWith('.log')).reduce((n, f) => n + statSync(path.join(dir, 'db', f)).size, 0)
+  t.ok(logBytes() > 0, `while open, RocksDB's write-ahead log holds the session's writes (${logBytes()} bytes)`)
+  await m.close()
+  t.equal(logBytes(), 0, 'after close() it is empty: they were flushed to tables')
+  const again = new Multifeed(dir)
+  await again.ready()
+  t.equal(again.size, 100, 'and every feed is there after a reopen')
+  await again.close()
 })
 
 test('after kill -9 the lengths come from storage, and a feed added after the last snapshot is back', async (t) => {
