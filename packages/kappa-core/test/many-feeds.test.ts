@@ -4,6 +4,7 @@
 import test, { type Test } from 'tape'
 import { closeAtEnd, connect, killWhenPrinted, tmpDir, untilEvent } from '@kappa-ts/test-helpers'
 import path from 'node:path'
+import { readdirSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Kappa, type Address } from '../src/index.js'
 import { countView } from './helpers.js'
@@ -60,6 +61,16 @@ test('a kappa of 200 feeds reopens opening none: views answer, an entry is read 
   await kappa.indexed()
   t.equal(await kappa.api.count.last(made[3]!.key), '3-2', 'an append to a writer of a closed feed is indexed')
   t.deepEqual(opened, [some.key, made[3]!.key], 'opening only that feed')
+})
+
+test('close() leaves neither database a log to replay: a reopen does not redo the last session\'s writes', async (t) => {
+  const { dir } = await closedWithAuthors(t, 50)
+  const logBytes = (folder: string): number => readdirSync(folder).filter((f) => f.endsWith('.log')).reduce((n, f) => n + statSync(path.join(folder, f)).size, 0)
+  t.equal(logBytes(path.join(dir, 'views')), 0, 'the views\' LevelDB log is empty (its memtable, the cursor summary last, went to a table)')
+  t.equal(logBytes(path.join(dir, 'cores', 'db')), 0, 'and so is the feeds\' RocksDB log')
+  const kappa: CountKappa = closeAtEnd(t, new Kappa(dir, { views: views() }))
+  await kappa.indexed()
+  t.equal(await kappa.api.count.count(), 100, 'every entry is there after the reopen')
 })
 
 test('a fresh peer gets and indexes 300 feeds over a real stream, fetching a bounded number at once', async (t) => {
