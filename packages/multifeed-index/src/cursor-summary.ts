@@ -19,49 +19,36 @@ const STRING_KEYS = 0
 const HEX_KEYS = 1
 const HEX_KEY = /^[0-9a-f]{64}$/
 
+type Write<T> = (state: c.State, value: T) => void
+
+/** Walks the summary's fields in order: once to measure them (preencode), once to write them. */
+function walk (state: c.State, generation: number, cursors: ReadonlyMap<string, CursorRecord>, keyFormat: number, uint: Write<number>, key: Write<string>): void {
+  uint(state, SUMMARY_VERSION)
+  uint(state, generation)
+  uint(state, cursors.size)
+  uint(state, keyFormat)
+  for (const k of cursors.keys()) key(state, k)
+  for (const r of cursors.values()) {
+    uint(state, r.fork)
+    uint(state, r.entries)
+    uint(state, r.skipped)
+    uint(state, r.ranges.length)
+    for (const [start, end] of r.ranges) {
+      uint(state, start)
+      uint(state, end - start)
+    }
+  }
+}
+
 export function encodeSummary (generation: number, cursors: ReadonlyMap<string, CursorRecord>): Uint8Array {
   let keyFormat = HEX_KEYS
   for (const key of cursors.keys()) if (!HEX_KEY.test(key)) keyFormat = STRING_KEYS
+  const hex = keyFormat === HEX_KEYS
   const state = c.state()
-  c.uint.preencode(state, SUMMARY_VERSION)
-  c.uint.preencode(state, generation)
-  c.uint.preencode(state, cursors.size)
-  c.uint.preencode(state, keyFormat)
-  for (const key of cursors.keys()) {
-    if (keyFormat === HEX_KEYS) state.end += 32
-    else c.string.preencode(state, key)
-  }
-  for (const r of cursors.values()) {
-    c.uint.preencode(state, r.fork)
-    c.uint.preencode(state, r.entries)
-    c.uint.preencode(state, r.skipped)
-    c.uint.preencode(state, r.ranges.length)
-    for (const [start, end] of r.ranges) {
-      c.uint.preencode(state, start)
-      c.uint.preencode(state, end - start)
-    }
-  }
-  const out = Buffer.allocUnsafe(state.end)
-  state.buffer = out
-  c.uint.encode(state, SUMMARY_VERSION)
-  c.uint.encode(state, generation)
-  c.uint.encode(state, cursors.size)
-  c.uint.encode(state, keyFormat)
-  for (const key of cursors.keys()) {
-    if (keyFormat === HEX_KEYS) state.start += out.write(key, state.start, 'hex')
-    else c.string.encode(state, key)
-  }
-  for (const r of cursors.values()) {
-    c.uint.encode(state, r.fork)
-    c.uint.encode(state, r.entries)
-    c.uint.encode(state, r.skipped)
-    c.uint.encode(state, r.ranges.length)
-    for (const [start, end] of r.ranges) {
-      c.uint.encode(state, start)
-      c.uint.encode(state, end - start)
-    }
-  }
-  return out
+  walk(state, generation, cursors, keyFormat, c.uint.preencode, hex ? (s) => { s.end += 32 } : c.string.preencode)
+  state.buffer = Buffer.allocUnsafe(state.end)
+  walk(state, generation, cursors, keyFormat, c.uint.encode, hex ? (s, k) => c.fixed32.encode(s, Buffer.from(k, 'hex')) : c.string.encode)
+  return state.buffer
 }
 
 /**

@@ -20,6 +20,11 @@ import { KEY_BYTES, toHex } from './keys.js'
 
 /** Feeds of at most this many blocks (all held, fork 0) go in bulk. */
 export const BULK_MAX_BLOCKS = 4
+/** A feed that goes in bulk at these lengths: small, whole, never truncated. */
+export function bulkSized (l: { fork: number; length: number; contiguousLength: number }): boolean {
+  return l.fork === 0 && l.length > 0 && l.length <= BULK_MAX_BLOCKS && l.contiguousLength === l.length
+}
+
 /** Largest `bulk` message (a sender stops adding feeds below it). */
 export const BULK_MAX_MESSAGE_BYTES = 1024 * 1024
 
@@ -39,7 +44,7 @@ type Feed = Hypercore<unknown>
 /** The proofs of a whole small feed, or null if it does not qualify. */
 export async function feedProofs (feed: Feed): Promise<Proof[] | null> {
   const length = feed.length
-  if (length === 0 || length > BULK_MAX_BLOCKS || feed.contiguousLength !== length || feed.fork !== 0) return null
+  if (!bulkSized(feed)) return null
   const core = feed as unknown as { proof(opts: unknown): Promise<Proof>; core: { header: { manifest: unknown } } }
   const out: Proof[] = []
   for (let i = 0; i < length; i++) {

@@ -25,7 +25,7 @@ import { Admission, coreStorageOf, deleteStoredCore, forbiddenFeedKey } from './
 import { FeedDigest, bucketOf, feedHash, type Digest, type FeedHash } from './digest.js'
 import { SyncQueue, isAhead } from './sync-queue.js'
 import type { FeedState } from './wire.js'
-import { BULK_MAX_BLOCKS, encodeProofs, feedProofs, type EncodedFeedProofs, type FeedProofs } from './bulk-proof.js'
+import { bulkSized, encodeProofs, feedProofs, type EncodedFeedProofs, type FeedProofs } from './bulk-proof.js'
 import { BulkCache } from './bulk-cache.js'
 
 /** Feeds opened at once to answer or apply a bulk message. */
@@ -537,9 +537,7 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
   /** A known feed's lengths here, open or not (live while it is open). */
   lengths (key: string | Uint8Array): FeedLengths | undefined {
     const k = this._lookup(key)
-    if (k === undefined) return undefined
-    const f = k.feed
-    return f !== null ? { fork: f.fork, length: f.length, contiguousLength: f.contiguousLength } : { fork: k.fork, length: k.length, contiguousLength: k.contiguousLength }
+    return k === undefined ? undefined : this._liveLengths(k)
   }
 
   /**
@@ -954,7 +952,7 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
       const room = this._admission.limits.maxQueuedPerPeer - peer.bulkWanted.size
       for (const key of keys) {
         const s = peer.heardOf(key)
-        const fits = s !== undefined && s.fork === 0 && s.length <= BULK_MAX_BLOCKS && s.contiguousLength === s.length
+        const fits = s !== undefined && bulkSized(s)
         if (fits && peer.bulk && small.length < room) small.push(key)
         else rest.push(key)
       }
@@ -1060,10 +1058,10 @@ export class Multifeed extends TypedResource<MultifeedEvents> {
     return out
   }
 
-  /** A feed's lengths now: the open core's (Known's lag a turn behind an append), else Known's. */
+  /** A feed's lengths now (a copy): the open core's (Known's lag a turn behind an append), else Known's. */
   private _liveLengths (k: Known): FeedLengths {
-    const f = k.feed
-    return f !== null ? { fork: f.fork, length: f.length, contiguousLength: f.contiguousLength } : k
+    const l = k.feed ?? k
+    return { fork: l.fork, length: l.length, contiguousLength: l.contiguousLength }
   }
 
   /**
@@ -1292,11 +1290,6 @@ function setLengths (k: Known, l: FeedLengths): void {
   k.fork = l.fork
   k.length = l.length
   k.contiguousLength = Math.min(l.contiguousLength, l.length)
-}
-
-/** A feed that goes in bulk at these lengths: small, whole, never truncated. */
-function bulkSized (l: FeedLengths): boolean {
-  return l.fork === 0 && l.length > 0 && l.length <= BULK_MAX_BLOCKS && l.contiguousLength === l.length
 }
 
 function stateOf (k: Known): FeedState {
